@@ -1,0 +1,64 @@
+"""Writing audit entries: called by services, inside the transaction of the change they record."""
+from flask import has_request_context
+from flask_login import current_user
+
+from ..extensions import db
+from .models import AuditEntry
+
+ACTION_LABELS = {
+    "create": "新增",
+    "update": "修改",
+    "retire": "停用",
+    "restore": "恢复",
+    "import": "批量导入",
+    "delete": "删除",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出",
+    "password": "修改密码",
+    "password_reset": "重置密码",
+}
+
+FIELD_LABELS = {
+    "code": "工位编号", "venue_id": "评标场所", "cross_province": "支持跨省", "has_av": "音视频设备",
+    "has_id_reader": "身份证读卡器", "has_signature_pad": "电子签名板", "status": "状态", "notes": "备注",
+    "retire_reason": "停用原因", "name": "名称", "center_id": "交易中心", "address": "地址",
+    "short_name": "简称", "alias": "其他名称", "province_id": "省份", "region_id": "地区", "level": "层级",
+    "is_standing_secondary": "常态化跨省副场", "standing_required": "副场应有跨省工位数",
+    "expert_fee_note": "专家劳务费标准", "meal_fee_yuan": "就餐费用标准", "active": "启用",
+    "username": "用户名", "display_name": "姓名", "role": "角色", "organisation": "单位", "phone": "电话",
+    "duty": "职责", "file": "文件", "rows": "行数", "codes": "工位编号",
+}
+
+OBJECT_LABELS = {
+    "workstation": "评标工位",
+    "venue": "评标场所",
+    "trading_center": "交易中心",
+    "center_contact": "联系人",
+    "user": "账号",
+    "region": "地区",
+}
+
+
+def record(action: str, object_type: str, obj=None, *, label: str = "", region_id=None,
+           before: dict | None = None, after: dict | None = None, summary: str = "",
+           actor=None, username: str | None = None) -> AuditEntry:
+    """Add an audit entry to the session (the caller's transaction commits or rolls back both)."""
+    if obj is not None and getattr(obj, "id", 0) is None:
+        db.session.flush()  # the entry needs the new record's id
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    entry = AuditEntry(
+        user_id=actor.id if actor is not None else None,
+        username=username or (actor.username if actor is not None else "系统"),
+        action=action,
+        object_type=object_type,
+        object_id=getattr(obj, "id", None),
+        object_label=(label or (str(obj) if obj is not None else ""))[:200],
+        region_id=region_id,
+        summary=summary[:500],
+        before=before,
+        after=after,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,49 @@
+"""The audit log page: provincial admins see all, region-scoped roles their own region."""
+from datetime import datetime, timedelta
+
+from flask import request
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.permissions import permission_required, scoped_select
+from ..htmx import render
+from ..listing import paginate
+from ..templating import local_midnight_utc
+from . import bp
+from .models import AuditEntry
+from .services import ACTION_LABELS, OBJECT_LABELS
+
+
+def _date_arg(name):
+    try:
+        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@permission_required("audit.view")
+def index():
+    filters = {
+        "q": request.args.get("q", "").strip()[:60],
+        "action": request.args.get("action", ""),
+        "object_type": request.args.get("object_type", ""),
+        "start": _date_arg("start"),
+        "end": _date_arg("end"),
+    }
+    stmt = scoped_select("audit.view", AuditEntry).options(selectinload(AuditEntry.region))
+    if filters["q"]:
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(or_(AuditEntry.username.ilike(like), AuditEntry.object_label.ilike(like),
+                              AuditEntry.summary.ilike(like)))
+    if filters["action"] in ACTION_LABELS:
+        stmt = stmt.where(AuditEntry.action == filters["action"])
+    if filters["object_type"] in OBJECT_LABELS:
+        stmt = stmt.where(AuditEntry.object_type == filters["object_type"])
+    if filters["start"]:
+        stmt = stmt.where(AuditEntry.created_at >= local_midnight_utc(filters["start"]))
+    if filters["end"]:
+        stmt = stmt.where(AuditEntry.created_at < local_midnight_utc(filters["end"] + timedelta(days=1)))
+    page = paginate(stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
+    return render("audit/index.html", "audit/_entries.html", page=page, filters=filters,
+                  actions=ACTION_LABELS, objects=OBJECT_LABELS)

@@ -1,0 +1,76 @@
+"""Login, password and account forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, ValidationError
+
+from ..forms_base import length, optional, phone_number, required, strip_filter
+from .models import ROLE_LABELS, Role
+from .rules import USERNAME_RE, password_problems
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[required("用户名"), length(40)],
+                           filters=[strip_filter])
+    password = PasswordField("密码", validators=[required("密码"), length(128)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("当前密码", validators=[required("当前密码")])
+    new_password = PasswordField("新密码", validators=[required("新密码")])
+    confirm = PasswordField("再次输入新密码", validators=[required("确认密码")])
+
+    def __init__(self, username: str = "", *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._username = username
+
+    def validate_new_password(self, field):
+        problems = password_problems(field.data or "", self._username)
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+    def validate_confirm(self, field):
+        if field.data != self.new_password.data:
+            raise ValidationError("两次输入的新密码不一致。")
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[required("用户名")], filters=[strip_filter],
+                           description="3–40 位字母、数字、点、横线或下划线，以字母或数字开头。")
+    display_name = StringField("姓名", validators=[required("姓名"), length(40, label="姓名")],
+                               filters=[strip_filter])
+    role = SelectField("角色", choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+                       validators=[required("角色")])
+    region_id = SelectField("所属地区", coerce=lambda v: int(v) if v else None,
+                            validators=[optional()])
+    center_id = SelectField("所属交易中心", coerce=lambda v: int(v) if v else None,
+                            validators=[optional()])
+    organisation = StringField("单位", validators=[optional(), length(80, label="单位")],
+                               filters=[strip_filter])
+    phone = StringField("联系电话", validators=[optional(), phone_number], filters=[strip_filter])
+    active = BooleanField("账号启用", default=True)
+    password = PasswordField("初始密码", description="新建账号时必填；修改账号时留空表示不变。")
+
+    def validate_username(self, field):
+        if not USERNAME_RE.match(field.data or ""):
+            raise ValidationError("用户名须为 3–40 位字母、数字、点、横线或下划线，以字母或数字开头。")
+
+    def _role(self) -> Role | None:
+        try:
+            return Role(self.role.data)
+        except ValueError:
+            return None
+
+    def validate_region_id(self, field):
+        role = self._role()
+        if role and role.needs_region and not field.data:
+            raise ValidationError("该角色必须选择所属地区。")
+
+    def validate_center_id(self, field):
+        role = self._role()
+        if role and role.needs_center and not field.data:
+            raise ValidationError("交易中心工作人员必须选择所属交易中心。")
+
+    def validate_password(self, field):
+        if field.data:
+            problems = password_problems(field.data, self.username.data or "")
+            if problems:
+                raise ValidationError(" ".join(problems))

@@ -1,0 +1,77 @@
+"""Accounts and roles (角色)."""
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import Timestamped, str_enum
+from ..orgs.models import Region, TradingCenter
+
+
+class Role(enum.Enum):
+    PROVINCE_ADMIN = "province_admin"
+    PREFECTURE_ADMIN = "prefecture_admin"
+    CENTER_STAFF = "center_staff"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    PUBLICITY = "publicity"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def needs_region(self) -> bool:
+        return self in (Role.PREFECTURE_ADMIN, Role.SUPERVISOR, Role.CENTER_STAFF)
+
+    @property
+    def needs_center(self) -> bool:
+        return self is Role.CENTER_STAFF
+
+
+ROLE_LABELS = {
+    Role.PROVINCE_ADMIN: "省级管理员",
+    Role.PREFECTURE_ADMIN: "市（州）管理员",
+    Role.CENTER_STAFF: "交易中心工作人员",
+    Role.AGENT: "招标人/招标代理机构",
+    Role.SUPERVISOR: "行政监督部门",
+    Role.PUBLICITY: "宣传/培训工作人员",
+}
+
+
+class User(UserMixin, Timestamped, db.Model):
+    """A person who logs in; scoped to a region and, for center staff, to one center."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role NOT IN ('prefecture_admin', 'supervisor', 'center_staff') OR region_id IS NOT NULL",
+            name="scoped_roles_have_region"),
+        CheckConstraint("role <> 'center_staff' OR center_id IS NOT NULL",
+                        name="center_staff_have_center"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("trading_centers.id"), index=True)
+    organisation: Mapped[str | None] = mapped_column(String(80))  # e.g. the agency's name
+    phone: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    region: Mapped[Region | None] = relationship(lazy="raise")
+    center: Mapped[TradingCenter | None] = relationship(lazy="raise")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def __str__(self):
+        return f"{self.display_name}（{self.username}）"

@@ -1,0 +1,110 @@
+"""Who may do what: one table (role x action -> scope) that every view and template consults.
+
+The scope says which records an allowed role reaches:
+- ALL: every record;
+- REGION: records of the user's region (a center's records belong to the center's region);
+- CENTER: records of the user's own trading center.
+A record outside the scope is "not found" (404), never shown.
+"""
+import enum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select, true
+
+from ..extensions import db
+from .models import Role
+
+
+class Scope(enum.Enum):
+    ALL = "all"
+    REGION = "region"
+    CENTER = "center"
+
+
+R = Role
+EVERY_ROLE = {role: Scope.ALL for role in Role}
+
+PERMISSIONS: dict[str, dict[Role, Scope]] = {
+    # Organisations and accounts
+    "orgs.view": EVERY_ROLE,
+    "orgs.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    "users.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    # Shared workstation directory (场所工位共享目录): everyone reads, admins maintain their own
+    "workstations.view": EVERY_ROLE,
+    "workstations.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
+    # Audit log
+    "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
+                   R.SUPERVISOR: Scope.REGION},
+}
+
+ACTION_LABELS = {
+    "orgs.view": "查看机构",
+    "orgs.manage": "维护地区、交易中心及联系人",
+    "users.manage": "管理账号",
+    "workstations.view": "查看场所工位共享目录",
+    "workstations.manage": "登记、修改、停用评标场所和工位",
+    "audit.view": "查看操作日志",
+}
+
+
+def scope_for(action: str, user=None) -> Scope | None:
+    """The scope `user` has for `action`, or None when the role may not do it at all."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return PERMISSIONS[action].get(user.role)
+
+
+def can(action: str, user=None) -> bool:
+    return scope_for(action, user) is not None
+
+
+def scope_clause(action: str, model, user=None):
+    """A WHERE clause restricting `model` to what `user` reaches for `action`."""
+    user = user or current_user
+    scope = scope_for(action, user)
+    if scope is None:
+        return ~true()
+    if scope is Scope.ALL:
+        return true()
+    if scope is Scope.CENTER:
+        return model.center_clause(user.center_id) if user.center_id else ~true()
+    return model.region_clause(user.region_id) if user.region_id else ~true()
+
+
+def scoped_select(action: str, model, user=None):
+    """select(model) limited to the user's scope for `action`."""
+    return select(model).where(scope_clause(action, model, user))
+
+
+def get_scoped_or_404(action: str, model, ident, options=()):
+    """Load one record within the user's scope; anything else (missing or out of scope) is 404."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    stmt = scoped_select(action, model).where(model.id == ident)
+    if options:
+        stmt = stmt.options(*options)
+    record = db.session.scalars(stmt).first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def permission_required(action: str):
+    """Login required, and the role must appear for `action` in the table (else 403)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

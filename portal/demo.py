@@ -1,0 +1,204 @@
+"""Demo data: the 12 Jilin regions (seed 000 attachment order), trading centers, the Hubei plan's
+implementing and partner units (seed 004 attachment), venues, workstations and one account per role."""
+from sqlalchemy import select
+
+from .auth.models import Role, User
+from .auth.passwords import hash_password
+from .extensions import db
+from .orgs.models import CenterContact, Province, Region, TradingCenter
+from .workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+# (code, name) in the attachment's order.
+REGIONS = [
+    ("province", "省公共资源交易中心"), ("changchun", "长春地区"), ("jilin", "吉林地区"),
+    ("siping", "四平地区"), ("liaoyuan", "辽源地区"), ("tonghua", "通化地区"), ("baishan", "白山地区"),
+    ("songyuan", "松原地区"), ("baicheng", "白城地区"), ("yanbian", "延边州"),
+    ("changbaishan", "长白山开发区"), ("meihekou", "梅河口市"),
+]
+
+# (name, short name, province short name, level)
+PROVINCES = [
+    ("吉林省", "吉林"), ("湖北省", "湖北"), ("江苏省", "江苏"), ("山东省", "山东"), ("湖南省", "湖南"),
+    ("广东省", "广东"), ("重庆市", "重庆"), ("四川省", "四川"), ("新疆维吾尔自治区", "新疆"),
+    ("新疆生产建设兵团", "兵团"), ("辽宁省", "辽宁"), ("浙江省", "浙江"), ("安徽省", "安徽"),
+]
+
+# Jilin centers: (name, short name, region code, level, standing secondary venue, alias, code prefix)
+JILIN_CENTERS = [
+    ("吉林省公共资源交易中心", "省中心", "province", "省级", True, None, "SZX"),
+    ("长春市公共资源交易中心", "长春", "changchun", "市级", True, None, "CC"),
+    ("榆树市公共资源交易中心", "榆树", "changchun", "县级", False, None, "YS"),
+    ("吉林市公共资源交易中心", "吉林市", "jilin", "市级", True, "吉林市公共资源交易服务中心", "JL"),
+    ("四平市公共资源交易中心", "四平", "siping", "市级", True, None, "SP"),
+    ("辽源市公共资源交易中心", "辽源", "liaoyuan", "市级", False, None, "LY"),
+    ("通化市公共资源交易中心", "通化", "tonghua", "市级", False, None, "TH"),
+    ("白山市公共资源交易中心", "白山", "baishan", "市级", False, None, "BS"),
+    ("松原市公共资源交易中心", "松原", "songyuan", "市级", False, None, "SY"),
+    ("白城市公共资源交易中心", "白城", "baicheng", "市级", False, None, "BC"),
+    ("延边州公共资源交易中心", "延边", "yanbian", "市级", False, None, "YB"),
+    ("长白山开发区公共资源交易中心", "长白山", "changbaishan", "市级", False, None, "CBS"),
+    ("梅河口市公共资源交易中心", "梅河口", "meihekou", "市级", False, None, "MHK"),
+]
+
+# Seed 004 attachment: implementing units (实施单位), in its order.
+HUBEI_IMPLEMENTING = [
+    ("湖北省公共资源交易中心（湖北省政府采购中心）", "湖北省中心", "湖北省", "省级"),
+    ("十堰市公共资源交易中心", "十堰", "湖北省", "市级"),
+    ("宜昌市公共资源交易中心", "宜昌", "湖北省", "市级"),
+    ("黄冈市公共资源交易中心", "黄冈", "湖北省", "市级"),
+]
+
+# Seed 004 attachment: partner (aid) units (合作援助单位), 8 provincial then 12 municipal, in its order.
+# The fourth municipal one, 吉林市公共资源交易服务中心, is the Jilin city center above (its alias).
+HUBEI_PARTNERS = [
+    ("江苏省公共资源交易中心", "江苏省中心", "江苏省", "省级"),
+    ("山东省公共资源交易中心", "山东省中心", "山东省", "省级"),
+    ("湖南省公共资源交易中心", "湖南省中心", "湖南省", "省级"),
+    ("广东省公共资源交易中心", "广东省中心", "广东省", "省级"),
+    ("重庆市公共资源交易中心", "重庆", "重庆市", "省级"),
+    ("四川省政府政务服务和公共资源交易服务中心", "四川省中心", "四川省", "省级"),
+    ("新疆维吾尔自治区建设工程交易中心", "新疆建设工程", "新疆维吾尔自治区", "省级"),
+    ("新疆生产建设兵团公共资源交易中心", "兵团中心", "新疆生产建设兵团", "省级"),
+    ("南京市公共资源交易中心", "南京", "江苏省", "市级"),
+    ("大连市营商环境建设局（大连市公共资源交易管理办公室）", "大连", "辽宁省", "市级"),
+    ("长沙公共资源交易中心", "长沙", "湖南省", "市级"),
+    ("吉林市公共资源交易服务中心", "吉林市", "吉林省", "市级"),
+    ("苏州市公共资源交易中心", "苏州", "江苏省", "市级"),
+    ("南通市公共资源交易中心", "南通", "江苏省", "市级"),
+    ("湖州市公共资源交易中心", "湖州", "浙江省", "市级"),
+    ("淮南市公共资源交易中心", "淮南", "安徽省", "市级"),
+    ("淄博市公共资源交易中心", "淄博", "山东省", "市级"),
+    ("佛山市公共资源交易中心", "佛山", "广东省", "市级"),
+    ("广元市公共资源交易信息中心", "广元", "四川省", "市级"),
+    ("达州市公共资源交易服务中心", "达州", "四川省", "市级"),
+]
+
+# Seed 004 attachment: pairings (对口合作对象), implementing unit -> its partner units, in order.
+HUBEI_PAIRINGS = [
+    ("湖北省公共资源交易中心（湖北省政府采购中心）", [
+        "湖南省公共资源交易中心", "四川省政府政务服务和公共资源交易服务中心",
+        "新疆维吾尔自治区建设工程交易中心", "新疆生产建设兵团公共资源交易中心", "南京市公共资源交易中心",
+        "长沙公共资源交易中心", "广元市公共资源交易信息中心", "达州市公共资源交易服务中心"]),
+    ("十堰市公共资源交易中心", [
+        "广东省公共资源交易中心", "重庆市公共资源交易中心", "淮南市公共资源交易中心", "佛山市公共资源交易中心"]),
+    ("宜昌市公共资源交易中心", [
+        "江苏省公共资源交易中心", "苏州市公共资源交易中心", "南通市公共资源交易中心", "湖州市公共资源交易中心"]),
+    ("黄冈市公共资源交易中心", [
+        "山东省公共资源交易中心", "大连市营商环境建设局（大连市公共资源交易管理办公室）",
+        "吉林市公共资源交易服务中心", "淄博市公共资源交易中心"]),
+]
+
+# (center name, venue, cross-province workstations, in-province-only workstations)
+WORKSTATIONS = [
+    ("吉林省公共资源交易中心", "远程异地评标区", 12, 8),
+    ("长春市公共资源交易中心", "第一评标区", 10, 10),
+    ("长春市公共资源交易中心", "第二评标区", 0, 6),
+    ("榆树市公共资源交易中心", "评标室", 0, 4),
+    ("吉林市公共资源交易中心", "远程评标区", 8, 6),
+    ("四平市公共资源交易中心", "评标区", 6, 4),
+    ("辽源市公共资源交易中心", "评标区", 0, 6),
+    ("通化市公共资源交易中心", "评标区", 2, 6),
+    ("白山市公共资源交易中心", "评标区", 0, 4),
+    ("松原市公共资源交易中心", "评标区", 0, 6),
+    ("白城市公共资源交易中心", "评标区", 0, 4),
+    ("延边州公共资源交易中心", "评标区", 4, 6),
+    ("长白山开发区公共资源交易中心", "评标区", 0, 3),
+    ("梅河口市公共资源交易中心", "评标区", 0, 4),
+]
+
+CONTACTS = [
+    ("吉林省公共资源交易中心", "张笑宁", "0431-82752006", "省政数局联系人（远程异地评标调度）"),
+    ("吉林省公共资源交易中心", "陈宇峰", "0431-88906210", "省发展改革委联系人"),
+]
+
+# (username, display name, role, region code, center name, organisation)
+ACCOUNTS = [
+    ("province", "省级管理员", Role.PROVINCE_ADMIN, None, None, "吉林省政务服务和数字化建设管理局"),
+    ("changchun", "长春地区管理员", Role.PREFECTURE_ADMIN, "changchun", None, "长春市政数局"),
+    ("jilin", "吉林地区管理员", Role.PREFECTURE_ADMIN, "jilin", None, "吉林市政数局"),
+    ("staff-changchun", "长春中心工作人员", Role.CENTER_STAFF, "changchun", "长春市公共资源交易中心", None),
+    ("staff-jilin", "吉林市中心工作人员", Role.CENTER_STAFF, "jilin", "吉林市公共资源交易中心", None),
+    ("agent", "招标代理", Role.AGENT, None, None, "吉林省示例招标代理有限公司"),
+    ("supervisor", "长春监督员", Role.SUPERVISOR, "changchun", None, "长春市住房和城乡建设局"),
+    ("publicity", "宣传培训专员", Role.PUBLICITY, None, None, "吉林省政务服务和数字化建设管理局"),
+]
+
+
+def _get_or_add(model, lookup: dict, **values):
+    record = db.session.scalars(select(model).filter_by(**lookup)).first()
+    if record is None:
+        record = model(**lookup, **values)
+        db.session.add(record)
+        db.session.flush()
+        return record, True
+    return record, False
+
+
+def load_organisations() -> dict[str, int]:
+    """Provinces, regions and centers; returns how many of each were added."""
+    added = {"provinces": 0, "regions": 0, "centers": 0}
+    provinces = {}
+    for order, (name, short) in enumerate(PROVINCES):
+        provinces[name], new = _get_or_add(Province, {"name": name}, short_name=short,
+                                           is_home=(order == 0), sort_order=order)
+        added["provinces"] += new
+    regions = {}
+    for order, (code, name) in enumerate(REGIONS, start=1):
+        regions[code], new = _get_or_add(Region, {"code": code}, name=name, sort_order=order,
+                                         province_id=provinces["吉林省"].id)
+        added["regions"] += new
+    for name, short, region, level, standing, alias, _ in JILIN_CENTERS:
+        _, new = _get_or_add(TradingCenter, {"name": name}, short_name=short, alias=alias,
+                             province_id=provinces["吉林省"].id, region_id=regions[region].id, level=level,
+                             is_standing_secondary=standing, standing_required=10, active=True)
+        added["centers"] += new
+    aliases = {alias for *_, alias, _ in JILIN_CENTERS if alias}
+    for name, short, province, level in HUBEI_IMPLEMENTING + HUBEI_PARTNERS:
+        if name in aliases:
+            continue
+        _, new = _get_or_add(TradingCenter, {"name": name}, short_name=short,
+                             province_id=provinces[province].id, region_id=None, level=level,
+                             is_standing_secondary=False, standing_required=0, active=True)
+        added["centers"] += new
+    return added
+
+
+def load_demo() -> dict[str, int]:
+    """Everything seed-demo loads; running it again adds nothing."""
+    added = load_organisations()
+    centers = {c.name: c for c in db.session.scalars(select(TradingCenter))}
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    prefixes = {name: prefix for name, *_, prefix in JILIN_CENTERS}
+    added["contacts"] = 0
+    for center, name, phone, duty in CONTACTS:
+        _, new = _get_or_add(CenterContact, {"center_id": centers[center].id, "name": name},
+                             phone=phone, duty=duty)
+        added["contacts"] += new
+    added["venues"] = added["workstations"] = 0
+    for center_name, venue_name, cross, local in WORKSTATIONS:
+        center = centers[center_name]
+        venue, new = _get_or_add(Venue, {"center_id": center.id, "name": venue_name},
+                                 status=VenueStatus.ACTIVE, address=f"{center.short_name}交易中心大楼")
+        added["venues"] += new
+        area = "A" if venue_name not in ("第二评标区",) else "B"
+        for number in range(1, cross + local + 1):
+            code = f"{prefixes[center_name]}-{area}{number:02d}"
+            _, new = _get_or_add(Workstation, {"center_id": center.id, "code": code}, venue_id=venue.id,
+                                 cross_province=number <= cross, has_av=True, has_id_reader=number <= cross,
+                                 has_signature_pad=number <= cross, status=WorkstationStatus.AVAILABLE)
+            added["workstations"] += new
+    added["accounts"] = 0
+    password_hash = None
+    for username, display, role, region, center, organisation in ACCOUNTS:
+        if db.session.scalars(select(User.id).filter_by(username=username)).first() is not None:
+            continue
+        password_hash = password_hash or hash_password(DEMO_PASSWORD)
+        db.session.add(User(username=username, display_name=display, role=role,
+                            region_id=regions[region].id if region else None,
+                            center_id=centers[center].id if center else None,
+                            organisation=organisation, password_hash=password_hash, active=True))
+        added["accounts"] += 1
+    db.session.flush()
+    return added

@@ -1,0 +1,50 @@
+"""Error pages in Chinese: no stack trace ever reaches a user."""
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容无法处理，请检查后重试。"),
+    403: ("无权访问", "您的账号没有执行此操作的权限。"),
+    404: ("页面不存在", "您要找的页面或记录不存在，或不在您的管辖范围内。"),
+    405: ("请求方式不正确", "该页面不支持这种请求方式。"),
+    413: ("文件过大", "上传的文件超过大小上限，请拆分后再上传。"),
+    500: ("系统内部错误", "服务器处理请求时出错，本次操作未生效。请稍后重试，或联系系统管理员。"),
+}
+
+
+def _page(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    return render_template("errors/error.html", code=code, title=title, message=message,
+                           detail=detail), code
+
+
+def init_app(app):
+    """Register Chinese error pages for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _page(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        # A description we wrote ourselves (Chinese) is shown; Werkzeug's English defaults are not.
+        detail = error.description if getattr(error, "portal_message", False) else None
+        return _page(error.code or 500, detail)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return _page(500)
+
+
+def abort_with(code: int, message: str):
+    """Abort with an HTTP error whose Chinese message is shown on the error page."""
+    from werkzeug.exceptions import default_exceptions
+
+    error = default_exceptions[code](description=message)
+    error.portal_message = True
+    raise error

@@ -1,0 +1,83 @@
+"""Lists: page, sort and filter arguments read the same way on every list page."""
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app, request
+
+from .extensions import db
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def int_arg(name: str, default=None):
+    """An integer query argument; anything unparsable counts as absent."""
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+def page_number() -> int:
+    return max(1, int_arg("page", 1) or 1)
+
+
+def paginate(stmt, per_page: int | None = None) -> Page:
+    """Run a select for one page (two queries: the count and the rows)."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    result = db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, count=True)
+    if not result.items and result.page > 1 and result.total:
+        # A page past the end (e.g. after filtering) shows the last page instead of nothing.
+        total = result.total
+        last = -(-total // per_page)
+        result = db.paginate(stmt, page=last, per_page=per_page, error_out=False, count=False)
+        return Page(list(result.items), last, per_page, total)
+    return Page(list(result.items), result.page, per_page, result.total or 0)
+
+
+def sort_choice(allowed: dict[str, object], default: str):
+    """(key, desc, clause) for ?sort=key or ?sort=-key among `allowed`."""
+    raw = request.args.get("sort", default)
+    desc = raw.startswith("-")
+    key = raw.lstrip("-")
+    if key not in allowed:
+        key, desc = default.lstrip("-"), default.startswith("-")
+    column = allowed[key]
+    return key, desc, (column.desc() if desc else column.asc())
+
+
+def url_with(**changes) -> str:
+    """The current URL's query with some arguments changed (None removes one)."""
+    args = {k: v for k, v in request.args.items()}
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    query = urlencode(args)
+    return request.path + ("?" + query if query else "")

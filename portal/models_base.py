@@ -1,0 +1,41 @@
+"""Shared column helpers and the scoping hooks every region- or center-owned model provides."""
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Enum, select
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str):
+    """A portable enum column: stored as its value in a VARCHAR with a CHECK constraint."""
+    return Enum(enum_cls, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda members: [m.value for m in members],
+                validate_strings=True)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+
+class CenterScoped:
+    """A record owned by one trading center; its region is the center's region.
+
+    The scoping helper (portal.auth.permissions) asks these two clauses, so that no view
+    re-types how a record belongs to a region.
+    """
+
+    @classmethod
+    def center_clause(cls, center_id):
+        return cls.center_id == center_id
+
+    @classmethod
+    def region_clause(cls, region_id):
+        from .orgs.models import TradingCenter
+
+        return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))

@@ -1,0 +1,46 @@
+"""Template filters and globals: China time, yes/no, permission checks, list URLs."""
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from .audit.services import ACTION_LABELS, FIELD_LABELS, OBJECT_LABELS
+from .auth.models import ROLE_LABELS
+from .auth.permissions import can
+from .listing import url_with
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def to_china(value: datetime | None) -> datetime | None:
+    """Stored times are UTC (SQLite hands them back naive); people read China time."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CHINA)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The UTC instant at which `day` starts in China (SQLite stores the UTC wall clock of it)."""
+    return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(timezone.utc)
+
+
+def init_app(app):
+    @app.template_filter("china_time")
+    def china_time(value, fmt="%Y-%m-%d %H:%M"):
+        value = to_china(value)
+        return value.strftime(fmt) if value else ""
+
+    @app.template_filter("yesno")
+    def yesno(value, yes="是", no="否"):
+        return yes if value else no
+
+    @app.template_filter("field_label")
+    def field_label(name):
+        return FIELD_LABELS.get(name, name)
+
+    # Globals rather than a context processor, so that imported macros see them too.
+    app.jinja_env.globals.update(
+        can=can, url_with=url_with, role_labels=ROLE_LABELS,
+        audit_action_label=lambda action: ACTION_LABELS.get(action, action),
+        audit_object_label=lambda kind: OBJECT_LABELS.get(kind, kind),
+    )

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("workstations", __name__, url_prefix="/workstations")

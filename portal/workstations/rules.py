@@ -1,0 +1,171 @@
+"""Pure rules of the workstation registry: codes, spreadsheet cells, import rows, compliance."""
+import re
+from dataclasses import dataclass, field
+
+CODE_MAX = 32
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_\-.]*$")
+
+# Spreadsheet columns of the import template and the export, in order: (key, Chinese header, required)
+IMPORT_COLUMNS = (
+    ("center", "交易中心", True),
+    ("venue", "评标场所", True),
+    ("code", "工位编号", True),
+    ("cross_province", "支持跨省远程异地评标", True),
+    ("has_av", "音视频设备", False),
+    ("has_id_reader", "身份证读卡器", False),
+    ("has_signature_pad", "电子签名板", False),
+    ("status", "状态", False),
+    ("notes", "备注", False),
+)
+HEADER_TO_KEY = {header: key for key, header, _ in IMPORT_COLUMNS}
+KEY_TO_HEADER = {key: header for key, header, _ in IMPORT_COLUMNS}
+BOOL_KEYS = ("cross_province", "has_av", "has_id_reader", "has_signature_pad")
+BOOL_DEFAULTS = {"has_av": True, "has_id_reader": False, "has_signature_pad": False}
+
+TRUE_WORDS = {"是", "支持", "有", "y", "yes", "true", "1", "√", "✓", "具备"}
+FALSE_WORDS = {"否", "不支持", "无", "n", "no", "false", "0", "×", "x", "不具备"}
+IMPORT_STATUSES = {"可用": "available", "维护中": "maintenance", "维护": "maintenance"}
+NAME_MAX = {"center": 80, "venue": 80, "notes": 200}
+
+
+def normalise_code(raw: str | None) -> str:
+    """Codes compare without case: stored in upper case, surrounding blanks removed."""
+    return (raw or "").strip().upper()
+
+
+def code_problem(code: str) -> str | None:
+    """A Chinese message when `code` (already normalised) is not a valid workstation code."""
+    if not code:
+        return "请填写工位编号。"
+    if len(code) > CODE_MAX:
+        return f"工位编号最多 {CODE_MAX} 个字符。"
+    if any(ch.isspace() for ch in code):
+        return "工位编号不能包含空格。"
+    if not CODE_RE.match(code):
+        return "工位编号只能由字母、数字、横线（-）、下划线（_）和点（.）组成，并以字母或数字开头。"
+    return None
+
+
+def parse_bool(raw) -> bool | None:
+    """是/否 and their usual spellings in Chinese spreadsheets; None when unrecognised."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw if raw is not None else "").strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
+
+
+def cell_text(raw) -> str:
+    """A spreadsheet cell as text: numbers without a trailing .0, blanks as ''."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the spreadsheet's own row number (the header is row 1)
+    column: str  # Chinese header, or "" for the whole row
+    message: str
+
+
+@dataclass
+class ImportCheck:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def missing_headers(headers: list[str]) -> list[str]:
+    present = {h.strip() for h in headers if h}
+    return [header for key, header, required in IMPORT_COLUMNS if required and header not in present]
+
+
+def check_import_rows(rows: list[tuple[int, dict]], center_ids: dict[str, int],
+                      existing_codes: set[tuple[int, str]]) -> ImportCheck:
+    """Validate every row; the import goes ahead only when no row has an error.
+
+    rows: (spreadsheet row number, {column key: raw cell}); center_ids: the centers the importer
+    may write to, by name; existing_codes: (center id, code) already registered.
+    """
+    check = ImportCheck()
+    seen: dict[tuple[int, str], int] = {}
+    for row_no, raw in rows:
+        errors = []
+        parsed = {}
+        center_name = cell_text(raw.get("center"))
+        center_id = center_ids.get(center_name)
+        if not center_name:
+            errors.append(("center", "请填写交易中心。"))
+        elif center_id is None:
+            errors.append(("center", f"交易中心“{center_name}”不存在或不在您的管辖范围内。"))
+        venue = cell_text(raw.get("venue"))
+        if not venue:
+            errors.append(("venue", "请填写评标场所。"))
+        elif len(venue) > NAME_MAX["venue"]:
+            errors.append(("venue", f"评标场所最多 {NAME_MAX['venue']} 个字符。"))
+        code = normalise_code(cell_text(raw.get("code")))
+        problem = code_problem(code)
+        if problem:
+            errors.append(("code", problem))
+        elif center_id is not None:
+            key = (center_id, code)
+            if key in existing_codes:
+                errors.append(("code", f"工位编号“{code}”在该交易中心已登记。"))
+            elif key in seen:
+                errors.append(("code", f"工位编号“{code}”与第 {seen[key]} 行重复。"))
+            else:
+                seen[key] = row_no
+        for key in BOOL_KEYS:
+            text = cell_text(raw.get(key))
+            if not text and key in BOOL_DEFAULTS:
+                parsed[key] = BOOL_DEFAULTS[key]
+                continue
+            value = parse_bool(text)
+            if value is None:
+                errors.append((key, "请填写“是”或“否”。" if not text else f"无法识别“{text}”，请填写“是”或“否”。"))
+            parsed[key] = value
+        status_text = cell_text(raw.get("status")) or "可用"
+        status = IMPORT_STATUSES.get(status_text)
+        if status is None:
+            errors.append(("status", f"状态“{status_text}”无效，请填写“可用”或“维护中”。"))
+        notes = cell_text(raw.get("notes"))
+        if len(notes) > NAME_MAX["notes"]:
+            errors.append(("notes", f"备注最多 {NAME_MAX['notes']} 个字符。"))
+        for key, message in errors:
+            check.errors.append(RowError(row_no, KEY_TO_HEADER[key], message))
+        if not errors:
+            parsed.update(center_id=center_id, center=center_name, venue=venue, code=code,
+                          status=status, notes=notes or None, row=row_no)
+            check.rows.append(parsed)
+    return check
+
+
+@dataclass(frozen=True)
+class Compliance:
+    required: int
+    actual: int
+
+    @property
+    def complies(self) -> bool:
+        return self.actual >= self.required
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.required - self.actual)
+
+
+def standing_compliance(required: int, actual: int) -> Compliance:
+    """Standing cross-province secondary venue rule (seed 000 part 四): at least `required`
+    cross-province workstations (10 by default; "10 个以上" read as 10 or more)."""
+    return Compliance(required=required, actual=actual)
