@@ -1,6 +1,7 @@
 """Shared form pieces: Chinese messages for the validators every form uses."""
 import re
 
+from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -31,3 +32,10 @@ def phone_number(form, field):
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class PortalForm(FlaskForm):
+    """Base form: WTForms' own messages (e.g. "not a valid choice") in Chinese."""
+
+    class Meta:
+        locales = ["zh"]

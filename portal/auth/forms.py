@@ -1,19 +1,18 @@
 """Login, password and account forms."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, ValidationError
 
-from ..forms_base import length, optional, phone_number, required, strip_filter
+from ..forms_base import PortalForm, length, optional, phone_number, required, strip_filter
 from .models import ROLE_LABELS, Role
 from .rules import USERNAME_RE, password_problems
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     username = StringField("用户名", validators=[required("用户名"), length(40)],
                            filters=[strip_filter])
     password = PasswordField("密码", validators=[required("密码"), length(128)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PortalForm):
     current_password = PasswordField("当前密码", validators=[required("当前密码")])
     new_password = PasswordField("新密码", validators=[required("新密码")])
     confirm = PasswordField("再次输入新密码", validators=[required("确认密码")])
@@ -32,17 +31,16 @@ class PasswordChangeForm(FlaskForm):
             raise ValidationError("两次输入的新密码不一致。")
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     username = StringField("用户名", validators=[required("用户名")], filters=[strip_filter],
                            description="3–40 位字母、数字、点、横线或下划线，以字母或数字开头。")
     display_name = StringField("姓名", validators=[required("姓名"), length(40, label="姓名")],
                                filters=[strip_filter])
     role = SelectField("角色", choices=[(r.value, ROLE_LABELS[r]) for r in Role],
                        validators=[required("角色")])
-    region_id = SelectField("所属地区", coerce=lambda v: int(v) if v else None,
-                            validators=[optional()])
-    center_id = SelectField("所属交易中心", coerce=lambda v: int(v) if v else None,
-                            validators=[optional()])
+    # No Optional() here: it would stop the role-dependent checks below.
+    region_id = SelectField("所属地区", coerce=lambda v: int(v) if v else None)
+    center_id = SelectField("所属交易中心", coerce=lambda v: int(v) if v else None)
     organisation = StringField("单位", validators=[optional(), length(80, label="单位")],
                                filters=[strip_filter])
     phone = StringField("联系电话", validators=[optional(), phone_number], filters=[strip_filter])

@@ -57,7 +57,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def _check_scope_consistency(role: Role, region_id, center_id):
     """Center staff belong to a center of their region; roles without a region keep none."""
     if role.needs_center:
-        center = db.session.get(TradingCenter, center_id)
+        center = db.session.get(TradingCenter, center_id) if center_id else None
         if center is None or center.region_id is None:
             raise AccountError("所选交易中心不属于本省地区。", field="center_id")
         if center.region_id != region_id:

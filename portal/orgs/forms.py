@@ -1,9 +1,8 @@
 """Forms for trading centers and their contacts."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from ..forms_base import length, optional, phone_number, required, strip_filter
+from ..forms_base import PortalForm, length, optional, phone_number, required, strip_filter
 
 
 def _int_or_none(value):
@@ -13,7 +12,7 @@ def _int_or_none(value):
         return None
 
 
-class CenterForm(FlaskForm):
+class CenterForm(PortalForm):
     name = StringField("名称", validators=[required("名称"), length(80, label="名称")],
                        filters=[strip_filter])
     short_name = StringField("简称", validators=[required("简称"), length(20, label="简称")],
@@ -36,7 +35,7 @@ class CenterForm(FlaskForm):
     active = BooleanField("启用", default=True)
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     name = StringField("姓名", validators=[required("联系人姓名"), length(40, label="姓名")],
                        filters=[strip_filter])
     phone = StringField("电话", validators=[required("联系电话"), phone_number], filters=[strip_filter])

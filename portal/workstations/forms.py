@@ -1,9 +1,8 @@
 """Forms of the workstation registry: input shape and Chinese messages only."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
-from ..forms_base import length, optional, required, strip_filter
+from ..forms_base import PortalForm, length, optional, required, strip_filter
 
 
 def _int_or_none(value):
@@ -13,7 +12,7 @@ def _int_or_none(value):
         return None
 
 
-class VenueForm(FlaskForm):
+class VenueForm(PortalForm):
     center_id = SelectField("交易中心", coerce=_int_or_none, validators=[required("交易中心")])
     name = StringField("场所名称", validators=[required("场所名称"), length(80, label="场所名称")],
                        filters=[strip_filter])
@@ -23,7 +22,7 @@ class VenueForm(FlaskForm):
                           filters=[strip_filter])
 
 
-class WorkstationForm(FlaskForm):
+class WorkstationForm(PortalForm):
     venue_id = SelectField("评标场所", coerce=_int_or_none, validators=[required("评标场所")])
     code = StringField("工位编号", validators=[required("工位编号"), length(32, label="工位编号")],
                        filters=[strip_filter],
@@ -38,12 +37,12 @@ class WorkstationForm(FlaskForm):
                         filters=[strip_filter])
 
 
-class RetireForm(FlaskForm):
+class RetireForm(PortalForm):
     reason = StringField("停用原因", validators=[required("停用原因"), length(200, label="停用原因")],
                          filters=[strip_filter])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField("工位登记表（.xlsx 或 .csv）", validators=[
         FileRequired("请选择要导入的文件。"),
         FileAllowed(["xlsx", "csv"], "只支持 .xlsx 或 .csv 文件。"),
@@ -51,5 +50,5 @@ class ImportForm(FlaskForm):
     dry_run = BooleanField("仅校验，不导入")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PortalForm):
     """A form with only the CSRF token, for buttons that POST."""

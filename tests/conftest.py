@@ -1,0 +1,139 @@
+"""Fixtures: one schema per test session (built by the real migrations), emptied after every test.
+
+DATABASE_URL selects PostgreSQL (CI runs the suite on both); otherwise a SQLite file in a temp folder.
+"""
+import os
+from contextlib import contextmanager
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from portal import create_app
+from portal.extensions import db
+
+from . import factories
+
+FAST_HASH = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 256, "ARGON2_PARALLELISM": 1}
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def make_app(url, **extra):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+        **FAST_HASH,
+        **extra,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return _database_url(tmp_path_factory)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets a fresh app context (its own g and database session), as in production,
+    instead of reusing the app context the test itself holds."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = make_app(database_url)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+def _empty_all_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _context(app):
+    """Each test runs in an app context and leaves the database empty."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        _empty_all_tables()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def orgs(app):
+    """The organisations of the demo data: 13 provinces, 12 regions, 36 centers."""
+    from portal.demo import load_organisations
+
+    load_organisations()
+    db.session.commit()
+    return factories.OrgIndex()
+
+
+@pytest.fixture
+def users(orgs):
+    """One account per role, scoped like the demo accounts; password factories.PASSWORD."""
+    return factories.demo_users(orgs)
+
+
+@pytest.fixture
+def login_as(app, users):
+    """login_as("changchun") -> a test client logged in as that account."""
+
+    def login(username):
+        client = app.test_client()
+        response = client.post("/auth/login", data={"username": username, "password": factories.PASSWORD})
+        assert response.status_code == 303, response.data.decode()[:500]
+        return client
+
+    return login
+
+
+@contextmanager
+def counted_queries():
+    """Count the SQL statements sent while the block runs."""
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def count_queries():
+    return counted_queries

@@ -1,0 +1,80 @@
+"""Builders for test data. They add and flush; the test commits before it sends requests."""
+from sqlalchemy import insert, select
+
+from portal.auth.models import Role, User
+from portal.auth.passwords import hash_password
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.orgs.models import Region, TradingCenter
+from portal.workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus
+
+PASSWORD = "correct-horse-2026"
+
+CHANGCHUN = "长春市公共资源交易中心"
+YUSHU = "榆树市公共资源交易中心"
+JILIN_CITY = "吉林市公共资源交易中心"
+PROVINCE_CENTER = "吉林省公共资源交易中心"
+
+
+class OrgIndex:
+    """Look up demo organisations by name or code."""
+
+    def region(self, code: str) -> Region:
+        return db.session.scalars(select(Region).filter_by(code=code)).one()
+
+    def center(self, name: str) -> TradingCenter:
+        return db.session.scalars(select(TradingCenter).filter_by(name=name)).one()
+
+
+def make_user(username, role: Role, region=None, center=None, active=True, password=PASSWORD) -> User:
+    user = User(username=username, display_name=username, role=role,
+                region_id=region.id if region else None, center_id=center.id if center else None,
+                password_hash=hash_password(password), active=active)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def demo_users(orgs: OrgIndex) -> dict[str, User]:
+    changchun, jilin = orgs.region("changchun"), orgs.region("jilin")
+    users = {
+        "province": make_user("province", Role.PROVINCE_ADMIN),
+        "changchun": make_user("changchun", Role.PREFECTURE_ADMIN, changchun),
+        "jilin": make_user("jilin", Role.PREFECTURE_ADMIN, jilin),
+        "staff-changchun": make_user("staff-changchun", Role.CENTER_STAFF, changchun, orgs.center(CHANGCHUN)),
+        "staff-jilin": make_user("staff-jilin", Role.CENTER_STAFF, jilin, orgs.center(JILIN_CITY)),
+        "agent": make_user("agent", Role.AGENT),
+        "supervisor": make_user("supervisor", Role.SUPERVISOR, changchun),
+        "publicity": make_user("publicity", Role.PUBLICITY),
+    }
+    db.session.commit()
+    return users
+
+
+def make_venue(center: TradingCenter, name="第一评标区", status=VenueStatus.ACTIVE) -> Venue:
+    venue = Venue(center_id=center.id, name=name, status=status,
+                  retired_at=utcnow() if status is VenueStatus.RETIRED else None)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def make_workstation(venue: Venue, code: str, cross_province=False,
+                     status=WorkstationStatus.AVAILABLE, **values) -> Workstation:
+    workstation = Workstation(center_id=venue.center_id, venue_id=venue.id, code=code,
+                              cross_province=cross_province, status=status,
+                              retired_at=utcnow() if status is WorkstationStatus.RETIRED else None,
+                              **values)
+    db.session.add(workstation)
+    db.session.flush()
+    return workstation
+
+
+def bulk_workstations(venue: Venue, count: int, prefix="W", cross_every=3) -> None:
+    """Many workstations at once (for scale tests), through one INSERT."""
+    now = utcnow()
+    db.session.execute(insert(Workstation), [
+        dict(center_id=venue.center_id, venue_id=venue.id, code=f"{prefix}{i:05d}",
+             cross_province=(i % cross_every == 0), has_av=True, has_id_reader=False,
+             has_signature_pad=False, status=WorkstationStatus.AVAILABLE, created_at=now, updated_at=now)
+        for i in range(count)])
