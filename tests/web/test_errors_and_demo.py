@@ -1,0 +1,52 @@
+"""Error pages in Chinese, never a trace; the demo data command."""
+from sqlalchemy import func, select
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.orgs.models import Region, TradingCenter
+from portal.workstations.models import Workstation
+from tests.conftest import make_app
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def test_wrong_method_is_a_chinese_405(login_as):
+    response = login_as("agent").delete("/workstations/")
+    assert response.status_code == 405 and "请求方式不正确" in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_is_a_chinese_500_without_a_trace(database_url):
+    app = make_app(database_url, TESTING=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail 13812345678")
+
+    response = app.test_client().get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "系统内部错误" in page
+    assert "Traceback" not in page and "secret internal detail" not in page and "13812345678" not in page
+
+
+def test_seed_demo_loads_the_spec_accounts_and_a_second_run_changes_nothing(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = lambda: (db.session.scalar(select(func.count()).select_from(User)),  # noqa: E731
+                      db.session.scalar(select(func.count()).select_from(TradingCenter)),
+                      db.session.scalar(select(func.count()).select_from(Workstation)))
+    before = counts()
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "accounts 0" in second.output and "workstations 0" in second.output
+    assert counts() == before
+    usernames = set(db.session.scalars(select(User.username)))
+    assert usernames == {"province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent",
+                         "supervisor", "publicity"}
+    regions = db.session.scalars(select(Region.name).order_by(Region.sort_order)).all()
+    assert regions == ["省公共资源交易中心", "长春地区", "吉林地区", "四平地区", "辽源地区", "通化地区", "白山地区",
+                       "松原地区", "白城地区", "延边州", "长白山开发区", "梅河口市"]
+    client = app.test_client()
+    assert client.post("/auth/login", data={"username": "staff-jilin", "password": "demo-pass-2026"}).status_code == 303
