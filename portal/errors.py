@@ -41,6 +41,21 @@ def init_app(app):
         return _page(500)
 
 
+class ChangeRefused(ValueError):
+    """A service refused a change; the Chinese message is for the user, `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def show_on_form(form, error: ChangeRefused, default_field: str | None = None) -> None:
+    """Put a refusal next to its field (or at the top of the form) after rolling the change back."""
+    db.session.rollback()
+    name = error.field or default_field
+    (getattr(form, name).errors if name else form.form_errors).append(str(error))
+
+
 def abort_with(code: int, message: str):
     """Abort with an HTTP error whose Chinese message is shown on the error page."""
     from werkzeug.exceptions import default_exceptions

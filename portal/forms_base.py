@@ -30,6 +30,14 @@ def phone_number(form, field):
     field.data = value
 
 
+def int_or_none(value):
+    """SelectField coercion for ids: '' (no choice) is None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 

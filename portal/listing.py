@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import current_app, request
+from sqlalchemy import func, select
 
 from .extensions import db
 
@@ -58,6 +59,15 @@ def paginate(stmt, per_page: int | None = None) -> Page:
         result = db.paginate(stmt, page=last, per_page=per_page, error_out=False, count=False)
         return Page(list(result.items), last, per_page, total)
     return Page(list(result.items), result.page, per_page, result.total or 0)
+
+
+def paginate_rows(stmt, per_page: int | None = None) -> Page:
+    """Paginate a select of several columns (rows rather than entities): a count, then the rows."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    number = min(page_number(), max(1, -(-total // per_page)))
+    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(rows, number, per_page, total)
 
 
 def sort_choice(allowed: dict[str, object], default: str):

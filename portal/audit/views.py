@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask import request
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import permission_required, scoped_select

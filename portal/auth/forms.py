@@ -1,7 +1,7 @@
 """Login, password and account forms."""
 from wtforms import BooleanField, PasswordField, SelectField, StringField, ValidationError
 
-from ..forms_base import PortalForm, length, optional, phone_number, required, strip_filter
+from ..forms_base import PortalForm, int_or_none, length, optional, phone_number, required, strip_filter
 from .models import ROLE_LABELS, Role
 from .rules import USERNAME_RE, password_problems
 
@@ -39,8 +39,8 @@ class UserForm(PortalForm):
     role = SelectField("角色", choices=[(r.value, ROLE_LABELS[r]) for r in Role],
                        validators=[required("角色")])
     # No Optional() here: it would stop the role-dependent checks below.
-    region_id = SelectField("所属地区", coerce=lambda v: int(v) if v else None)
-    center_id = SelectField("所属交易中心", coerce=lambda v: int(v) if v else None)
+    region_id = SelectField("所属地区", coerce=int_or_none)
+    center_id = SelectField("所属交易中心", coerce=int_or_none)
     organisation = StringField("单位", validators=[optional(), length(80, label="单位")],
                                filters=[strip_filter])
     phone = StringField("联系电话", validators=[optional(), phone_number], filters=[strip_filter])

@@ -2,6 +2,7 @@
 from sqlalchemy import func, select
 
 from ..audit import services as audit
+from ..errors import ChangeRefused
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import TradingCenter
@@ -12,12 +13,8 @@ USER_AUDIT_FIELDS = ("username", "display_name", "role", "region_id", "center_id
                      "phone", "active")
 
 
-class AccountError(ValueError):
-    """A refused change, with a Chinese message for the form (field may name the form field)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(ChangeRefused):
+    """A refused change of this feature."""
 
 
 def snapshot(user: User) -> dict:

@@ -5,6 +5,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
+from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
@@ -110,8 +111,7 @@ def _save_user_form(user: User | None):
                 ensure_not_last_admin(user, form.role.data, form.active.data)
             saved = save_user(user, form.data)
         except AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field or "username").errors.append(str(error))
+            show_on_form(form, error, "username")
         else:
             db.session.commit()
             flash(f"账号 {saved.username} 已保存。", "success")

@@ -2,14 +2,7 @@
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from ..forms_base import PortalForm, length, optional, phone_number, required, strip_filter
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from ..forms_base import PortalForm, int_or_none, length, optional, phone_number, required, strip_filter
 
 
 class CenterForm(PortalForm):
@@ -19,8 +12,8 @@ class CenterForm(PortalForm):
                              filters=[strip_filter])
     alias = StringField("其他名称", validators=[optional(), length(80, label="其他名称")],
                         filters=[strip_filter], description="文件中使用的其他名称，如“吉林市公共资源交易服务中心”。")
-    province_id = SelectField("所在省份", coerce=_int_or_none, validators=[required("所在省份")])
-    region_id = SelectField("所属地区", coerce=_int_or_none, validators=[optional()],
+    province_id = SelectField("所在省份", coerce=int_or_none, validators=[required("所在省份")])
+    region_id = SelectField("所属地区", coerce=int_or_none, validators=[optional()],
                             description="本省交易中心必选；外省交易中心不选。")
     level = SelectField("层级", choices=[("省级", "省级"), ("市级", "市级"), ("县级", "县级")])
     address = StringField("地址", validators=[optional(), length(200, label="地址")],

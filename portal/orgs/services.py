@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from ..audit import services as audit
+from ..errors import ChangeRefused
 from ..extensions import db
 from .models import CenterContact, Province, TradingCenter
 
@@ -10,10 +11,8 @@ CENTER_FIELDS = ("name", "short_name", "alias", "province_id", "region_id", "lev
                  "active")
 
 
-class OrgError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class OrgError(ChangeRefused):
+    """A refused change of this feature."""
 
 
 def _snapshot(center: TradingCenter) -> dict:

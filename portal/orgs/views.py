@@ -4,6 +4,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import get_scoped_or_404, permission_required
+from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate
@@ -51,8 +52,7 @@ def _center_form(center: TradingCenter | None):
         try:
             saved = save_center(center, form.data)
         except OrgError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error))
+            show_on_form(form, error, "name")
         else:
             db.session.commit()
             flash(f"交易中心“{saved.name}”已保存。", "success")

@@ -2,18 +2,11 @@
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
-from ..forms_base import PortalForm, length, optional, required, strip_filter
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from ..forms_base import PortalForm, int_or_none, length, optional, required, strip_filter
 
 
 class VenueForm(PortalForm):
-    center_id = SelectField("交易中心", coerce=_int_or_none, validators=[required("交易中心")])
+    center_id = SelectField("交易中心", coerce=int_or_none, validators=[required("交易中心")])
     name = StringField("场所名称", validators=[required("场所名称"), length(80, label="场所名称")],
                        filters=[strip_filter])
     address = StringField("地址", validators=[optional(), length(200, label="地址")],
@@ -23,7 +16,7 @@ class VenueForm(PortalForm):
 
 
 class WorkstationForm(PortalForm):
-    venue_id = SelectField("评标场所", coerce=_int_or_none, validators=[required("评标场所")])
+    venue_id = SelectField("评标场所", coerce=int_or_none, validators=[required("评标场所")])
     code = StringField("工位编号", validators=[required("工位编号"), length(32, label="工位编号")],
                        filters=[strip_filter],
                        description="在本交易中心内唯一；字母、数字、横线、下划线或点，不含空格，保存为大写。")

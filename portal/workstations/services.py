@@ -4,6 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
 from ..auth.permissions import scope_clause
+from ..errors import ChangeRefused
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
@@ -15,12 +16,8 @@ WORKSTATION_FIELDS = ("code", "venue_id", "cross_province", "has_av", "has_id_re
 VENUE_FIELDS = ("name", "center_id", "address", "notes", "status", "retire_reason")
 
 
-class RegistryError(ValueError):
-    """A refused change with a Chinese message; `field` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class RegistryError(ChangeRefused):
+    """A refused change of this feature."""
 
 
 def _snapshot(obj, fields) -> dict:

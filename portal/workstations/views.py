@@ -5,9 +5,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..audit.models import AuditEntry
 from ..auth.permissions import get_scoped_or_404, permission_required, scope_clause, scoped_select
+from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render, wants_fragment
-from ..listing import int_arg, paginate, sort_choice
+from ..listing import int_arg, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
 from . import bp, rules, services
@@ -176,17 +177,6 @@ def venues():
                   status=status)
 
 
-def paginate_rows(stmt):
-    """Paginate a select of several columns (rows rather than entities)."""
-    from ..listing import Page, page_number
-
-    per_page = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    number = min(page_number(), max(1, -(-total // per_page)))
-    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
-    return Page(rows, number, per_page, total)
-
-
 def _venue_form(venue: Venue | None):
     form = VenueForm(obj=venue)
     form.center_id.choices = [(c.id, c.name) for c in _scoped_centers()]
@@ -196,8 +186,7 @@ def _venue_form(venue: Venue | None):
         try:
             saved = services.save_venue(venue, form.data)
         except services.RegistryError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error))
+            show_on_form(form, error, "name")
         else:
             db.session.commit()
             flash(f"评标场所“{saved.name}”已保存。", "success")
@@ -272,8 +261,7 @@ def _workstation_form(workstation: Workstation | None):
         try:
             saved = services.save_workstation(workstation, form.data, venue)
         except services.RegistryError as error:
-            db.session.rollback()
-            (getattr(form, error.field).errors if error.field else form.form_errors).append(str(error))
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(f"工位 {saved.code} 已保存。", "success")

@@ -1,5 +1,4 @@
 """A prefecture admin imports workstations and finds them in the shared directory (htmx filtering)."""
-import io
 
 from openpyxl import Workbook
 from playwright.sync_api import expect
