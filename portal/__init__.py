@@ -73,9 +73,10 @@ def create_app(test_config=None):
     from .audit import views as audit_views
     from .auth import views as auth_views
     from .orgs import views as orgs_views
+    from .partners import views as partners_views
     from .workstations import views as workstations_views
 
-    for module in (home, auth_views, orgs_views, workstations_views, audit_views):
+    for module in (home, auth_views, orgs_views, workstations_views, partners_views, audit_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -5,7 +5,10 @@ from sqlalchemy import select
 from .auth.models import Role, User
 from .auth.passwords import hash_password
 from .extensions import db
+from datetime import date
+
 from .orgs.models import CenterContact, Province, Region, TradingCenter
+from .partners.models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
 from .workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -165,6 +168,54 @@ def load_organisations() -> dict[str, int]:
     return added
 
 
+HUBEI_PLAN = "关于积极应对疫情开展跨省远程异地分散评标实施方案（附件：实施单位、合作援助单位、对口合作对象名单）"
+HUBEI_PLAN_START = date(2020, 3, 1)
+
+# Demo joint-testing steps (联调联试) of Jilin with partner provinces: (province, status, date, result)
+JOINT_TESTS = [
+    ("湖北省", JointTestStatus.PLANNED, date(2026, 4, 10), "列入首批跨省联调计划"),
+    ("湖北省", JointTestStatus.TESTING, date(2026, 5, 18), "音视频与系统互联测试"),
+    ("湖北省", JointTestStatus.PASSED, date(2026, 6, 12), "测试通过"),
+    ("湖北省", JointTestStatus.ROUTINE, date(2026, 9, 1), "转入常态化运行"),
+    ("辽宁省", JointTestStatus.PLANNED, date(2026, 7, 1), "按国家统一时间安排联调"),
+    ("辽宁省", JointTestStatus.TESTING, date(2026, 10, 20), "专家身份核验接口测试中"),
+]
+
+
+def load_pairings() -> int:
+    """The Hubei plan's pairings (seed 004 attachment, 三), partners in the listed order."""
+    centers = {c.name: c.id for c in db.session.scalars(select(TradingCenter))}
+    centers.update({c.alias: c.id for c in db.session.scalars(select(TradingCenter)) if c.alias})
+    added = 0
+    for implementing, partners in HUBEI_PAIRINGS:
+        exists = db.session.scalars(select(Pairing.id).filter_by(
+            implementing_center_id=centers[implementing], start_date=HUBEI_PLAN_START)).first()
+        if exists:
+            continue
+        db.session.add(Pairing(implementing_center_id=centers[implementing], start_date=HUBEI_PLAN_START,
+                               basis=HUBEI_PLAN, partners=[
+                                   PairingPartner(partner_center_id=centers[name], position=i)
+                                   for i, name in enumerate(partners)]))
+        added += 1
+    db.session.flush()
+    return added
+
+
+def load_joint_tests() -> int:
+    provinces = {p.name: p.id for p in db.session.scalars(select(Province))}
+    added = 0
+    for province, status, day, result in JOINT_TESTS:
+        exists = db.session.scalars(select(JointTestEvent.id).filter_by(
+            province_id=provinces[province], status=status, event_date=day)).first()
+        if exists:
+            continue
+        db.session.add(JointTestEvent(province_id=provinces[province], status=status, event_date=day,
+                                      result=result, notes="演示数据", recorded_by="系统"))
+        added += 1
+    db.session.flush()
+    return added
+
+
 def load_demo() -> dict[str, int]:
     """Everything seed-demo loads; running it again adds nothing."""
     added = load_organisations()
@@ -189,6 +240,8 @@ def load_demo() -> dict[str, int]:
                                  cross_province=number <= cross, has_av=True, has_id_reader=number <= cross,
                                  has_signature_pad=number <= cross, status=WorkstationStatus.AVAILABLE)
             added["workstations"] += new
+    added["pairings"] = load_pairings()
+    added["joint_tests"] = load_joint_tests()
     added["accounts"] = 0
     password_hash = None
     for username, display, role, region, center, organisation in ACCOUNTS:

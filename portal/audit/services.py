@@ -28,6 +28,8 @@ FIELD_LABELS = {
     "expert_fee_note": "专家劳务费标准", "meal_fee_yuan": "就餐费用标准", "active": "启用",
     "username": "用户名", "display_name": "姓名", "role": "角色", "organisation": "单位", "phone": "电话",
     "duty": "职责", "file": "文件", "rows": "行数", "codes": "工位编号",
+    "implementing_center_id": "实施单位", "partner_center_ids": "合作援助单位", "start_date": "开始日期",
+    "end_date": "结束日期", "basis": "依据", "event_date": "日期", "result": "结果", "workstations": "使用工位",
 }
 
 OBJECT_LABELS = {
@@ -37,6 +39,8 @@ OBJECT_LABELS = {
     "center_contact": "联系人",
     "user": "账号",
     "region": "地区",
+    "pairing": "对口合作",
+    "joint_test": "联调联试",
 }
 
 

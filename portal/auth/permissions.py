@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     # Shared workstation directory (场所工位共享目录): everyone reads, admins maintain their own
     "workstations.view": EVERY_ROLE,
     "workstations.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
+    # Cross-province cooperation (跨省合作): pairings, joint testing
+    "partners.view": EVERY_ROLE,
+    "partners.manage": {R.PROVINCE_ADMIN: Scope.ALL},
     # Audit log
     "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                    R.SUPERVISOR: Scope.REGION},
@@ -45,6 +48,8 @@ ACTION_LABELS = {
     "users.manage": "管理账号",
     "workstations.view": "查看场所工位共享目录",
     "workstations.manage": "登记、修改、停用评标场所和工位",
+    "partners.view": "查看跨省合作",
+    "partners.manage": "维护对口合作与联调联试",
     "audit.view": "查看操作日志",
 }
 

@@ -1,7 +1,12 @@
 """Every route x every role x another region's object: the answer matches the permission table."""
 import pytest
 
+from sqlalchemy import select
+
 from portal.auth.models import Role
+from portal.demo import load_pairings
+from portal.orgs.models import Province
+from portal.partners.models import Pairing
 from portal.auth.permissions import PERMISSIONS
 from portal.extensions import db
 from tests import factories
@@ -32,6 +37,11 @@ ROUTES = [
     ("get", "/auth/users/", "users.manage"),
     ("get", "/auth/users/new", "users.manage"),
     ("get", "/auth/users/{user}/edit", "users.manage"),
+    ("get", "/partners/", "partners.view"),
+    ("get", "/partners/export.xlsx", "partners.view"),
+    ("get", "/partners/joint-tests/{province}", "partners.view"),
+    ("get", "/partners/pairings/new", "partners.manage"),
+    ("get", "/partners/pairings/{pairing}/edit", "partners.manage"),
     ("get", "/audit/", "audit.view"),
 ]
 
@@ -41,9 +51,12 @@ def records(users, orgs):
     venue = factories.make_venue(orgs.center(factories.CHANGCHUN))
     workstation = factories.make_workstation(venue, "CC-A01")
     factories.make_venue(orgs.center(factories.JILIN_CITY))  # so that 吉林 has somewhere to register too
+    load_pairings()
     db.session.commit()
+    pairing = db.session.scalars(select(Pairing)).first()
+    province = db.session.scalars(select(Province).filter_by(name="湖北省")).one()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
-            "user": users["agent"].id}
+            "user": users["agent"].id, "pairing": pairing.id, "province": province.id}
 
 
 @pytest.mark.parametrize("username", ROLES)

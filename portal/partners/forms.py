@@ -1,0 +1,39 @@
+"""Forms for pairings and joint testing."""
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms_base import PortalForm, int_or_none, length, optional, required, strip_filter
+from .models import JOINT_TEST_LABELS
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PairingForm(PortalForm):
+    implementing_center_id = SelectField("实施单位（主场）", coerce=int_or_none, validators=[required("实施单位")])
+    partner_center_ids = CheckboxListField("合作援助单位（客场）", coerce=int)
+    start_date = DateField("开始日期", validators=[required("开始日期")])
+    end_date = DateField("结束日期", validators=[optional()], description="最后一个有效日；不填表示长期有效。")
+    basis = StringField("依据", validators=[optional(), length(200, label="依据")], filters=[strip_filter],
+                        description="如：关于积极应对疫情开展跨省远程异地分散评标实施方案")
+    notes = TextAreaField("备注", validators=[optional(), length(2000, label="备注")], filters=[strip_filter])
+
+    def validate_partner_center_ids(self, field):
+        if not field.data:
+            raise ValidationError("请至少选择一个合作援助单位。")
+
+
+class EndPairingForm(PortalForm):
+    end_date = DateField("结束日期", validators=[required("结束日期")])
+
+
+class JointTestForm(PortalForm):
+    status = SelectField("进展", choices=[(s.value, label) for s, label in JOINT_TEST_LABELS.items()],
+                         validators=[required("进展")])
+    event_date = DateField("日期", validators=[required("日期")])
+    workstations = StringField("使用工位", validators=[optional(), length(500, label="使用工位")],
+                               filters=[strip_filter], description="参与测试的工位编号，以顿号或逗号分隔。")
+    result = StringField("结果", validators=[optional(), length(500, label="结果")], filters=[strip_filter])
+    notes = TextAreaField("备注", validators=[optional(), length(2000, label="备注")], filters=[strip_filter])

@@ -1,0 +1,133 @@
+"""Cooperation services: pairings and joint testing (with audit), and the may-ask check on the database."""
+from datetime import date
+
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..audit import services as audit
+from ..errors import ChangeRefused
+from ..extensions import db
+from ..orgs.models import Province, TradingCenter
+from . import rules
+from .models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
+
+
+class PartnerError(ChangeRefused):
+    """A refused change of cooperation records."""
+
+
+def _snapshot(pairing: Pairing, partner_ids: list[int]) -> dict:
+    return {"implementing_center_id": pairing.implementing_center_id,
+            "partner_center_ids": partner_ids,
+            "start_date": pairing.start_date.isoformat() if pairing.start_date else None,
+            "end_date": pairing.end_date.isoformat() if pairing.end_date else None,
+            "basis": pairing.basis, "notes": pairing.notes}
+
+
+def save_pairing(pairing: Pairing | None, data: dict) -> Pairing:
+    """Create or edit a pairing: partners are centers of other provinces, in the order chosen."""
+    implementing = db.session.get(TradingCenter, data["implementing_center_id"])
+    partner_ids = [int(i) for i in dict.fromkeys(data["partner_center_ids"] or [])]
+    if implementing is None:
+        raise PartnerError("请选择实施单位。", field="implementing_center_id")
+    if not partner_ids:
+        raise PartnerError("请至少选择一个合作援助单位。", field="partner_center_ids")
+    if implementing.id in partner_ids:
+        raise PartnerError("实施单位不能同时是自己的合作援助单位。", field="partner_center_ids")
+    same_province = db.session.scalars(select(TradingCenter.name).where(
+        TradingCenter.id.in_(partner_ids), TradingCenter.province_id == implementing.province_id)).all()
+    if same_province:
+        raise PartnerError("对口合作用于跨省远程异地评标，合作援助单位须为外省交易中心："
+                           + "、".join(same_province) + "与实施单位同省。", field="partner_center_ids")
+    if data.get("end_date") and data["end_date"] < data["start_date"]:
+        raise PartnerError("结束日期不能早于开始日期。", field="end_date")
+    creating = pairing is None
+    before = None
+    if creating:
+        pairing = Pairing()
+        db.session.add(pairing)
+    else:
+        before = _snapshot(pairing, [p.partner_center_id for p in pairing.partners])
+    pairing.implementing_center_id = implementing.id
+    pairing.start_date = data["start_date"]
+    pairing.end_date = data.get("end_date")
+    pairing.basis = data.get("basis") or ""
+    pairing.notes = data.get("notes") or None
+    pairing.partners = [PairingPartner(partner_center_id=pid, position=i) for i, pid in enumerate(partner_ids)]
+    db.session.flush()
+    audit.record("create" if creating else "update", "pairing", pairing,
+                 label=f"{implementing.name} 对口合作", region_id=implementing.region_id,
+                 before=before, after=_snapshot(pairing, partner_ids))
+    return pairing
+
+
+def end_pairing(pairing: Pairing, end_date: date) -> None:
+    """End a pairing on a date (the last day it is in force); the record stays."""
+    if end_date < pairing.start_date:
+        raise PartnerError("结束日期不能早于开始日期。", field="end_date")
+    before = {"end_date": pairing.end_date.isoformat() if pairing.end_date else None}
+    pairing.end_date = end_date
+    audit.record("update", "pairing", pairing, before=before, after={"end_date": end_date.isoformat()},
+                 summary="结束对口合作")
+
+
+def add_joint_test_event(province: Province, data: dict) -> JointTestEvent:
+    if province.is_home:
+        raise PartnerError("联调联试记录的是与外省的测试，请选择合作省份。")
+    event = JointTestEvent(province_id=province.id, status=JointTestStatus(data["status"]),
+                           event_date=data["event_date"], workstations=data.get("workstations") or None,
+                           result=data.get("result") or None, notes=data.get("notes") or None,
+                           recorded_by=current_user.username if current_user.is_authenticated else "系统")
+    db.session.add(event)
+    db.session.flush()
+    audit.record("create", "joint_test", event, label=f"{province.name} 联调联试",
+                 after={"status": event.status.value, "event_date": event.event_date.isoformat(),
+                        "workstations": event.workstations, "result": event.result})
+    return event
+
+
+# ---------------------------------------------------------------- reading
+
+def pairings_query(include_ended: bool = True, today: date | None = None):
+    stmt = (select(Pairing)
+            .join(TradingCenter, Pairing.implementing_center_id == TradingCenter.id)
+            # many-to-one joined, the one-to-many list in one more query: 2 queries for any number
+            .options(joinedload(Pairing.implementing_center).joinedload(TradingCenter.province),
+                     selectinload(Pairing.partners).joinedload(PairingPartner.partner_center)
+                     .joinedload(TradingCenter.province))
+            .order_by(Pairing.end_date.is_not(None), TradingCenter.province_id, Pairing.id))
+    if not include_ended:
+        today = today or date.today()
+        stmt = stmt.where((Pairing.end_date.is_(None)) | (Pairing.end_date >= today))
+    return stmt
+
+
+def joint_test_overview():
+    """Per partner province: its latest joint-testing step and how many steps are recorded."""
+    latest = (select(JointTestEvent.province_id, func.max(JointTestEvent.id).label("last_id"),
+                     func.count(JointTestEvent.id).label("steps"))
+              .group_by(JointTestEvent.province_id).subquery())
+    stmt = (select(Province, JointTestEvent, latest.c.steps)
+            .outerjoin(latest, latest.c.province_id == Province.id)
+            .outerjoin(JointTestEvent, JointTestEvent.id == latest.c.last_id)
+            .where(Province.is_home.is_(False))
+            .order_by(Province.sort_order))
+    return db.session.execute(stmt).all()
+
+
+def _facts(center: TradingCenter) -> rules.CenterFacts:
+    return rules.CenterFacts(center.id, center.name, center.province_id, center.active)
+
+
+def may_request(requester_id: int, guest_id: int, day: date) -> rules.Decision:
+    """The may-ask rule on the stored centers and pairings (for the seat-request workflow)."""
+    requester = db.session.get(TradingCenter, requester_id)
+    guest = db.session.get(TradingCenter, guest_id)
+    if requester is None or guest is None:
+        return rules.Decision(False, "交易中心不存在。")
+    pairings = db.session.scalars(select(Pairing).options(selectinload(Pairing.partners))
+                                  .where(Pairing.implementing_center_id == requester_id)).all()
+    facts = [rules.PairingFacts(p.implementing_center_id, frozenset(x.partner_center_id for x in p.partners),
+                                p.start_date, p.end_date) for p in pairings]
+    return rules.may_request_guest_seats(_facts(requester), _facts(guest), day, facts)
