@@ -1,7 +1,7 @@
 """Organisations: provinces, regions (地区), trading centers (公共资源交易中心) and their contacts."""
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -79,6 +79,11 @@ class TradingCenter(Timestamped, db.Model):
     @classmethod
     def region_clause(cls, region_id):
         return cls.region_id == region_id
+
+    @classmethod
+    def level_rank(cls):
+        """Provincial centers first, then municipal, then county ones."""
+        return case((cls.level == "省级", 0), (cls.level == "市级", 1), else_=2)
 
     def __str__(self):
         return self.name

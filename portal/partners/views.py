@@ -25,7 +25,7 @@ def index():
         select(TradingCenter).join(Province, TradingCenter.province_id == Province.id)
         .where(Province.is_home.is_(False))
         .options(joinedload(TradingCenter.province), selectinload(TradingCenter.contacts))
-        .order_by(Province.sort_order, TradingCenter.level, TradingCenter.name)).all()
+        .order_by(Province.sort_order, TradingCenter.level_rank(), TradingCenter.name)).all()
     return render("partners/index.html", "partners/_pairings.html", page=page, show_ended=show_ended,
                   partner_centers=partner_centers, joint_tests=services.joint_test_overview(),
                   compliance=standing_secondary_compliance())
@@ -37,7 +37,7 @@ def _pairing_form(pairing: Pairing | None):
         select(TradingCenter.id, TradingCenter.name, Province.name, Province.is_home)
         .join(Province, TradingCenter.province_id == Province.id)
         .where(TradingCenter.active.is_(True))
-        .order_by(Province.sort_order, TradingCenter.level, TradingCenter.name)).all()
+        .order_by(Province.sort_order, TradingCenter.level_rank(), TradingCenter.name)).all()
     form.implementing_center_id.choices = [(cid, f"{prov} · {name}") for cid, name, prov, _ in centers]
     form.partner_center_ids.choices = [(cid, f"{prov} · {name}") for cid, name, prov, _ in centers]
     if request.method == "GET" and pairing is not None:
