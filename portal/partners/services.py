@@ -54,7 +54,15 @@ def save_pairing(pairing: Pairing | None, data: dict) -> Pairing:
     pairing.end_date = data.get("end_date")
     pairing.basis = data.get("basis") or ""
     pairing.notes = data.get("notes") or None
-    pairing.partners = [PairingPartner(partner_center_id=pid, position=i) for i, pid in enumerate(partner_ids)]
+    # Keep the rows of partners that stay (a delete-then-insert of the same partner would meet the
+    # unique constraint before the delete), add the new ones, drop the others.
+    kept = {link.partner_center_id: link for link in pairing.partners} if not creating else {}
+    links = []
+    for position, pid in enumerate(partner_ids):
+        link = kept.pop(pid, None) or PairingPartner(partner_center_id=pid)
+        link.position = position
+        links.append(link)
+    pairing.partners = links
     db.session.flush()
     audit.record("create" if creating else "update", "pairing", pairing,
                  label=f"{implementing.name} 对口合作", region_id=implementing.region_id,

@@ -112,6 +112,21 @@ def test_province_admin_adds_a_pairing(login_as, orgs):
     assert not services.may_request(changchun.id, changsha.id, date(2026, 11, 30)).allowed
 
 
+def test_editing_a_pairing_keeps_reorders_and_drops_partners(login_as, orgs):
+    client = login_as("province")
+    client.post("/partners/pairings/new", data=pairing_form(orgs))
+    pairing = db.session.scalars(select(Pairing)).one()
+    nanjing, changsha = orgs.center("南京市公共资源交易中心").id, orgs.center("长沙公共资源交易中心").id
+    zibo = orgs.center("淄博市公共资源交易中心").id
+    response = client.post(f"/partners/pairings/{pairing.id}/edit",
+                           data=pairing_form(orgs, partner_center_ids=[nanjing, zibo]))
+    assert response.status_code == 303
+    assert stored_pairings() == {factories.CHANGCHUN: ["南京市公共资源交易中心", "淄博市公共资源交易中心"]}
+    entry = db.session.scalars(select(AuditEntry).filter_by(object_type="pairing", action="update")).one()
+    assert entry.before["partner_center_ids"] == [changsha, nanjing]
+    assert entry.after["partner_center_ids"] == [nanjing, zibo]
+
+
 @pytest.mark.parametrize("values, message", [
     ({"partner_center_ids": []}, "请至少选择一个合作援助单位"),
     ({"start_date": ""}, "请填写开始日期"),
