@@ -62,6 +62,12 @@ class JointTestStatus(enum.Enum):
     def label(self) -> str:
         return JOINT_TEST_LABELS[self]
 
+    @property
+    def badge(self) -> str:
+        """The CSS badge that colours this step."""
+        return {"planned": "badge-muted", "testing": "badge-warn", "suspended": "badge-bad"}.get(
+            self.value, "badge-ok")
+
 
 JOINT_TEST_LABELS = {
     JointTestStatus.PLANNED: "计划联调",
