@@ -1,6 +1,7 @@
 """远程异地评标协同门户 — application factory."""
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -15,10 +16,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def _secret_key(instance_path: str) -> str:
     """Read the instance's secret key, generating one on first run."""
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        # Exclusive create: several gunicorn workers starting at once agree on one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(100):  # another worker may still be writing it
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty")
 
 
 def create_app(test_config=None):

@@ -31,3 +31,13 @@ def test_only_local_paths_follow_a_login(target, safe):
 ])
 def test_username_shape(username, ok):
     assert bool(USERNAME_RE.match(username)) is ok
+
+
+def test_the_generated_secret_key_is_kept_and_private(tmp_path):
+    import os
+
+    from portal import _secret_key
+
+    first = _secret_key(str(tmp_path))
+    assert len(first) == 64 and _secret_key(str(tmp_path)) == first
+    assert oct(os.stat(tmp_path / "secret_key").st_mode & 0o777) == "0o600"
