@@ -111,8 +111,7 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
     try:
         db.session.flush()
     except IntegrityError:
-        # Someone registered the same code between our check and our write.
-        db.session.rollback()
+        # Someone registered the same code between our check and our write; the view rolls back.
         raise RegistryError(f"工位编号“{code}”在该交易中心已登记。", field="code") from None
     audit.record("create" if creating else "update", "workstation", workstation,
                  label=f"{venue.name} {code}", region_id=_region_of(venue.center_id), before=before,
@@ -218,8 +217,7 @@ def apply_import(check: rules.ImportCheck, filename: str) -> dict:
     try:
         db.session.execute(Workstation.__table__.insert(), [
             {**r, "status": r["status"].value} for r in rows])
-    except IntegrityError:
-        db.session.rollback()
+    except IntegrityError:  # the view rolls back the whole import
         raise RegistryError("导入期间有工位编号被他人登记，未导入任何数据。请重新上传。") from None
     per_center: dict[int, int] = {}
     for row in check.rows:

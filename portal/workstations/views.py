@@ -247,13 +247,13 @@ def _history(object_type: str, object_id: int, limit: int = 50):
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)).all()
 
 
-def _workstation_form(workstation: Workstation | None):
+def _workstation_form(workstation: Workstation | None, venue_choices: list):
     form = WorkstationForm(obj=workstation)
     if request.method == "GET" and workstation is not None:
         form.status.data = workstation.status.value
     if request.method == "GET" and workstation is None and int_arg("venue"):
         form.venue_id.data = int_arg("venue")
-    form.venue_id.choices = _venue_choices()
+    form.venue_id.choices = venue_choices
     if workstation is not None and workstation.venue_id not in {c[0] for c in form.venue_id.choices}:
         form.venue_id.choices.insert(0, (workstation.venue_id, workstation.venue.name))
     if form.validate_on_submit():
@@ -270,16 +270,17 @@ def _workstation_form(workstation: Workstation | None):
             return redirect(url_for("workstations.index", center=saved.center_id), 303)
     return render_template("workstations/form.html", form=form, workstation=workstation,
                            history=_history("workstation", workstation.id) if workstation else [],
-                           retire_form=RetireForm(), empty_form=EmptyForm())
+                           empty_form=EmptyForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required("workstations.manage")
 def new():
-    if not _venue_choices():
+    choices = _venue_choices()
+    if not choices:
         flash("请先登记评标场所，再登记工位。", "warning")
         return redirect(url_for("workstations.venue_new"), 303)
-    return _workstation_form(None)
+    return _workstation_form(None, choices)
 
 
 def _load_workstation(workstation_id):
@@ -291,7 +292,7 @@ def _load_workstation(workstation_id):
 @permission_required("workstations.manage")
 def edit(workstation_id):
     workstation = _load_workstation(workstation_id)
-    return _workstation_form(workstation)
+    return _workstation_form(workstation, _venue_choices())
 
 
 @bp.route("/<int:workstation_id>/retire", methods=["GET", "POST"])
@@ -356,7 +357,7 @@ def import_():
                 try:
                     result = services.apply_import(check, upload.filename)
                 except services.RegistryError as error:
-                    form.file.errors.append(str(error))
+                    show_on_form(form, error, "file")
                 else:
                     db.session.commit()
                     if not wants_fragment():
