@@ -83,11 +83,15 @@ def create_app(test_config=None):
     from . import cli, errors, home, templating
     from .audit import views as audit_views
     from .auth import views as auth_views
+    from .bookings import views as bookings_views
     from .orgs import views as orgs_views
     from .partners import views as partners_views
+    from .projects import views as projects_views
+    from .workdays import views as workdays_views
     from .workstations import views as workstations_views
 
-    for module in (home, auth_views, orgs_views, workstations_views, partners_views, audit_views):
+    for module in (home, auth_views, orgs_views, workstations_views, partners_views, workdays_views,
+                   projects_views, bookings_views, audit_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

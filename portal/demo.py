@@ -216,6 +216,21 @@ def load_joint_tests() -> int:
     return added
 
 
+def load_thresholds() -> int:
+    """The notice's thresholds (as migration 0003 inserts them), when missing."""
+    from datetime import date
+
+    from .projects.models import Threshold
+    from .projects.rules import STARTER_THRESHOLDS, STARTER_THRESHOLDS_FROM, STARTER_THRESHOLDS_NOTICE
+
+    added = 0
+    for category, amount in STARTER_THRESHOLDS.items():
+        _, new = _get_or_add(Threshold, {"category": category, "effective_from": date(*STARTER_THRESHOLDS_FROM)},
+                             amount_wan=amount, notice=STARTER_THRESHOLDS_NOTICE)
+        added += new
+    return added
+
+
 def load_demo() -> dict[str, int]:
     """Everything seed-demo loads; running it again adds nothing."""
     added = load_organisations()
@@ -242,6 +257,7 @@ def load_demo() -> dict[str, int]:
             added["workstations"] += new
     added["pairings"] = load_pairings()
     added["joint_tests"] = load_joint_tests()
+    added["thresholds"] = load_thresholds()
     added["accounts"] = 0
     password_hash = None
     for username, display, role, region, center, organisation in ACCOUNTS:

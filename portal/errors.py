@@ -17,7 +17,10 @@ MESSAGES = {
 
 def _page(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    return render_template("errors/error.html", code=code, title=title, message=message,
+    from .htmx import wants_fragment
+
+    template = "errors/_message.html" if wants_fragment() else "errors/error.html"
+    return render_template(template, code=code, title=title, message=message,
                            detail=detail), code
 
 

@@ -34,6 +34,13 @@ def init_app(app):
     def yesno(value, yes="是", no="否"):
         return yes if value else no
 
+    @app.template_filter("wan")
+    def wan_filter(value):
+        """An amount in 万元 without trailing zeros; '—' when absent."""
+        from .projects.rules import wan
+
+        return "—" if value is None else wan(value)
+
     @app.template_filter("field_label")
     def field_label(name):
         return FIELD_LABELS.get(name, name)

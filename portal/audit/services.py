@@ -17,10 +17,11 @@ ACTION_LABELS = {
     "logout": "退出",
     "password": "修改密码",
     "password_reset": "重置密码",
+    "file": "登记备案",
 }
 
 FIELD_LABELS = {
-    "code": "工位编号", "venue_id": "评标场所", "cross_province": "支持跨省", "has_av": "音视频设备",
+    "code": "编号", "venue_id": "评标场所", "cross_province": "支持跨省", "has_av": "音视频设备",
     "has_id_reader": "身份证读卡器", "has_signature_pad": "电子签名板", "status": "状态", "notes": "备注",
     "retire_reason": "停用原因", "name": "名称", "center_id": "交易中心", "address": "地址",
     "short_name": "简称", "alias": "其他名称", "province_id": "省份", "region_id": "地区", "level": "层级",
@@ -30,6 +31,17 @@ FIELD_LABELS = {
     "duty": "职责", "file": "文件", "rows": "行数", "codes": "工位编号",
     "implementing_center_id": "实施单位", "partner_center_ids": "合作援助单位", "start_date": "开始日期",
     "end_date": "结束日期", "basis": "依据", "event_date": "日期", "result": "结果", "workstations": "使用工位",
+    "day": "日期", "working": "上班", "notice": "依据的通知", "note": "节日名称", "year": "年份",
+    "lead_working_days": "提前工作日数", "count_evaluation_day": "评标当日计入",
+    "amount_wan": "限额（万元）", "effective_from": "生效日期", "category": "类别",
+    "tenderee": "招标人", "agency": "招标代理机构", "contract_estimate_wan": "合同估算价",
+    "investment_estimate_wan": "项目投资概算", "budget_wan": "资金预算", "epc_construction_wan": "总承包施工部分",
+    "epc_goods_wan": "总承包货物部分", "epc_services_wan": "总承包服务部分", "combined_parts": "合并采购内容",
+    "special_expert_needs": "专家特殊要求", "special_specialties": "特殊要求的专业",
+    "local_pool_insufficient": "本地专家不足", "main_center_id": "主场", "evaluation_date": "评标日期",
+    "start_time": "评标开始时间", "prequalification": "资格预审", "remote_level": "远程异地评标判定",
+    "reason": "原因", "explanation": "书面说明", "pdf_name": "扫描件", "pdf_sha256": "扫描件校验值",
+    "winner_determined_on": "确定中标人日期", "filed_on": "备案日期", "filed_with": "行政监督部门",
 }
 
 OBJECT_LABELS = {
@@ -41,6 +53,13 @@ OBJECT_LABELS = {
     "region": "地区",
     "pairing": "对口合作",
     "joint_test": "联调联试",
+    "calendar_override": "节假日调整",
+    "announced_year": "年度节假日安排",
+    "deadline_setting": "申请期限设置",
+    "threshold": "限额标准",
+    "project": "项目",
+    "section": "标段",
+    "exemption": "书面说明",
 }
 
 

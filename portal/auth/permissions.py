@@ -3,7 +3,8 @@
 The scope says which records an allowed role reaches:
 - ALL: every record;
 - REGION: records of the user's region (a center's records belong to the center's region);
-- CENTER: records of the user's own trading center.
+- CENTER: records of the user's own trading center;
+- OWN: records the user registered (an agent's projects).
 A record outside the scope is "not found" (404), never shown.
 """
 import enum
@@ -21,6 +22,7 @@ class Scope(enum.Enum):
     ALL = "all"
     REGION = "region"
     CENTER = "center"
+    OWN = "own"
 
 
 R = Role
@@ -37,6 +39,16 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     # Cross-province cooperation (跨省合作): pairings, joint testing
     "partners.view": EVERY_ROLE,
     "partners.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    # Working-day calendar (工作日) and the guest-seat filing deadline
+    "calendar.view": EVERY_ROLE,
+    "calendar.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    # Projects and tender sections; thresholds; exemptions from remote evaluation
+    "projects.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION,
+                      R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
+    "projects.manage": {R.AGENT: Scope.OWN},
+    "thresholds.view": EVERY_ROLE,
+    "thresholds.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    "exemptions.view": {R.PROVINCE_ADMIN: Scope.ALL, R.SUPERVISOR: Scope.REGION},
     # Audit log
     "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                    R.SUPERVISOR: Scope.REGION},
@@ -51,6 +63,13 @@ ACTION_LABELS = {
     "partners.view": "查看跨省合作",
     "partners.manage": "维护对口合作与联调联试",
     "audit.view": "查看操作日志",
+    "calendar.view": "查看工作日日历",
+    "calendar.manage": "维护节假日调整和申请期限",
+    "projects.view": "查看项目和标段",
+    "projects.manage": "登记项目和标段",
+    "thresholds.view": "查看远程异地评标限额标准",
+    "thresholds.manage": "维护远程异地评标限额标准",
+    "exemptions.view": "查看不采用远程异地评标的说明及备案",
 }
 
 
@@ -76,6 +95,8 @@ def scope_clause(action: str, model, user=None):
         return true()
     if scope is Scope.CENTER:
         return model.center_clause(user.center_id) if user.center_id else ~true()
+    if scope is Scope.OWN:
+        return model.owner_clause(user.id)
     return model.region_clause(user.region_id) if user.region_id else ~true()
 
 

@@ -1,0 +1,254 @@
+"""Must a tender section use remote off-site evaluation? (seed 000, part 一) — pure rules.
+
+Also the parsing of amounts in 万元 as agents type them, and the "in principle a morning" check.
+"""
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from typing import Mapping
+
+MAX_AMOUNT_WAN = Decimal(10) ** 8   # 10^8 万元 = 1万亿元: anything above is a unit mistake
+
+
+class ThresholdCategory(enum.Enum):
+    CONSTRUCTION = "construction"
+    GOODS = "goods"
+    SERVICES = "services"
+
+    @property
+    def label(self) -> str:
+        return THRESHOLD_LABELS[self]
+
+
+THRESHOLD_LABELS = {
+    ThresholdCategory.CONSTRUCTION: "工程施工类（含工程总承包）",
+    ThresholdCategory.GOODS: "设备、材料等货物采购类",
+    ThresholdCategory.SERVICES: "勘察、设计、监理等服务类",
+}
+
+
+class Category(enum.Enum):
+    CONSTRUCTION = "construction"   # 工程施工
+    EPC = "epc"                     # 工程总承包
+    GOODS = "goods"                 # 货物
+    SERVICES = "services"           # 服务（勘察、设计、监理等）
+    COMBINED = "combined"           # 同一项目合并采购
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    Category.CONSTRUCTION: "工程施工",
+    Category.EPC: "工程总承包",
+    Category.GOODS: "货物（设备、材料）",
+    Category.SERVICES: "服务（勘察、设计、监理等）",
+    Category.COMBINED: "合并采购（勘察、设计、施工、监理、重要设备材料）",
+}
+
+CATEGORY_THRESHOLD = {
+    Category.CONSTRUCTION: ThresholdCategory.CONSTRUCTION,
+    Category.EPC: ThresholdCategory.CONSTRUCTION,
+    Category.GOODS: ThresholdCategory.GOODS,
+    Category.SERVICES: ThresholdCategory.SERVICES,
+}
+
+
+class CombinedPart(enum.Enum):
+    SURVEY = "survey"
+    DESIGN = "design"
+    CONSTRUCTION = "construction"
+    SUPERVISION = "supervision"
+    GOODS = "goods"
+
+    @property
+    def label(self) -> str:
+        return {"survey": "勘察", "design": "设计", "construction": "施工", "supervision": "监理",
+                "goods": "重要设备、材料"}[self.value]
+
+    @property
+    def threshold_category(self) -> ThresholdCategory:
+        return {"construction": ThresholdCategory.CONSTRUCTION,
+                "goods": ThresholdCategory.GOODS}.get(self.value, ThresholdCategory.SERVICES)
+
+
+EPC_PART_LABELS = {
+    ThresholdCategory.CONSTRUCTION: "施工部分",
+    ThresholdCategory.GOODS: "货物部分",
+    ThresholdCategory.SERVICES: "服务部分",
+}
+
+
+class Level(enum.Enum):
+    MUST = "must"                   # 应当采用远程异地评标
+    SHOULD = "should"               # 宜采用（专家特殊需求且本地不足）
+    NOT_REQUIRED = "not_required"   # 未达到标准，可自愿采用
+    INCOMPLETE = "incomplete"       # 估算价未填，无法判断
+
+    @property
+    def label(self) -> str:
+        return {"must": "应当采用远程异地评标", "should": "宜采用远程异地评标",
+                "not_required": "不强制采用远程异地评标", "incomplete": "尚无法判断"}[self.value]
+
+    @property
+    def badge(self) -> str:
+        return {"must": "badge-bad", "should": "badge-warn", "not_required": "badge-ok",
+                "incomplete": "badge-muted"}[self.value]
+
+    @property
+    def exemptable(self) -> bool:
+        """Not going remote needs a written explanation (书面说明) for these."""
+        return self in (Level.MUST, Level.SHOULD)
+
+
+# The thresholds of 吉发改法规联〔2026〕146号 (also inserted by migration 0003).
+STARTER_THRESHOLDS_NOTICE = "吉发改法规联〔2026〕146号"
+STARTER_THRESHOLDS_FROM = (2026, 3, 20)
+STARTER_THRESHOLDS = {ThresholdCategory.CONSTRUCTION: Decimal(1000), ThresholdCategory.GOODS: Decimal(800),
+                      ThresholdCategory.SERVICES: Decimal(400)}
+
+ESTIMATE_LABELS = ("合同估算价", "项目投资概算", "资金预算")
+
+
+@dataclass(frozen=True)
+class SectionFacts:
+    category: Category
+    estimates: tuple[Decimal | None, Decimal | None, Decimal | None] = (None, None, None)
+    epc_parts: Mapping[ThresholdCategory, Decimal | None] = field(default_factory=dict)
+    combined_parts: frozenset[CombinedPart] = frozenset()
+    special_expert_needs: bool = False
+    local_pool_insufficient: bool = False
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    level: Level
+    estimate: Decimal | None
+    reasons: tuple[str, ...]
+
+    @property
+    def must(self) -> bool:
+        return self.level is Level.MUST
+
+
+def wan(amount: Decimal) -> str:
+    """1000.0000 -> '1000', 12.5000 -> '12.5'."""
+    text = format(amount.normalize(), "f")
+    return text
+
+
+def estimated_price(estimates) -> tuple[Decimal | None, str]:
+    """The highest of 合同估算价, 项目投资概算, 资金预算 and which one it was."""
+    best, name = None, ""
+    for label, value in zip(ESTIMATE_LABELS, estimates):
+        if value is not None and (best is None or value > best):
+            best, name = value, label
+    return best, name
+
+
+def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, Decimal]) -> ScopeDecision:
+    """Decide, with reasons in Chinese, whether the section must, should or need not go remote."""
+    estimate, source = estimated_price(facts.estimates)
+    reasons: list[str] = []
+    must = False
+    if estimate is None:
+        reasons.append("请至少填写合同估算价、项目投资概算、资金预算中的一项，才能判断是否应采用远程异地评标。")
+    else:
+        reasons.append(f"估算价按合同估算价、项目投资概算、资金预算中的最高者计：{wan(estimate)} 万元（{source}）。")
+
+    def reaches(category: ThresholdCategory, amount: Decimal, what: str) -> bool:
+        limit = thresholds.get(category)
+        if limit is None:
+            reasons.append(f"{category.label}尚未设定限额标准，无法按{what}判断。")
+            return False
+        if amount >= limit:
+            reasons.append(f"{what} {wan(amount)} 万元，达到{category.label}标准 {wan(limit)} 万元。")
+            return True
+        reasons.append(f"{what} {wan(amount)} 万元，未达到{category.label}标准 {wan(limit)} 万元。")
+        return False
+
+    if facts.category is Category.COMBINED:
+        if not facts.combined_parts:
+            raise ValueError("combined procurement needs its parts")
+        parts = sorted(facts.combined_parts, key=lambda p: list(CombinedPart).index(p))
+        categories = {p.threshold_category for p in parts if p.threshold_category in thresholds}
+        reasons.append("同一项目合并采购：" + "、".join(p.label for p in parts) + "。")
+        if estimate is not None and categories:
+            lowest = min(categories, key=lambda c: thresholds[c])
+            must = reaches(lowest, estimate, "合并采购估算价")
+        elif estimate is not None:
+            reasons.append("所含内容尚未设定限额标准，无法判断。")
+    else:
+        main_category = CATEGORY_THRESHOLD[facts.category]
+        if estimate is not None:
+            what = "工程总承包估算价" if facts.category is Category.EPC else "估算价"
+            must = reaches(main_category, estimate, what)
+        if facts.category is Category.EPC:
+            for part in ThresholdCategory:
+                amount = facts.epc_parts.get(part)
+                if amount is not None and reaches(part, amount, f"总承包{EPC_PART_LABELS[part]}估算价"):
+                    must = True
+            if must:
+                reasons.append("实行工程总承包的，施工、货物、服务任一部分达到标准，整个总承包发包应当采用远程异地评标。")
+
+    if facts.special_expert_needs:
+        if facts.local_pool_insufficient:
+            reasons.append("对评标专家的专业能力或实践经验有特殊要求，且本地专家库相应专业专家数量不足或能力难以满足需要。")
+        else:
+            reasons.append("对评标专家有特殊要求，但本地专家库能够满足，不因此要求远程异地评标。")
+
+    if must:
+        level = Level.MUST
+    elif facts.special_expert_needs and facts.local_pool_insufficient:
+        level = Level.SHOULD
+    elif estimate is None:
+        level = Level.INCOMPLETE
+    else:
+        level = Level.NOT_REQUIRED
+    if level is Level.NOT_REQUIRED:
+        reasons.append("未达到应当采用远程异地评标的标准，可根据需要自愿采用。")
+    return ScopeDecision(level, estimate, tuple(reasons))
+
+
+FULL_WIDTH_DIGITS = re.compile(r"[０-９．，－＋]")
+AMOUNT_RE = re.compile(r"^\d{1,9}(\.\d{1,4})?$")
+
+
+class AmountError(ValueError):
+    pass
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """An amount in 万元 as typed: '1200', '1200.5'. Empty is None; anything doubtful is refused."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    if FULL_WIDTH_DIGITS.search(value):
+        raise AmountError("请使用半角数字填写金额（如 1234），不要使用全角数字（如 １２３４）。")
+    if "," in value or "，" in value or "'" in value or " " in value:
+        raise AmountError("金额请不要使用千位分隔符或空格，直接填写如 12345.67。")
+    if value.startswith("-"):
+        raise AmountError("金额不能为负数。")
+    if value.endswith("元") or value.endswith("万"):
+        raise AmountError("只填写数字即可，单位固定为万元。")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise AmountError("金额应为数字（单位：万元），最多 4 位小数，如 1200 或 856.25。") from None
+    if not amount.is_finite():
+        raise AmountError("金额应为数字（单位：万元），最多 4 位小数，如 1200 或 856.25。")
+    if amount > MAX_AMOUNT_WAN:
+        raise AmountError("金额超过 1 亿万元，明显不合理，请核对单位是否为万元。")
+    if not AMOUNT_RE.match(value):
+        raise AmountError("金额应为数字（单位：万元），最多 4 位小数，如 1200 或 856.25。")
+    return amount
+
+
+def start_time_warning(start: time | None) -> str | None:
+    """Seed 004 point 5: evaluations start, in principle, on a working-day morning."""
+    if start is not None and start >= time(12, 0):
+        return "评标开始时间原则上应安排在工作日上午；下午开始的，请确认客场能够保障。"
+    return None

@@ -1,0 +1,275 @@
+"""Projects, sections, thresholds and exemptions: every change audited in the caller's transaction."""
+import hashlib
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..errors import ChangeRefused
+from ..extensions import db
+from ..orgs.models import Province, Region, TradingCenter
+from ..templating import to_china
+from .models import Exemption, Project, Section, Threshold
+from .rules import Category, CombinedPart, ScopeDecision, SectionFacts, ThresholdCategory, scope_decision
+
+PDF_MAX_BYTES = 20 * 1024 * 1024
+
+
+class ProjectError(ChangeRefused):
+    pass
+
+
+# --- thresholds -------------------------------------------------------------------------------------------
+
+def thresholds_on(day: date) -> dict[ThresholdCategory, Decimal]:
+    """The threshold of each category in force on `day` (one query)."""
+    rows = db.session.execute(select(Threshold.category, Threshold.amount_wan)
+                              .where(Threshold.effective_from <= day)
+                              .order_by(Threshold.effective_from)).all()
+    return {category: amount for category, amount in rows}   # later rows replace earlier ones
+
+
+def add_threshold(category: ThresholdCategory, amount: Decimal, effective_from: date, notice: str) -> Threshold:
+    if amount is None or amount <= 0:
+        raise ProjectError("限额应为大于 0 的金额（万元）。", "amount")
+    clash = db.session.scalar(select(Threshold.id).where(Threshold.category == category,
+                                                         Threshold.effective_from == effective_from))
+    if clash is not None:
+        raise ProjectError(f"{category.label}在 {effective_from:%Y-%m-%d} 已有一条标准；新的标准请使用新的生效日期。",
+                           "effective_from")
+    threshold = Threshold(category=category, amount_wan=amount, effective_from=effective_from, notice=notice,
+                          created_by_id=_actor_id())
+    db.session.add(threshold)
+    record("create", "threshold", threshold, after={"category": category.label, "amount_wan": str(amount),
+                                                    "effective_from": effective_from.isoformat(),
+                                                    "notice": notice})
+    return threshold
+
+
+def registration_day(section: Section | None) -> date:
+    """Thresholds are those in force when the section was registered."""
+    if section is not None and section.created_at is not None:
+        return to_china(section.created_at).date()
+    return date.today()
+
+
+def decide(facts: SectionFacts, on: date) -> ScopeDecision:
+    return scope_decision(facts, thresholds_on(on))
+
+
+# --- projects and sections --------------------------------------------------------------------------------
+
+PROJECT_FIELDS = ("code", "name", "tenderee", "agency", "region_id")
+SECTION_FIELDS = ("code", "name", "category", "contract_estimate_wan", "investment_estimate_wan", "budget_wan",
+                  "epc_construction_wan", "epc_goods_wan", "epc_services_wan", "combined_parts",
+                  "special_expert_needs", "special_specialties", "local_pool_insufficient", "main_center_id",
+                  "evaluation_date", "start_time", "prequalification")
+
+
+def _snapshot(obj, fields) -> dict:
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if isinstance(value, (Decimal, date)) or hasattr(value, "isoformat"):
+            value = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def save_project(project: Project | None, data: dict, owner) -> Project:
+    region = db.session.get(Region, data["region_id"]) if data.get("region_id") else None
+    if region is None:
+        raise ProjectError("请选择项目所属地区。", "region_id")
+    code = data["code"].strip().upper()
+    clash = db.session.scalar(select(Project.id).where(Project.code == code))
+    if clash is not None and (project is None or clash != project.id):
+        raise ProjectError(f"项目编号 {code} 已经登记过，请核对编号；同一项目的多个标段请在该项目下添加。", "code")
+    before = _snapshot(project, PROJECT_FIELDS) if project else None
+    if project is None:
+        project = Project(owner_id=owner.id)
+        db.session.add(project)
+    project.code, project.name = code, data["name"]
+    project.tenderee, project.agency = data["tenderee"], data.get("agency") or None
+    project.region_id = region.id
+    _flush_or_refuse("项目编号已经登记过。", "code")
+    record("update" if before else "create", "project", project, region_id=project.region_id,
+           before=before, after=_snapshot(project, PROJECT_FIELDS))
+    return project
+
+
+def save_section(project: Project, section: Section | None, data: dict, today: date | None = None) -> Section:
+    today = today or date.today()
+    center = db.session.get(TradingCenter, data["main_center_id"]) if data.get("main_center_id") else None
+    if center is None or not center.active:
+        raise ProjectError("请选择主场交易中心。", "main_center_id")
+    home = db.session.scalar(select(Province.is_home).where(Province.id == center.province_id))
+    if not home:
+        raise ProjectError("主场应为本省的交易中心。", "main_center_id")
+    evaluation_date = data.get("evaluation_date")
+    if evaluation_date and evaluation_date < today and (section is None or section.evaluation_date != evaluation_date):
+        raise ProjectError(f"评标日期 {evaluation_date:%Y-%m-%d} 已经过去，请填写今天或以后的日期。", "evaluation_date")
+    code = data["code"].strip().upper()
+    clash = db.session.scalar(select(Section.id).where(Section.project_id == project.id, Section.code == code))
+    if clash is not None and (section is None or clash != section.id):
+        raise ProjectError(f"本项目已有标段编号 {code}。", "code")
+    before = _snapshot(section, SECTION_FIELDS) if section else None
+    if section is None:
+        section = Section(project_id=project.id)
+        db.session.add(section)
+    section.code, section.name = code, data["name"]
+    section.category = Category(data["category"])
+    for name in ("contract_estimate_wan", "investment_estimate_wan", "budget_wan"):
+        setattr(section, name, data.get(name))
+    epc = section.category is Category.EPC
+    for name in ("epc_construction_wan", "epc_goods_wan", "epc_services_wan"):
+        setattr(section, name, data.get(name) if epc else None)
+    parts = [CombinedPart(v) for v in data.get("combined_parts") or []] \
+        if section.category is Category.COMBINED else []
+    section.combined_parts = ",".join(p.value for p in CombinedPart if p in parts)
+    section.special_expert_needs = bool(data.get("special_expert_needs"))
+    section.special_specialties = (data.get("special_specialties") or None) if section.special_expert_needs else None
+    section.local_pool_insufficient = bool(data.get("local_pool_insufficient")) and section.special_expert_needs
+    section.main_center_id = center.id
+    section.evaluation_date = evaluation_date
+    section.start_time = data.get("start_time")
+    section.prequalification = bool(data.get("prequalification"))
+    with db.session.no_autoflush:
+        decision = decide(section.facts(), registration_day(section if before else None))
+    section.remote_level = decision.level
+    section.estimated_price_wan = decision.estimate
+    _flush_or_refuse("本项目已有该标段编号。", "code")
+    record("update" if before else "create", "section", section, label=f"{project.name} · {section}",
+           region_id=project.region_id, before=before,
+           after=_snapshot(section, SECTION_FIELDS) | {"remote_level": decision.level.label},
+           summary=decision.level.label)
+    return section
+
+
+def _flush_or_refuse(message: str, field: str):
+    """A unique constraint lost to a concurrent request becomes the same message as the check above."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ProjectError(message, field) from None
+
+
+# --- exemptions -------------------------------------------------------------------------------------------
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
+    path = folder / "exemptions"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pdf_problem(stream, max_bytes: int = PDF_MAX_BYTES) -> str | None:
+    """Why an uploaded file is not an acceptable PDF, or None. Reads the stream and rewinds it."""
+    head = stream.read(1024)
+    size = len(head)
+    while chunk := stream.read(1024 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            break
+    stream.seek(0)
+    if size == 0:
+        return "上传的文件是空的。"
+    if size > max_bytes:
+        return "PDF 文件不能超过 20 MB，请压缩或拆分后再上传。"
+    if b"%PDF-" not in head:
+        return "上传的文件不是 PDF（文件内容不以 %PDF- 开头）。请上传扫描或导出的 PDF 文件。"
+    return None
+
+
+def _store_pdf(file_storage) -> tuple[str, int, str]:
+    key = f"{uuid.uuid4().hex}.pdf"
+    digest = hashlib.sha256()
+    size = 0
+    target = upload_folder() / key
+    with open(target, "wb") as out:
+        while chunk := file_storage.stream.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return key, size, digest.hexdigest()
+
+
+def pdf_path(exemption: Exemption) -> Path:
+    return upload_folder() / exemption.pdf_key
+
+
+def record_exemption(section: Section, data: dict, pdf) -> Exemption:
+    """The tenderee's written explanation for not using remote evaluation (seed 000, 一(三))."""
+    if not section.remote_level.exemptable:
+        raise ProjectError("该标段不属于应当采用远程异地评标的情形，无需书面说明。")
+    exemption = db.session.scalar(select(Exemption).where(Exemption.section_id == section.id))
+    if exemption is not None and exemption.filed:
+        raise ProjectError("书面说明已向行政监督部门备案，不能再修改。")
+    before = _exemption_snapshot(exemption) if exemption else None
+    if exemption is None:
+        exemption = Exemption(section_id=section.id)
+        db.session.add(exemption)
+    exemption.reason = data["reason"]
+    exemption.explanation = data["explanation"]
+    exemption.recorded_by_id = _actor_id()
+    stored = None
+    if pdf is not None and getattr(pdf, "filename", ""):
+        # A replaced PDF stays on disk: nothing is deleted, the audit log keeps its checksum.
+        stored = _store_pdf(pdf)
+        exemption.pdf_key, exemption.pdf_size, exemption.pdf_sha256 = stored
+        exemption.pdf_name = Path(pdf.filename).name[-200:] or "说明.pdf"
+    elif exemption.pdf_key is None:
+        raise ProjectError("请上传书面说明的 PDF 文件。", "pdf")
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        if stored:
+            (upload_folder() / stored[0]).unlink(missing_ok=True)
+        raise ProjectError("该标段的书面说明刚被他人保存，请刷新页面后再试。") from None
+    record("update" if before else "create", "exemption", exemption, label=f"{section}：{exemption}",
+           region_id=_region_of(section), before=before, after=_exemption_snapshot(exemption))
+    return exemption
+
+
+def mark_filed(exemption: Exemption, winner_determined_on: date, filed_on: date, filed_with: str,
+               today: date | None = None) -> Exemption:
+    today = today or date.today()
+    if exemption.filed:
+        raise ProjectError("该说明已经备案。")
+    if filed_on < winner_determined_on:
+        raise ProjectError("备案日期不能早于确定中标人的日期（应在确定中标人后提交）。", "filed_on")
+    if filed_on > today or winner_determined_on > today:
+        raise ProjectError("日期不能晚于今天。", "filed_on")
+    before = _exemption_snapshot(exemption)
+    exemption.winner_determined_on, exemption.filed_on = winner_determined_on, filed_on
+    exemption.filed_with, exemption.filed_by_id = filed_with, _actor_id()
+    section = exemption.section
+    record("file", "exemption", exemption, label=f"{section}：{exemption}", region_id=_region_of(section),
+           before=before, after=_exemption_snapshot(exemption), summary=f"已向{filed_with}备案")
+    return exemption
+
+
+def _exemption_snapshot(exemption: Exemption) -> dict:
+    return {"reason": exemption.reason_label, "explanation": exemption.explanation,
+            "pdf_name": exemption.pdf_name, "pdf_sha256": exemption.pdf_sha256,
+            "winner_determined_on": exemption.winner_determined_on.isoformat()
+            if exemption.winner_determined_on else None,
+            "filed_on": exemption.filed_on.isoformat() if exemption.filed_on else None,
+            "filed_with": exemption.filed_with}
+
+
+def _region_of(section: Section):
+    return db.session.scalar(select(Project.region_id).where(Project.id == section.project_id))
+
+
+def _actor_id():
+    return current_user.id if getattr(current_user, "is_authenticated", False) else None

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("workdays", __name__, url_prefix="/calendar")
