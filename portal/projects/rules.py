@@ -213,7 +213,7 @@ def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, D
     return ScopeDecision(level, estimate, tuple(reasons))
 
 
-FULL_WIDTH_DIGITS = re.compile(r"[０-９．，－＋]")
+FULL_WIDTH_DIGITS = re.compile(r"[０-９．－＋]")
 AMOUNT_RE = re.compile(r"^\d{1,9}(\.\d{1,4})?$")
 
 

@@ -147,18 +147,19 @@ class WorkCalendar:
         return current
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]: how many steps add_working_days takes from start to end.
+        """How many working days one passes going from start to end, counting the days arrived on.
 
-        Negative when end is before start; 0 when they are equal.
+        Forward, the working days in (start, end]; backward, minus those in [end, start). So
+        ``working_days_between(d, add_working_days(d, n)) == n`` for every d and n.
         """
-        if end < start:
-            return -self.working_days_between(end, start)
+        step = timedelta(days=1 if end >= start else -1)
+        sign = 1 if end >= start else -1
         count = 0
         current = start
-        while current < end:
-            current += timedelta(days=1)
+        while current != end:
+            current += step
             if self.is_working_day(current):
-                count += 1
+                count += sign
         return count
 
     def estimated_years(self, *days: date) -> tuple[int, ...]:
