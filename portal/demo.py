@@ -270,4 +270,48 @@ def load_demo() -> dict[str, int]:
                             organisation=organisation, password_hash=password_hash, active=True))
         added["accounts"] += 1
     db.session.flush()
+    added["sections"] = load_projects()
+    return added
+
+
+# (code, name, tenderee, agency, region, sections: (code, name, category, contract 万元, EPC parts, center,
+#  working days from today to the evaluation))
+PROJECTS = [
+    ("JLZB-2026-0158", "长春市南部新城污水处理厂工程总承包", "长春水务集团有限公司", "吉林省建设工程招标代理有限公司",
+     "changchun", [("01", "工程总承包", "epc", "950", {"goods": "820"}, "长春市公共资源交易中心", 8),
+                   ("02", "施工监理", "services", "380", {}, "长春市公共资源交易中心", 12)]),
+    ("JLZB-2026-0212", "吉林市松花江大桥维修加固工程", "吉林市市政工程管理处", "吉林省建设工程招标代理有限公司",
+     "jilin", [("01", "施工", "construction", "1680", {}, "吉林市公共资源交易中心", 10)]),
+]
+
+
+def load_projects() -> int:
+    """A few sections for the demo agent, evaluated a few working days from today."""
+    from datetime import date, time
+    from decimal import Decimal
+
+    from .projects.models import Project
+    from .projects.services import save_project, save_section
+    from .workdays.services import load_calendar
+
+    owner = db.session.scalars(select(User).filter_by(username="agent")).first()
+    if owner is None:
+        return 0
+    calendar = load_calendar()
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    centers = {c.name: c for c in db.session.scalars(select(TradingCenter))}
+    added = 0
+    for code, name, tenderee, agency, region, sections in PROJECTS:
+        if db.session.scalars(select(Project.id).filter_by(code=code)).first() is not None:
+            continue
+        project = save_project(None, {"code": code, "name": name, "tenderee": tenderee, "agency": agency,
+                                      "region_id": regions[region].id}, owner)
+        for section_code, section_name, category, contract, parts, center, ahead in sections:
+            save_section(project, None, {
+                "code": section_code, "name": section_name, "category": category,
+                "contract_estimate_wan": Decimal(contract),
+                **{f"epc_{part}_wan": Decimal(value) for part, value in parts.items()},
+                "main_center_id": centers[center].id, "start_time": time(9, 0),
+                "evaluation_date": calendar.add_working_days(date.today(), ahead)})
+            added += 1
     return added

@@ -78,3 +78,31 @@ def bulk_workstations(venue: Venue, count: int, prefix="W", cross_every=3) -> No
              cross_province=(i % cross_every == 0), has_av=True, has_id_reader=False,
              has_signature_pad=False, status=WorkstationStatus.AVAILABLE, created_at=now, updated_at=now)
         for i in range(count)])
+
+
+def make_project(owner: User, region: Region, code="JLZB-2026-0001", name="长春市某道路改造工程"):
+    from portal.projects.services import save_project
+
+    return save_project(None, {"code": code, "name": name, "tenderee": "长春市城市建设局", "agency": "吉林某招标代理有限公司",
+                               "region_id": region.id}, owner)
+
+
+def make_section(project, center: TradingCenter, code="01", category="construction", contract="1200", **extra):
+    """A section saved through the service (the decision is computed as in the portal)."""
+    from datetime import date, time, timedelta
+    from decimal import Decimal
+
+    from portal.projects.services import save_section
+
+    data = {"code": code, "name": f"{code} 标段", "category": category,
+            "contract_estimate_wan": Decimal(contract) if contract is not None else None,
+            "investment_estimate_wan": None, "budget_wan": None, "main_center_id": center.id,
+            "evaluation_date": date.today() + timedelta(days=20), "start_time": time(9, 0)}
+    data.update(extra)
+    return save_section(project, None, data)
+
+
+def load_thresholds():
+    from portal.demo import load_thresholds as load
+
+    load()

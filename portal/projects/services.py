@@ -240,9 +240,11 @@ def record_exemption(section: Section, data: dict, pdf) -> Exemption:
     return exemption
 
 
-def mark_filed(exemption: Exemption, winner_determined_on: date, filed_on: date, filed_with: str,
+def mark_filed(section: Section, winner_determined_on: date, filed_on: date, filed_with: str,
                today: date | None = None) -> Exemption:
+    """The explanation was submitted to the supervisory department after the winner was determined."""
     today = today or date.today()
+    exemption = section.exemption
     if exemption.filed:
         raise ProjectError("该说明已经备案。")
     if filed_on < winner_determined_on:
@@ -252,7 +254,6 @@ def mark_filed(exemption: Exemption, winner_determined_on: date, filed_on: date,
     before = _exemption_snapshot(exemption)
     exemption.winner_determined_on, exemption.filed_on = winner_determined_on, filed_on
     exemption.filed_with, exemption.filed_by_id = filed_with, _actor_id()
-    section = exemption.section
     record("file", "exemption", exemption, label=f"{section}：{exemption}", region_id=_region_of(section),
            before=before, after=_exemption_snapshot(exemption), summary=f"已向{filed_with}备案")
     return exemption

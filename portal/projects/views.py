@@ -16,7 +16,8 @@ from ..workdays.services import deadline_for
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm
 from .models import Exemption, Project, Section, Threshold
-from .rules import CATEGORY_LABELS, Category, Level, SectionFacts, ThresholdCategory, start_time_warning
+from .rules import (CATEGORY_LABELS, AmountError, Category, CombinedPart, Level, SectionFacts, ThresholdCategory,
+                    parse_amount, start_time_warning)
 
 LEVEL_FILTERS = {"": "全部"} | {level.value: level.label for level in Level if level is not Level.INCOMPLETE}
 EXEMPTION_FILTERS = {"": "全部", "exempt": "不采用远程异地评标（有书面说明）", "unfiled": "书面说明未备案",
@@ -155,8 +156,8 @@ def _panel_context(form: SectionForm, registered_on: date) -> dict:
         epc_parts={ThresholdCategory.CONSTRUCTION: form.epc_construction_wan.amount,
                    ThresholdCategory.GOODS: form.epc_goods_wan.amount,
                    ThresholdCategory.SERVICES: form.epc_services_wan.amount},
-        combined_parts=frozenset(services.CombinedPart(p) for p in parts
-                                 if p in {c.value for c in services.CombinedPart}),
+        combined_parts=frozenset(CombinedPart(p) for p in parts
+                                 if p in {c.value for c in CombinedPart}),
         special_expert_needs=bool(form.special_expert_needs.data),
         local_pool_insufficient=bool(form.local_pool_insufficient.data) and bool(form.special_expert_needs.data),
     )
@@ -176,8 +177,6 @@ def _panel_context(form: SectionForm, registered_on: date) -> dict:
 
 
 def _amount_errors(field):
-    from .rules import AmountError, parse_amount
-
     try:
         parse_amount(field.data)
     except AmountError as error:
@@ -296,7 +295,7 @@ def exemption_filed(section_id):
     form = FilingForm()
     if form.validate_on_submit():
         try:
-            services.mark_filed(section.exemption, form.winner_determined_on.data, form.filed_on.data,
+            services.mark_filed(section, form.winner_determined_on.data, form.filed_on.data,
                                 form.filed_with.data)
         except services.ProjectError as error:
             show_on_form(form, error)

@@ -1,6 +1,6 @@
 """Forms of the calendar page: overrides, announced years, the deadline setting."""
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField
-from wtforms.validators import NumberRange
+from wtforms.validators import InputRequired, NumberRange
 
 from ..forms_base import PortalForm, length, optional, required, strip_filter
 
@@ -16,14 +16,14 @@ class OverrideForm(PortalForm):
 
 
 class AnnounceYearForm(PortalForm):
-    year = IntegerField("年份", validators=[required("年份"), NumberRange(2000, 2099, "年份应在 2000 至 2099 之间。")])
+    year = IntegerField("年份", validators=[InputRequired("请填写年份。"), NumberRange(2000, 2099, "年份应在 2000 至 2099 之间。")])
     notice = StringField("依据的通知", validators=[required("依据的通知"), length(200, label="依据的通知")],
                          filters=[strip_filter])
 
 
 class DeadlineSettingForm(PortalForm):
     lead_working_days = IntegerField(
-        "提前工作日数", validators=[required("提前工作日数"), NumberRange(1, 20, "应为 1 到 20 之间的整数。")],
+        "提前工作日数", validators=[InputRequired("请填写提前工作日数。"), NumberRange(1, 20, "应为 1 到 20 之间的整数。")],
         description="客场机位申请最迟在评标开始前多少个工作日提交（通知规定为 3 个）。")
     count_evaluation_day = BooleanField("评标当日计入工作日数",
                                         description="默认不计入：周四上午评标，最迟周一提交。")

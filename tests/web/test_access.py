@@ -1,4 +1,6 @@
 """Every route x every role x another region's object: the answer matches the permission table."""
+from datetime import date
+
 import pytest
 
 from sqlalchemy import select
@@ -7,7 +9,9 @@ from portal.auth.models import Role
 from portal.demo import load_pairings
 from portal.orgs.models import Province
 from portal.partners.models import Pairing
-from portal.auth.permissions import PERMISSIONS
+from portal.auth.permissions import PERMISSIONS, Scope
+from portal.projects.models import Exemption
+from portal.workdays.models import CalendarOverride
 from portal.extensions import db
 from tests import factories
 
@@ -43,7 +47,34 @@ ROUTES = [
     ("get", "/partners/pairings/new", "partners.manage"),
     ("get", "/partners/pairings/{pairing}/edit", "partners.manage"),
     ("get", "/audit/", "audit.view"),
+    ("get", "/calendar/", "calendar.view"),
+    ("get", "/calendar/?month=2027-02&from=2026-12-30&n=3", "calendar.view"),
+    ("get", "/bookings/deadline?date=2026-12-03", "calendar.view"),
+    ("get", "/projects/", "projects.view"),
+    ("get", "/projects/{project}", "projects.view"),
+    ("get", "/projects/sections/{section}", "projects.view"),
+    ("get", "/projects/new", "projects.manage"),
+    ("get", "/projects/{project}/edit", "projects.manage"),
+    ("get", "/projects/{project}/sections/new", "projects.manage"),
+    ("get", "/projects/sections/{section}/edit", "projects.manage"),
+    ("get", "/projects/exemptions", "exemptions.view"),
+    ("get", "/projects/thresholds", "thresholds.view"),
 ]
+
+# Forms that change something: a role outside the table gets 403 before anything is read.
+POST_ROUTES = [
+    ("/calendar/overrides", "calendar.manage"),
+    ("/calendar/overrides/{override}/delete", "calendar.manage"),
+    ("/calendar/years", "calendar.manage"),
+    ("/calendar/settings", "calendar.manage"),
+    ("/projects/new", "projects.manage"),
+    ("/projects/{project}/sections/new", "projects.manage"),
+    ("/projects/scope-preview", "projects.manage"),
+    ("/projects/sections/{section}/exemption", "projects.manage"),
+    ("/projects/sections/{section}/exemption/filed", "projects.manage"),
+    ("/projects/thresholds", "thresholds.manage"),
+]
+CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 
 
 @pytest.fixture
@@ -55,8 +86,26 @@ def records(users, orgs):
     db.session.commit()
     pairing = db.session.scalars(select(Pairing)).first()
     province = db.session.scalars(select(Province).filter_by(name="湖北省")).one()
+    factories.load_thresholds()
+    project = factories.make_project(users["agent"], orgs.region("changchun"))
+    section = factories.make_section(project, orgs.center(factories.CHANGCHUN))
+    override = CalendarOverride(day=date(2027, 1, 1), working=False, notice="通知")
+    db.session.add_all([override, Exemption(section_id=section.id, reason="complex", explanation="技术复杂")])
+    db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
-            "user": users["agent"].id, "pairing": pairing.id, "province": province.id}
+            "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
+            "section": section.id, "override": override.id}
+
+
+def expected_status(username, template, scope) -> int:
+    """What the permission table promises for a 长春 record owned by the user "agent"."""
+    if scope is None:
+        return 403
+    if "{" not in template:
+        return 200
+    reaches = {Scope.ALL: True, Scope.REGION: username in CHANGCHUN_USERS,
+               Scope.CENTER: username == "staff-changchun", Scope.OWN: username == "agent"}[scope]
+    return 200 if reaches else 404  # another region's (center's, agent's) record: not found, never shown
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -65,14 +114,21 @@ def test_route_answers_by_the_permission_table(login_as, records, username, meth
     client = login_as(username)
     path = template.format(**records)
     response = getattr(client, method)(path)
-    scope = PERMISSIONS[permission].get(ROLE_OF[username])
-    if scope is None:
-        expected = 403
-    elif "{" in template and scope.value == "region" and username != "changchun":
-        expected = 404  # another region's record: not found, never shown
-    else:
-        expected = 200
+    expected = expected_status(username, template, PERMISSIONS[permission].get(ROLE_OF[username]))
     assert response.status_code == expected, (username, path)
+
+
+@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("template, permission", POST_ROUTES)
+def test_changes_answer_by_the_permission_table(app, login_as, records, username, template, permission):
+    client = login_as(username)
+    response = client.post(template.format(**records), data={})
+    scope = PERMISSIONS[permission].get(ROLE_OF[username])
+    expected = expected_status(username, template, scope)
+    if expected == 200:
+        assert response.status_code not in (403, 404, 500), (username, template)
+    else:
+        assert response.status_code == expected, (username, template)
 
 
 @pytest.mark.parametrize("template", [t for _, t, _ in ROUTES])

@@ -1,0 +1,161 @@
+"""The calendar page, the deadline fragment, overrides, announced years and the deadline setting."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.workdays.models import AnnouncedYear, CalendarOverride, DeadlineSetting
+from tests.conftest import counted_queries
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_month_view_marks_holidays_and_make_up_days(login_as):
+    page = text_of(login_as("agent").get("/calendar/?month=2026-10"))
+    assert "2026年10月" in page
+    assert "放假 · 国庆节" in page and "调休上班 · 国庆节" in page
+    assert "内置日历" in page and "暂按周末推算" not in page
+
+
+def test_an_unknown_year_warns(login_as):
+    page = text_of(login_as("agent").get("/calendar/?month=2027-02"))
+    assert "尚未公布节假日安排，暂按周末推算" in page
+    assert "2027 年的节假日安排尚未录入" in page
+
+
+def test_month_navigation_answers_htmx_with_the_month_only(login_as):
+    response = login_as("agent").get("/calendar/?month=2026-11", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and 'id="month"' in body
+    assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("from=2026-09-30&n=1", "2026年10月8日（星期四）"),
+    ("from=2026-10-12&n=-3", "2026年10月8日（星期四）"),
+    ("from=2026-11-30&to=2026-12-03", "3 个工作日"),
+    ("from=2026-11-30&n=abc", "工作日数应为 -1000 到 1000 之间的整数"),
+    ("from=2026-11-30", "请填写工作日数或结束日期"),
+])
+def test_calculator(login_as, query, expected):
+    assert expected in text_of(login_as("agent").get(f"/calendar/?{query}"))
+
+
+def test_deadline_fragment(login_as):
+    response = login_as("agent").get("/bookings/deadline?date=2026-12-03")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body
+    assert '<output>2026-11-30</output>' in body
+    assert "客场机位申请最迟应于 2026年11月30日（星期一） 提交" in text_of(response)
+    assert "不含评标当日" in body
+
+
+def test_deadline_warns_for_a_non_working_day_and_an_unknown_year(login_as):
+    client = login_as("agent")
+    holiday = text_of(client.get("/bookings/deadline?date=2026-10-05"))
+    assert "评标日期不是工作日" in holiday and "2026-09-28" in holiday
+    unknown = text_of(client.get("/bookings/deadline?date=2027-01-05"))
+    assert "2026-12-31" in unknown and "2027 年的节假日安排尚未录入" in unknown
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "请填写评标日期"),
+    ("?date=", "请填写评标日期"),
+    ("?date=2026-13-40", "不是有效的评标日期"),
+    ("?date=tomorrow", "不是有效的评标日期"),
+    ("?date=1999-01-01", "不是有效的评标日期"),
+    ("?date=<script>", "不是有效的评标日期"),
+])
+def test_deadline_refuses_bad_dates_with_400(login_as, query, message):
+    response = login_as("agent").get(f"/bookings/deadline{query}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in body
+    assert "<script>" not in body
+
+
+def test_the_deadline_query_works_without_javascript(login_as):
+    page = text_of(login_as("agent").get("/calendar/?date=2026-12-03"))
+    assert "2026年11月30日（星期一）" in page
+    assert "请按 YYYY-MM-DD" in text_of(login_as("agent").get("/calendar/?date=abc"))
+
+
+def test_admin_enters_2027_new_year_and_the_deadline_moves(login_as):
+    admin = login_as("province")
+    response = admin.post("/calendar/overrides?month=2027-01", data={
+        "day": "2027-01-01", "working": "off", "note": "元旦", "notice": "国务院办公厅关于2027年部分节假日安排的通知"})
+    assert response.status_code == 303
+    assert "2026-12-30" in text_of(admin.get("/bookings/deadline?date=2027-01-05"))
+    entry = db.session.scalars(select(AuditEntry).filter_by(object_type="calendar_override")).one()
+    assert entry.action == "create" and entry.after["day"] == "2027-01-01"
+    # Still estimated until the year is marked as entered from its notice
+    assert "尚未录入" in text_of(admin.get("/bookings/deadline?date=2027-01-05"))
+    assert admin.post("/calendar/years", data={"year": "2027", "notice": "国办发明电〔2026〕X号"}).status_code == 303
+    assert "尚未录入" not in text_of(admin.get("/bookings/deadline?date=2027-01-05"))
+    assert "管理员依据通知录入" in text_of(admin.get("/calendar/?month=2027-01"))
+
+
+def test_a_second_override_for_the_same_day_is_refused_and_keeps_what_was_typed(login_as):
+    admin = login_as("province")
+    data = {"day": "2027-01-01", "working": "off", "notice": "通知甲"}
+    admin.post("/calendar/overrides", data=data)
+    response = admin.post("/calendar/overrides", data=data | {"notice": "通知乙"})
+    assert response.status_code == 422
+    assert "2027-01-01 已有调整记录" in text_of(response)
+    assert 'value="通知乙"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 1
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"day": "", "working": "off", "notice": "通知"}, "请填写日期"),
+    ({"day": "2027-01-01", "working": "off", "notice": ""}, "请填写依据的通知"),
+    ({"day": "2027-01-01", "working": "sometimes", "notice": "通知"}, ""),
+])
+def test_bad_overrides_change_nothing(login_as, data, message):
+    response = login_as("province").post("/calendar/overrides", data=data)
+    assert response.status_code == 422 and message in text_of(response)
+    assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 0
+
+
+def test_deleting_an_override_restores_the_library_day(login_as):
+    admin = login_as("province")
+    admin.post("/calendar/overrides", data={"day": "2026-10-10", "working": "off", "notice": "更正"})
+    assert not db.session.scalar(select(CalendarOverride.working))
+    override_id = db.session.scalar(select(CalendarOverride.id))
+    assert admin.post(f"/calendar/overrides/{override_id}/delete").status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(CalendarOverride)) == 0
+    assert admin.post("/calendar/overrides/999/delete").status_code == 404
+
+
+def test_a_library_year_cannot_be_announced(login_as):
+    response = login_as("province").post("/calendar/years", data={"year": "2026", "notice": "通知"})
+    assert response.status_code == 422 and "已内置" in text_of(response)
+    assert db.session.scalar(select(func.count()).select_from(AnnouncedYear)) == 0
+
+
+def test_the_deadline_setting(login_as):
+    admin = login_as("province")
+    assert admin.post("/calendar/settings", data={"lead_working_days": "3", "count_evaluation_day": "y"}).status_code == 303
+    assert "<output>2026-12-01</output>" in admin.get("/bookings/deadline?date=2026-12-03").get_data(as_text=True)
+    assert "含评标当日" in text_of(admin.get("/bookings/deadline?date=2026-12-03"))
+    admin.post("/calendar/settings", data={"lead_working_days": "5"})
+    assert "<output>2026-11-26</output>" in admin.get("/bookings/deadline?date=2026-12-03").get_data(as_text=True)
+    response = admin.post("/calendar/settings", data={"lead_working_days": "0"})
+    assert response.status_code == 422 and "应为 1 到 20 之间的整数" in text_of(response)
+    assert db.session.get(DeadlineSetting, 1).lead_working_days == 5
+
+
+def test_calendar_page_query_count_is_flat(login_as):
+    client = login_as("province")
+    with counted_queries() as few:
+        client.get("/calendar/?month=2027-01")
+    db.session.add_all([CalendarOverride(day=date(2027, 1, 1) + timedelta(n), working=False, notice="通知")
+                        for n in range(40)])
+    db.session.commit()
+    with counted_queries() as many:
+        client.get("/calendar/?month=2027-01")
+    assert len(few) == len(many) <= 8, many
