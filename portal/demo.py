@@ -1,12 +1,12 @@
 """Demo data: the 12 Jilin regions (seed 000 attachment order), trading centers, the Hubei plan's
 implementing and partner units (seed 004 attachment), venues, workstations and one account per role."""
+from datetime import date
+
 from sqlalchemy import select
 
 from .auth.models import Role, User
 from .auth.passwords import hash_password
 from .extensions import db
-from datetime import date
-
 from .orgs.models import CenterContact, Province, Region, TradingCenter
 from .partners.models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
 from .workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus

@@ -3,8 +3,16 @@ from datetime import date, time
 from decimal import Decimal
 
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField,
-                     ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+)
 
 from ..forms_base import PortalForm, int_or_none, length, optional, required, strip_filter
 from ..partners.forms import CheckboxListField

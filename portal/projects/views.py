@@ -4,7 +4,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..errors import show_on_form
@@ -16,8 +16,17 @@ from ..workdays.services import deadline_for
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm
 from .models import Exemption, Project, Section, Threshold
-from .rules import (CATEGORY_LABELS, AmountError, Category, CombinedPart, Level, SectionFacts, ThresholdCategory,
-                    parse_amount, start_time_warning)
+from .rules import (
+    CATEGORY_LABELS,
+    AmountError,
+    Category,
+    CombinedPart,
+    Level,
+    SectionFacts,
+    ThresholdCategory,
+    parse_amount,
+    start_time_warning,
+)
 
 LEVEL_FILTERS = {"": "全部"} | {level.value: level.label for level in Level if level is not Level.INCOMPLETE}
 EXEMPTION_FILTERS = {"": "全部", "exempt": "不采用远程异地评标（有书面说明）", "unfiled": "书面说明未备案",

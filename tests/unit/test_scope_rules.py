@@ -4,8 +4,18 @@ from decimal import Decimal
 
 import pytest
 
-from portal.projects.rules import (STARTER_THRESHOLDS, AmountError, Category, CombinedPart, Level, SectionFacts,
-                                   ThresholdCategory, parse_amount, scope_decision, start_time_warning)
+from portal.projects.rules import (
+    STARTER_THRESHOLDS,
+    AmountError,
+    Category,
+    CombinedPart,
+    Level,
+    SectionFacts,
+    ThresholdCategory,
+    parse_amount,
+    scope_decision,
+    start_time_warning,
+)
 
 T = ThresholdCategory
 C = CombinedPart

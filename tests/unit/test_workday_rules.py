@@ -5,8 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.workdays.rules import (DayKind, Override, WorkCalendar, YearSource, filing_deadline, month_weeks,
-                                   parse_iso_date)
+from portal.workdays.rules import (
+    DayKind,
+    Override,
+    WorkCalendar,
+    YearSource,
+    filing_deadline,
+    month_weeks,
+    parse_iso_date,
+)
 from portal.workdays.services import LIBRARY_YEARS, build_calendar
 
 D = date.fromisoformat

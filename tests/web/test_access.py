@@ -2,17 +2,16 @@
 from datetime import date
 
 import pytest
-
 from sqlalchemy import select
 
 from portal.auth.models import Role
+from portal.auth.permissions import PERMISSIONS, Scope
 from portal.demo import load_pairings
+from portal.extensions import db
 from portal.orgs.models import Province
 from portal.partners.models import Pairing
-from portal.auth.permissions import PERMISSIONS, Scope
 from portal.projects.models import Exemption
 from portal.workdays.models import CalendarOverride
-from portal.extensions import db
 from tests import factories
 
 ROLES = ["province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent", "supervisor", "publicity"]
