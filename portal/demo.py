@@ -287,11 +287,12 @@ PROJECTS = [
 
 def load_projects() -> int:
     """A few sections for the demo agent, evaluated a few working days from today."""
-    from datetime import date, time
+    from datetime import time
     from decimal import Decimal
 
     from .projects.models import Project
     from .projects.services import save_project, save_section
+    from .templating import china_today
     from .workdays.services import load_calendar
 
     owner = db.session.scalars(select(User).filter_by(username="agent")).first()
@@ -312,6 +313,6 @@ def load_projects() -> int:
                 "contract_estimate_wan": Decimal(contract),
                 **{f"epc_{part}_wan": Decimal(value) for part, value in parts.items()},
                 "main_center_id": centers[center].id, "start_time": time(9, 0),
-                "evaluation_date": calendar.add_working_days(date.today(), ahead)})
+                "evaluation_date": calendar.add_working_days(china_today(), ahead)})
             added += 1
     return added

@@ -52,6 +52,17 @@ class ChangeRefused(ValueError):
         self.field = field
 
 
+def flush_or_refuse(message: str, field: str | None = None, error_class=ChangeRefused) -> None:
+    """Flush in a savepoint: a unique constraint lost to a concurrent request becomes a refusal."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise error_class(message, field) from None
+
+
 def show_on_form(form, error: ChangeRefused, default_field: str | None = None) -> None:
     """Put a refusal next to its field (or at the top of the form) after rolling the change back."""
     db.session.rollback()

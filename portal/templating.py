@@ -19,6 +19,11 @@ def to_china(value: datetime | None) -> datetime | None:
     return value.astimezone(CHINA)
 
 
+def china_today() -> date:
+    """Today's date in China, whatever the server's own time zone."""
+    return datetime.now(CHINA).date()
+
+
 def local_midnight_utc(day: date) -> datetime:
     """The UTC instant at which `day` starts in China (SQLite stores the UTC wall clock of it)."""
     return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(timezone.utc)

@@ -1,9 +1,9 @@
 """Guest-seat bookings (客场机位申请). So far: the filing deadline for an evaluation date."""
-from datetime import date
 
 from flask import make_response, render_template, request
 
 from ..auth.permissions import permission_required
+from ..templating import china_today
 from ..workdays.rules import parse_iso_date
 from ..workdays.services import deadline_for
 from . import bp
@@ -21,6 +21,6 @@ def deadline():
         response = make_response(render_template("bookings/_deadline.html", deadline=None, message=message), 400)
     else:
         response = make_response(render_template("bookings/_deadline.html", deadline=deadline_for(evaluation_date),
-                                                 today=date.today(), message=None))
+                                                 today=china_today(), message=None))
     response.vary.add("HX-Request")
     return response

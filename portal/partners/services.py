@@ -9,6 +9,7 @@ from ..audit import services as audit
 from ..errors import ChangeRefused
 from ..extensions import db
 from ..orgs.models import Province, TradingCenter
+from ..templating import china_today
 from . import rules
 from .models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
 
@@ -106,7 +107,7 @@ def pairings_query(include_ended: bool = True, today: date | None = None):
                      .joinedload(TradingCenter.province))
             .order_by(Pairing.end_date.is_not(None), TradingCenter.province_id, Pairing.id))
     if not include_ended:
-        today = today or date.today()
+        today = today or china_today()
         stmt = stmt.where((Pairing.end_date.is_(None)) | (Pairing.end_date >= today))
     return stmt
 

@@ -1,5 +1,5 @@
 """Forms: project, section (with amounts in 万元 as typed), thresholds, exemption and its filing."""
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 
 from flask_wtf.file import FileField
@@ -16,6 +16,7 @@ from wtforms import (
 
 from ..forms_base import PortalForm, int_or_none, length, optional, required, strip_filter
 from ..partners.forms import CheckboxListField
+from ..templating import china_today
 from .models import ExemptionReason
 from .rules import CATEGORY_LABELS, THRESHOLD_LABELS, AmountError, Category, CombinedPart, parse_amount, wan
 
@@ -125,5 +126,5 @@ class FilingForm(PortalForm):
     def validate_filed_on(self, field):
         if self.winner_determined_on.data and field.data and field.data < self.winner_determined_on.data:
             raise ValidationError("备案日期不能早于确定中标人的日期。")
-        if field.data and field.data > date.today():
+        if field.data and field.data > china_today():
             raise ValidationError("备案日期不能晚于今天。")

@@ -8,13 +8,12 @@ from pathlib import Path
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..errors import ChangeRefused
+from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..orgs.models import Province, Region, TradingCenter
-from ..templating import to_china
+from ..templating import china_today, to_china
 from .models import Exemption, Project, Section, Threshold
 from .rules import Category, CombinedPart, ScopeDecision, SectionFacts, ThresholdCategory, scope_decision
 
@@ -46,6 +45,7 @@ def add_threshold(category: ThresholdCategory, amount: Decimal, effective_from: 
     threshold = Threshold(category=category, amount_wan=amount, effective_from=effective_from, notice=notice,
                           created_by_id=_actor_id())
     db.session.add(threshold)
+    _flush_or_refuse(f"{category.label}在 {effective_from:%Y-%m-%d} 已有一条标准。", "effective_from")
     record("create", "threshold", threshold, after={"category": category.label, "amount_wan": str(amount),
                                                     "effective_from": effective_from.isoformat(),
                                                     "notice": notice})
@@ -56,7 +56,7 @@ def registration_day(section: Section | None) -> date:
     """Thresholds are those in force when the section was registered."""
     if section is not None and section.created_at is not None:
         return to_china(section.created_at).date()
-    return date.today()
+    return china_today()
 
 
 def decide(facts: SectionFacts, on: date) -> ScopeDecision:
@@ -106,7 +106,7 @@ def save_project(project: Project | None, data: dict, owner) -> Project:
 
 
 def save_section(project: Project, section: Section | None, data: dict, today: date | None = None) -> Section:
-    today = today or date.today()
+    today = today or china_today()
     center = db.session.get(TradingCenter, data["main_center_id"]) if data.get("main_center_id") else None
     if center is None or not center.active:
         raise ProjectError("请选择主场交易中心。", "main_center_id")
@@ -153,13 +153,9 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     return section
 
 
-def _flush_or_refuse(message: str, field: str):
+def _flush_or_refuse(message: str, field: str | None = None):
     """A unique constraint lost to a concurrent request becomes the same message as the check above."""
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise ProjectError(message, field) from None
+    flush_or_refuse(message, field, ProjectError)
 
 
 # --- exemptions -------------------------------------------------------------------------------------------
@@ -229,12 +225,11 @@ def record_exemption(section: Section, data: dict, pdf) -> Exemption:
     elif exemption.pdf_key is None:
         raise ProjectError("请上传书面说明的 PDF 文件。", "pdf")
     try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+        _flush_or_refuse("该标段的书面说明刚被他人保存，请刷新页面后再试。")
+    except ProjectError:
         if stored:
             (upload_folder() / stored[0]).unlink(missing_ok=True)
-        raise ProjectError("该标段的书面说明刚被他人保存，请刷新页面后再试。") from None
+        raise
     record("update" if before else "create", "exemption", exemption, label=f"{section}：{exemption}",
            region_id=_region_of(section), before=before, after=_exemption_snapshot(exemption))
     return exemption
@@ -243,7 +238,7 @@ def record_exemption(section: Section, data: dict, pdf) -> Exemption:
 def mark_filed(section: Section, winner_determined_on: date, filed_on: date, filed_with: str,
                today: date | None = None) -> Exemption:
     """The explanation was submitted to the supervisory department after the winner was determined."""
-    today = today or date.today()
+    today = today or china_today()
     exemption = section.exemption
     if exemption.filed:
         raise ProjectError("该说明已经备案。")

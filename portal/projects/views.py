@@ -12,6 +12,7 @@ from ..extensions import db
 from ..htmx import render
 from ..listing import paginate, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
+from ..templating import china_today
 from ..workdays.services import deadline_for
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm
@@ -83,7 +84,7 @@ def index():
     deadlines = {s.id: deadline_for(s.evaluation_date) for s in page.items if s.evaluation_date}
     return render("projects/index.html", "projects/_sections.html", page=page, filters=filters, sort=sort,
                   desc=desc, deadlines=deadlines, level_filters=LEVEL_FILTERS, exemption_filters=EXEMPTION_FILTERS,
-                  category_labels=CATEGORY_LABELS, today=date.today())
+                  category_labels=CATEGORY_LABELS, today=china_today())
 
 
 # --- projects -----------------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def project(project_id):
         .order_by(Section.code)).unique().all()
     deadlines = {s.id: deadline_for(s.evaluation_date) for s in sections if s.evaluation_date}
     return render_template("projects/project.html", project=project, sections=sections, deadlines=deadlines,
-                           today=date.today(), may_edit=_owns(project))
+                           today=china_today(), may_edit=_owns(project))
 
 
 def _owns(project: Project) -> bool:
@@ -178,10 +179,10 @@ def _panel_context(form: SectionForm, registered_on: date) -> dict:
         "decision": decision,
         "deadline": deadline_for(evaluation_date) if evaluation_date else None,
         "time_warning": start_time_warning(form.start_time.data),
-        "past_date": bool(evaluation_date and evaluation_date < date.today()),
+        "past_date": bool(evaluation_date and evaluation_date < china_today()),
         "amount_errors": [(getattr(form, name).label.text, error) for name in form.AMOUNT_FIELDS
                           for error in _amount_errors(getattr(form, name))],
-        "today": date.today(),
+        "today": china_today(),
     }
 
 
@@ -252,7 +253,7 @@ def _section_page(section: Section, exemption_form=None, filing_form=None, statu
     return render_template(
         "projects/section.html", section=section, project=section.project, decision=decision,
         deadline=deadline_for(section.evaluation_date) if section.evaluation_date else None,
-        time_warning=start_time_warning(section.start_time), today=date.today(), may_edit=_owns(section.project),
+        time_warning=start_time_warning(section.start_time), today=china_today(), may_edit=_owns(section.project),
         exemption_form=exemption_form, filing_form=filing_form), status
 
 
@@ -365,6 +366,6 @@ def thresholds():
                 return redirect(url_for("projects.thresholds"), 303)
         status = 422
     rows = db.session.scalars(select(Threshold).order_by(Threshold.category, Threshold.effective_from.desc())).all()
-    current = services.thresholds_on(date.today())
+    current = services.thresholds_on(china_today())
     return render_template("projects/thresholds.html", rows=rows, current=current, form=form,
                            categories=list(ThresholdCategory)), status

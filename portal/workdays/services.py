@@ -6,7 +6,7 @@ from flask import g, has_app_context
 from sqlalchemy import select
 
 from ..audit.services import record
-from ..errors import ChangeRefused
+from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from .models import AnnouncedYear, CalendarOverride, DeadlineSetting
 from .rules import Deadline, Override, WorkCalendar, filing_deadline
@@ -88,6 +88,7 @@ def add_override(day: date, working: bool, notice: str, note: str | None) -> Cal
     override = CalendarOverride(day=day, working=working, notice=notice, note=note or None,
                                 created_by_id=_actor_id())
     db.session.add(override)
+    flush_or_refuse(f"{day:%Y-%m-%d} 已有调整记录，如需更改请先删除原记录。", "day", CalendarError)
     record("create", "calendar_override", override,
            after={"day": day.isoformat(), "working": working, "notice": notice, "note": note or ""})
     _forget_calendar()
@@ -111,6 +112,7 @@ def announce_year(year: int, notice: str) -> AnnouncedYear:
         raise CalendarError(f"{year} 年已标记为按通知录入完毕。", "year")
     announced = AnnouncedYear(year=year, notice=notice, created_by_id=_actor_id())
     db.session.add(announced)
+    flush_or_refuse(f"{year} 年已标记为按通知录入完毕。", "year", CalendarError)
     record("create", "announced_year", announced, after={"year": year, "notice": notice})
     _forget_calendar()
     return announced
@@ -134,6 +136,7 @@ def save_setting(lead_working_days: int, count_evaluation_day: bool) -> Deadline
     setting.lead_working_days = lead_working_days
     setting.count_evaluation_day = count_evaluation_day
     setting.updated_by_id = _actor_id()
+    flush_or_refuse("设置刚被他人修改，请刷新页面后重试。", None, CalendarError)
     g.pop("deadline_setting", None)
     record("update", "deadline_setting", setting, before=before,
            after={"lead_working_days": lead_working_days, "count_evaluation_day": count_evaluation_day})

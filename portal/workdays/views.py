@@ -1,5 +1,4 @@
 """The working-day calendar: month view, calculator, overrides and the deadline setting."""
-from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import extract, select
@@ -8,6 +7,7 @@ from ..auth.permissions import can, permission_required
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
+from ..templating import china_today
 from . import bp, services
 from .forms import AnnounceYearForm, DeadlineSettingForm, OverrideForm
 from .models import AnnouncedYear, CalendarOverride
@@ -22,7 +22,7 @@ def _month_arg() -> tuple[int, int]:
             return year, month
     except ValueError:
         pass
-    today = date.today()
+    today = china_today()
     return today.year, today.month
 
 
@@ -65,7 +65,7 @@ def _page_context(year: int, month: int, with_forms: bool) -> dict:
         overrides=db.session.scalars(select(CalendarOverride).where(extract("year", CalendarOverride.day) == year)
                                      .order_by(CalendarOverride.day)).all(),
         announced=db.session.get(AnnouncedYear, year), setting=setting, calculator=_calculator(calendar),
-        chinese_date=chinese_date, today=date.today(), library_years=services.LIBRARY_YEARS)
+        chinese_date=chinese_date, today=china_today(), library_years=services.LIBRARY_YEARS)
     if "date" in request.args:  # the deadline query without JavaScript
         evaluation_date = parse_iso_date(request.args["date"].strip())
         if evaluation_date is None:
@@ -149,10 +149,14 @@ def year_withdraw(year):
 def settings():
     form = DeadlineSettingForm()
     if form.validate_on_submit():
-        services.save_setting(form.lead_working_days.data, form.count_evaluation_day.data)
-        db.session.commit()
-        flash("申请期限设置已保存。", "success")
-        return redirect(url_for("workdays.index") + "#settings", 303)
+        try:
+            services.save_setting(form.lead_working_days.data, form.count_evaluation_day.data)
+        except services.CalendarError as error:
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("申请期限设置已保存。", "success")
+            return redirect(url_for("workdays.index") + "#settings", 303)
     return _refused_page(setting_form=form)
 
 
