@@ -337,3 +337,23 @@ def test_thresholds_have_history_and_an_effective_date(login_as):
     assert count(Threshold) == 4
     entry = db.session.scalars(select(AuditEntry).filter_by(object_type="threshold")).one()
     assert entry.after["amount_wan"] == "1200"
+
+
+def test_exemption_list_query_count_is_flat(login_as, users, orgs):
+    center = orgs.center(factories.CHANGCHUN)
+
+    def grow(prefix, n):
+        for i in range(n):
+            project = factories.make_project(users["agent"], orgs.region("changchun"), code=f"{prefix}-{i}")
+            section = factories.make_section(project, center, contract="2000")
+            db.session.add(Exemption(section_id=section.id, reason="complex", explanation="技术复杂"))
+        db.session.commit()
+
+    client = login_as("supervisor")
+    grow("A", 2)
+    with counted_queries() as small:
+        assert client.get("/projects/exemptions").status_code == 200
+    grow("B", 25)
+    with counted_queries() as large:
+        assert "技术复杂" in client.get("/projects/exemptions").get_data(as_text=True)
+    assert len(large) == len(small) <= 6, large
