@@ -271,6 +271,65 @@ def load_demo() -> dict[str, int]:
         added["accounts"] += 1
     db.session.flush()
     added["sections"] = load_projects()
+    added["experts"] = load_experts()
+    return added
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力永志国东海波宁春雪晓林斌鹏宇浩凯琳晨欣悦博"
+MINORITY = ["买买提·艾力", "阿依古丽·吐尔逊", "艾尔肯·热合曼", "巴特尔·朝鲁", "金·哲洙"]
+REGION_ID_PREFIX = {"province": "220100", "changchun": "220102", "jilin": "220202", "siping": "220302",
+                    "liaoyuan": "220402", "tonghua": "220502", "baishan": "220602", "songyuan": "220702",
+                    "baicheng": "220802", "yanbian": "222401", "changbaishan": "222426", "meihekou": "220581"}
+TITLES = ["高级工程师", "正高级工程师", "工程师", "高级经济师", "注册造价工程师", "高级会计师"]
+
+
+def demo_id_number(rng, prefix: str) -> str:
+    from .experts.rules import check_digit
+
+    first17 = f"{prefix}{rng.randint(1960, 1988)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return first17 + check_digit(first17)
+
+
+def load_experts(count: int = 300) -> int:
+    """Fictional experts (valid check digits) spread over the regions and specialties; reproducible."""
+    import random
+
+    from .experts.models import Expert, ExpertSpecialty, Specialty
+    from .experts.rules import ShareScope, Status
+    from .experts.services import load_starter_specialties
+
+    load_starter_specialties()
+    if db.session.scalar(select(Expert.id).limit(1)) is not None:
+        return 0
+    rng = random.Random(2026)
+    regions = list(db.session.scalars(select(Region).order_by(Region.sort_order)))
+    leaves = [s for s in db.session.scalars(select(Specialty).where(Specialty.level > 1).order_by(Specialty.code))]
+    seen: set[str] = set()
+    added = 0
+    for n in range(count):
+        region = regions[min(int(rng.expovariate(0.35)), len(regions) - 1)]   # larger regions have more
+        id_number = demo_id_number(rng, REGION_ID_PREFIX.get(region.code, "220100"))
+        if id_number in seen:
+            continue
+        seen.add(id_number)
+        name = MINORITY[n % len(MINORITY)] if n % 60 == 7 else (
+            rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))))
+        status = Status.ACTIVE if n % 17 else Status.SUSPENDED
+        expert = Expert(region_id=region.id, name=name, id_number=id_number,
+                        phone=f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+                        employer=f"{region.name.replace('地区', '')}某{rng.choice(['设计院', '建设集团', '监理公司', '造价咨询公司', '大学'])}",
+                        title=rng.choice(TITLES), status=status,
+                        suspended_reason="年度考核暂停" if status is Status.SUSPENDED else None,
+                        share_scope=rng.choice([ShareScope.PROVINCE, ShareScope.PROVINCE, ShareScope.CROSS_PROVINCE,
+                                                ShareScope.LOCAL]))
+        db.session.add(expert)
+        db.session.flush()
+        picks = rng.sample(leaves, rng.randint(1, 3))
+        db.session.add_all([ExpertSpecialty(expert_id=expert.id, specialty_id=s.id, position=i)
+                            for i, s in enumerate(picks, start=1)])
+        added += 1
+    db.session.flush()
     return added
 
 

@@ -72,6 +72,7 @@ def _empty_all_tables():
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            conn.execute(text("PRAGMA defer_foreign_keys = ON"))   # trees that refer to themselves
             for table in tables:
                 conn.execute(table.delete())
 

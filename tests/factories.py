@@ -106,3 +106,22 @@ def load_thresholds():
     from portal.demo import load_thresholds as load
 
     load()
+
+
+def make_expert(region: Region, id_number: str, name="测试专家", phone="13912345678", codes=("A0201",), **extra):
+    """An expert saved through the service; `codes` are specialty codes (the starter tree must be loaded)."""
+    from portal.experts.models import Specialty
+    from portal.experts.services import save_expert
+
+    ids = [db.session.scalars(select(Specialty.id).filter_by(code=code)).one() for code in codes]
+    data = {"name": name, "id_number": id_number, "phone": phone, "employer": "长春某设计院", "title": "高级工程师",
+            "specialty_ids": ids, "status": "active", "share_scope": "province"}
+    data.update(extra)
+    return save_expert(None, data, region.id)
+
+
+def valid_id_number(serial: int, prefix="220102", birth="19800101") -> str:
+    from portal.experts.rules import check_digit
+
+    first17 = f"{prefix}{birth}{serial:03d}"
+    return first17 + check_digit(first17)

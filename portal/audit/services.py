@@ -18,6 +18,8 @@ ACTION_LABELS = {
     "password": "修改密码",
     "password_reset": "重置密码",
     "file": "登记备案",
+    "view": "查看",
+    "transfer": "转移",
 }
 
 FIELD_LABELS = {
@@ -41,6 +43,8 @@ FIELD_LABELS = {
     "local_pool_insufficient": "本地专家不足", "main_center_id": "主场", "evaluation_date": "评标日期",
     "start_time": "评标开始时间", "prequalification": "资格预审", "remote_level": "远程异地评标判定",
     "reason": "原因", "explanation": "书面说明", "pdf_name": "扫描件", "pdf_sha256": "扫描件校验值",
+    "share_scope": "共享范围", "employer": "工作单位", "title": "职称", "suspended_reason": "暂停原因",
+    "suspended_until": "暂停至", "specialties": "评标专业", "minimum": "最低可用专家数",
     "winner_determined_on": "确定中标人日期", "filed_on": "备案日期", "filed_with": "行政监督部门",
 }
 
@@ -60,6 +64,8 @@ OBJECT_LABELS = {
     "project": "项目",
     "section": "标段",
     "exemption": "书面说明",
+    "expert": "评标专家",
+    "specialty": "评标专业",
 }
 
 

@@ -49,6 +49,14 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     "thresholds.view": EVERY_ROLE,
     "thresholds.manage": {R.PROVINCE_ADMIN: Scope.ALL},
     "exemptions.view": {R.PROVINCE_ADMIN: Scope.ALL, R.SUPERVISOR: Scope.REGION},
+    # Expert pool (评标专家库): everyone sees the catalogue's counts; only the owning region and provincial
+    # admins see the records themselves
+    "experts.catalogue": EVERY_ROLE,
+    "experts.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
+    "experts.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
+    "experts.transfer": {R.PROVINCE_ADMIN: Scope.ALL},
+    "experts.minimums": {R.PROVINCE_ADMIN: Scope.ALL},
+    "specialties.manage": {R.PROVINCE_ADMIN: Scope.ALL},
     # Audit log
     "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                    R.SUPERVISOR: Scope.REGION},
@@ -70,6 +78,12 @@ ACTION_LABELS = {
     "thresholds.view": "查看远程异地评标限额标准",
     "thresholds.manage": "维护远程异地评标限额标准",
     "exemptions.view": "查看不采用远程异地评标的说明及备案",
+    "experts.catalogue": "查看评标专家库共享资源目录",
+    "experts.view": "查看本地区专家信息",
+    "experts.manage": "维护本地区专家信息",
+    "experts.transfer": "办理专家跨地区转移",
+    "experts.minimums": "设定专业最低可用专家数",
+    "specialties.manage": "维护评标专业分类",
 }
 
 

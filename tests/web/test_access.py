@@ -10,6 +10,8 @@ from portal.demo import load_pairings
 from portal.extensions import db
 from portal.orgs.models import Province
 from portal.partners.models import Pairing
+from portal.experts.models import Specialty
+from portal.experts.services import load_starter_specialties
 from portal.projects.models import Exemption
 from portal.workdays.models import CalendarOverride
 from tests import factories
@@ -58,6 +60,15 @@ ROUTES = [
     ("get", "/projects/sections/{section}/edit", "projects.manage"),
     ("get", "/projects/exemptions", "exemptions.view"),
     ("get", "/projects/thresholds", "thresholds.view"),
+    ("get", "/experts/", "experts.catalogue"),
+    ("get", "/experts/shortage", "experts.catalogue"),
+    ("get", "/experts/shortage?format=xlsx", "experts.catalogue"),
+    ("get", "/experts/specialties", "experts.catalogue"),
+    ("get", "/experts/specialties/{specialty}/edit", "specialties.manage"),
+    ("get", "/experts/records", "experts.view"),
+    ("get", "/experts/records/new", "experts.manage"),
+    ("get", "/experts/records/{expert}", "experts.view"),
+    ("get", "/experts/records/{expert}/edit", "experts.manage"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -72,6 +83,12 @@ POST_ROUTES = [
     ("/projects/sections/{section}/exemption", "projects.manage"),
     ("/projects/sections/{section}/exemption/filed", "projects.manage"),
     ("/projects/thresholds", "thresholds.manage"),
+    ("/experts/records/new", "experts.manage"),
+    ("/experts/records/{expert}/edit", "experts.manage"),
+    ("/experts/records/{expert}/transfer", "experts.transfer"),
+    ("/experts/shortage", "experts.minimums"),
+    ("/experts/specialties", "specialties.manage"),
+    ("/experts/specialties/{specialty}/edit", "specialties.manage"),
 ]
 CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 
@@ -90,10 +107,13 @@ def records(users, orgs):
     section = factories.make_section(project, orgs.center(factories.CHANGCHUN))
     override = CalendarOverride(day=date(2027, 1, 1), working=False, notice="通知")
     db.session.add_all([override, Exemption(section_id=section.id, reason="complex", explanation="技术复杂")])
+    load_starter_specialties()
+    expert = factories.make_expert(orgs.region("changchun"), factories.valid_id_number(5))
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
-            "section": section.id, "override": override.id}
+            "section": section.id, "override": override.id, "expert": expert.id,
+            "specialty": db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()}
 
 
 def expected_status(username, template, scope) -> int:

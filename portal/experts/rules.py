@@ -1,0 +1,138 @@
+"""Expert records: ID-card numbers (GB 11643), names, specialty codes, masking — pure rules."""
+import enum
+import re
+from datetime import date
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+MAX_SPECIALTIES = 5
+
+# Specialty codes by level: A (category), A01 (specialty), A0101 (sub-specialty)
+CODE_PATTERNS = {1: re.compile(r"^[A-Z]$"), 2: re.compile(r"^[A-Z]\d{2}$"), 3: re.compile(r"^[A-Z]\d{4}$")}
+CODE_LENGTHS = {1: 1, 2: 3, 3: 5}
+
+# Common traditional characters in names, and their simplified forms (规范汉字). Not exhaustive: it catches
+# names typed or pasted in traditional script, which the expert pool records in simplified characters.
+TRADITIONAL = dict(zip(
+    "陳張劉黃趙楊吳鄭馮韓蔣許謝孫鄧蕭羅葉錢鍾龔嚴賴盧閻蘇華衛顧龍湯馬萬範賈喬聶譚陸顏鄔"
+    "偉強軍傑麗紅東國慶貴鳳蘭雲飛鵬濤輝們書長軒寶銘義賢鋒濱兒爾愛寧榮勝",
+    "陈张刘黄赵杨吴郑冯韩蒋许谢孙邓萧罗叶钱钟龚严赖卢阎苏华卫顾龙汤马万范贾乔聂谭陆颜邬"
+    "伟强军杰丽红东国庆贵凤兰云飞鹏涛辉们书长轩宝铭义贤锋滨儿尔爱宁荣胜"))
+NAME_RE = re.compile(r"^[\u4e00-\u9fff]+(·[\u4e00-\u9fff]+)*$")
+MIDDLE_DOTS = "•‧∙・．.｡"
+
+
+class Status(enum.Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    RETIRED = "retired"
+
+    @property
+    def label(self) -> str:
+        return {"active": "在库", "suspended": "暂停", "retired": "退出"}[self.value]
+
+    @property
+    def badge(self) -> str:
+        return {"active": "badge-ok", "suspended": "badge-warn", "retired": "badge-muted"}[self.value]
+
+
+class ShareScope(enum.Enum):
+    LOCAL = "local"
+    PROVINCE = "province"
+    CROSS_PROVINCE = "cross_province"
+
+    @property
+    def label(self) -> str:
+        return {"local": "仅本地区", "province": "全省共享", "cross_province": "跨省共享"}[self.value]
+
+
+def id_number_problem(text: str | None) -> str | None:
+    """Why an ID-card number is not a valid 18-digit one (GB 11643-1999), or None."""
+    value = (text or "").strip().upper()
+    if not value:
+        return "请填写身份证号码。"
+    if re.search(r"[０-９Ｘ]", value):
+        return "请使用半角数字填写身份证号码，不要使用全角数字。"
+    if re.fullmatch(r"[0-9]{15}", value):
+        return "这是 15 位旧身份证号码，请填写 18 位的居民身份证号码。"
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
+        return "身份证号码应为 18 位：前 17 位为数字，最后一位为数字或 X。"
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "身份证号码中的出生日期无效，请核对第 7 至 14 位。"
+    if check_digit(value[:17]) != value[17]:
+        return "身份证号码校验位不正确，请核对是否输错。"
+    return None
+
+
+def check_digit(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def normalise_id_number(text: str) -> str:
+    return (text or "").strip().upper()
+
+
+def mask_id_number(value: str) -> str:
+    """Lists never show the number whole: the first 4 and last 2 characters."""
+    return value[:4] + "*" * (len(value) - 6) + value[-2:] if len(value) > 6 else "*" * len(value)
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:3] + "****" + value[-4:] if len(value) >= 11 else value[:2] + "****"
+
+
+def normalise_name(text: str | None) -> str:
+    """Spaces removed, the look-alike dots of minority names made into the standard middle dot ·."""
+    value = re.sub(r"\s+", "", text or "")
+    for dot in MIDDLE_DOTS:
+        value = value.replace(dot, "·")
+    return value
+
+
+def name_problem(name: str) -> str | None:
+    if not name:
+        return "请填写姓名。"
+    if len(name) > 30:
+        return "姓名最多 30 个字。"
+    traditional = list(dict.fromkeys(c for c in name if c in TRADITIONAL))
+    if traditional:
+        fixes = "、".join(f"“{c}”应为“{TRADITIONAL[c]}”" for c in traditional)
+        return f"姓名含繁体字（{fixes}），请使用规范简化字。"
+    if not NAME_RE.match(name):
+        return "姓名只能由汉字组成；少数民族姓名的各部分之间用间隔号“·”分隔，如：买买提·艾力。"
+    return None
+
+
+def code_level(code: str) -> int | None:
+    for level, pattern in CODE_PATTERNS.items():
+        if pattern.match(code):
+            return level
+    return None
+
+
+def parent_code(code: str) -> str | None:
+    level = code_level(code)
+    return None if level in (None, 1) else code[:CODE_LENGTHS[level - 1]]
+
+
+def specialty_code_problem(code: str, parent: str | None) -> str | None:
+    level = code_level(code)
+    if level is None:
+        return "专业代码格式：门类为 1 个大写字母（如 A），专业为字母加 2 位数字（如 A01），细分专业为字母加 4 位数字（如 A0101）。"
+    if parent_code(code) != parent:
+        expected = parent_code(code)
+        return f"代码 {code} 应属于上级 {expected}。" if expected else f"门类代码 {code} 不应有上级。"
+    return None
+
+
+def specialty_count_problem(count: int) -> str | None:
+    if count == 0:
+        return "请至少选择一个评标专业。"
+    if count > MAX_SPECIALTIES:
+        return f"一名专家最多 {MAX_SPECIALTIES} 个评标专业，当前选择了 {count} 个。"
+    return None

@@ -1,0 +1,246 @@
+"""Expert pool services: the specialty tree, expert records, transfers, the catalogue counts."""
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+
+from ..audit.services import record
+from ..errors import ChangeRefused, flush_or_refuse
+from ..extensions import db
+from ..orgs.models import Region
+from ..templating import china_today
+from .models import Expert, ExpertSpecialty, Specialty, SpecialtyMinimum
+from .rules import (CODE_LENGTHS, ShareScope, Status, code_level, id_number_problem, name_problem,
+                    normalise_id_number, normalise_name, specialty_code_problem, specialty_count_problem)
+
+STARTER_SPECIALTIES = [
+    ("A", "工程类"), ("A01", "房屋建筑工程"), ("A0101", "土建施工"), ("A0102", "装饰装修"), ("A0103", "建筑电气"),
+    ("A0104", "给排水与暖通"), ("A02", "市政公用工程"), ("A0201", "道路桥梁"), ("A0202", "给排水管网"),
+    ("A0203", "燃气热力"), ("A03", "公路工程"), ("A0301", "路基路面"), ("A0302", "桥梁隧道"), ("A04", "水利水电工程"),
+    ("A05", "电力工程"), ("A06", "园林绿化工程"), ("A07", "工程造价"),
+    ("B", "货物类"), ("B01", "机电设备"), ("B0101", "电梯"), ("B0102", "变配电设备"), ("B02", "建筑材料"),
+    ("B03", "信息技术设备"), ("B04", "医疗设备"),
+    ("C", "服务类"), ("C01", "工程勘察"), ("C02", "工程设计"), ("C0201", "建筑设计"), ("C0202", "市政设计"),
+    ("C03", "工程监理"), ("C04", "造价咨询"), ("C05", "信息技术服务"),
+]
+
+
+class ExpertError(ChangeRefused):
+    pass
+
+
+# --- specialties --------------------------------------------------------------------------------------------
+
+def specialty_tree(active_only: bool = False) -> list[Specialty]:
+    """All specialties in code order (which is tree order: A, A01, A0101, A0102, A02, ...)."""
+    stmt = select(Specialty).order_by(Specialty.code)
+    if active_only:
+        stmt = stmt.where(Specialty.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def load_starter_specialties() -> int:
+    existing = set(db.session.scalars(select(Specialty.code)))
+    added = 0
+    by_code = {s.code: s for s in db.session.scalars(select(Specialty))}
+    for code, name in STARTER_SPECIALTIES:
+        if code in existing:
+            continue
+        parent = by_code.get(code[:CODE_LENGTHS[code_level(code) - 1]]) if code_level(code) > 1 else None
+        specialty = Specialty(code=code, name=name, level=code_level(code), parent_id=parent.id if parent else None)
+        db.session.add(specialty)
+        db.session.flush()
+        by_code[code] = specialty
+        added += 1
+    return added
+
+
+def save_specialty(specialty: Specialty | None, code: str, name: str, active: bool = True) -> Specialty:
+    code = (code or "").strip().upper()
+    level = code_level(code)
+    parent = None
+    if level and level > 1:
+        parent = db.session.scalar(select(Specialty).where(Specialty.code == code[:CODE_LENGTHS[level - 1]]))
+        if parent is None:
+            raise ExpertError(f"上级代码 {code[:CODE_LENGTHS[level - 1]]} 不存在，请先添加上级。", "code")
+    problem = specialty_code_problem(code, parent.code if parent else None)
+    if problem:
+        raise ExpertError(problem, "code")
+    if specialty is not None and specialty.code != code:
+        raise ExpertError("专业代码登记后不能修改（专家记录和历史报表引用它）；可以修改名称或停用。", "code")
+    clash = db.session.scalar(select(Specialty.id).where(Specialty.code == code))
+    if clash is not None and (specialty is None or clash != specialty.id):
+        raise ExpertError(f"专业代码 {code} 已存在。", "code")
+    before = {"code": specialty.code, "name": specialty.name, "active": specialty.active} if specialty else None
+    if specialty is None:
+        specialty = Specialty(code=code, level=level, parent_id=parent.id if parent else None)
+        db.session.add(specialty)
+    specialty.name, specialty.active = name, active
+    flush_or_refuse(f"专业代码 {code} 已存在。", "code", ExpertError)
+    record("update" if before else "create", "specialty", specialty, before=before,
+           after={"code": code, "name": name, "active": active})
+    return specialty
+
+
+# --- experts ------------------------------------------------------------------------------------------------
+
+EXPERT_FIELDS = ("name", "phone", "employer", "title", "status", "suspended_reason", "suspended_until",
+                 "share_scope", "region_id")
+
+
+def _snapshot(expert: Expert, specialty_codes) -> dict:
+    """What the audit log keeps: never the name, number or phone themselves, only that they changed."""
+    return {"status": expert.status.value if expert.status else None,
+            "share_scope": expert.share_scope.value if expert.share_scope else None,
+            "employer": expert.employer, "title": expert.title, "region_id": expert.region_id,
+            "suspended_reason": expert.suspended_reason,
+            "suspended_until": expert.suspended_until.isoformat() if expert.suspended_until else None,
+            "specialties": ",".join(specialty_codes)}
+
+
+def id_holder(id_number: str) -> tuple[int, str] | None:
+    """(expert id, region name) of whoever holds this ID number already."""
+    row = db.session.execute(select(Expert.id, Region.name).join(Region, Expert.region_id == Region.id)
+                             .where(Expert.id_number == id_number)).first()
+    return (row[0], row[1]) if row else None
+
+
+def save_expert(expert: Expert | None, data: dict, region_id: int, today: date | None = None) -> Expert:
+    today = today or china_today()
+    name = normalise_name(data.get("name"))
+    problem = name_problem(name)
+    if problem:
+        raise ExpertError(problem, "name")
+    id_number = normalise_id_number(data.get("id_number"))
+    problem = id_number_problem(id_number)
+    if problem:
+        raise ExpertError(problem, "id_number")
+    holder = id_holder(id_number)
+    if holder is not None and (expert is None or holder[0] != expert.id):
+        raise ExpertError(f"该身份证号码已在{holder[1]}专家库登记（可能是专家调动）。如属调动，请由省级管理员在该专家记录上"
+                          "办理转移，不要重复登记。", "id_number")
+    specialty_ids = list(dict.fromkeys(data.get("specialty_ids") or []))
+    problem = specialty_count_problem(len(specialty_ids))
+    if problem:
+        raise ExpertError(problem, "specialty_ids")
+    specialties = {s.id: s for s in db.session.scalars(select(Specialty).where(Specialty.id.in_(specialty_ids)))}
+    if len(specialties) != len(specialty_ids) or not all(s.active for s in specialties.values()):
+        raise ExpertError("所选专业不存在或已停用，请重新选择。", "specialty_ids")
+    status = Status(data.get("status") or Status.ACTIVE.value)
+    if status is Status.SUSPENDED:
+        if not data.get("suspended_reason"):
+            raise ExpertError("暂停的专家请填写暂停原因。", "suspended_reason")
+        if data.get("suspended_until") and data["suspended_until"] < today:
+            raise ExpertError("暂停截止日期不能早于今天。", "suspended_until")
+    before = None
+    if expert is not None:
+        before = _snapshot(expert, [link.specialty.code for link in expert.specialty_links])
+    else:
+        expert = Expert(region_id=region_id)
+        db.session.add(expert)
+    personal_changed = expert.id is None or (expert.name, expert.id_number, expert.phone) != (
+        name, id_number, data["phone"])
+    expert.name, expert.id_number, expert.phone = name, id_number, data["phone"]
+    expert.employer, expert.title = data["employer"], data.get("title") or None
+    expert.status = status
+    expert.suspended_reason = data.get("suspended_reason") if status is Status.SUSPENDED else None
+    expert.suspended_until = data.get("suspended_until") if status is Status.SUSPENDED else None
+    expert.share_scope = ShareScope(data.get("share_scope") or ShareScope.PROVINCE.value)
+    _set_specialties(expert, specialty_ids)
+    flush_or_refuse("该身份证号码刚被登记，请刷新后核对。", "id_number", ExpertError)
+    after = _snapshot(expert, [specialties[i].code for i in specialty_ids])
+    record("update" if before else "create", "expert", expert, region_id=expert.region_id, before=before,
+           after=after, summary="姓名、身份证号码或电话已修改" if before and personal_changed else "")
+    return expert
+
+
+def _set_specialties(expert: Expert, specialty_ids: list[int]) -> None:
+    """Replace the expert's specialties, keeping positions 1..n (rows are rewritten, never more than five)."""
+    if expert.id is not None:
+        db.session.execute(ExpertSpecialty.__table__.delete().where(ExpertSpecialty.expert_id == expert.id))
+        db.session.expire(expert, ["specialty_links"])
+        db.session.flush()
+        expert_id = expert.id
+    else:
+        db.session.flush()
+        expert_id = expert.id
+    db.session.add_all([ExpertSpecialty(expert_id=expert_id, specialty_id=sid, position=n)
+                        for n, sid in enumerate(specialty_ids, start=1)])
+
+
+def transfer_expert(expert: Expert, region_id: int, reason: str) -> Expert:
+    """A provincial admin moves an expert's record to the region the expert moved to."""
+    if region_id == expert.region_id:
+        raise ExpertError("专家已在该地区专家库。", "region_id")
+    region = db.session.get(Region, region_id)
+    if region is None:
+        raise ExpertError("请选择转入地区。", "region_id")
+    before = {"region_id": expert.region_id}
+    expert.region_id = region.id
+    record("transfer", "expert", expert, region_id=region.id, before=before, after={"region_id": region.id},
+           summary=reason)
+    return expert
+
+
+def record_view(expert: Expert, viewer) -> None:
+    """A full record seen by someone of the province outside the owning region is audited."""
+    if viewer.region_id != expert.region_id:
+        record("view", "expert", expert, region_id=expert.region_id, actor=viewer,
+               summary="查看专家完整信息")
+
+
+# --- catalogue ----------------------------------------------------------------------------------------------
+
+def available_clause(today: date):
+    """Active experts, and suspended ones whose suspension has ended."""
+    return or_(Expert.status == Status.ACTIVE,
+               and_(Expert.status == Status.SUSPENDED, Expert.suspended_until.is_not(None),
+                    Expert.suspended_until < today))
+
+
+SCOPE_FILTERS = {
+    "": ("全部", None),
+    "province": ("全省可用（全省共享、跨省共享）", (ShareScope.PROVINCE, ShareScope.CROSS_PROVINCE)),
+    "cross_province": ("跨省可用", (ShareScope.CROSS_PROVINCE,)),
+    "local": ("仅本地区", (ShareScope.LOCAL,)),
+}
+
+
+def catalogue_counts(region_id: int | None = None, scope: str = "", today: date | None = None):
+    """{(specialty code, region id or None for all): distinct available experts holding it or a descendant}.
+
+    Three grouped queries, one per tree level, whatever the number of experts.
+    """
+    today = today or china_today()
+    counts: dict[tuple[str, int | None], int] = {}
+    for length in CODE_LENGTHS.values():
+        prefix = func.substr(Specialty.code, 1, length)
+        base = (select(prefix.label("prefix"), Expert.region_id, func.count(func.distinct(Expert.id)))
+                .select_from(ExpertSpecialty)
+                .join(Expert, ExpertSpecialty.expert_id == Expert.id)
+                .join(Specialty, ExpertSpecialty.specialty_id == Specialty.id)
+                .where(available_clause(today), func.length(Specialty.code) >= length))
+        if region_id:
+            base = base.where(Expert.region_id == region_id)
+        scopes = SCOPE_FILTERS.get(scope, SCOPE_FILTERS[""])[1]
+        if scopes:
+            base = base.where(Expert.share_scope.in_(scopes))
+        for code, region, n in db.session.execute(base.group_by(prefix, Expert.region_id)):
+            counts[(code, region)] = n
+    # Totals over regions: an expert belongs to one region, so per-region counts add up.
+    for (code, region), n in list(counts.items()):
+        counts[(code, None)] = counts.get((code, None), 0) + n
+    return counts
+
+
+def minimums() -> dict[int, int]:
+    return dict(db.session.execute(select(SpecialtyMinimum.specialty_id, SpecialtyMinimum.minimum)).all())
+
+
+def set_minimum(specialty: Specialty, minimum: int) -> None:
+    row = db.session.get(SpecialtyMinimum, specialty.id)
+    before = {"minimum": row.minimum} if row else None
+    if row is None:
+        row = SpecialtyMinimum(specialty_id=specialty.id, minimum=minimum)
+        db.session.add(row)
+    row.minimum = minimum
+    record("update", "specialty", specialty, before=before, after={"minimum": minimum}, summary="设定最低专家数")

@@ -1,0 +1,228 @@
+"""Expert pool: the shared catalogue (counts only), region records, the specialty tree, shortages."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
+from ..errors import show_on_form
+from ..extensions import db
+from ..htmx import render
+from ..listing import int_arg, paginate
+from ..orgs.models import Province, Region
+from ..spreadsheets import workbook_with_table, xlsx_response
+from . import bp, services
+from .forms import ExpertForm, MinimumForm, SpecialtyForm, TransferForm
+from .models import Expert, ExpertSpecialty, Specialty
+from .rules import ShareScope, Status
+
+
+def _home_regions():
+    return db.session.scalars(select(Region).join(Province, Region.province_id == Province.id)
+                              .where(Province.is_home.is_(True)).order_by(Region.sort_order)).all()
+
+
+def _specialty_label(s: Specialty) -> str:
+    return "　" * (s.level - 1) + f"{s.code} {s.name}"
+
+
+@bp.route("/")
+@permission_required("experts.catalogue")
+def catalogue():
+    """How many experts of each specialty each region has; never who they are."""
+    regions = _home_regions()
+    region_id = int_arg("region")
+    scope = request.args.get("scope", "")
+    scope = scope if scope in services.SCOPE_FILTERS else ""
+    q = request.args.get("q", "").strip()[:30]
+    tree = services.specialty_tree(active_only=True)
+    rows = tree
+    if q:
+        needle = q.upper()
+        rows = [s for s in tree if needle in s.code or q in s.name]
+    counts = services.catalogue_counts(region_id, scope)
+    shown_regions = [r for r in regions if r.id == region_id] if region_id else regions
+    return render("experts/catalogue.html", "experts/_catalogue.html", rows=rows, counts=counts,
+                  regions=regions, shown_regions=shown_regions, region_id=region_id, scope=scope, q=q,
+                  scope_filters=services.SCOPE_FILTERS)
+
+
+@bp.route("/shortage", methods=["GET", "POST"])
+@permission_required("experts.catalogue")
+def shortage():
+    """Available experts against the minimum the province set, shortest first; exportable."""
+    form = MinimumForm()
+    tree = services.specialty_tree(active_only=True)
+    form.specialty_id.choices = [("", "请选择")] + [(s.id, _specialty_label(s)) for s in tree]
+    status = 200
+    if request.method == "POST":
+        if not can("experts.minimums"):
+            abort(403)
+        if form.validate_on_submit():
+            specialty = db.get_or_404(Specialty, form.specialty_id.data)
+            services.set_minimum(specialty, form.minimum.data)
+            db.session.commit()
+            flash(f"已设定 {specialty} 的最低可用专家数为 {form.minimum.data}。", "success")
+            return redirect(url_for("experts.shortage"), 303)
+        status = 422
+    rows = _shortage_rows(tree)
+    if request.args.get("format") == "xlsx":
+        workbook = workbook_with_table("专家缺口", ["专业代码", "专业名称", "全省可用专家", "最低需要", "缺口"],
+                                       [[s.code, s.name, have, need, gap] for s, have, need, gap in rows],
+                                       widths=[10, 24, 14, 10, 8])
+        return xlsx_response(workbook, "评标专家缺口.xlsx")
+    return render_template("experts/shortage.html", rows=rows, form=form), status
+
+
+def _shortage_rows(tree):
+    counts = services.catalogue_counts(scope="province")
+    wanted = services.minimums()
+    rows = []
+    for s in tree:
+        need = wanted.get(s.id)
+        if need is None:
+            continue
+        have = counts.get((s.code, None), 0)
+        rows.append((s, have, need, max(0, need - have)))
+    rows.sort(key=lambda row: (-row[3], row[0].code))
+    return rows
+
+
+# --- records of the region --------------------------------------------------------------------------------
+
+@bp.route("/records")
+@permission_required("experts.view")
+def records():
+    q = request.args.get("q", "").strip()[:30]
+    status = request.args.get("status", "")
+    stmt = (select(Expert).where(scope_clause("experts.view", Expert))
+            .options(joinedload(Expert.region),
+                     selectinload(Expert.specialty_links).joinedload(ExpertSpecialty.specialty)))
+    if q:
+        stmt = stmt.where(or_(Expert.name.contains(q), Expert.employer.contains(q)))
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(Expert.status == Status(status))
+    page = paginate(stmt.order_by(Expert.region_id, Expert.id))
+    return render("experts/records.html", "experts/_records.html", page=page, q=q, status=status,
+                  statuses=list(Status))
+
+
+def _expert_form(expert: Expert | None):
+    form = ExpertForm(obj=expert)
+    tree = services.specialty_tree(active_only=True)
+    form.specialty_ids.choices = [(s.id, _specialty_label(s)) for s in tree]
+    regions = _home_regions()
+    if current_user.region_id:
+        regions = [r for r in regions if r.id == current_user.region_id]
+    form.region_id.choices = [(r.id, r.name) for r in regions]
+    if request.method == "GET" and expert is not None:
+        form.specialty_ids.data = [link.specialty_id for link in expert.specialty_links]
+        form.status.data, form.share_scope.data = expert.status.value, expert.share_scope.value
+    if form.validate_on_submit():
+        region_id = expert.region_id if expert else (current_user.region_id or form.region_id.data)
+        try:
+            if region_id not in {r.id for r in regions}:
+                raise services.ExpertError("请选择所属地区。", "region_id")
+            saved = services.save_expert(expert, form.data, region_id)
+        except services.ExpertError as error:
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("专家信息已保存。", "success")
+            return redirect(url_for("experts.record", expert_id=saved.id), 303)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("experts/form.html", form=form, expert=expert), status
+
+
+@bp.route("/records/new", methods=["GET", "POST"])
+@permission_required("experts.manage")
+def record_new():
+    return _expert_form(None)
+
+
+def _load(action, expert_id):
+    return get_scoped_or_404(action, Expert, expert_id, options=(
+        joinedload(Expert.region), selectinload(Expert.specialty_links).joinedload(ExpertSpecialty.specialty)))
+
+
+@bp.route("/records/<int:expert_id>/edit", methods=["GET", "POST"])
+@permission_required("experts.manage")
+def record_edit(expert_id):
+    return _expert_form(_load("experts.manage", expert_id))
+
+
+@bp.route("/records/<int:expert_id>")
+@permission_required("experts.view")
+def record(expert_id):
+    expert = _load("experts.view", expert_id)
+    services.record_view(expert, current_user)
+    db.session.commit()
+    transfer_form = None
+    if can("experts.transfer"):
+        transfer_form = TransferForm()
+        transfer_form.region_id.choices = [("", "请选择")] + [(r.id, r.name) for r in _home_regions()
+                                                              if r.id != expert.region_id]
+    return render_template("experts/record.html", expert=expert, transfer_form=transfer_form)
+
+
+@bp.route("/records/<int:expert_id>/transfer", methods=["POST"])
+@permission_required("experts.transfer")
+def record_transfer(expert_id):
+    expert = _load("experts.transfer", expert_id)
+    form = TransferForm()
+    form.region_id.choices = [(r.id, r.name) for r in _home_regions()]
+    if form.validate_on_submit():
+        try:
+            services.transfer_expert(expert, form.region_id.data, form.reason.data)
+        except services.ExpertError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("专家记录已转移。", "success")
+    else:
+        flash("请选择转入地区并填写原因。", "error")
+    return redirect(url_for("experts.record", expert_id=expert.id), 303)
+
+
+# --- the specialty tree -------------------------------------------------------------------------------------
+
+@bp.route("/specialties", methods=["GET", "POST"])
+@permission_required("experts.catalogue")
+def specialties():
+    form = SpecialtyForm()
+    status = 200
+    if request.method == "POST":
+        if not can("specialties.manage"):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.save_specialty(None, form.code.data, form.name.data, form.active.data)
+            except services.ExpertError as error:
+                show_on_form(form, error)
+            else:
+                db.session.commit()
+                flash("专业已添加。", "success")
+                return redirect(url_for("experts.specialties"), 303)
+        status = 422
+    return render_template("experts/specialties.html", tree=services.specialty_tree(), form=form), status
+
+
+@bp.route("/specialties/<int:specialty_id>/edit", methods=["GET", "POST"])
+@permission_required("specialties.manage")
+def specialty_edit(specialty_id):
+    specialty = db.get_or_404(Specialty, specialty_id)
+    form = SpecialtyForm(obj=specialty)
+    if form.validate_on_submit():
+        try:
+            services.save_specialty(specialty, form.code.data, form.name.data, form.active.data)
+        except services.ExpertError as error:
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("专业已保存。", "success")
+            return redirect(url_for("experts.specialties"), 303)
+    return render_template("experts/specialty_form.html", form=form, specialty=specialty), \
+        (422 if form.errors else 200)
+
+
+SHARE_LABELS = {s.value: s.label for s in ShareScope}

@@ -1,0 +1,208 @@
+"""The expert pool through the Flask client: confidentiality, catalogue counts, records, transfers."""
+import re
+
+import pytest
+from sqlalchemy import func, select, text
+
+from portal.audit.models import AuditEntry
+from portal.experts.models import Expert, ExpertSpecialty, Specialty
+from portal.experts.services import load_starter_specialties
+from portal.extensions import db
+from tests import factories
+from tests.conftest import counted_queries
+
+NAME, PHONE = "司马测试", "13987654321"
+ID_NUMBER = factories.valid_id_number(123)
+
+
+def text_of(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+@pytest.fixture(autouse=True)
+def tree(app):
+    load_starter_specialties()
+    db.session.commit()
+
+
+@pytest.fixture
+def expert(users, orgs):
+    expert = factories.make_expert(orgs.region("changchun"), ID_NUMBER, name=NAME, phone=PHONE,
+                                   codes=("A0201", "C03"))
+    db.session.commit()
+    return expert
+
+
+def specialty_ids(*codes):
+    return [str(db.session.scalars(select(Specialty.id).filter_by(code=c)).one()) for c in codes]
+
+
+def expert_form(**changes):
+    data = {"name": "王建国", "id_number": factories.valid_id_number(7), "phone": "13812345678",
+            "employer": "长春某监理公司", "title": "高级工程师", "specialty_ids": specialty_ids("C03"),
+            "share_scope": "province", "status": "active"}
+    data.update(changes)
+    return data
+
+
+PAGES = ["/experts/", "/experts/?q=A02", "/experts/?scope=cross_province", "/experts/shortage",
+         "/experts/shortage?format=xlsx", "/experts/specialties", "/experts/records", "/experts/records?q=司马",
+         "/experts/records/{id}", "/experts/records/{id}/edit", "/audit/", "/projects/", "/"]
+
+
+@pytest.mark.parametrize("username", ["agent", "jilin", "staff-changchun", "staff-jilin", "supervisor", "publicity"])
+def test_no_page_shows_an_expert_to_someone_outside_the_owning_region(login_as, expert, username):
+    client = login_as(username)
+    secrets = [NAME, ID_NUMBER, ID_NUMBER[6:14], PHONE, PHONE[3:]]
+    for template in PAGES:
+        response = client.get(template.format(id=expert.id), headers={})
+        body = response.get_data()
+        for secret in secrets:
+            assert secret.encode() not in body, (username, template, response.status_code)
+        fragment = client.get(template.format(id=expert.id), headers={"HX-Request": "true"}).get_data()
+        assert not any(secret.encode() in fragment for secret in secrets), (username, template)
+
+
+def test_the_owning_region_and_provincial_admins_see_the_record(login_as, expert):
+    for username in ("changchun", "province"):
+        page = login_as(username).get(f"/experts/records/{expert.id}").get_data(as_text=True)
+        assert NAME in page and ID_NUMBER in page and PHONE in page
+    listing = login_as("changchun").get("/experts/records").get_data(as_text=True)
+    assert NAME in listing and ID_NUMBER not in listing and "2201************" in listing
+    assert PHONE not in listing and "139****4321" in listing
+
+
+def test_a_view_from_outside_the_region_is_audited(login_as, expert):
+    login_as("changchun").get(f"/experts/records/{expert.id}")
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).filter_by(action="view")) == 0
+    login_as("province").get(f"/experts/records/{expert.id}")
+    entry = db.session.scalars(select(AuditEntry).filter_by(action="view")).one()
+    assert entry.username == "province" and entry.object_id == expert.id
+    assert NAME not in (entry.object_label + entry.summary)
+
+
+def test_the_audit_log_never_holds_personal_fields(login_as, expert):
+    login_as("changchun").post(f"/experts/records/{expert.id}/edit", data=expert_form(
+        name=NAME, id_number=ID_NUMBER, phone="13700001111", specialty_ids=specialty_ids("A0201")))
+    for entry in db.session.scalars(select(AuditEntry).filter_by(object_type="expert")):
+        dump = f"{entry.object_label}{entry.summary}{entry.before}{entry.after}"
+        assert NAME not in dump and ID_NUMBER not in dump and PHONE not in dump and "13700001111" not in dump
+
+
+def direct_count(prefix, region_id=None):
+    sql = ("SELECT COUNT(DISTINCT e.id) FROM experts e JOIN expert_specialties es ON es.expert_id = e.id "
+           "JOIN specialties s ON s.id = es.specialty_id WHERE e.status = 'active' AND s.code LIKE :prefix")
+    params = {"prefix": prefix + "%"}
+    if region_id:
+        sql += " AND e.region_id = :region"
+        params["region"] = region_id
+    return db.session.execute(text(sql), params).scalar()
+
+
+def test_catalogue_counts_equal_a_direct_count(login_as, orgs, users):
+    from portal.demo import load_experts
+
+    load_experts(200)
+    db.session.commit()
+    changchun = orgs.region("changchun")
+    html = login_as("agent").get("/experts/").get_data(as_text=True)
+    for code in ("A", "A02", "A0201", "B", "C03"):
+        shown = int(re.search(rf'data-code="{code}">(\d+)<', html).group(1))
+        assert shown == direct_count(code), code
+    html = login_as("agent").get(f"/experts/?region={changchun.id}").get_data(as_text=True)
+    for code in ("A", "A02", "C"):
+        assert int(re.search(rf'data-code="{code}">(\d+)<', html).group(1)) == direct_count(code, changchun.id)
+
+
+def test_an_expert_with_two_specialties_of_one_category_counts_once_in_it(login_as, orgs):
+    factories.make_expert(orgs.region("changchun"), factories.valid_id_number(1), codes=("A0201", "A0301"))
+    db.session.commit()
+    html = login_as("agent").get("/experts/").get_data(as_text=True)
+    assert 'data-code="A">1<' in html and 'data-code="A02">1<' in html and 'data-code="A03">1<' in html
+
+
+def test_suspended_and_retired_experts_are_not_counted(login_as, orgs):
+    factories.make_expert(orgs.region("changchun"), factories.valid_id_number(1), codes=("A0201",),
+                          status="suspended", suspended_reason="考核")
+    factories.make_expert(orgs.region("changchun"), factories.valid_id_number(2), codes=("A0201",), status="retired")
+    db.session.commit()
+    assert 'data-code="A0201">0<' in login_as("agent").get("/experts/").get_data(as_text=True)
+
+
+def test_catalogue_query_count_is_flat(login_as, orgs):
+    from portal.demo import load_experts
+
+    client = login_as("agent")
+    with counted_queries() as empty:
+        client.get("/experts/")
+    load_experts(150)
+    db.session.commit()
+    with counted_queries() as full:
+        client.get("/experts/")
+    assert len(empty) == len(full) <= 6, full
+
+
+def test_a_region_admin_registers_an_expert(login_as, orgs):
+    response = login_as("changchun").post("/experts/records/new", data=expert_form(name="买买提•艾力"))
+    assert response.status_code == 303
+    expert = db.session.scalars(select(Expert)).one()
+    assert expert.name == "买买提·艾力" and expert.region_id == orgs.region("changchun").id
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"id_number": factories.valid_id_number(7)[:-1] + "0"}, "id_number", "校验位不正确"),
+    ({"id_number": "220102800101001"}, "id_number", "15 位旧身份证号码"),
+    ({"name": "陳偉"}, "name", "繁体字"),
+    ({"name": "Wang"}, "name", "只能由汉字组成"),
+    ({"phone": "123"}, "phone", "电话号码格式不正确"),
+    ({"codes": ("A0101", "A0102", "A0103", "A0104", "A0201", "A0202")}, "specialty_ids", "最多 5 个"),
+    ({"codes": ()}, "specialty_ids", "至少选择一个"),
+    ({"specialty_ids": ["99999"]}, "specialty_ids", ""),
+    ({"status": "suspended", "suspended_reason": ""}, "suspended_reason", "请填写暂停原因"),
+])
+def test_bad_expert_input_is_refused_and_changes_nothing(login_as, changes, field, message):
+    changes = dict(changes)
+    if "codes" in changes:
+        changes["specialty_ids"] = specialty_ids(*changes.pop("codes"))
+    data = expert_form(**changes)
+    response = login_as("changchun").post("/experts/records/new", data=data)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True) and message in text_of(response)
+    assert db.session.scalar(select(func.count()).select_from(Expert)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ExpertSpecialty)) == 0
+
+
+def test_the_same_person_in_another_region_is_named_and_transferred_by_the_province(login_as, orgs, expert):
+    jilin = login_as("jilin")
+    response = jilin.post("/experts/records/new", data=expert_form(name=NAME, id_number=ID_NUMBER))
+    assert response.status_code == 422 and "已在长春地区专家库登记" in text_of(response)
+    assert NAME in response.get_data(as_text=True)   # what jilin typed comes back, nothing more
+    assert db.session.scalar(select(func.count()).select_from(Expert)) == 1
+    province = login_as("province")
+    response = province.post(f"/experts/records/{expert.id}/transfer",
+                             data={"region_id": str(orgs.region("jilin").id), "reason": "工作调动"})
+    assert response.status_code == 303
+    assert jilin.get(f"/experts/records/{expert.id}").status_code == 200
+    assert login_as("changchun").get(f"/experts/records/{expert.id}").status_code == 404
+    assert db.session.scalars(select(AuditEntry).filter_by(action="transfer")).one().summary == "工作调动"
+
+
+def test_specialty_tree_is_edited_by_provincial_admins(login_as):
+    admin = login_as("province")
+    assert admin.post("/experts/specialties", data={"code": "A0303", "name": "交通安全设施", "active": "y"}).status_code == 303
+    for code, message in [("A0303", "已存在"), ("Z01", "上级代码 Z 不存在"), ("A3", "专业代码格式")]:
+        response = admin.post("/experts/specialties", data={"code": code, "name": "某专业", "active": "y"})
+        assert response.status_code == 422 and message in text_of(response), code
+    assert "A0303 交通安全设施" in text_of(login_as("agent").get("/experts/"))
+
+
+def test_shortage_against_minimums(login_as, orgs):
+    factories.make_expert(orgs.region("changchun"), factories.valid_id_number(1), codes=("A0201",))
+    db.session.commit()
+    admin = login_as("province")
+    specialty = db.session.scalars(select(Specialty).filter_by(code="A0201")).one()
+    assert admin.post("/experts/shortage", data={"specialty_id": str(specialty.id), "minimum": "5"}).status_code == 303
+    page = text_of(login_as("supervisor").get("/experts/shortage"))
+    assert "A0201 道路桥梁 1 5 差 4 人" in page
+    assert login_as("supervisor").post("/experts/shortage", data={"specialty_id": str(specialty.id),
+                                                                   "minimum": "9"}).status_code == 403
