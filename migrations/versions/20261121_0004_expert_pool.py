@@ -80,6 +80,7 @@ def upgrade():
     with op.batch_alter_table('experts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_experts_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_experts_status'), ['status'], unique=False)
+        batch_op.create_index('ix_experts_updated_at', ['updated_at'], unique=False)
 
     op.create_table('expert_specialties',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -116,6 +117,7 @@ def downgrade():
 
     op.drop_table('expert_specialties')
     with op.batch_alter_table('experts', schema=None) as batch_op:
+        batch_op.drop_index('ix_experts_updated_at')
         batch_op.drop_index(batch_op.f('ix_experts_status'))
         batch_op.drop_index(batch_op.f('ix_experts_region_id'))
 

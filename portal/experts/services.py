@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, or_, select
 from ..audit.services import record
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
+from ..models_base import utcnow
 from ..orgs.models import Region
 from ..templating import china_today
 from .models import Expert, ExpertSpecialty, Specialty, SpecialtyMinimum
@@ -145,6 +146,7 @@ def save_expert(expert: Expert | None, data: dict, region_id: int, today: date |
     expert.suspended_reason = data.get("suspended_reason") if status is Status.SUSPENDED else None
     expert.suspended_until = data.get("suspended_until") if status is Status.SUSPENDED else None
     expert.share_scope = ShareScope(data.get("share_scope") or ShareScope.PROVINCE.value)
+    expert.updated_at = utcnow()   # also when only the specialties change: the catalogue's version moves
     _set_specialties(expert, specialty_ids)
     flush_or_refuse("该身份证号码刚被登记，请刷新后核对。", "id_number", ExpertError)
     after = _snapshot(expert, [specialties[i].code for i in specialty_ids])
@@ -176,6 +178,7 @@ def transfer_expert(expert: Expert, region_id: int, reason: str) -> Expert:
         raise ExpertError("请选择转入地区。", "region_id")
     before = {"region_id": expert.region_id}
     expert.region_id = region.id
+    expert.updated_at = utcnow()
     record("transfer", "expert", expert, region_id=region.id, before=before, after={"region_id": region.id},
            summary=reason)
     return expert
@@ -205,12 +208,41 @@ SCOPE_FILTERS = {
 }
 
 
+_CATALOGUE_CACHE: dict[tuple, dict] = {}
+_CACHE_SIZE = 64
+
+
+def catalogue_version() -> tuple:
+    """What the counts depend on, in one query on indexed columns: any change of the pool changes it."""
+    row = db.session.execute(select(
+        select(func.count(Expert.id)).scalar_subquery(),
+        select(func.max(Expert.updated_at)).scalar_subquery(),
+        select(func.count(Specialty.id)).scalar_subquery(),
+        select(func.max(Specialty.updated_at)).scalar_subquery(),
+    )).one()
+    return tuple(str(value) for value in row)
+
+
 def catalogue_counts(region_id: int | None = None, scope: str = "", today: date | None = None):
     """{(specialty code, region id or None for all): distinct available experts holding it or a descendant}.
 
-    Three grouped queries, one per tree level, whatever the number of experts.
+    Computed by three grouped queries (one per tree level) when the pool has changed since the last time,
+    otherwise answered from memory after one version query. Every change of an expert touches its
+    updated_at, so the version moves with it.
     """
     today = today or china_today()
+    key = (str(db.engine.url), catalogue_version(), region_id, scope, today)
+    cached = _CATALOGUE_CACHE.get(key)
+    if cached is not None:
+        return cached
+    counts = _count_catalogue(region_id, scope, today)
+    if len(_CATALOGUE_CACHE) >= _CACHE_SIZE:
+        _CATALOGUE_CACHE.clear()
+    _CATALOGUE_CACHE[key] = counts
+    return counts
+
+
+def _count_catalogue(region_id: int | None, scope: str, today: date) -> dict[tuple[str, int | None], int]:
     counts: dict[tuple[str, int | None], int] = {}
     for length in CODE_LENGTHS.values():
         prefix = func.substr(Specialty.code, 1, length)
