@@ -53,6 +53,7 @@ def create_app(test_config=None):
         WTF_I18N_ENABLED=False,  # forms use WTForms' own Chinese messages (PortalForm.Meta)  # the token lives as long as the session
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
         IMPORT_MAX_ROWS=5000,
+        EXPERT_IMPORT_MAX_ROWS=20000,
         PAGE_SIZE=50,
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
         ARGON2_TIME_COST=2,

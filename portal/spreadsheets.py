@@ -2,6 +2,7 @@
 import csv
 import io
 import zipfile
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import send_file
@@ -11,6 +12,40 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cell_text(raw) -> str:
+    """A spreadsheet cell as text: numbers without a trailing .0, blanks as ''."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the spreadsheet's own row number (the header is row 1)
+    column: str  # Chinese header, or "" for the whole row
+    message: str
+
+
+@dataclass
+class ImportCheck:
+    """The outcome of checking every row of an import: it goes ahead only without a single error."""
+
+    rows: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def missing_columns(headers: list[str], columns) -> list[str]:
+    """The required headers of `columns` ((key, header, required) triples) absent from `headers`."""
+    present = {h.strip() for h in headers if h}
+    return [header for key, header, required in columns if required and header not in present]
 
 
 class SpreadsheetError(ValueError):

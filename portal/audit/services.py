@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "file": "登记备案",
     "view": "查看",
     "transfer": "转移",
+    "export": "导出",
 }
 
 FIELD_LABELS = {

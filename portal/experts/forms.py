@@ -1,4 +1,5 @@
 """Forms of the expert pool: expert record, specialty, transfer, minimum."""
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -46,3 +47,12 @@ class MinimumForm(PortalForm):
     specialty_id = SelectField("专业", coerce=int_or_none, validators=[required("专业")])
     minimum = IntegerField("最低可用专家数", validators=[InputRequired("请填写最低可用专家数。"),
                                                        NumberRange(0, 100000, "应为 0 到 100000 之间的整数。")])
+
+
+class ImportForm(PortalForm):
+    file = FileField("专家信息表（.xlsx 或 .csv）", validators=[
+        FileRequired("请选择要导入的文件。"),
+        FileAllowed(["xlsx", "csv"], "只支持 .xlsx 或 .csv 文件。"),
+    ])
+    dry_run = BooleanField("仅校验，不导入", default=True,
+                           description="先校验并查看将新增、更新多少名专家；确认无误后取消勾选再上传一次。")

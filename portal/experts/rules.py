@@ -3,6 +3,8 @@ import enum
 import re
 from datetime import date
 
+from ..spreadsheets import ImportCheck, RowError, cell_text
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 MAX_SPECIALTIES = 5
@@ -136,3 +138,99 @@ def specialty_count_problem(count: int) -> str | None:
     if count > MAX_SPECIALTIES:
         return f"一名专家最多 {MAX_SPECIALTIES} 个评标专业，当前选择了 {count} 个。"
     return None
+
+
+# --- import -------------------------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = (
+    ("name", "姓名", True),
+    ("id_number", "身份证号码", True),
+    ("phone", "手机号码", True),
+    ("employer", "工作单位", True),
+    ("title", "职称", False),
+    ("specialties", "评标专业代码", True),
+    ("share_scope", "共享范围", False),
+    ("status", "状态", False),
+    ("region", "所属地区", False),
+)
+IMPORT_HEADER = {key: header for key, header, _ in IMPORT_COLUMNS}
+SCOPE_WORDS = {s.label: s.value for s in ShareScope} | {"本地区": "local", "全省": "province", "跨省": "cross_province"}
+STATUS_WORDS = {"在库": "active", "正常": "active", "退出": "retired"}
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+CODE_SPLIT = re.compile(r"[、,，;；\s]+")
+
+
+def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tuple[int, int, str]],
+                      own_region_id: int | None, region_ids: dict[str, int]):
+    """Validate an expert import row by row; nothing is applied unless every row passes.
+
+    rows: (spreadsheet row, {column key: raw cell}); specialty_ids: active specialty id by code;
+    holders: id number -> (expert id, region id, region name) of records already in the database;
+    own_region_id: the importer's region (None for a provincial admin, who must name the region);
+    region_ids: region id by name. Each good row gets action "new" or "update".
+    """
+    check = ImportCheck()
+    first_row: dict[str, int] = {}
+    for row_no, raw in rows:
+        errors: list[tuple[str, str]] = []
+        name = normalise_name(cell_text(raw.get("name")))
+        problem = name_problem(name)
+        if problem:
+            errors.append(("name", problem))
+        id_number = normalise_id_number(cell_text(raw.get("id_number")))
+        problem = id_number_problem(id_number)
+        if problem:
+            errors.append(("id_number", problem))
+        elif id_number in first_row:
+            errors.append(("id_number", f"与第 {first_row[id_number]} 行的身份证号码重复。"))
+        else:
+            first_row[id_number] = row_no
+        phone = re.sub(r"[\s-]", "", cell_text(raw.get("phone")))
+        if not MOBILE_RE.match(phone):
+            errors.append(("phone", "手机号码应为 11 位数字，以 1 开头。"))
+        employer = cell_text(raw.get("employer"))
+        if not employer:
+            errors.append(("employer", "请填写工作单位。"))
+        elif len(employer) > 100:
+            errors.append(("employer", "工作单位最多 100 个字。"))
+        title = cell_text(raw.get("title"))[:40] or None
+        codes = [c.upper() for c in CODE_SPLIT.split(cell_text(raw.get("specialties"))) if c]
+        codes = list(dict.fromkeys(codes))
+        unknown = [c for c in codes if c not in specialty_ids]
+        if unknown:
+            errors.append(("specialties", f"专业代码 {'、'.join(unknown)} 不存在或已停用，请对照专业分类填写。"))
+        problem = specialty_count_problem(len(codes))
+        if problem:
+            errors.append(("specialties", problem))
+        scope_text = cell_text(raw.get("share_scope")) or "全省共享"
+        share_scope = SCOPE_WORDS.get(scope_text)
+        if share_scope is None:
+            errors.append(("share_scope", "共享范围应为：仅本地区、全省共享或跨省共享。"))
+        status_text = cell_text(raw.get("status")) or "在库"
+        status = STATUS_WORDS.get(status_text)
+        if status is None:
+            errors.append(("status", "状态应为“在库”或“退出”；暂停请在专家信息页办理并填写原因。"))
+        region_text = cell_text(raw.get("region"))
+        if own_region_id is None:
+            region_id = region_ids.get(region_text)
+            if region_id is None:
+                errors.append(("region", "请填写所属地区（如：长春地区）。"))
+        else:
+            region_id = own_region_id
+            if region_text and region_ids.get(region_text) != own_region_id:
+                errors.append(("region", "只能导入本地区的专家。"))
+        action = "new"
+        holder = holders.get(id_number)
+        if holder is not None and not any(column == "id_number" for column, _ in errors):
+            expert_id, holder_region, holder_region_name = holder
+            if region_id is not None and holder_region != region_id:
+                errors.append(("id_number", f"该专家已在{holder_region_name}专家库登记（可能是调动），请由省级管理员办理转移。"))
+            action = "update"
+        for column, message in errors:
+            check.errors.append(RowError(row_no, IMPORT_HEADER[column], message))
+        if not errors:
+            check.rows.append({"row": row_no, "action": action, "expert_id": holder[0] if holder else None,
+                               "name": name, "id_number": id_number, "phone": phone, "employer": employer,
+                               "title": title, "specialty_ids": [specialty_ids[c] for c in codes],
+                               "share_scope": share_scope, "status": status, "region_id": region_id})
+    return check

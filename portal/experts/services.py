@@ -10,8 +10,18 @@ from ..models_base import utcnow
 from ..orgs.models import Region
 from ..templating import china_today
 from .models import Expert, ExpertSpecialty, Specialty, SpecialtyMinimum
-from .rules import (CODE_LENGTHS, ShareScope, Status, code_level, id_number_problem, name_problem,
-                    normalise_id_number, normalise_name, specialty_code_problem, specialty_count_problem)
+from .rules import (
+    CODE_LENGTHS,
+    ShareScope,
+    Status,
+    code_level,
+    id_number_problem,
+    name_problem,
+    normalise_id_number,
+    normalise_name,
+    specialty_code_problem,
+    specialty_count_problem,
+)
 
 STARTER_SPECIALTIES = [
     ("A", "工程类"), ("A01", "房屋建筑工程"), ("A0101", "土建施工"), ("A0102", "装饰装修"), ("A0103", "建筑电气"),
@@ -262,6 +272,89 @@ def _count_catalogue(region_id: int | None, scope: str, today: date) -> dict[tup
     for (code, region), n in list(counts.items()):
         counts[(code, None)] = counts.get((code, None), 0) + n
     return counts
+
+
+# --- import and export --------------------------------------------------------------------------------------
+
+def check_import(headers: list[str], body, own_region_id: int | None):
+    """Read the rows against the database (a few queries whatever the size) and check them all."""
+    from ..spreadsheets import RowError, missing_columns
+    from .rules import IMPORT_COLUMNS, check_expert_rows
+
+    missing = missing_columns(headers, IMPORT_COLUMNS)
+    if missing:
+        from ..spreadsheets import ImportCheck
+
+        return ImportCheck(errors=[RowError(1, "", f"缺少列：{'、'.join(missing)}。请使用模板。")])
+    keys = {header.strip(): key for key, header, _ in IMPORT_COLUMNS}
+    rows = [(row_no, {keys[h.strip()]: cell for h, cell in zip(headers, cells) if h and h.strip() in keys})
+            for row_no, cells in body]
+    numbers = [normalise_id_number(str(r.get("id_number") or "")) for _, r in rows]
+    holders = {}
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        for expert_id, number, region_id, region_name in db.session.execute(
+                select(Expert.id, Expert.id_number, Expert.region_id, Region.name)
+                .join(Region, Expert.region_id == Region.id).where(Expert.id_number.in_(chunk))):
+            holders[number] = (expert_id, region_id, region_name)
+    specialty_ids = dict(db.session.execute(select(Specialty.code, Specialty.id).where(Specialty.active.is_(True))).all())
+    region_ids = {name: rid for rid, name in db.session.execute(select(Region.id, Region.name))}
+    return check_expert_rows(rows, specialty_ids, holders, own_region_id, region_ids)
+
+
+def _ids_by_number(numbers: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        found.update(db.session.execute(select(Expert.id_number, Expert.id).where(Expert.id_number.in_(chunk))).all())
+    return found
+
+
+def apply_import(check, filename: str, own_region_id: int | None = None) -> dict[str, int]:
+    """All rows in one transaction: new experts added, existing ones (same region) updated."""
+    from ..models_base import utcnow
+
+    if not check.ok:
+        raise ExpertError("文件校验未通过，未导入任何数据。", "file")
+    existing = {e.id: e for e in db.session.scalars(
+        select(Expert).where(Expert.id.in_([r["expert_id"] for r in check.rows if r["expert_id"]])))}
+    added = updated = 0
+    now = utcnow()
+    for row in check.rows:
+        expert = existing.get(row["expert_id"]) if row["expert_id"] else None
+        if expert is None:
+            expert = Expert(region_id=row["region_id"])
+            db.session.add(expert)
+            added += 1
+        else:
+            updated += 1
+        expert.name, expert.id_number, expert.phone = row["name"], row["id_number"], row["phone"]
+        expert.employer, expert.title = row["employer"], row["title"]
+        expert.status = Status(row["status"])
+        expert.suspended_reason = expert.suspended_until = None
+        expert.share_scope = ShareScope(row["share_scope"])
+        expert.updated_at = now
+    flush_or_refuse("导入期间有专家被他人登记，请重新上传。", "file", ExpertError)
+    ids = [existing[r["expert_id"]].id for r in check.rows if r["expert_id"] in existing]
+    if ids:
+        db.session.execute(ExpertSpecialty.__table__.delete().where(ExpertSpecialty.expert_id.in_(ids)))
+    by_number = _ids_by_number([r["id_number"] for r in check.rows])
+    links = [{"expert_id": by_number[r["id_number"]], "specialty_id": sid, "position": n}
+             for r in check.rows for n, sid in enumerate(r["specialty_ids"], start=1)]
+    if links:
+        db.session.execute(ExpertSpecialty.__table__.insert(), links)
+    record("import", "expert", None, label=filename[:200], region_id=own_region_id, summary=f"新增 {added} 名，更新 {updated} 名",
+           after={"rows": len(check.rows), "file": filename})
+    return {"added": added, "updated": updated}
+
+
+def export_rows(stmt) -> list[list]:
+    rows = []
+    for expert in db.session.scalars(stmt):
+        rows.append([expert.name, expert.id_number, expert.phone, expert.employer, expert.title or "",
+                     "、".join(link.specialty.code for link in expert.specialty_links), expert.share_scope.label,
+                     expert.status.label, expert.region.name])
+    return rows
 
 
 def minimums() -> dict[int, int]:

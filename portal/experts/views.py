@@ -1,20 +1,21 @@
 """Expert pool: the shared catalogue (counts only), region records, the specialty tree, shortages."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..audit.services import record as audit_record
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate
 from ..orgs.models import Province, Region
-from ..spreadsheets import workbook_with_table, xlsx_response
+from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
 from . import bp, services
-from .forms import ExpertForm, MinimumForm, SpecialtyForm, TransferForm
+from .forms import ExpertForm, ImportForm, MinimumForm, SpecialtyForm, TransferForm
 from .models import Expert, ExpertSpecialty, Specialty
-from .rules import ShareScope, Status
+from .rules import IMPORT_COLUMNS, ShareScope, Status
 
 
 def _home_regions():
@@ -182,6 +183,74 @@ def record_transfer(expert_id):
     else:
         flash("请选择转入地区并填写原因。", "error")
     return redirect(url_for("experts.record", expert_id=expert.id), 303)
+
+
+# --- import and export ---------------------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE = ["张建国", "220102198001010012", "13912345678", "长春市市政工程设计研究院", "高级工程师", "A0201、C02",
+                    "全省共享", "在库", "长春地区"]
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@permission_required("experts.manage")
+def import_():
+    form = ImportForm()
+    check, result = None, None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            headers, body = read_table(upload.filename, upload.read(), current_app.config["EXPERT_IMPORT_MAX_ROWS"])
+        except SpreadsheetError as error:
+            form.file.errors.append(str(error))
+        else:
+            check = services.check_import(headers, body, current_user.region_id)
+            if not check.rows and not check.errors:
+                form.file.errors.append("文件中没有数据行。")
+                check = None
+            elif check.ok and not form.dry_run.data:
+                try:
+                    result = services.apply_import(check, upload.filename, current_user.region_id)
+                except services.ExpertError as error:
+                    show_on_form(form, error, "file")
+                else:
+                    db.session.commit()
+    counts = None
+    if check and check.ok:
+        counts = {"new": sum(r["action"] == "new" for r in check.rows),
+                  "update": sum(r["action"] == "update" for r in check.rows)}
+    return render("experts/import.html", "experts/_import.html", form=form, check=check, result=result,
+                  counts=counts, columns=IMPORT_COLUMNS, max_rows=current_app.config["EXPERT_IMPORT_MAX_ROWS"])
+
+
+@bp.route("/import/template.xlsx")
+@permission_required("experts.manage")
+def import_template_xlsx():
+    headers = [header for _, header, _ in IMPORT_COLUMNS]
+    return xlsx_response(workbook_with_table("专家信息表", headers, [TEMPLATE_EXAMPLE],
+                                             widths=[12, 22, 14, 28, 12, 16, 10, 8, 12]), "评标专家导入模板.xlsx")
+
+
+@bp.route("/import/template.csv")
+@permission_required("experts.manage")
+def import_template_csv():
+    return csv_response([header for _, header, _ in IMPORT_COLUMNS], [TEMPLATE_EXAMPLE], "评标专家导入模板.csv")
+
+
+@bp.route("/records/export.xlsx")
+@permission_required("experts.view")
+def records_export():
+    """The region's own records, personal fields included; every export is audited."""
+    stmt = (select(Expert).where(scope_clause("experts.view", Expert))
+            .options(joinedload(Expert.region),
+                     selectinload(Expert.specialty_links).joinedload(ExpertSpecialty.specialty))
+            .order_by(Expert.region_id, Expert.id))
+    rows = services.export_rows(stmt)
+    audit_record("export", "expert", None, label="专家信息导出", region_id=current_user.region_id,
+                 summary=f"导出 {len(rows)} 名专家")
+    db.session.commit()
+    headers = [header for _, header, _ in IMPORT_COLUMNS]
+    return xlsx_response(workbook_with_table("专家信息", headers, rows, widths=[12, 22, 14, 28, 12, 16, 10, 8, 12]),
+                         "评标专家信息.xlsx")
 
 
 # --- the specialty tree -------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Pure rules of the workstation registry: codes, spreadsheet cells, import rows, compliance."""
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from ..spreadsheets import ImportCheck, RowError, cell_text, missing_columns  # noqa: F401 (the import's shapes)
 
 CODE_MAX = 32
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_\-.]*$")
@@ -60,35 +62,8 @@ def parse_bool(raw) -> bool | None:
     return None
 
 
-def cell_text(raw) -> str:
-    """A spreadsheet cell as text: numbers without a trailing .0, blanks as ''."""
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw).strip()
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the spreadsheet's own row number (the header is row 1)
-    column: str  # Chinese header, or "" for the whole row
-    message: str
-
-
-@dataclass
-class ImportCheck:
-    rows: list[dict] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.rows)
-
-
 def missing_headers(headers: list[str]) -> list[str]:
-    present = {h.strip() for h in headers if h}
-    return [header for key, header, required in IMPORT_COLUMNS if required and header not in present]
+    return missing_columns(headers, IMPORT_COLUMNS)
 
 
 def check_import_rows(rows: list[tuple[int, dict]], center_ids: dict[str, int],

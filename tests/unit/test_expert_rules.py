@@ -1,8 +1,17 @@
 """Expert rules: ID-card check digits (GB 11643-1999), names, specialty codes, masking."""
 import pytest
 
-from portal.experts.rules import (check_digit, id_number_problem, mask_id_number, mask_phone, name_problem,
-                                  normalise_name, parent_code, specialty_code_problem, specialty_count_problem)
+from portal.experts.rules import (
+    check_digit,
+    id_number_problem,
+    mask_id_number,
+    mask_phone,
+    name_problem,
+    normalise_name,
+    parent_code,
+    specialty_code_problem,
+    specialty_count_problem,
+)
 
 # Check digits computed by hand from the standard's weights (7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, mod 11 -> 10X98765432)
 VALID = ["11010519491231002X", "440524188001010014", "220102198001010012", "220102198001010100"]

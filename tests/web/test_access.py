@@ -7,11 +7,11 @@ from sqlalchemy import select
 from portal.auth.models import Role
 from portal.auth.permissions import PERMISSIONS, Scope
 from portal.demo import load_pairings
+from portal.experts.models import Specialty
+from portal.experts.services import load_starter_specialties
 from portal.extensions import db
 from portal.orgs.models import Province
 from portal.partners.models import Pairing
-from portal.experts.models import Specialty
-from portal.experts.services import load_starter_specialties
 from portal.projects.models import Exemption
 from portal.workdays.models import CalendarOverride
 from tests import factories
@@ -69,6 +69,10 @@ ROUTES = [
     ("get", "/experts/records/new", "experts.manage"),
     ("get", "/experts/records/{expert}", "experts.view"),
     ("get", "/experts/records/{expert}/edit", "experts.manage"),
+    ("get", "/experts/records/export.xlsx", "experts.view"),
+    ("get", "/experts/import", "experts.manage"),
+    ("get", "/experts/import/template.xlsx", "experts.manage"),
+    ("get", "/experts/import/template.csv", "experts.manage"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -84,6 +88,7 @@ POST_ROUTES = [
     ("/projects/sections/{section}/exemption/filed", "projects.manage"),
     ("/projects/thresholds", "thresholds.manage"),
     ("/experts/records/new", "experts.manage"),
+    ("/experts/import", "experts.manage"),
     ("/experts/records/{expert}/edit", "experts.manage"),
     ("/experts/records/{expert}/transfer", "experts.transfer"),
     ("/experts/shortage", "experts.minimums"),

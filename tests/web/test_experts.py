@@ -210,3 +210,106 @@ def test_shortage_against_minimums(login_as, orgs):
     assert "A0201 道路桥梁 1 5 差 4 人" in page
     assert login_as("supervisor").post("/experts/shortage", data={"specialty_id": str(specialty.id),
                                                                    "minimum": "9"}).status_code == 403
+
+
+# --- import and export --------------------------------------------------------------------------------------
+
+import io  # noqa: E402
+
+HEADER = "姓名,身份证号码,手机号码,工作单位,职称,评标专业代码,共享范围,状态,所属地区"
+
+
+def csv_file(*rows, header=HEADER):
+    return (io.BytesIO("\n".join([header, *rows]).encode("utf-8")), "专家.csv")
+
+
+def row(serial, name="王测试", codes="A0201、C02", **overrides):
+    cells = {"name": name, "id": factories.valid_id_number(serial, birth="19900101"), "phone": f"139{serial:08d}",
+             "employer": "长春某院", "title": "工程师", "codes": codes, "scope": "全省共享", "status": "在库",
+             "region": ""}
+    cells.update(overrides)
+    return ",".join(cells[k] for k in ("name", "id", "phone", "employer", "title", "codes", "scope", "status",
+                                       "region"))
+
+
+def upload(client, file, dry_run=False):
+    data = {"file": file}
+    if dry_run:
+        data["dry_run"] = "y"
+    return client.post("/experts/import", data=data, content_type="multipart/form-data")
+
+
+def expert_count():
+    return db.session.scalar(select(func.count()).select_from(Expert))
+
+
+def test_import_reports_first_then_applies_all_rows_then_updates(login_as, orgs):
+    client = login_as("changchun")
+    rows = [row(n, name=name) for n, name in enumerate(["王一", "李二", "买买提·艾力"], start=1)]
+    report = upload(client, csv_file(*rows), dry_run=True)
+    assert "将新增 3 名，更新 0 名" in text_of(report) and expert_count() == 0
+    done = upload(client, csv_file(*rows))
+    assert "新增专家 3 名，更新 0 名" in text_of(done) and expert_count() == 3
+    assert {e.region_id for e in db.session.scalars(select(Expert))} == {orgs.region("changchun").id}
+    again = upload(client, csv_file(row(1, name="王一", codes="A0301"), row(4, name="赵四")), dry_run=True)
+    assert "将新增 1 名，更新 1 名" in text_of(again)
+    upload(client, csv_file(row(1, name="王一", codes="A0301"), row(4, name="赵四")))
+    db.session.rollback()
+    assert expert_count() == 4
+    wang = db.session.scalars(select(Expert).filter_by(name="王一")).one()
+    codes = db.session.execute(text("SELECT s.code FROM expert_specialties es JOIN specialties s ON s.id = es.specialty_id "
+                                    "WHERE es.expert_id = :id"), {"id": wang.id}).scalars().all()
+    assert codes == ["A0301"]
+    entry = db.session.scalars(select(AuditEntry).filter_by(action="import")).first()
+    assert entry.summary == "新增 3 名，更新 0 名" and entry.region_id == orgs.region("changchun").id
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([row(1, id=factories.valid_id_number(1, birth="19900101")[:-1] + "0")], "校验位不正确"),
+    ([row(1, id="220102900101001")], "15 位旧身份证号码"),
+    ([row(1), row(2, id=factories.valid_id_number(1, birth="19900101"))], "与第 2 行的身份证号码重复"),
+    ([row(1, codes="A0201、Z99")], "专业代码 Z99 不存在"),
+    ([row(1, codes="A0101、A0102、A0103、A0104、A0201、A0202")], "最多 5 个"),
+    ([row(1, name="陳明")], "繁体字"),
+    ([row(1, phone="0431-8888")], "手机号码应为 11 位"),
+    ([row(1, scope="随便")], "共享范围应为"),
+    ([row(1, region="吉林地区")], "只能导入本地区的专家"),
+    ([row(1), row(2, name="")], "请填写姓名"),
+])
+def test_a_bad_row_stops_the_whole_import(login_as, rows, message):
+    response = upload(login_as("changchun"), csv_file(*rows))
+    assert "未导入任何数据" in text_of(response) and message in text_of(response)
+    assert expert_count() == 0
+
+
+def test_an_expert_of_another_region_is_named_not_duplicated(login_as, expert):
+    clash = row(1, id=ID_NUMBER, name=NAME)
+    response = upload(login_as("jilin"), csv_file(clash))
+    assert "已在长春地区专家库登记" in text_of(response) and expert_count() == 1
+
+
+def test_missing_columns_and_too_many_rows(app, login_as, monkeypatch):
+    client = login_as("changchun")
+    response = upload(client, csv_file(row(1), header="姓名,身份证号码"))
+    assert "缺少列" in text_of(response) and expert_count() == 0
+    monkeypatch.setitem(app.config, "EXPERT_IMPORT_MAX_ROWS", 3)
+    response = upload(client, csv_file(*[row(n) for n in range(1, 6)]))
+    assert "最多" in text_of(response) and expert_count() == 0
+
+
+def test_a_provincial_admin_names_the_region(login_as, orgs):
+    client = login_as("province")
+    assert "请填写所属地区" in text_of(upload(client, csv_file(row(1))))
+    upload(client, csv_file(row(1, region="吉林地区")))
+    assert db.session.scalars(select(Expert)).one().region_id == orgs.region("jilin").id
+
+
+def test_export_holds_only_the_regions_own_experts_and_is_audited(login_as, orgs, expert):
+    factories.make_expert(orgs.region("jilin"), factories.valid_id_number(9), name="吉林专家")
+    db.session.commit()
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(login_as("jilin").get("/experts/records/export.xlsx").data))
+    cells = [c.value for r in book.active.iter_rows() for c in r]
+    assert "吉林专家" in cells and NAME not in cells and ID_NUMBER not in cells
+    assert db.session.scalars(select(AuditEntry).filter_by(action="export")).one().username == "jilin"
