@@ -224,54 +224,62 @@ _CACHE_SIZE = 64
 
 def catalogue_version() -> tuple:
     """What the counts depend on, in one query on indexed columns: any change of the pool changes it."""
+    from flask import g, has_app_context
+
+    if has_app_context() and "catalogue_version" in g:
+        return g.catalogue_version
     row = db.session.execute(select(
         select(func.count(Expert.id)).scalar_subquery(),
         select(func.max(Expert.updated_at)).scalar_subquery(),
         select(func.count(Specialty.id)).scalar_subquery(),
         select(func.max(Specialty.updated_at)).scalar_subquery(),
     )).one()
-    return tuple(str(value) for value in row)
+    version = tuple(str(value) for value in row)
+    if has_app_context():
+        g.catalogue_version = version
+    return version
 
 
 def catalogue_counts(region_id: int | None = None, scope: str = "", today: date | None = None):
     """{(specialty code, region id or None for all): distinct available experts holding it or a descendant}.
 
-    Computed by three grouped queries (one per tree level) when the pool has changed since the last time,
-    otherwise answered from memory after one version query. Every change of an expert touches its
-    updated_at, so the version moves with it.
+    Sums over the full table (code, region, sharing scope) -> experts, which is computed by three grouped
+    queries (one per tree level) when the pool has changed, and otherwise answered from memory after one
+    version query. An expert has one region and one scope, so the distinct counts add up across them.
     """
     today = today or china_today()
-    key = (str(db.engine.url), catalogue_version(), region_id, scope, today)
+    table = _full_catalogue(today)
+    scopes = SCOPE_FILTERS.get(scope, SCOPE_FILTERS[""])[1]
+    wanted = {s.value for s in scopes} if scopes else None
+    counts: dict[tuple[str, int | None], int] = {}
+    for (code, region, share), n in table.items():
+        if (region_id and region != region_id) or (wanted and share not in wanted):
+            continue
+        counts[(code, region)] = counts.get((code, region), 0) + n
+        counts[(code, None)] = counts.get((code, None), 0) + n
+    return counts
+
+
+def _full_catalogue(today: date) -> dict[tuple[str, int, str], int]:
+    key = (str(db.engine.url), catalogue_version(), today)
     cached = _CATALOGUE_CACHE.get(key)
     if cached is not None:
         return cached
-    counts = _count_catalogue(region_id, scope, today)
-    if len(_CATALOGUE_CACHE) >= _CACHE_SIZE:
-        _CATALOGUE_CACHE.clear()
-    _CATALOGUE_CACHE[key] = counts
-    return counts
-
-
-def _count_catalogue(region_id: int | None, scope: str, today: date) -> dict[tuple[str, int | None], int]:
-    counts: dict[tuple[str, int | None], int] = {}
+    table: dict[tuple[str, int, str], int] = {}
     for length in CODE_LENGTHS.values():
         prefix = func.substr(Specialty.code, 1, length)
-        base = (select(prefix.label("prefix"), Expert.region_id, func.count(func.distinct(Expert.id)))
+        stmt = (select(prefix, Expert.region_id, Expert.share_scope, func.count(func.distinct(Expert.id)))
                 .select_from(ExpertSpecialty)
                 .join(Expert, ExpertSpecialty.expert_id == Expert.id)
                 .join(Specialty, ExpertSpecialty.specialty_id == Specialty.id)
-                .where(available_clause(today), func.length(Specialty.code) >= length))
-        if region_id:
-            base = base.where(Expert.region_id == region_id)
-        scopes = SCOPE_FILTERS.get(scope, SCOPE_FILTERS[""])[1]
-        if scopes:
-            base = base.where(Expert.share_scope.in_(scopes))
-        for code, region, n in db.session.execute(base.group_by(prefix, Expert.region_id)):
-            counts[(code, region)] = n
-    # Totals over regions: an expert belongs to one region, so per-region counts add up.
-    for (code, region), n in list(counts.items()):
-        counts[(code, None)] = counts.get((code, None), 0) + n
-    return counts
+                .where(available_clause(today), func.length(Specialty.code) >= length)
+                .group_by(prefix, Expert.region_id, Expert.share_scope))
+        for code, region, share, n in db.session.execute(stmt):
+            table[(code, region, share.value if hasattr(share, "value") else share)] = n
+    if len(_CATALOGUE_CACHE) >= _CACHE_SIZE:
+        _CATALOGUE_CACHE.clear()
+    _CATALOGUE_CACHE[key] = table
+    return table
 
 
 # --- import and export --------------------------------------------------------------------------------------

@@ -42,9 +42,11 @@ def catalogue():
         needle = q.upper()
         rows = [s for s in tree if needle in s.code or q in s.name]
     counts = services.catalogue_counts(region_id, scope)
+    by_scope = {key: services.catalogue_counts(region_id, key) for key in ("province", "cross_province")}
     shown_regions = [r for r in regions if r.id == region_id] if region_id else regions
     return render("experts/catalogue.html", "experts/_catalogue.html", rows=rows, counts=counts,
-                  regions=regions, shown_regions=shown_regions, region_id=region_id, scope=scope, q=q,
+                  by_scope=by_scope, regions=regions, shown_regions=shown_regions, region_id=region_id,
+                  scope=scope, q=q,
                   scope_filters=services.SCOPE_FILTERS)
 
 
