@@ -75,6 +75,17 @@ def create_app(test_config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+    # Endpoints that accept bigger uploads than MAX_CONTENT_LENGTH; set before CSRF reads the form.
+    app.config.setdefault("UPLOAD_LIMITS", {"projects.exemption_save": 21 * 1024 * 1024})
+
+    @app.before_request
+    def upload_limit():
+        from flask import request
+
+        limit = app.config["UPLOAD_LIMITS"].get(request.endpoint)
+        if limit:
+            request.max_content_length = limit
+
     csrf.init_app(app)
     login_manager.init_app(app)
     from .auth.services import init_login_manager

@@ -20,7 +20,8 @@ TRADITIONAL = dict(zip(
     "偉強軍傑麗紅東國慶貴鳳蘭雲飛鵬濤輝們書長軒寶銘義賢鋒濱兒爾愛寧榮勝",
     "陈张刘黄赵杨吴郑冯韩蒋许谢孙邓萧罗叶钱钟龚严赖卢阎苏华卫顾龙汤马万范贾乔聂谭陆颜邬"
     "伟强军杰丽红东国庆贵凤兰云飞鹏涛辉们书长轩宝铭义贤锋滨儿尔爱宁荣胜"))
-NAME_RE = re.compile(r"^[\u4e00-\u9fff]+(·[\u4e00-\u9fff]+)*$")
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"   # CJK basic and extensions A to G
+NAME_RE = re.compile(rf"^[{HAN}]+(·[{HAN}]+)*$")
 MIDDLE_DOTS = "•‧∙・．.｡"
 
 
@@ -48,7 +49,7 @@ class ShareScope(enum.Enum):
         return {"local": "仅本地区", "province": "全省共享", "cross_province": "跨省共享"}[self.value]
 
 
-def id_number_problem(text: str | None) -> str | None:
+def id_number_problem(text: str | None, today: date | None = None) -> str | None:
     """Why an ID-card number is not a valid 18-digit one (GB 11643-1999), or None."""
     value = (text or "").strip().upper()
     if not value:
@@ -59,10 +60,14 @@ def id_number_problem(text: str | None) -> str | None:
         return "这是 15 位旧身份证号码，请填写 18 位的居民身份证号码。"
     if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         return "身份证号码应为 18 位：前 17 位为数字，最后一位为数字或 X。"
+    if not 11 <= int(value[:2]) <= 82:
+        return "身份证号码前两位应为省级行政区划代码（11—82），请核对。"
     try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return "身份证号码中的出生日期无效，请核对第 7 至 14 位。"
+    if not date(1900, 1, 1) <= birth <= (today or date.today()):
+        return "身份证号码中的出生日期不合理，请核对第 7 至 14 位。"
     if check_digit(value[:17]) != value[17]:
         return "身份证号码校验位不正确，请核对是否输错。"
     return None

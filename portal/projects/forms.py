@@ -84,6 +84,10 @@ class SectionForm(PortalForm):
                 getattr(self, name).errors for name in self.AMOUNT_FIELDS[:3]):
             raise ValidationError("合同估算价、项目投资概算、资金预算至少填写一项。")
 
+    def validate_evaluation_date(self, field):
+        if field.data and not 2000 <= field.data.year <= 2099:
+            raise ValidationError("评标日期应在 2000 年至 2099 年之间。")
+
     def validate_combined_parts(self, field):
         if self.category.data == Category.COMBINED.value and len(field.data or []) < 2:
             raise ValidationError("合并采购请至少选择两项内容。")

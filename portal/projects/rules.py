@@ -214,7 +214,7 @@ def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, D
 
 
 FULL_WIDTH_DIGITS = re.compile(r"[０-９．－＋]")
-AMOUNT_RE = re.compile(r"^\d{1,9}(\.\d{1,4})?$")
+AMOUNT_RE = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,4})?$")
 
 
 class AmountError(ValueError):

@@ -175,6 +175,8 @@ def _panel_context(form: SectionForm, registered_on: date) -> dict:
     if facts.category is not Category.COMBINED or facts.combined_parts:
         decision = services.decide(facts, registered_on)
     evaluation_date = form.evaluation_date.data
+    if evaluation_date and not 2000 <= evaluation_date.year <= 2099:
+        evaluation_date = None   # the form says why; nothing to count from
     return {
         "decision": decision,
         "deadline": deadline_for(evaluation_date) if evaluation_date else None,
@@ -268,14 +270,10 @@ def section(section_id):
                          filing_form=FilingForm() if owner and exemption and not exemption.filed else None)
 
 
-# Uploads: a 20 MB PDF plus the form fields; anything bigger is refused by Werkzeug (413) before we read it.
-UPLOAD_REQUEST_LIMIT = services.PDF_MAX_BYTES + 1024 * 1024
-
-
 @bp.route("/sections/<int:section_id>/exemption", methods=["POST"])
 @permission_required("projects.manage")
 def exemption_save(section_id):
-    request.max_content_length = UPLOAD_REQUEST_LIMIT
+    # The request may be up to UPLOAD_LIMITS (a 20 MB PDF and the fields; create_app raises it before CSRF).
     section = _load_section("projects.manage", section_id)
     form = ExemptionForm()
     if form.validate_on_submit():

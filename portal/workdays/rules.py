@@ -9,6 +9,7 @@ Nothing here touches the database or the clock: the calendar is a value, so it i
 properties.
 """
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping
@@ -16,6 +17,7 @@ from typing import Mapping
 # How far the arithmetic looks before it gives up (a calendar with no working day for ten years is wrong data).
 MAX_SCAN_DAYS = 3660
 WEEKDAY_NAMES = "一二三四五六日"
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -243,7 +245,7 @@ def month_weeks(year: int, month: int) -> list[list[date | None]]:
 
 def parse_iso_date(text: str | None) -> date | None:
     """YYYY-MM-DD within years 2000-2099, else None."""
-    if not text or len(text) != 10:
+    if not text or not ISO_DATE_RE.match(text):
         return None
     try:
         day = date.fromisoformat(text)

@@ -136,6 +136,7 @@ def test_parse_amount_accepts(text, expected):
     ("NaN", "金额应为数字"),
     ("Infinity", "金额应为数字"),
     (".5", "金额应为数字"),
+    ("١٢٣", "金额应为数字"),
 ])
 def test_parse_amount_refuses_with_a_message(text, message):
     with pytest.raises(AmountError, match=message):

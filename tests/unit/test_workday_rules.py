@@ -173,7 +173,7 @@ def test_a_calendar_without_working_days_is_refused_not_looped():
 @pytest.mark.parametrize("text, expected", [
     ("2026-12-03", date(2026, 12, 3)), ("", None), (None, None), ("2026-13-01", None), ("2026-2-3", None),
     ("20261203", None), ("1999-12-31", None), ("2100-01-01", None), ("２０２６-１２-０３", None),
-    ("2026-02-29", None), ("2028-02-29", date(2028, 2, 29)),
+    ("2026-02-29", None), ("2028-02-29", date(2028, 2, 29)), ("2026-W49-4", None), ("2026-12-0３", None),
 ])
 def test_parse_iso_date(text, expected):
     assert parse_iso_date(text) == expected

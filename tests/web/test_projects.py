@@ -90,6 +90,8 @@ def test_an_epc_section_must_go_remote_when_a_part_reaches_its_threshold(login_a
     ({"contract_estimate_wan": ""}, "budget_wan", "至少填写一项"),
     ({"evaluation_date": "2020-01-06"}, "evaluation_date", "已经过去"),
     ({"evaluation_date": "2026-02-30"}, "evaluation_date", ""),
+    ({"evaluation_date": "0001-01-02"}, "evaluation_date", "2000 年至 2099 年之间"),
+    ({"evaluation_date": "2150-01-02"}, "evaluation_date", "2000 年至 2099 年之间"),
     ({"category": "combined", "combined_parts": ["design"]}, "combined_parts", "至少选择两项"),
     ({"local_pool_insufficient": "y"}, "local_pool_insufficient", "请先勾选"),
     ({"main_center_id": ""}, "main_center_id", "请填写主场交易中心"),
@@ -357,3 +359,16 @@ def test_exemption_list_query_count_is_flat(login_as, users, orgs):
     with counted_queries() as large:
         assert "技术复杂" in client.get("/projects/exemptions").get_data(as_text=True)
     assert len(large) == len(small) <= 6, large
+
+
+def test_the_pdf_limit_is_raised_before_csrf_reads_the_form(database_url):
+    """With CSRF on (as in production) a 12 MB upload reaches the CSRF check, not the 10 MB app-wide limit."""
+    from tests.conftest import make_app
+
+    client = make_app(database_url, WTF_CSRF_ENABLED=True).test_client()
+    body = {"pdf": (io.BytesIO(b"%PDF-" + b"0" * (12 * 1024 * 1024)), "a.pdf")}
+    response = client.post("/projects/sections/1/exemption", data=body, content_type="multipart/form-data")
+    assert response.status_code == 400 and "CSRF" in text_of(response)
+    other = client.post("/workstations/import", data={"file": (io.BytesIO(b"0" * (12 * 1024 * 1024)), "a.csv")},
+                        content_type="multipart/form-data")
+    assert other.status_code == 413
