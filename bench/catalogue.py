@@ -23,6 +23,7 @@ def build(app, experts: int):
     from portal.demo import REGION_ID_PREFIX, load_demo
     from portal.experts.models import Expert, ExpertSpecialty, Specialty
     from portal.experts.rules import check_digit
+    from portal.experts.services import bump_pool_version
     from portal.extensions import db
     from portal.orgs.models import Region
 
@@ -53,19 +54,17 @@ def build(app, experts: int):
     if batch:
         db.session.execute(insert(Expert), batch)
         db.session.execute(insert(ExpertSpecialty), links)
+    bump_pool_version()
     db.session.commit()
 
 
 def touch(app):
-    """Change the pool (one expert's updated_at), as any save does: the next catalogue is computed afresh."""
-    from sqlalchemy import update
-
-    from portal.experts.models import Expert
+    """Move the pool's version, as any save does: the next catalogue is computed afresh."""
+    from portal.experts.services import bump_pool_version
     from portal.extensions import db
-    from portal.models_base import utcnow
 
     with app.app_context():
-        db.session.execute(update(Expert).where(Expert.id == 1).values(updated_at=utcnow()))
+        bump_pool_version()
         db.session.commit()
 
 

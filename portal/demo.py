@@ -297,7 +297,7 @@ def load_experts(count: int = 300) -> int:
 
     from .experts.models import Expert, ExpertSpecialty, Specialty
     from .experts.rules import ShareScope, Status
-    from .experts.services import load_starter_specialties
+    from .experts.services import bump_pool_version, load_starter_specialties
 
     load_starter_specialties()
     if db.session.scalar(select(Expert.id).limit(1)) is not None:
@@ -329,6 +329,7 @@ def load_experts(count: int = 300) -> int:
         db.session.add_all([ExpertSpecialty(expert_id=expert.id, specialty_id=s.id, position=i)
                             for i, s in enumerate(picks, start=1)])
         added += 1
+    bump_pool_version()
     db.session.flush()
     return added
 

@@ -53,12 +53,14 @@ class ChangeRefused(ValueError):
 
 
 def flush_or_refuse(message: str, field: str | None = None, error_class=ChangeRefused) -> None:
-    """Flush in a savepoint: a unique constraint lost to a concurrent request becomes a refusal."""
+    """Flush now: a unique constraint lost to a concurrent request becomes a refusal with `message`.
+
+    The session then needs a rollback, which the view does (show_on_form) before it answers.
+    """
     from sqlalchemy.exc import IntegrityError
 
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError:
         raise error_class(message, field) from None
 

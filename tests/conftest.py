@@ -84,6 +84,9 @@ def _context(app):
         yield
         db.session.remove()
         _empty_all_tables()
+        from portal.experts.services import forget_catalogue
+
+        forget_catalogue()   # the emptied database starts its pool version again
 
 
 @pytest.fixture

@@ -70,6 +70,13 @@ OBJECT_LABELS = {
 }
 
 
+def current_actor_id() -> int | None:
+    """The logged-in user's id, or None outside a request (CLI, demo loading)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
 def record(action: str, object_type: str, obj=None, *, label: str = "", region_id=None,
            before: dict | None = None, after: dict | None = None, summary: str = "",
            actor=None, username: str | None = None) -> AuditEntry:

@@ -1,7 +1,7 @@
 """The expert pool (评标专家库): the specialty tree, expert records, their specialties, shortage minimums."""
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -36,7 +36,6 @@ class Expert(Timestamped, db.Model):
     __table_args__ = (
         CheckConstraint("length(id_number) = 18", name="id_number_18"),
         CheckConstraint("status <> 'suspended' OR suspended_reason IS NOT NULL", name="suspension_has_reason"),
-        Index("ix_experts_updated_at", "updated_at"),   # the catalogue's version query
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
@@ -108,3 +107,13 @@ class SpecialtyMinimum(db.Model):
     __table_args__ = (CheckConstraint("minimum >= 0", name="not_negative"),)
     specialty_id: Mapped[int] = mapped_column(ForeignKey("specialties.id", ondelete="CASCADE"), primary_key=True)
     minimum: Mapped[int] = mapped_column(Integer)
+
+
+class PoolVersion(db.Model):
+    """A counter every change of the pool (experts, their specialties, the tree) increments in its own
+    transaction: the catalogue's cached counts are valid as long as it has not moved."""
+
+    __tablename__ = "expert_pool_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    n: Mapped[int] = mapped_column(Integer, default=0)

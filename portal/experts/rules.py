@@ -211,9 +211,9 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
         share_scope = SCOPE_WORDS.get(scope_text)
         if share_scope is None:
             errors.append(("share_scope", "共享范围应为：仅本地区、全省共享或跨省共享。"))
-        status_text = cell_text(raw.get("status")) or "在库"
-        status = STATUS_WORDS.get(status_text)
-        if status is None:
+        status_text = cell_text(raw.get("status"))
+        status = STATUS_WORDS.get(status_text) if status_text else None   # blank: new ones 在库, others unchanged
+        if status_text and status is None:
             errors.append(("status", "状态应为“在库”或“退出”；暂停请在专家信息页办理并填写原因。"))
         region_text = cell_text(raw.get("region"))
         if own_region_id is None:

@@ -1,15 +1,17 @@
 """Expert pool services: the specialty tree, expert records, transfers, the catalogue counts."""
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Region
+from ..spreadsheets import cell_text
 from ..templating import china_today
-from .models import Expert, ExpertSpecialty, Specialty, SpecialtyMinimum
+from .models import Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMinimum
 from .rules import (
     CODE_LENGTHS,
     ShareScope,
@@ -62,6 +64,8 @@ def load_starter_specialties() -> int:
         db.session.flush()
         by_code[code] = specialty
         added += 1
+    if added:
+        bump_pool_version()
     return added
 
 
@@ -82,6 +86,7 @@ def save_specialty(specialty: Specialty | None, code: str, name: str, active: bo
     if clash is not None and (specialty is None or clash != specialty.id):
         raise ExpertError(f"专业代码 {code} 已存在。", "code")
     before = {"code": specialty.code, "name": specialty.name, "active": specialty.active} if specialty else None
+    bump_pool_version()
     if specialty is None:
         specialty = Specialty(code=code, level=level, parent_id=parent.id if parent else None)
         db.session.add(specialty)
@@ -99,20 +104,35 @@ EXPERT_FIELDS = ("name", "phone", "employer", "title", "status", "suspended_reas
 
 
 def _snapshot(expert: Expert, specialty_codes) -> dict:
-    """What the audit log keeps: never the name, number or phone themselves, only that they changed."""
+    """What the audit log keeps. Supervisors read the log of their region, so nothing personal: not the
+    name, number, phone, employer, title or the reason of a suspension; only that they changed."""
     return {"status": expert.status.value if expert.status else None,
             "share_scope": expert.share_scope.value if expert.share_scope else None,
-            "employer": expert.employer, "title": expert.title, "region_id": expert.region_id,
-            "suspended_reason": expert.suspended_reason,
+            "region_id": expert.region_id,
             "suspended_until": expert.suspended_until.isoformat() if expert.suspended_until else None,
             "specialties": ",".join(specialty_codes)}
 
 
-def id_holder(id_number: str) -> tuple[int, str] | None:
-    """(expert id, region name) of whoever holds this ID number already."""
-    row = db.session.execute(select(Expert.id, Region.name).join(Region, Expert.region_id == Region.id)
-                             .where(Expert.id_number == id_number)).first()
-    return (row[0], row[1]) if row else None
+def _personal(expert: Expert) -> tuple:
+    return (expert.name, expert.id_number, expert.phone, expert.employer, expert.title, expert.suspended_reason)
+
+
+def id_holders(numbers: list[str]) -> dict[str, tuple[int, int, str]]:
+    """ID number -> (expert id, region id, region name) for those already registered (500 per query)."""
+    found: dict[str, tuple[int, int, str]] = {}
+    for start in range(0, len(numbers), 500):
+        for expert_id, number, region_id, region_name in db.session.execute(
+                select(Expert.id, Expert.id_number, Expert.region_id, Region.name)
+                .join(Region, Expert.region_id == Region.id).where(Expert.id_number.in_(numbers[start:start + 500]))):
+            found[number] = (expert_id, region_id, region_name)
+    return found
+
+
+def home_regions() -> list[Region]:
+    from ..orgs.models import Province
+
+    return list(db.session.scalars(select(Region).join(Province, Region.province_id == Province.id)
+                                   .where(Province.is_home.is_(True)).order_by(Region.sort_order)))
 
 
 def save_expert(expert: Expert | None, data: dict, region_id: int, today: date | None = None) -> Expert:
@@ -125,9 +145,9 @@ def save_expert(expert: Expert | None, data: dict, region_id: int, today: date |
     problem = id_number_problem(id_number)
     if problem:
         raise ExpertError(problem, "id_number")
-    holder = id_holder(id_number)
+    holder = id_holders([id_number]).get(id_number)
     if holder is not None and (expert is None or holder[0] != expert.id):
-        raise ExpertError(f"该身份证号码已在{holder[1]}专家库登记（可能是专家调动）。如属调动，请由省级管理员在该专家记录上"
+        raise ExpertError(f"该身份证号码已在{holder[2]}专家库登记（可能是专家调动）。如属调动，请由省级管理员在该专家记录上"
                           "办理转移，不要重复登记。", "id_number")
     specialty_ids = list(dict.fromkeys(data.get("specialty_ids") or []))
     problem = specialty_count_problem(len(specialty_ids))
@@ -140,7 +160,9 @@ def save_expert(expert: Expert | None, data: dict, region_id: int, today: date |
     if status is Status.SUSPENDED:
         if not data.get("suspended_reason"):
             raise ExpertError("暂停的专家请填写暂停原因。", "suspended_reason")
-        if data.get("suspended_until") and data["suspended_until"] < today:
+        unchanged = expert is not None and expert.status is Status.SUSPENDED and \
+            expert.suspended_until == data.get("suspended_until")
+        if data.get("suspended_until") and data["suspended_until"] < today and not unchanged:
             raise ExpertError("暂停截止日期不能早于今天。", "suspended_until")
     before = None
     if expert is not None:
@@ -148,34 +170,29 @@ def save_expert(expert: Expert | None, data: dict, region_id: int, today: date |
     else:
         expert = Expert(region_id=region_id)
         db.session.add(expert)
-    personal_changed = expert.id is None or (expert.name, expert.id_number, expert.phone) != (
-        name, id_number, data["phone"])
+    personal_before = _personal(expert) if expert.id is not None else None
     expert.name, expert.id_number, expert.phone = name, id_number, data["phone"]
     expert.employer, expert.title = data["employer"], data.get("title") or None
     expert.status = status
     expert.suspended_reason = data.get("suspended_reason") if status is Status.SUSPENDED else None
     expert.suspended_until = data.get("suspended_until") if status is Status.SUSPENDED else None
     expert.share_scope = ShareScope(data.get("share_scope") or ShareScope.PROVINCE.value)
-    expert.updated_at = utcnow()   # also when only the specialties change: the catalogue's version moves
-    _set_specialties(expert, specialty_ids)
+    expert.updated_at = utcnow()   # also when only the specialties change
     flush_or_refuse("该身份证号码刚被登记，请刷新后核对。", "id_number", ExpertError)
+    _set_specialties(expert, specialty_ids)
+    bump_pool_version()
     after = _snapshot(expert, [specialties[i].code for i in specialty_ids])
+    personal_changed = personal_before is not None and personal_before != _personal(expert)
     record("update" if before else "create", "expert", expert, region_id=expert.region_id, before=before,
-           after=after, summary="姓名、身份证号码或电话已修改" if before and personal_changed else "")
+           after=after, summary="个人信息或工作单位已修改" if personal_changed else "")
     return expert
 
 
 def _set_specialties(expert: Expert, specialty_ids: list[int]) -> None:
-    """Replace the expert's specialties, keeping positions 1..n (rows are rewritten, never more than five)."""
-    if expert.id is not None:
-        db.session.execute(ExpertSpecialty.__table__.delete().where(ExpertSpecialty.expert_id == expert.id))
-        db.session.expire(expert, ["specialty_links"])
-        db.session.flush()
-        expert_id = expert.id
-    else:
-        db.session.flush()
-        expert_id = expert.id
-    db.session.add_all([ExpertSpecialty(expert_id=expert_id, specialty_id=sid, position=n)
+    """Replace the (flushed) expert's specialties, positions 1..n: rows are rewritten, never more than five."""
+    db.session.execute(ExpertSpecialty.__table__.delete().where(ExpertSpecialty.expert_id == expert.id))
+    db.session.expire(expert, ["specialty_links"])
+    db.session.add_all([ExpertSpecialty(expert_id=expert.id, specialty_id=sid, position=n)
                         for n, sid in enumerate(specialty_ids, start=1)])
 
 
@@ -187,10 +204,13 @@ def transfer_expert(expert: Expert, region_id: int, reason: str) -> Expert:
     if region is None:
         raise ExpertError("请选择转入地区。", "region_id")
     before = {"region_id": expert.region_id}
+    old_region = expert.region_id
     expert.region_id = region.id
     expert.updated_at = utcnow()
-    record("transfer", "expert", expert, region_id=region.id, before=before, after={"region_id": region.id},
-           summary=reason)
+    bump_pool_version()
+    for side in (old_region, region.id):   # both regions keep the trail
+        record("transfer", "expert", expert, region_id=side, before=before, after={"region_id": region.id},
+               summary=reason)
     return expert
 
 
@@ -222,19 +242,25 @@ _CATALOGUE_CACHE: dict[tuple, dict] = {}
 _CACHE_SIZE = 64
 
 
-def catalogue_version() -> tuple:
-    """What the counts depend on, in one query on indexed columns: any change of the pool changes it."""
+def forget_catalogue() -> None:
+    """Drop the cached catalogues of this process (the pool's version counter was reset)."""
+    _CATALOGUE_CACHE.clear()
+
+
+def bump_pool_version() -> None:
+    """Called by every change of the pool, inside its transaction (the row lock serialises writers)."""
+    result = db.session.execute(update(PoolVersion).where(PoolVersion.id == 1).values(n=PoolVersion.n + 1))
+    if result.rowcount == 0:
+        db.session.add(PoolVersion(id=1, n=1))
+
+
+def catalogue_version() -> int:
+    """The pool's version: one primary-key read, once per request."""
     from flask import g, has_app_context
 
     if has_app_context() and "catalogue_version" in g:
         return g.catalogue_version
-    row = db.session.execute(select(
-        select(func.count(Expert.id)).scalar_subquery(),
-        select(func.max(Expert.updated_at)).scalar_subquery(),
-        select(func.count(Specialty.id)).scalar_subquery(),
-        select(func.max(Specialty.updated_at)).scalar_subquery(),
-    )).one()
-    version = tuple(str(value) for value in row)
+    version = db.session.scalar(select(PoolVersion.n).where(PoolVersion.id == 1)) or 0
     if has_app_context():
         g.catalogue_version = version
     return version
@@ -297,60 +323,59 @@ def check_import(headers: list[str], body, own_region_id: int | None):
     keys = {header.strip(): key for key, header, _ in IMPORT_COLUMNS}
     rows = [(row_no, {keys[h.strip()]: cell for h, cell in zip(headers, cells) if h and h.strip() in keys})
             for row_no, cells in body]
-    numbers = [normalise_id_number(str(r.get("id_number") or "")) for _, r in rows]
-    holders = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
-        for expert_id, number, region_id, region_name in db.session.execute(
-                select(Expert.id, Expert.id_number, Expert.region_id, Region.name)
-                .join(Region, Expert.region_id == Region.id).where(Expert.id_number.in_(chunk))):
-            holders[number] = (expert_id, region_id, region_name)
+    holders = id_holders([normalise_id_number(cell_text(r.get("id_number"))) for _, r in rows])
     specialty_ids = dict(db.session.execute(select(Specialty.code, Specialty.id).where(Specialty.active.is_(True))).all())
-    region_ids = {name: rid for rid, name in db.session.execute(select(Region.id, Region.name))}
+    region_ids = {r.name: r.id for r in home_regions()}
     return check_expert_rows(rows, specialty_ids, holders, own_region_id, region_ids)
-
-
-def _ids_by_number(numbers: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
-        found.update(db.session.execute(select(Expert.id_number, Expert.id).where(Expert.id_number.in_(chunk))).all())
-    return found
 
 
 def apply_import(check, filename: str, own_region_id: int | None = None) -> dict[str, int]:
     """All rows in one transaction: new experts added, existing ones (same region) updated."""
-    from ..models_base import utcnow
-
     if not check.ok:
         raise ExpertError("文件校验未通过，未导入任何数据。", "file")
-    existing = {e.id: e for e in db.session.scalars(
-        select(Expert).where(Expert.id.in_([r["expert_id"] for r in check.rows if r["expert_id"]])))}
+    update_ids = [r["expert_id"] for r in check.rows if r["expert_id"]]
+    existing: dict[int, Expert] = {}
+    for start in range(0, len(update_ids), 500):
+        existing.update((e.id, e) for e in db.session.scalars(
+            select(Expert).where(Expert.id.in_(update_ids[start:start + 500]))
+            .options(selectinload(Expert.specialty_links).joinedload(ExpertSpecialty.specialty))))
+    codes = dict(db.session.execute(select(Specialty.id, Specialty.code)).all())
     added = updated = 0
     now = utcnow()
+    updates = []
     for row in check.rows:
         expert = existing.get(row["expert_id"]) if row["expert_id"] else None
         if expert is None:
-            expert = Expert(region_id=row["region_id"])
+            expert = Expert(region_id=row["region_id"], status=Status(row["status"] or Status.ACTIVE.value))
             db.session.add(expert)
             added += 1
         else:
+            updates.append((expert, _snapshot(expert, [link.specialty.code for link in expert.specialty_links]),
+                            _personal(expert)))
+            if row["status"]:   # a blank status leaves a suspension as it is
+                expert.status = Status(row["status"])
+                expert.suspended_reason = expert.suspended_until = None
             updated += 1
         expert.name, expert.id_number, expert.phone = row["name"], row["id_number"], row["phone"]
         expert.employer, expert.title = row["employer"], row["title"]
-        expert.status = Status(row["status"])
-        expert.suspended_reason = expert.suspended_until = None
         expert.share_scope = ShareScope(row["share_scope"])
         expert.updated_at = now
     flush_or_refuse("导入期间有专家被他人登记，请重新上传。", "file", ExpertError)
-    ids = [existing[r["expert_id"]].id for r in check.rows if r["expert_id"] in existing]
-    if ids:
-        db.session.execute(ExpertSpecialty.__table__.delete().where(ExpertSpecialty.expert_id.in_(ids)))
-    by_number = _ids_by_number([r["id_number"] for r in check.rows])
+    ids = list(existing)
+    for start in range(0, len(ids), 500):
+        db.session.execute(ExpertSpecialty.__table__.delete().where(ExpertSpecialty.expert_id.in_(ids[start:start + 500])))
+    by_number = {number: holder[0] for number, holder in id_holders([r["id_number"] for r in check.rows]).items()}
     links = [{"expert_id": by_number[r["id_number"]], "specialty_id": sid, "position": n}
              for r in check.rows for n, sid in enumerate(r["specialty_ids"], start=1)]
     if links:
         db.session.execute(ExpertSpecialty.__table__.insert(), links)
+    bump_pool_version()
+    new_codes = {r["id_number"]: [codes[sid] for sid in r["specialty_ids"]] for r in check.rows}
+    for expert, before, personal in updates:   # each changed record keeps its own trail
+        after = _snapshot(expert, new_codes[expert.id_number])
+        if after != before or personal != _personal(expert):
+            record("update", "expert", expert, region_id=expert.region_id, before=before, after=after,
+                   summary=f"批量导入（{filename[:80]}）")
     record("import", "expert", None, label=filename[:200], region_id=own_region_id, summary=f"新增 {added} 名，更新 {updated} 名",
            after={"rows": len(check.rows), "file": filename})
     return {"added": added, "updated": updated}
@@ -376,4 +401,5 @@ def set_minimum(specialty: Specialty, minimum: int) -> None:
         row = SpecialtyMinimum(specialty_id=specialty.id, minimum=minimum)
         db.session.add(row)
     row.minimum = minimum
+    flush_or_refuse("最低可用专家数刚被他人设定，请刷新页面后重试。", None, ExpertError)
     record("update", "specialty", specialty, before=before, after={"minimum": minimum}, summary="设定最低专家数")

@@ -10,7 +10,6 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate
-from ..orgs.models import Province, Region
 from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
 from . import bp, services
 from .forms import ExpertForm, ImportForm, MinimumForm, SpecialtyForm, TransferForm
@@ -19,8 +18,7 @@ from .rules import IMPORT_COLUMNS, ShareScope, Status
 
 
 def _home_regions():
-    return db.session.scalars(select(Region).join(Province, Region.province_id == Province.id)
-                              .where(Province.is_home.is_(True)).order_by(Region.sort_order)).all()
+    return services.home_regions()
 
 
 def _specialty_label(s: Specialty) -> str:
@@ -220,8 +218,11 @@ def import_():
     if check and check.ok:
         counts = {"new": sum(r["action"] == "new" for r in check.rows),
                   "update": sum(r["action"] == "update" for r in check.rows)}
-    return render("experts/import.html", "experts/_import.html", form=form, check=check, result=result,
-                  counts=counts, columns=IMPORT_COLUMNS, max_rows=current_app.config["EXPERT_IMPORT_MAX_ROWS"])
+    response = render("experts/import.html", "experts/_import.html", form=form, check=check, result=result,
+                      counts=counts, columns=IMPORT_COLUMNS, max_rows=current_app.config["EXPERT_IMPORT_MAX_ROWS"])
+    if form.errors or (check and check.errors):
+        response.status_code = 422   # refused: htmx swaps 422 answers (base.html), browsers show the page
+    return response
 
 
 @bp.route("/import/template.xlsx")

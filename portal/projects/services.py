@@ -6,10 +6,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit.services import record
+from ..audit.services import current_actor_id, record
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..orgs.models import Province, Region, TradingCenter
@@ -43,7 +42,7 @@ def add_threshold(category: ThresholdCategory, amount: Decimal, effective_from: 
         raise ProjectError(f"{category.label}在 {effective_from:%Y-%m-%d} 已有一条标准；新的标准请使用新的生效日期。",
                            "effective_from")
     threshold = Threshold(category=category, amount_wan=amount, effective_from=effective_from, notice=notice,
-                          created_by_id=_actor_id())
+                          created_by_id=current_actor_id())
     db.session.add(threshold)
     _flush_or_refuse(f"{category.label}在 {effective_from:%Y-%m-%d} 已有一条标准。", "effective_from")
     record("create", "threshold", threshold, after={"category": category.label, "amount_wan": str(amount),
@@ -215,7 +214,7 @@ def record_exemption(section: Section, data: dict, pdf) -> Exemption:
         db.session.add(exemption)
     exemption.reason = data["reason"]
     exemption.explanation = data["explanation"]
-    exemption.recorded_by_id = _actor_id()
+    exemption.recorded_by_id = current_actor_id()
     stored = None
     if pdf is not None and getattr(pdf, "filename", ""):
         # A replaced PDF stays on disk: nothing is deleted, the audit log keeps its checksum.
@@ -248,14 +247,15 @@ def mark_filed(section: Section, winner_determined_on: date, filed_on: date, fil
         raise ProjectError("日期不能晚于今天。", "filed_on")
     before = _exemption_snapshot(exemption)
     exemption.winner_determined_on, exemption.filed_on = winner_determined_on, filed_on
-    exemption.filed_with, exemption.filed_by_id = filed_with, _actor_id()
+    exemption.filed_with, exemption.filed_by_id = filed_with, current_actor_id()
     record("file", "exemption", exemption, label=f"{section}：{exemption}", region_id=_region_of(section),
            before=before, after=_exemption_snapshot(exemption), summary=f"已向{filed_with}备案")
     return exemption
 
 
 def _exemption_snapshot(exemption: Exemption) -> dict:
-    return {"reason": exemption.reason_label, "explanation": exemption.explanation,
+    # Not the explanation itself: it may concern state secrets, and the log is read region-wide.
+    return {"reason": exemption.reason_label,
             "pdf_name": exemption.pdf_name, "pdf_sha256": exemption.pdf_sha256,
             "winner_determined_on": exemption.winner_determined_on.isoformat()
             if exemption.winner_determined_on else None,
@@ -267,5 +267,3 @@ def _region_of(section: Section):
     return db.session.scalar(select(Project.region_id).where(Project.id == section.project_id))
 
 
-def _actor_id():
-    return current_user.id if getattr(current_user, "is_authenticated", False) else None

@@ -112,7 +112,8 @@ def _project_form(project: Project | None):
                 return redirect(url_for("projects.section_new", project_id=saved.id), 303)
             flash("项目信息已保存。", "success")
             return redirect(url_for("projects.project", project_id=saved.id), 303)
-    return render_template("projects/project_form.html", form=form, project=project)
+    return render_template("projects/project_form.html", form=form, project=project), \
+        (422 if form.errors or form.form_errors else 200)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -250,13 +251,22 @@ def scope_preview():
                   **_panel_context(form, services.registration_day(section)))
 
 
+def _may_see_exemption(section: Section) -> bool:
+    """The explanation (it may concern state secrets) is for its agent and the supervisors, not every viewer."""
+    if _owns(section.project):
+        return True
+    return can("exemptions.view") and db.session.scalar(
+        select(Section.id).where(Section.id == section.id, scope_clause("exemptions.view", Section))) is not None
+
+
 def _section_page(section: Section, exemption_form=None, filing_form=None, status=200):
     decision = services.decide(section.facts(), services.registration_day(section))
     return render_template(
         "projects/section.html", section=section, project=section.project, decision=decision,
         deadline=deadline_for(section.evaluation_date) if section.evaluation_date else None,
         time_warning=start_time_warning(section.start_time), today=china_today(), may_edit=_owns(section.project),
-        exemption_form=exemption_form, filing_form=filing_form), status
+        may_see_exemption=_may_see_exemption(section), exemption_form=exemption_form,
+        filing_form=filing_form), status
 
 
 @bp.route("/sections/<int:section_id>")
@@ -319,7 +329,7 @@ def exemption_filed(section_id):
 def exemption_pdf(section_id):
     section = _load_section("projects.view", section_id)
     exemption = section.exemption
-    if exemption is None or not exemption.pdf_key:
+    if exemption is None or not exemption.pdf_key or not _may_see_exemption(section):
         abort(404)
     path = services.pdf_path(exemption)
     if not path.is_file():

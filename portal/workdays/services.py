@@ -5,7 +5,7 @@ import chinese_calendar
 from flask import g, has_app_context
 from sqlalchemy import select
 
-from ..audit.services import record
+from ..audit.services import current_actor_id, record
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from .models import AnnouncedYear, CalendarOverride, DeadlineSetting
@@ -86,7 +86,7 @@ def add_override(day: date, working: bool, notice: str, note: str | None) -> Cal
     if db.session.scalar(select(CalendarOverride.id).where(CalendarOverride.day == day)) is not None:
         raise CalendarError(f"{day:%Y-%m-%d} 已有调整记录，如需更改请先删除原记录。", "day")
     override = CalendarOverride(day=day, working=working, notice=notice, note=note or None,
-                                created_by_id=_actor_id())
+                                created_by_id=current_actor_id())
     db.session.add(override)
     flush_or_refuse(f"{day:%Y-%m-%d} 已有调整记录，如需更改请先删除原记录。", "day", CalendarError)
     record("create", "calendar_override", override,
@@ -110,7 +110,7 @@ def announce_year(year: int, notice: str) -> AnnouncedYear:
         raise CalendarError("年份应在 2000 年至 2099 年之间。", "year")
     if db.session.get(AnnouncedYear, year) is not None:
         raise CalendarError(f"{year} 年已标记为按通知录入完毕。", "year")
-    announced = AnnouncedYear(year=year, notice=notice, created_by_id=_actor_id())
+    announced = AnnouncedYear(year=year, notice=notice, created_by_id=current_actor_id())
     db.session.add(announced)
     flush_or_refuse(f"{year} 年已标记为按通知录入完毕。", "year", CalendarError)
     record("create", "announced_year", announced, after={"year": year, "notice": notice})
@@ -135,7 +135,7 @@ def save_setting(lead_working_days: int, count_evaluation_day: bool) -> Deadline
                   "count_evaluation_day": setting.count_evaluation_day}
     setting.lead_working_days = lead_working_days
     setting.count_evaluation_day = count_evaluation_day
-    setting.updated_by_id = _actor_id()
+    setting.updated_by_id = current_actor_id()
     flush_or_refuse("设置刚被他人修改，请刷新页面后重试。", None, CalendarError)
     g.pop("deadline_setting", None)
     record("update", "deadline_setting", setting, before=before,
@@ -143,7 +143,3 @@ def save_setting(lead_working_days: int, count_evaluation_day: bool) -> Deadline
     return setting
 
 
-def _actor_id():
-    from flask_login import current_user
-
-    return current_user.id if getattr(current_user, "is_authenticated", False) else None

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 
 from portal.audit.models import AuditEntry
 from portal.experts.models import Expert, ExpertSpecialty, Specialty
+from portal.experts.rules import Status
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
 from tests import factories
@@ -87,6 +88,7 @@ def test_the_audit_log_never_holds_personal_fields(login_as, expert):
     for entry in db.session.scalars(select(AuditEntry).filter_by(object_type="expert")):
         dump = f"{entry.object_label}{entry.summary}{entry.before}{entry.after}"
         assert NAME not in dump and ID_NUMBER not in dump and PHONE not in dump and "13700001111" not in dump
+        assert "长春某设计院" not in dump and "长春某监理公司" not in dump   # employers neither
 
 
 def direct_count(prefix, region_id=None, scopes=None):
@@ -195,7 +197,9 @@ def test_the_same_person_in_another_region_is_named_and_transferred_by_the_provi
     assert response.status_code == 303
     assert jilin.get(f"/experts/records/{expert.id}").status_code == 200
     assert login_as("changchun").get(f"/experts/records/{expert.id}").status_code == 404
-    assert db.session.scalars(select(AuditEntry).filter_by(action="transfer")).one().summary == "工作调动"
+    entries = db.session.scalars(select(AuditEntry).filter_by(action="transfer")).all()
+    assert {e.region_id for e in entries} == {orgs.region("changchun").id, orgs.region("jilin").id}
+    assert {e.summary for e in entries} == {"工作调动"}
 
 
 def test_specialty_tree_is_edited_by_provincial_admins(login_as):
@@ -320,3 +324,17 @@ def test_export_holds_only_the_regions_own_experts_and_is_audited(login_as, orgs
     cells = [c.value for r in book.active.iter_rows() for c in r]
     assert "吉林专家" in cells and NAME not in cells and ID_NUMBER not in cells
     assert db.session.scalars(select(AuditEntry).filter_by(action="export")).one().username == "jilin"
+
+
+def test_a_reimport_with_a_blank_status_keeps_a_suspension(login_as, orgs):
+    client = login_as("changchun")
+    upload(client, csv_file(row(1, name="王一")))
+    expert = db.session.scalars(select(Expert)).one()
+    expert.status, expert.suspended_reason = Status.SUSPENDED, "年度考核"
+    db.session.commit()
+    upload(client, csv_file(row(1, name="王一", status="", employer="新单位")))
+    db.session.rollback()
+    again = db.session.get(Expert, expert.id)
+    assert again.status is Status.SUSPENDED and again.suspended_reason == "年度考核" and again.employer == "新单位"
+    entry = db.session.scalars(select(AuditEntry).filter_by(object_type="expert", action="update")).one()
+    assert entry.object_id == expert.id and "新单位" not in f"{entry.before}{entry.after}"

@@ -128,7 +128,7 @@ def test_duplicate_codes_are_refused(login_as, orgs, project):
     agent = login_as("agent")
     response = agent.post("/projects/new", data={"code": project.code.lower(), "name": "另一项目", "tenderee": "某局",
                                                  "region_id": str(orgs.region("changchun").id)})
-    assert response.status_code == 200 and "已经登记过" in text_of(response)
+    assert response.status_code == 422 and "已经登记过" in text_of(response)
     assert count(Project) == 1
     agent.post(f"/projects/{project.id}/sections/new", data=section_data(orgs))
     response = agent.post(f"/projects/{project.id}/sections/new", data=section_data(orgs, name="重复"))
@@ -372,3 +372,14 @@ def test_the_pdf_limit_is_raised_before_csrf_reads_the_form(database_url):
     other = client.post("/workstations/import", data={"file": (io.BytesIO(b"0" * (12 * 1024 * 1024)), "a.csv")},
                         content_type="multipart/form-data")
     assert other.status_code == 413
+
+
+def test_the_explanation_is_for_the_agent_and_supervisors_only(login_as, uploads, must_section):
+    post_exemption(login_as("agent"), must_section, explanation="涉及国家秘密的具体理由")
+    for username, sees in [("agent", True), ("supervisor", True), ("province", True), ("changchun", False),
+                           ("staff-changchun", False)]:
+        client = login_as(username)
+        page = client.get(f"/projects/sections/{must_section.id}").get_data(as_text=True)
+        assert ("涉及国家秘密的具体理由" in page) is sees, username
+        pdf = client.get(f"/projects/sections/{must_section.id}/exemption.pdf")
+        assert pdf.status_code == (200 if sees else 404), username
