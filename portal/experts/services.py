@@ -9,6 +9,7 @@ from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Region
+from ..orgs.services import home_regions
 from ..spreadsheets import cell_text
 from ..templating import china_today
 from .models import Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMinimum
@@ -126,13 +127,6 @@ def id_holders(numbers: list[str]) -> dict[str, tuple[int, int, str]]:
                 .join(Region, Expert.region_id == Region.id).where(Expert.id_number.in_(numbers[start:start + 500]))):
             found[number] = (expert_id, region_id, region_name)
     return found
-
-
-def home_regions() -> list[Region]:
-    from ..orgs.models import Province
-
-    return list(db.session.scalars(select(Region).join(Province, Region.province_id == Province.id)
-                                   .where(Province.is_home.is_(True)).order_by(Region.sort_order)))
 
 
 def save_expert(expert: Expert | None, data: dict, region_id: int, today: date | None = None) -> Expert:

@@ -10,15 +10,16 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate
+from ..orgs.services import home_regions
 from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
 from . import bp, services
 from .forms import ExpertForm, ImportForm, MinimumForm, SpecialtyForm, TransferForm
 from .models import Expert, ExpertSpecialty, Specialty
-from .rules import IMPORT_COLUMNS, ShareScope, Status
+from .rules import IMPORT_COLUMNS, Status
 
 
 def _home_regions():
-    return services.home_regions()
+    return home_regions()
 
 
 def _specialty_label(s: Specialty) -> str:
@@ -296,5 +297,3 @@ def specialty_edit(specialty_id):
     return render_template("experts/specialty_form.html", form=form, specialty=specialty), \
         (422 if form.errors else 200)
 
-
-SHARE_LABELS = {s.value: s.label for s in ShareScope}

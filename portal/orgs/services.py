@@ -4,7 +4,7 @@ from sqlalchemy import select
 from ..audit import services as audit
 from ..errors import ChangeRefused
 from ..extensions import db
-from .models import CenterContact, Province, TradingCenter
+from .models import CenterContact, Province, Region, TradingCenter
 
 CENTER_FIELDS = ("name", "short_name", "alias", "province_id", "region_id", "level", "address",
                  "is_standing_secondary", "standing_required", "expert_fee_note", "meal_fee_yuan",
@@ -70,3 +70,9 @@ def remove_contact(center: TradingCenter, contact: CenterContact) -> None:
                  region_id=center.region_id,
                  before={"name": contact.name, "phone": contact.phone, "duty": contact.duty})
     db.session.delete(contact)
+
+
+def home_regions() -> list[Region]:
+    """The regions of the portal's own province, in the monthly report's order."""
+    return list(db.session.scalars(select(Region).join(Province, Region.province_id == Province.id)
+                                   .where(Province.is_home.is_(True)).order_by(Region.sort_order)))

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..htmx import render
 from ..listing import paginate, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
+from ..orgs.services import home_regions
 from ..templating import china_today
 from ..workdays.services import deadline_for
 from . import bp, services
@@ -90,9 +91,7 @@ def index():
 # --- projects -----------------------------------------------------------------------------------------------
 
 def _region_choices():
-    rows = db.session.execute(select(Region.id, Region.name).join(Province, Region.province_id == Province.id)
-                              .where(Province.is_home.is_(True)).order_by(Region.sort_order)).all()
-    return [("", "请选择")] + [(rid, name) for rid, name in rows]
+    return [("", "请选择")] + [(r.id, r.name) for r in home_regions()]
 
 
 def _project_form(project: Project | None):
