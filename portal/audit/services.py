@@ -1,4 +1,6 @@
 """Writing audit entries: called by services, inside the transaction of the change they record."""
+from decimal import Decimal
+
 from flask import has_request_context
 from flask_login import current_user
 
@@ -68,6 +70,21 @@ OBJECT_LABELS = {
     "expert": "评标专家",
     "specialty": "评标专业",
 }
+
+
+def snapshot(obj, fields) -> dict:
+    """The named fields of a record as JSON-safe values for before/after: enums by value, dates as ISO text."""
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = value
+    return out
 
 
 def current_actor_id() -> int | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from ..audit.services import current_actor_id, record
+from ..audit.services import current_actor_id, record, snapshot
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..orgs.models import Province, Region, TradingCenter
@@ -71,18 +71,6 @@ SECTION_FIELDS = ("code", "name", "category", "contract_estimate_wan", "investme
                   "evaluation_date", "start_time", "prequalification")
 
 
-def _snapshot(obj, fields) -> dict:
-    out = {}
-    for name in fields:
-        value = getattr(obj, name)
-        if isinstance(value, (Decimal, date)) or hasattr(value, "isoformat"):
-            value = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        elif hasattr(value, "value"):
-            value = value.value
-        out[name] = value
-    return out
-
-
 def save_project(project: Project | None, data: dict, owner) -> Project:
     region = db.session.get(Region, data["region_id"]) if data.get("region_id") else None
     if region is None:
@@ -91,7 +79,7 @@ def save_project(project: Project | None, data: dict, owner) -> Project:
     clash = db.session.scalar(select(Project.id).where(Project.code == code))
     if clash is not None and (project is None or clash != project.id):
         raise ProjectError(f"项目编号 {code} 已经登记过，请核对编号；同一项目的多个标段请在该项目下添加。", "code")
-    before = _snapshot(project, PROJECT_FIELDS) if project else None
+    before = snapshot(project, PROJECT_FIELDS) if project else None
     if project is None:
         project = Project(owner_id=owner.id)
         db.session.add(project)
@@ -100,7 +88,7 @@ def save_project(project: Project | None, data: dict, owner) -> Project:
     project.region_id = region.id
     _flush_or_refuse("项目编号已经登记过。", "code")
     record("update" if before else "create", "project", project, region_id=project.region_id,
-           before=before, after=_snapshot(project, PROJECT_FIELDS))
+           before=before, after=snapshot(project, PROJECT_FIELDS))
     return project
 
 
@@ -119,7 +107,7 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     clash = db.session.scalar(select(Section.id).where(Section.project_id == project.id, Section.code == code))
     if clash is not None and (section is None or clash != section.id):
         raise ProjectError(f"本项目已有标段编号 {code}。", "code")
-    before = _snapshot(section, SECTION_FIELDS) if section else None
+    before = snapshot(section, SECTION_FIELDS) if section else None
     if section is None:
         section = Section(project_id=project.id)
         db.session.add(section)
@@ -147,7 +135,7 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     _flush_or_refuse("本项目已有该标段编号。", "code")
     record("update" if before else "create", "section", section, label=f"{project.name} · {section}",
            region_id=project.region_id, before=before,
-           after=_snapshot(section, SECTION_FIELDS) | {"remote_level": decision.level.label},
+           after=snapshot(section, SECTION_FIELDS) | {"remote_level": decision.level.label},
            summary=decision.level.label)
     return section
 
@@ -230,7 +218,7 @@ def record_exemption(section: Section, data: dict, pdf) -> Exemption:
             (upload_folder() / stored[0]).unlink(missing_ok=True)
         raise
     record("update" if before else "create", "exemption", exemption, label=f"{section}：{exemption}",
-           region_id=_region_of(section), before=before, after=_exemption_snapshot(exemption))
+           region_id=section.project.region_id, before=before, after=_exemption_snapshot(exemption))
     return exemption
 
 
@@ -248,7 +236,7 @@ def mark_filed(section: Section, winner_determined_on: date, filed_on: date, fil
     before = _exemption_snapshot(exemption)
     exemption.winner_determined_on, exemption.filed_on = winner_determined_on, filed_on
     exemption.filed_with, exemption.filed_by_id = filed_with, current_actor_id()
-    record("file", "exemption", exemption, label=f"{section}：{exemption}", region_id=_region_of(section),
+    record("file", "exemption", exemption, label=f"{section}：{exemption}", region_id=section.project.region_id,
            before=before, after=_exemption_snapshot(exemption), summary=f"已向{filed_with}备案")
     return exemption
 
@@ -261,9 +249,3 @@ def _exemption_snapshot(exemption: Exemption) -> dict:
             if exemption.winner_determined_on else None,
             "filed_on": exemption.filed_on.isoformat() if exemption.filed_on else None,
             "filed_with": exemption.filed_with}
-
-
-def _region_of(section: Section):
-    return db.session.scalar(select(Project.region_id).where(Project.id == section.project_id))
-
-

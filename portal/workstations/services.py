@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
+from ..audit.services import snapshot
 from ..auth.permissions import scope_clause
 from ..errors import ChangeRefused
 from ..extensions import db
@@ -20,14 +21,6 @@ class RegistryError(ChangeRefused):
     """A refused change of this feature."""
 
 
-def _snapshot(obj, fields) -> dict:
-    out = {}
-    for name in fields:
-        value = getattr(obj, name)
-        out[name] = value.value if hasattr(value, "value") else value
-    return out
-
-
 def _region_of(center_id: int):
     return db.session.scalar(select(TradingCenter.region_id).where(TradingCenter.id == center_id))
 
@@ -41,7 +34,7 @@ def save_venue(venue: Venue | None, data: dict) -> Venue:
         Venue.center_id == data["center_id"], Venue.name == data["name"]))
     if clash is not None and (creating or clash != venue.id):
         raise RegistryError("该交易中心已有同名的评标场所。", field="name")
-    before = None if creating else _snapshot(venue, VENUE_FIELDS)
+    before = None if creating else snapshot(venue, VENUE_FIELDS)
     if creating:
         venue = Venue(status=VenueStatus.ACTIVE)
         db.session.add(venue)
@@ -55,7 +48,7 @@ def save_venue(venue: Venue | None, data: dict) -> Venue:
     venue.notes = data.get("notes") or None
     db.session.flush()
     audit.record("create" if creating else "update", "venue", venue, region_id=_region_of(venue.center_id),
-                 before=before, after=_snapshot(venue, VENUE_FIELDS))
+                 before=before, after=snapshot(venue, VENUE_FIELDS))
     return venue
 
 
@@ -68,12 +61,12 @@ def retire_venue(venue: Venue, reason: str) -> int:
         Workstation.venue_id == venue.id, Workstation.status != WorkstationStatus.RETIRED)).all()
     for workstation in in_use:
         _retire_workstation(workstation, f"所属场所停用：{reason}", region_id)
-    before = _snapshot(venue, VENUE_FIELDS)
+    before = snapshot(venue, VENUE_FIELDS)
     venue.status = VenueStatus.RETIRED
     venue.retired_at = utcnow()
     venue.retire_reason = reason
     audit.record("retire", "venue", venue, region_id=region_id, before=before,
-                 after=_snapshot(venue, VENUE_FIELDS), summary=f"同时停用工位 {len(in_use)} 个")
+                 after=snapshot(venue, VENUE_FIELDS), summary=f"同时停用工位 {len(in_use)} 个")
     return len(in_use)
 
 
@@ -95,7 +88,7 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
     status = WorkstationStatus(data["status"])
     if status is WorkstationStatus.RETIRED:
         raise RegistryError("停用工位请使用“停用”操作并填写原因。", field="status")
-    before = None if creating else _snapshot(workstation, WORKSTATION_FIELDS)
+    before = None if creating else snapshot(workstation, WORKSTATION_FIELDS)
     if creating:
         workstation = Workstation()
         db.session.add(workstation)
@@ -115,17 +108,17 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
         raise RegistryError(f"工位编号“{code}”在该交易中心已登记。", field="code") from None
     audit.record("create" if creating else "update", "workstation", workstation,
                  label=f"{venue.name} {code}", region_id=_region_of(venue.center_id), before=before,
-                 after=_snapshot(workstation, WORKSTATION_FIELDS))
+                 after=snapshot(workstation, WORKSTATION_FIELDS))
     return workstation
 
 
 def _retire_workstation(workstation: Workstation, reason: str, region_id) -> None:
-    before = _snapshot(workstation, WORKSTATION_FIELDS)
+    before = snapshot(workstation, WORKSTATION_FIELDS)
     workstation.status = WorkstationStatus.RETIRED
     workstation.retired_at = utcnow()
     workstation.retire_reason = reason[:200]
     audit.record("retire", "workstation", workstation, region_id=region_id, before=before,
-                 after=_snapshot(workstation, WORKSTATION_FIELDS))
+                 after=snapshot(workstation, WORKSTATION_FIELDS))
 
 
 def retire_workstation(workstation: Workstation, reason: str) -> None:
@@ -142,12 +135,12 @@ def restore_workstation(workstation: Workstation) -> None:
     venue_status = db.session.scalar(select(Venue.status).where(Venue.id == workstation.venue_id))
     if venue_status is VenueStatus.RETIRED:
         raise RegistryError("所属评标场所已停用，请先恢复或更换场所。")
-    before = _snapshot(workstation, WORKSTATION_FIELDS)
+    before = snapshot(workstation, WORKSTATION_FIELDS)
     workstation.status = WorkstationStatus.AVAILABLE
     workstation.retired_at = None
     workstation.retire_reason = None
     audit.record("restore", "workstation", workstation, region_id=_region_of(workstation.center_id),
-                 before=before, after=_snapshot(workstation, WORKSTATION_FIELDS))
+                 before=before, after=snapshot(workstation, WORKSTATION_FIELDS))
 
 
 # ---------------------------------------------------------------- bulk import (批量导入)
@@ -207,7 +200,7 @@ def apply_import(check: rules.ImportCheck, filename: str) -> dict:
     db.session.flush()
     for venue in new_venues:
         audit.record("create", "venue", venue, region_id=regions[venue.center_id],
-                     after=_snapshot(venue, VENUE_FIELDS), summary=f"由导入文件 {filename} 新建")
+                     after=snapshot(venue, VENUE_FIELDS), summary=f"由导入文件 {filename} 新建")
     rows = [dict(center_id=row["center_id"], venue_id=venues[(row["center_id"], row["venue"])].id,
                  code=row["code"], cross_province=row["cross_province"], has_av=row["has_av"],
                  has_id_reader=row["has_id_reader"], has_signature_pad=row["has_signature_pad"],
