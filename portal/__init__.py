@@ -97,6 +97,7 @@ def create_app(test_config=None):
     from .auth import views as auth_views
     from .bookings import views as bookings_views
     from .experts import views as experts_views
+    from .notifications import views as notifications_views
     from .orgs import views as orgs_views
     from .partners import views as partners_views
     from .projects import views as projects_views
@@ -104,7 +105,7 @@ def create_app(test_config=None):
     from .workstations import views as workstations_views
 
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, workdays_views,
-                   projects_views, bookings_views, experts_views, audit_views):
+                   projects_views, bookings_views, experts_views, audit_views, notifications_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -23,6 +23,13 @@ ACTION_LABELS = {
     "view": "查看",
     "transfer": "转移",
     "export": "导出",
+    "submit": "提交",
+    "accept": "接受",
+    "reject": "拒绝",
+    "withdraw": "撤回",
+    "cancel": "取消",
+    "complete": "完成",
+    "revoke": "撤销",
 }
 
 FIELD_LABELS = {
@@ -49,6 +56,8 @@ FIELD_LABELS = {
     "share_scope": "共享范围", "employer": "工作单位", "title": "职称", "suspended_reason": "暂停原因",
     "suspended_until": "暂停至", "specialties": "评标专业", "minimum": "最低可用专家数",
     "winner_determined_on": "确定中标人日期", "filed_on": "备案日期", "filed_with": "行政监督部门",
+    "guest_center_id": "客场", "duration_minutes": "预计时长（分钟）", "committee_size": "评标委员会人数",
+    "seats_requested": "申请机位数", "seats_accepted": "接受机位数", "label": "名称",
 }
 
 OBJECT_LABELS = {
@@ -69,6 +78,8 @@ OBJECT_LABELS = {
     "exemption": "书面说明",
     "expert": "评标专家",
     "specialty": "评标专业",
+    "seat_request": "客场机位申请",
+    "calendar_feed": "日历订阅",
 }
 
 

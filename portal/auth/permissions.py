@@ -57,6 +57,15 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     "experts.transfer": {R.PROVINCE_ADMIN: Scope.ALL},
     "experts.minimums": {R.PROVINCE_ADMIN: Scope.ALL},
     "specialties.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    # Guest seats (客场机位): the main side files, the guest side answers; agents see their own sections'
+    "bookings.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION,
+                      R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
+    "bookings.request": {R.AGENT: Scope.OWN, R.CENTER_STAFF: Scope.CENTER},
+    "bookings.answer": {R.CENTER_STAFF: Scope.CENTER},
+    "bookings.calendar": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION,
+                          R.CENTER_STAFF: Scope.CENTER},
+    "bookings.fees": {R.PROVINCE_ADMIN: Scope.ALL, R.CENTER_STAFF: Scope.CENTER},
+    "bookings.feeds": {R.CENTER_STAFF: Scope.CENTER},
     # Audit log
     "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                    R.SUPERVISOR: Scope.REGION},
@@ -84,6 +93,12 @@ ACTION_LABELS = {
     "experts.transfer": "办理专家跨地区转移",
     "experts.minimums": "设定专业最低可用专家数",
     "specialties.manage": "维护评标专业分类",
+    "bookings.view": "查看客场机位申请",
+    "bookings.request": "提出客场机位申请（主场）",
+    "bookings.answer": "受理客场机位申请（客场）",
+    "bookings.calendar": "查看交易中心工位预订日历",
+    "bookings.fees": "公布客场就餐费用和专家劳务费标准",
+    "bookings.feeds": "管理工位预订日历订阅链接",
 }
 
 
@@ -108,7 +123,11 @@ def scope_clause(action: str, model, user=None):
     if scope is Scope.ALL:
         return true()
     if scope is Scope.CENTER:
-        return model.center_clause(user.center_id) if user.center_id else ~true()
+        if not user.center_id:
+            return ~true()
+        # A model whose records a center reaches from two sides says which side each action acts on.
+        for_action = getattr(model, "center_clause_for", None)
+        return for_action(action, user.center_id) if for_action else model.center_clause(user.center_id)
     if scope is Scope.OWN:
         return model.owner_clause(user.id)
     return model.region_clause(user.region_id) if user.region_id else ~true()

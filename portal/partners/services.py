@@ -135,8 +135,14 @@ def may_request(requester_id: int, guest_id: int, day: date) -> rules.Decision:
     guest = db.session.get(TradingCenter, guest_id)
     if requester is None or guest is None:
         return rules.Decision(False, "交易中心不存在。")
+    return may_request_many(requester, [guest], day)[guest.id]
+
+
+def may_request_many(requester: TradingCenter, guests: list[TradingCenter], day: date) -> dict[int, rules.Decision]:
+    """The may-ask rule for many guest centers at once: one query for the requester's pairings."""
     pairings = db.session.scalars(select(Pairing).options(selectinload(Pairing.partners))
-                                  .where(Pairing.implementing_center_id == requester_id)).all()
+                                  .where(Pairing.implementing_center_id == requester.id)).all()
     facts = [rules.PairingFacts(p.implementing_center_id, frozenset(x.partner_center_id for x in p.partners),
                                 p.start_date, p.end_date) for p in pairings]
-    return rules.may_request_guest_seats(_facts(requester), _facts(guest), day, facts)
+    mine = _facts(requester)
+    return {g.id: rules.may_request_guest_seats(mine, _facts(g), day, facts) for g in guests}

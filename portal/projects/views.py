@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
+from ..bookings.models import SeatRequest
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
@@ -260,12 +261,17 @@ def _may_see_exemption(section: Section) -> bool:
 
 def _section_page(section: Section, exemption_form=None, filing_form=None, status=200):
     decision = services.decide(section.facts(), services.registration_day(section))
+    seat_requests = list(db.session.scalars(
+        select(SeatRequest).where(SeatRequest.section_id == section.id, scope_clause("bookings.view", SeatRequest))
+        .options(joinedload(SeatRequest.guest_center)).order_by(SeatRequest.id))) if can("bookings.view") else []
     return render_template(
         "projects/section.html", section=section, project=section.project, decision=decision,
         deadline=deadline_for(section.evaluation_date) if section.evaluation_date else None,
         time_warning=start_time_warning(section.start_time), today=china_today(), may_edit=_owns(section.project),
         may_see_exemption=_may_see_exemption(section), exemption_form=exemption_form,
-        filing_form=filing_form), status
+        filing_form=filing_form, seat_requests=seat_requests,
+        may_request_seats=can("bookings.request") and (
+            _owns(section.project) or section.main_center_id == current_user.center_id)), status
 
 
 @bp.route("/sections/<int:section_id>")

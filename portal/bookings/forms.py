@@ -1,0 +1,160 @@
+"""Forms of guest-seat requests: filing (several guest centers at once), editing, answering, fees, feeds."""
+from datetime import time
+from decimal import Decimal, InvalidOperation
+
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+)
+from wtforms.validators import NumberRange
+
+from ..forms_base import (
+    PortalForm,
+    int_or_none,
+    length,
+    optional,
+    required,
+    strip_filter,
+)
+from ..partners.forms import CheckboxListField
+from .rules import DEFAULT_DURATION, DURATION_CHOICES, MAX_COMMITTEE, MAX_SEATS
+
+GUEST_ROWS = 3
+
+
+def _year_in_range(form, field):
+    if field.data and not 2000 <= field.data.year <= 2099:
+        raise ValidationError("评标日期应在 2000 年至 2099 年之间。")
+
+
+class _Timing:
+    """Fields shared by filing and editing: when, how long, how many."""
+
+    evaluation_date = DateField("评标日期", validators=[required("评标日期"), _year_in_range],
+                                description="原则上安排在工作日。")
+    start_time = TimeField("评标开始时间", validators=[required("评标开始时间")], default=time(9, 0),
+                           description="原则上安排在上午。")
+    duration_minutes = SelectField("预计时长", coerce=int, choices=DURATION_CHOICES, default=DEFAULT_DURATION)
+    committee_size = IntegerField("评标委员会人数", default=5,
+                                  validators=[required("评标委员会人数"),
+                                              NumberRange(1, MAX_COMMITTEE, "评标委员会人数应在 5 至 49 人之间。")],
+                                  description="5 人以上单数（含招标人代表）。")
+    notes = TextAreaField("备注", validators=[optional(), length(500, label="备注")], filters=[strip_filter])
+
+
+class GuestRowForm(Form):
+    """One guest center asked: which, how many guest experts, their specialties. A row without a center is
+    ignored, so its seat count is parsed here rather than by an IntegerField that would refuse a blank."""
+
+    class Meta:
+        locales = ["zh"]
+
+    center_id = SelectField("客场交易中心", coerce=int_or_none, validate_choice=False)
+    seats = StringField("客场专家人数（机位数）", filters=[strip_filter])
+    specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=int, validate_choice=False)
+
+    @property
+    def seat_count(self) -> int | None:
+        text = self.seats.data or ""
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
+
+    def validate_seats(self, field):
+        if not self.center_id.data:
+            return
+        count = self.seat_count
+        if count is None or count < 1:
+            raise ValidationError("请填写申请机位数（至少 1 个，半角数字）。")
+        if count > MAX_SEATS:
+            raise ValidationError(f"一次最多申请 {MAX_SEATS} 个机位。")
+
+    def validate_specialty_ids(self, field):
+        if len(field.data or []) > 5:
+            raise ValidationError("专业条件最多选择 5 个。")
+
+
+class RequestForm(_Timing, PortalForm):
+    guests = FieldList(FormField(GuestRowForm), min_entries=GUEST_ROWS, max_entries=GUEST_ROWS)
+
+    def asked(self) -> list:
+        """The filled guest rows (a row without a center is ignored)."""
+        return [row.form for row in self.guests if row.center_id.data]
+
+    def validate_guests(self, field):
+        if not self.asked():
+            raise ValidationError("请至少选择一个客场交易中心并填写机位数。")
+
+
+class EditForm(_Timing, PortalForm):
+    seats_requested = IntegerField("客场专家人数（机位数）",
+                                   validators=[required("机位数"), NumberRange(1, MAX_SEATS, "申请机位数应在 1 至 50 个之间。")])
+    specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=int, validate_choice=False)
+    reason = StringField("变更原因", validators=[optional(), length(200, label="变更原因")], filters=[strip_filter],
+                         description="已接受的申请变更日期、时间或机位数时必填，客场将重新确认。")
+    version = HiddenField()
+
+    def validate_specialty_ids(self, field):
+        if len(field.data or []) > 5:
+            raise ValidationError("专业条件最多选择 5 个。")
+
+
+def version_number(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class ActionForm(PortalForm):
+    """Submit, complete: only the version of the page the person saw."""
+
+    version = HiddenField()
+
+
+class ReasonForm(ActionForm):
+    """Withdraw, reject, cancel: with a reason."""
+
+    reason = TextAreaField("原因", validators=[optional(), length(500, label="原因")], filters=[strip_filter])
+
+
+class AcceptForm(ActionForm):
+    workstation_ids = CheckboxListField("分配工位", coerce=int, validate_choice=False)
+    reason = TextAreaField("说明", validators=[optional(), length(500, label="说明")], filters=[strip_filter],
+                           description="部分接受时请说明原因，如：当日仅有 3 个空闲跨省评标工位。")
+
+
+class FeesForm(PortalForm):
+    meal_fee_yuan = StringField("客场就餐费用标准（元/人）", validators=[optional()], filters=[strip_filter],
+                                description="如 60；不提供就餐的填 0。招标人或代理机构随专家劳务费一并支付。")
+    expert_fee_note = TextAreaField("专家劳务费标准", validators=[optional(), length(2000, label="专家劳务费标准")],
+                                    filters=[strip_filter],
+                                    description="按客场所在地评标专家劳务费标准执行，如：4 小时以内 800 元/人，超过部分 100 元/小时。")
+
+    def validate_meal_fee_yuan(self, field):
+        self.meal_fee = None
+        if not field.data:
+            return
+        text = field.data.replace("元", "").strip()
+        if not text.isascii():
+            raise ValidationError("请用半角数字填写金额，如 60 或 60.50。")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError("金额格式不正确，请填写数字，如 60 或 60.50。") from None
+        if not value.is_finite() or value < 0 or value >= Decimal(100000) or value != value.quantize(Decimal("0.01")):
+            raise ValidationError("金额应为 0 至 99999.99 之间、最多两位小数的数字。")
+        self.meal_fee = value
+
+
+class FeedForm(PortalForm):
+    label = StringField("用途说明", validators=[required("用途说明"), length(60, label="用途说明")],
+                        filters=[strip_filter], description="如：值班室 Outlook 日历。")

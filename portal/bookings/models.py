@@ -1,0 +1,218 @@
+"""Guest-seat requests (客场机位申请), the workstations booked for them, and the centers' calendar feeds.
+
+A request goes from the main venue (主场) of a tender section to one guest center (客场). When the guest
+center accepts it, one Booking row holds each assigned workstation for the evaluation's time range.
+
+The database refuses two active bookings of one workstation whose times overlap (migration 0005):
+PostgreSQL by an exclusion constraint on (workstation_id, tstzrange(starts_at, ends_at)) WHERE active,
+SQLite by triggers that raise on insert or update. Neither can be declared here in a portable way.
+"""
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import Timestamped, str_enum, utcnow
+from ..orgs.models import TradingCenter
+from ..projects.models import Project, Section
+from ..workstations.models import Workstation
+from .rules import ACTIVE_STATUSES, HOLDING_STATUSES, Status
+
+
+class SeatRequest(Timestamped, db.Model):
+    """A request of the main venue to one guest center for N guest seats (客场机位申请)."""
+
+    __tablename__ = "seat_requests"
+    __table_args__ = (
+        CheckConstraint("seats_requested >= 1", name="seats_requested_positive"),
+        CheckConstraint("seats_accepted IS NULL OR seats_accepted >= 0", name="seats_accepted_not_negative"),
+        CheckConstraint("committee_size >= 1", name="committee_size_positive"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("guest_center_id <> main_center_id", name="guest_is_not_main"),
+        # One live request per section and guest center: a double click or a second tab cannot file twice.
+        Index("uq_seat_requests_live", "section_id", "guest_center_id", unique=True,
+              sqlite_where=db.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')"),
+              postgresql_where=db.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')")),
+        Index("ix_seat_requests_guest_status", "guest_center_id", "status", "evaluation_date"),
+        Index("ix_seat_requests_main_status", "main_center_id", "status", "evaluation_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="RESTRICT"), index=True)
+    main_center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"))
+    guest_center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"))
+    # Across provinces (the guest center is in another province than the main venue): partner rule applies.
+    cross_province: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[Status] = mapped_column(str_enum(Status, "seat_request_status"), default=Status.DRAFT)
+    # The evaluation as China wall-clock time, and the same range as UTC instants for overlap checks.
+    evaluation_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committee_size: Mapped[int] = mapped_column(Integer)
+    seats_requested: Mapped[int] = mapped_column(Integer)      # guest experts at this guest center
+    seats_accepted: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(String(500))
+    # The filing deadline as it was computed when the request was submitted (which calendar it used).
+    latest_filing_date: Mapped[date | None] = mapped_column(Date)
+    deadline_rule: Mapped[str | None] = mapped_column(String(100))
+    deadline_calendar: Mapped[str | None] = mapped_column(String(200))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))   # of the last rejection, cancellation or change
+    # Bumped by every change: a page showing an older version cannot act on the request (stale page).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # How many times the request was changed after acceptance and sent back for confirmation.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+    section: Mapped[Section] = relationship(lazy="raise")
+    main_center: Mapped[TradingCenter] = relationship(foreign_keys=[main_center_id], lazy="raise")
+    guest_center: Mapped[TradingCenter] = relationship(foreign_keys=[guest_center_id], lazy="raise")
+    requested_by = relationship("User", foreign_keys=[requested_by_id], lazy="raise")
+    answered_by = relationship("User", foreign_keys=[answered_by_id], lazy="raise")
+    specialty_links: Mapped[list["SeatRequestSpecialty"]] = relationship(
+        back_populates="request", lazy="raise", order_by="SeatRequestSpecialty.position",
+        cascade="all, delete-orphan")
+    bookings: Mapped[list["Booking"]] = relationship(back_populates="request", lazy="raise",
+                                                     order_by="Booking.id")
+
+    @property
+    def number(self) -> str:
+        """The number people quote on the phone: 客 + year + id."""
+        return f"KC{self.evaluation_date.year}-{self.id:05d}" if self.id else "（未保存）"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def holds_seats(self) -> bool:
+        return self.status in HOLDING_STATUSES
+
+    def __str__(self):
+        return f"客场机位申请 {self.number}"
+
+    # --- scoping (portal.auth.permissions) ---------------------------------------------------------------
+    @classmethod
+    def owner_clause(cls, user_id):
+        """An agent's requests: those of the sections of the projects the agent registered."""
+        return cls.section_id.in_(select(Section.id).join(Project, Section.project_id == Project.id)
+                                  .where(Project.owner_id == user_id))
+
+    @classmethod
+    def center_clause(cls, center_id):
+        return or_(cls.main_center_id == center_id, cls.guest_center_id == center_id)
+
+    @classmethod
+    def center_clause_for(cls, action: str, center_id):
+        """Which side a center's staff act on: the main side files, the guest side answers.
+
+        A guest center of another province has no staff here; the main center records its answer.
+        """
+        if action == "bookings.request":
+            return cls.main_center_id == center_id
+        if action == "bookings.answer":
+            return or_(cls.guest_center_id == center_id,
+                       (cls.cross_province.is_(True)) & (cls.main_center_id == center_id))
+        return cls.center_clause(center_id)
+
+    @classmethod
+    def region_clause(cls, region_id):
+        in_region = select(TradingCenter.id).where(TradingCenter.region_id == region_id)
+        return or_(cls.main_center_id.in_(in_region), cls.guest_center_id.in_(in_region))
+
+
+class SeatRequestSpecialty(db.Model):
+    """A specialty the guest experts must hold (客场专家的专业条件), in the order the requester chose."""
+
+    __tablename__ = "seat_request_specialties"
+    __table_args__ = (UniqueConstraint("request_id", "position", name="uq_seat_request_specialty_position"),)
+    request_id: Mapped[int] = mapped_column(ForeignKey("seat_requests.id", ondelete="CASCADE"), primary_key=True)
+    specialty_id: Mapped[int] = mapped_column(ForeignKey("specialties.id", ondelete="RESTRICT"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    request: Mapped[SeatRequest] = relationship(back_populates="specialty_links", lazy="raise")
+    specialty = relationship("Specialty", lazy="raise")
+
+
+class Booking(db.Model):
+    """One workstation held for one accepted request (机位占用). Released bookings stay, inactive."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("active OR released_at IS NOT NULL", name="released_has_date"),
+        Index("ix_bookings_workstation_starts", "workstation_id", "starts_at"),
+        Index("ix_bookings_center_starts", "center_id", "starts_at"),
+        # A request holds a workstation once.
+        Index("uq_bookings_request_workstation_active", "request_id", "workstation_id", unique=True,
+              sqlite_where=db.text("active"), postgresql_where=db.text("active")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("seat_requests.id", ondelete="RESTRICT"), index=True)
+    workstation_id: Mapped[int] = mapped_column(ForeignKey("workstations.id", ondelete="RESTRICT"))
+    center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_reason: Mapped[str | None] = mapped_column(String(200))
+
+    request: Mapped[SeatRequest] = relationship(back_populates="bookings", lazy="raise")
+    workstation: Mapped[Workstation] = relationship(lazy="raise")
+
+    @classmethod
+    def center_clause(cls, center_id):
+        return cls.center_id == center_id
+
+    @classmethod
+    def region_clause(cls, region_id):
+        return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))
+
+
+class CalendarFeed(db.Model):
+    """A private iCalendar subscription of one center's bookings; only the token's hash is stored."""
+
+    __tablename__ = "calendar_feeds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    center: Mapped[TradingCenter] = relationship(lazy="raise")
+    created_by = relationship("User", foreign_keys=[created_by_id], lazy="raise")
+
+    @classmethod
+    def center_clause(cls, center_id):
+        return cls.center_id == center_id
+
+    @classmethod
+    def region_clause(cls, region_id):
+        return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))
+
+    def __str__(self):
+        return f"日历订阅：{self.label}"

@@ -1,0 +1,38 @@
+"""Sending and reading notifications. Sending is part of the caller's transaction (flush, no commit)."""
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from ..auth.models import Role, User
+from ..extensions import db
+from ..models_base import utcnow
+from .models import Notification
+
+
+def notify(user_ids: Iterable[int], text: str, link: str = "", skip: int | None = None) -> int:
+    """One notification per distinct user (not `skip`, usually the person who acted); returns how many."""
+    ids = [uid for uid in dict.fromkeys(user_ids) if uid and uid != skip]
+    db.session.add_all([Notification(user_id=uid, text=text[:300], link=link[:300]) for uid in ids])
+    return len(ids)
+
+
+def center_staff_ids(*center_ids: int) -> list[int]:
+    """The active staff accounts of these trading centers."""
+    wanted = [c for c in center_ids if c]
+    if not wanted:
+        return []
+    return list(db.session.scalars(select(User.id).where(
+        User.role == Role.CENTER_STAFF, User.center_id.in_(wanted), User.active.is_(True))))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, all) of the user's unread notifications as read."""
+    stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt.values(read_at=utcnow())).rowcount
