@@ -125,3 +125,31 @@ def valid_id_number(serial: int, prefix="220102", birth="19800101") -> str:
 
     first17 = f"{prefix}{birth}{serial:03d}"
     return first17 + check_digit(first17)
+
+
+def working_day(n: int = 10):
+    """The date n working days after today (China time), by the portal's calendar."""
+    from portal.templating import china_today
+    from portal.workdays.services import load_calendar
+
+    return load_calendar().add_working_days(china_today(), n)
+
+
+def make_seat_request(section, guest: TradingCenter, requester: User, seats=2, day=None, start=None, minutes=240,
+                      status=None, committee=7):
+    """A request stored as it stands after filing (no deadline check: for answering and booking tests)."""
+    from datetime import time
+
+    from portal.bookings.models import SeatRequest
+    from portal.bookings.rules import Status, evaluation_range
+
+    day = day or working_day(10)
+    start = start or time(9, 0)
+    starts, ends = evaluation_range(day, start, minutes)
+    req = SeatRequest(section_id=section.id, main_center_id=section.main_center_id, guest_center_id=guest.id,
+                      cross_province=False, requested_by_id=requester.id, status=status or Status.SUBMITTED,
+                      evaluation_date=day, start_time=start, duration_minutes=minutes, starts_at=starts,
+                      ends_at=ends, committee_size=committee, seats_requested=seats, version=1, revision=0)
+    db.session.add(req)
+    db.session.flush()
+    return req

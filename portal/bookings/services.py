@@ -312,11 +312,12 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
             notes=data.get("notes") or None)
         _set_specialties(req, ask.specialty_ids)
         db.session.add(req)
+        duplicate = (f"该标段已向{center.name}提出过客场机位申请（未撤回），不能重复申请；"
+                     "如需调整，请修改原申请。")
         try:
             db.session.flush()
         except IntegrityError:
-            raise BookingError(f"该标段已向{center.name}提出过客场机位申请（未撤回），不能重复申请；"
-                               "如需调整，请修改原申请。", field="guests") from None
+            raise BookingError(duplicate, field="guests") from None
         audit.record("create", "seat_request", req, label=_label(req, section, center),
                      region_id=main.region_id, after=audit.snapshot(req, AUDIT_FIELDS),
                      summary=f"向{center.name}申请客场机位 {ask.seats} 个")
@@ -334,12 +335,13 @@ def _label(req: SeatRequest, section: Section, guest: TradingCenter) -> str:
 # --- acting on a request ------------------------------------------------------------------------------------
 
 def _lock(req: SeatRequest, version: int | None) -> None:
-    """Take the request for this transaction and refuse a stale page (see the module docstring)."""
-    stmt = (update(SeatRequest).where(SeatRequest.id == req.id)
+    """Take the request for this transaction and refuse a stale page (see the module docstring).
+
+    `version` is the one the person's page showed; without it the page is treated as stale.
+    """
+    stmt = (update(SeatRequest).where(SeatRequest.id == req.id, SeatRequest.version == (version or 0))
             .values(version=SeatRequest.version + 1, updated_at=utcnow())
             .execution_options(synchronize_session=False))
-    if version is not None:
-        stmt = stmt.where(SeatRequest.version == version)
     if db.session.execute(stmt).rowcount != 1:
         _reload(req)
         raise StaleRequest(f"该申请已被他人处理或修改（当前状态：{req.status.label}），页面已过期，"

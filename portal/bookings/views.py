@@ -113,7 +113,7 @@ def _list(box: str):
     waiting_first = case((SeatRequest.status == Status.SUBMITTED, 0), else_=1)
     sort, desc, column = sort_choice({"date": SeatRequest.evaluation_date, "filed": SeatRequest.submitted_at,
                                       "updated": SeatRequest.updated_at}, "date")
-    order = [column.desc() if desc else column.asc(), SeatRequest.start_time, SeatRequest.id]
+    order = [column, SeatRequest.start_time, SeatRequest.id]
     if box == "inbox" and sort == "date" and not desc:
         order.insert(0, waiting_first)
     page = paginate(stmt.order_by(*order))
@@ -284,9 +284,9 @@ def show(request_id):
     return _page(req)
 
 
-def _act(request_id, action_name: str, run, *, needs: Action):
+def _act(request_id, permission: str, action_name: str, run, *, needs: Action):
     """Run a life-cycle action posted from the request page; a refusal is shown on the page."""
-    req = _load("bookings.view", request_id)
+    req = _load(permission, request_id)
     sides = _sides(req)
     side = next((s for s in (Side.MAIN, Side.GUEST) if s in sides
                  and needs in allowed_actions(req.status, s)), None)
@@ -312,37 +312,37 @@ def _act(request_id, action_name: str, run, *, needs: Action):
 @bp.route("/<int:request_id>/submit", methods=["POST"])
 @permission_required("bookings.request")
 def submit(request_id):
-    return _act(request_id, "submit", lambda req, side, form: services.submit(req, _version()),
+    return _act(request_id, "bookings.request", "submit", lambda req, side, form: services.submit(req, _version()),
                 needs=Action.SUBMIT)
 
 
 @bp.route("/<int:request_id>/withdraw", methods=["POST"])
 @permission_required("bookings.request")
 def withdraw(request_id):
-    return _act(request_id, "withdraw", lambda req, side, form: services.withdraw(req, _version(), form.reason.data),
+    return _act(request_id, "bookings.request", "withdraw", lambda req, side, form: services.withdraw(req, _version(), form.reason.data),
                 needs=Action.WITHDRAW)
 
 
 @bp.route("/<int:request_id>/reject", methods=["POST"])
 @permission_required("bookings.answer")
 def reject(request_id):
-    return _act(request_id, "reject",
+    return _act(request_id, "bookings.answer", "reject",
                 lambda req, side, form: services.reject(req, _version(), form.reason.data or "", side),
                 needs=Action.REJECT)
 
 
 @bp.route("/<int:request_id>/cancel", methods=["POST"])
-@permission_required("bookings.view")
+@permission_required("bookings.act")
 def cancel(request_id):
-    return _act(request_id, "cancel",
+    return _act(request_id, "bookings.act", "cancel",
                 lambda req, side, form: services.cancel(req, _version(), form.reason.data or "", side),
                 needs=Action.CANCEL)
 
 
 @bp.route("/<int:request_id>/complete", methods=["POST"])
-@permission_required("bookings.view")
+@permission_required("bookings.act")
 def complete(request_id):
-    return _act(request_id, "complete", lambda req, side, form: services.complete(req, _version(), side),
+    return _act(request_id, "bookings.act", "complete", lambda req, side, form: services.complete(req, _version(), side),
                 needs=Action.COMPLETE)
 
 
