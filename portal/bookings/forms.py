@@ -138,12 +138,13 @@ class FeesForm(PortalForm):
     expert_fee_note = TextAreaField("专家劳务费标准", validators=[optional(), length(2000, label="专家劳务费标准")],
                                     filters=[strip_filter],
                                     description="按客场所在地评标专家劳务费标准执行，如：4 小时以内 800 元/人，超过部分 100 元/小时。")
+    meal_fee: Decimal | None = None   # the parsed amount, set by validation
 
     def validate_meal_fee_yuan(self, field):
         self.meal_fee = None
         if not field.data:
             return
-        text = field.data.replace("元", "").strip()
+        text = str(field.data).replace("元", "").strip()
         if not text.isascii():
             raise ValidationError("请用半角数字填写金额，如 60 或 60.50。")
         try:

@@ -152,14 +152,16 @@ def guest_centers(section: Section) -> list[TradingCenter]:
 
 
 def availability(section: Section, day: date, start: time, minutes: int, seats: int,
-                 specialty_codes: list[str], scope: str = "") -> list[rules.CenterOption]:
+                 specialty_codes: list[str], scope: str = "",
+                 candidates: list[TradingCenter] | None = None) -> list[rules.CenterOption]:
     """Candidate guest centers for the evaluation, ranked by fit (rules.rank_centers).
 
-    scope: "in" (this province only), "cross" (partner centers only) or "" (both).
+    scope: "in" (this province only), "cross" (partner centers only) or "" (both). `candidates` are
+    guest_centers(section) when the caller has them already.
     """
     main = db.session.get(TradingCenter, section.main_center_id)
     starts, ends = rules.evaluation_range(day, start, minutes)
-    centers = [c for c in guest_centers(section)
+    centers = [c for c in (candidates if candidates is not None else guest_centers(section))
                if scope == "" or (scope == "cross") == (c.province_id != main.province_id)]
     decisions = may_request_many(main, centers, day)
     counts = seat_counts([c.id for c in centers], starts, ends)

@@ -140,8 +140,7 @@ def _specialty_choices():
     return [(s.id, f"{s.code} {s.name}") for s in specialty_tree(active_only=True)]
 
 
-def _guest_choices(section: Section):
-    centers = services.guest_centers(section)
+def _guest_choices(section: Section, centers):
     main = db.session.get(TradingCenter, section.main_center_id)
     choices = [("", "请选择")]
     for c in centers:
@@ -171,14 +170,14 @@ def _availability_args(section: Section | None):
             "specialty_ids": ids, "scope": scope if scope in ("", "in", "cross") else ""}
 
 
-def _availability_context(section: Section, params: dict) -> dict:
+def _availability_context(section: Section, params: dict, candidates=None) -> dict:
     if params["evaluation_date"] is None:
         return {"options": None, "params": params, "specialties": []}
     specialties = list(db.session.scalars(select(Specialty).where(Specialty.id.in_(params["specialty_ids"]))
                                           .order_by(Specialty.code))) if params["specialty_ids"] else []
     options = services.availability(section, params["evaluation_date"], params["start_time"],
                                     params["duration_minutes"], params["seats"], [s.code for s in specialties],
-                                    params["scope"])
+                                    params["scope"], candidates)
     return {"options": options, "params": params, "specialties": specialties}
 
 
@@ -206,7 +205,8 @@ def new():
         form.evaluation_date.data = section.evaluation_date
         form.start_time.data = section.start_time or time(9, 0)
     specialties = _specialty_choices()
-    guest_choices = _guest_choices(section)
+    candidates = services.guest_centers(section)
+    guest_choices = _guest_choices(section, candidates)
     for row in form.guests:
         row.center_id.choices = guest_choices
         row.specialty_ids.choices = specialties
@@ -242,7 +242,8 @@ def new():
     return render_template("bookings/new.html", form=form, section=section, project=section.project,
                            deadline=deadline_for(day) if day else None, today=china_today(),
                            time_warning=start_time_warning(form.start_time.data),
-                           specialty_choices=specialties, **_availability_context(section, params)), status
+                           specialty_choices=specialties,
+                           **_availability_context(section, params, candidates)), status
 
 
 # --- one request --------------------------------------------------------------------------------------------
@@ -368,6 +369,8 @@ def edit(request_id):
                 back = services.edit(req, version_number(form.version.data), data,
                                      tuple(form.specialty_ids.data or ()))
             except services.BookingError as error:
+                if error.field == "guests":
+                    error.field = "seats_requested"
                 show_on_form(form, error)
                 req = _load("bookings.request", request_id)
             else:

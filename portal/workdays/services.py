@@ -3,7 +3,7 @@ from datetime import date
 
 import chinese_calendar
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import Boolean, Date, Integer, String, literal, select, union_all
 
 from ..audit.services import current_actor_id, record
 from ..errors import ChangeRefused, flush_or_refuse
@@ -44,15 +44,18 @@ def build_calendar(overrides=(), announced_years=()) -> WorkCalendar:
 
 
 def load_calendar() -> WorkCalendar:
-    """The calendar with the database's overrides; loaded once per request (two queries)."""
+    """The calendar with the database's overrides and announced years; loaded once per request (one query)."""
     cached = g.get("work_calendar") if has_app_context() else None
     if cached is not None:
         return cached
-    rows = db.session.execute(select(CalendarOverride.day, CalendarOverride.working,
-                                     CalendarOverride.notice, CalendarOverride.note)).all()
-    years = db.session.scalars(select(AnnouncedYear.year)).all()
-    calendar = build_calendar([Override(day, working, notice, note or "") for day, working, notice, note in rows],
-                              years)
+    rows = db.session.execute(union_all(
+        select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.notice, CalendarOverride.note,
+               literal(None, Integer).label("year")),
+        select(literal(None, Date), literal(None, Boolean), literal(None, String), literal(None, String),
+               AnnouncedYear.year))).all()
+    calendar = build_calendar([Override(day, working, notice, note or "")
+                               for day, working, notice, note, year in rows if year is None],
+                              [year for *_, year in rows if year is not None])
     if has_app_context():
         g.work_calendar = calendar
     return calendar

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal.auth.models import Role
 from portal.auth.permissions import PERMISSIONS, Scope
+from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
@@ -73,6 +74,18 @@ ROUTES = [
     ("get", "/experts/import", "experts.manage"),
     ("get", "/experts/import/template.xlsx", "experts.manage"),
     ("get", "/experts/import/template.csv", "experts.manage"),
+    ("get", "/bookings/", "bookings.view"),
+    ("get", "/bookings/?status=&sort=-filed", "bookings.view"),
+    ("get", "/bookings/inbox", "bookings.answer"),
+    ("get", "/bookings/{request}", "bookings.view"),
+    ("get", "/bookings/{request}/edit", "bookings.request"),
+    ("get", "/bookings/{inbound}/answer", "bookings.answer"),
+    ("get", "/bookings/new?section={section}", "bookings.request"),
+    ("get", "/bookings/availability?section={section}&evaluation_date=2026-12-03&seats=2", "bookings.request"),
+    ("get", "/bookings/calendar?center={center}", "bookings.calendar"),
+    ("get", "/bookings/calendar?center={center}&view=day&date=2026-12-03", "bookings.calendar"),
+    ("get", "/bookings/fees/{center}", "bookings.fees"),
+    ("get", "/bookings/feeds", "bookings.feeds"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -94,6 +107,17 @@ POST_ROUTES = [
     ("/experts/shortage", "experts.minimums"),
     ("/experts/specialties", "specialties.manage"),
     ("/experts/specialties/{specialty}/edit", "specialties.manage"),
+    ("/bookings/new?section={section}", "bookings.request"),
+    ("/bookings/{request}/edit", "bookings.request"),
+    ("/bookings/{request}/submit", "bookings.request"),
+    ("/bookings/{request}/withdraw", "bookings.request"),
+    ("/bookings/{inbound}/answer", "bookings.answer"),
+    ("/bookings/{inbound}/reject", "bookings.answer"),
+    ("/bookings/{request}/cancel", "bookings.act"),
+    ("/bookings/{request}/complete", "bookings.act"),
+    ("/bookings/fees/{center}", "bookings.fees"),
+    ("/bookings/feeds", "bookings.feeds"),
+    ("/bookings/feeds/{feed}/revoke", "bookings.feeds"),
 ]
 CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 
@@ -114,10 +138,18 @@ def records(users, orgs):
     db.session.add_all([override, Exemption(section_id=section.id, reason="complex", explanation="技术复杂")])
     load_starter_specialties()
     expert = factories.make_expert(orgs.region("changchun"), factories.valid_id_number(5))
+    # A request from the agent's 长春 section to 榆树 (also 长春 region), and one to 长春 from a 榆树 section.
+    yushu = orgs.center(factories.YUSHU)
+    outbound = factories.make_seat_request(section, yushu, users["agent"])
+    inbound_section = factories.make_section(project, yushu, code="02")
+    inbound = factories.make_seat_request(inbound_section, orgs.center(factories.CHANGCHUN), users["agent"])
+    feed = CalendarFeed(center_id=orgs.center(factories.CHANGCHUN).id, token_sha256="0" * 64, label="测试")
+    db.session.add(feed)
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
             "section": section.id, "override": override.id, "expert": expert.id,
+            "request": outbound.id, "inbound": inbound.id, "feed": feed.id,
             "specialty": db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()}
 
 

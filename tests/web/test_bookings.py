@@ -17,6 +17,7 @@ from portal.orgs.models import Province, TradingCenter
 from portal.partners.models import Pairing, PairingPartner
 from portal.workdays.services import deadline_for, load_calendar
 from tests import factories
+from tests.conftest import counted_queries
 
 LIAONING = "大连市营商环境建设局（大连市公共资源交易管理办公室）"
 
@@ -485,3 +486,51 @@ def test_the_section_page_lists_its_requests_and_offers_a_new_one(login_as, worl
 def test_province_is_home_for_the_test_data(world):
     assert db.session.scalar(select(Province.is_home).join(TradingCenter).where(
         TradingCenter.id == world["jilin"].id)) is True
+
+
+# --- query counts ---------------------------------------------------------------------------------------------
+
+def _grow_requests(world, users, count: int, tag: str):
+    """`count` accepted requests of separate sections, each holding one workstation at its own hour."""
+    venue = factories.make_venue(world["jilin"], f"扩容{tag}")
+    for i in range(count):
+        section = factories.make_section(world["project"], world["changchun"], code=f"{tag}{i:03d}",
+                                         evaluation_date=world["day"])
+        station = factories.make_workstation(venue, f"{tag}-{i:03d}")
+        req = factories.make_seat_request(section, world["jilin"], users["agent"], seats=1, day=world["day"],
+                                          status=Status.ACCEPTED)
+        db.session.add(Booking(request_id=req.id, workstation_id=station.id, center_id=world["jilin"].id,
+                               starts_at=req.starts_at, ends_at=req.ends_at))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("username, path", [
+    ("agent", "/bookings/"),
+    ("staff-jilin", "/bookings/inbox?status="),
+    ("staff-jilin", "/bookings/calendar?view=week&date={day}"),
+    ("agent", "/bookings/availability?section={section}&evaluation_date={day}&seats=2"),
+    ("agent", "/bookings/new?section={section}"),
+    ("agent", "/projects/sections/{section}"),
+])
+def test_booking_pages_keep_their_query_count_as_requests_grow(login_as, world, users, username, path):
+    client = login_as(username)
+    url = path.format(day=world["day"], section=world["section"].id)
+    _grow_requests(world, users, 2, "S")
+    with counted_queries() as small:
+        assert client.get(url).status_code == 200
+    _grow_requests(world, users, 60, "L")
+    with counted_queries() as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), (small, large)
+    assert len(large) <= 8, "\n".join(q[:120] for q in large)
+
+
+def test_the_request_page_query_budget(login_as, world, users):
+    req = _accepted(login_as, world, users)
+    client = login_as("agent")
+    with counted_queries() as page:
+        assert client.get(f"/bookings/{req.id}").status_code == 200
+    with counted_queries() as poll:
+        client.get(f"/bookings/{req.id}?v={req.version}", headers={"HX-Request": "true"})
+    assert len(page) <= 8, page
+    assert len(poll) <= 4, poll
