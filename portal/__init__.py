@@ -55,6 +55,8 @@ def create_app(test_config=None):
         IMPORT_MAX_ROWS=5000,
         EXPERT_IMPORT_MAX_ROWS=20000,
         PAGE_SIZE=50,
+        # How often a page waiting for the other side of a seat request asks for news (seconds).
+        POLL_SECONDS=20,
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
         ARGON2_TIME_COST=2,
         ARGON2_MEMORY_COST=19456,
