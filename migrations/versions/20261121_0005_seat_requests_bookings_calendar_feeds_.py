@@ -98,7 +98,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('committee_size >= 1', name=op.f('ck_seat_requests_committee_size_positive')),
-    sa.CheckConstraint('duration_minutes > 0', name=op.f('ck_seat_requests_duration_positive')),
+    sa.CheckConstraint('duration_minutes > 0 AND duration_minutes <= 720', name=op.f('ck_seat_requests_duration_in_range')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_seat_requests_ends_after_start')),
     sa.CheckConstraint('guest_center_id <> main_center_id', name=op.f('ck_seat_requests_guest_is_not_main')),
     sa.CheckConstraint('seats_accepted IS NULL OR seats_accepted >= 0', name=op.f('ck_seat_requests_seats_accepted_not_negative')),
@@ -113,6 +113,7 @@ def upgrade():
     with op.batch_alter_table('seat_requests', schema=None) as batch_op:
         batch_op.create_index('ix_seat_requests_guest_status', ['guest_center_id', 'status', 'evaluation_date'], unique=False)
         batch_op.create_index('ix_seat_requests_main_status', ['main_center_id', 'status', 'evaluation_date'], unique=False)
+        batch_op.create_index('ix_seat_requests_status_date', ['status', 'evaluation_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_seat_requests_requested_by_id'), ['requested_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_seat_requests_section_id'), ['section_id'], unique=False)
         batch_op.create_index('uq_seat_requests_live', ['section_id', 'guest_center_id'], unique=True, sqlite_where=sa.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')"), postgresql_where=sa.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')"))
@@ -180,6 +181,7 @@ def downgrade():
         batch_op.drop_index('uq_seat_requests_live', sqlite_where=sa.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')"), postgresql_where=sa.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')"))
         batch_op.drop_index(batch_op.f('ix_seat_requests_section_id'))
         batch_op.drop_index(batch_op.f('ix_seat_requests_requested_by_id'))
+        batch_op.drop_index('ix_seat_requests_status_date')
         batch_op.drop_index('ix_seat_requests_main_status')
         batch_op.drop_index('ix_seat_requests_guest_status')
 

@@ -41,7 +41,7 @@ class SeatRequest(Timestamped, db.Model):
         CheckConstraint("seats_requested >= 1", name="seats_requested_positive"),
         CheckConstraint("seats_accepted IS NULL OR seats_accepted >= 0", name="seats_accepted_not_negative"),
         CheckConstraint("committee_size >= 1", name="committee_size_positive"),
-        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 720", name="duration_in_range"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("guest_center_id <> main_center_id", name="guest_is_not_main"),
         # One live request per section and guest center: a double click or a second tab cannot file twice.
@@ -50,6 +50,7 @@ class SeatRequest(Timestamped, db.Model):
               postgresql_where=db.text("status IN ('draft', 'submitted', 'accepted', 'partly_accepted')")),
         Index("ix_seat_requests_guest_status", "guest_center_id", "status", "evaluation_date"),
         Index("ix_seat_requests_main_status", "main_center_id", "status", "evaluation_date"),
+        Index("ix_seat_requests_status_date", "status", "evaluation_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="RESTRICT"), index=True)

@@ -11,6 +11,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 DURATION_CHOICES = [(m, f"{m // 60} 小时") for m in (60, 120, 180, 240, 300, 360, 480, 600)]
 DEFAULT_DURATION = 240
+# The longest evaluation a request may book (a CHECK constraint too). Knowing it lets an overlap search
+# look only at bookings that start less than this long before a window: a short range of the index.
+MAX_DURATION_MINUTES = 720
 MAX_SEATS = 50           # guest experts per guest center in one request
 MAX_COMMITTEE = 49
 

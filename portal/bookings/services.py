@@ -103,10 +103,17 @@ def _kind_clause(cross_province: bool):
     return clause & Workstation.cross_province.is_(True) if cross_province else clause
 
 
+def _overlapping(starts: datetime, ends: datetime):
+    """Active bookings overlapping [starts, ends). No booking lasts longer than MAX_DURATION_MINUTES, so one
+    that overlaps starts after starts - MAX: the (workstation_id, starts_at) index reads a short range."""
+    earliest = starts - timedelta(minutes=rules.MAX_DURATION_MINUTES)
+    return and_(Booking.active.is_(True), Booking.starts_at > earliest, Booking.starts_at < ends,
+                Booking.ends_at > starts)
+
+
 def _busy_clause(starts: datetime, ends: datetime, exclude_request_id: int | None = None):
     """Workstations with an active booking overlapping [starts, ends)."""
-    cond = and_(Booking.workstation_id == Workstation.id, Booking.active.is_(True),
-                Booking.starts_at < ends, Booking.ends_at > starts)
+    cond = and_(Booking.workstation_id == Workstation.id, _overlapping(starts, ends))
     if exclude_request_id:
         cond = cond & (Booking.request_id != exclude_request_id)
     return exists().where(cond)
@@ -196,8 +203,7 @@ def clashes(workstation_ids: list[int], starts: datetime, ends: datetime,
             .join(Workstation, Booking.workstation_id == Workstation.id)
             .join(SeatRequest, Booking.request_id == SeatRequest.id)
             .join(Section, SeatRequest.section_id == Section.id)
-            .where(Booking.workstation_id.in_(workstation_ids), Booking.active.is_(True),
-                   Booking.starts_at < ends, Booking.ends_at > starts)
+            .where(Booking.workstation_id.in_(workstation_ids), _overlapping(starts, ends))
             .order_by(Workstation.code))
     if exclude_request_id:
         stmt = stmt.where(Booking.request_id != exclude_request_id)
