@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .auth.models import Role, User
 from .auth.passwords import hash_password
 from .extensions import db
+from .models_base import utcnow
 from .orgs.models import CenterContact, Province, Region, TradingCenter
 from .partners.models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
 from .workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus
@@ -272,7 +273,57 @@ def load_demo() -> dict[str, int]:
     db.session.flush()
     added["sections"] = load_projects()
     added["experts"] = load_experts()
+    added["fees"] = load_fees()
+    added["seat_requests"] = load_seat_requests()
     return added
+
+
+# Published guest-side standards (客场就餐费用标准, 专家劳务费标准) of a few demo centers; fictional figures.
+FEES = [
+    ("长春市公共资源交易中心", "50", "按吉林省评标专家劳务费标准：4 小时以内 600 元/人，超过 4 小时每小时加 100 元。"),
+    ("吉林市公共资源交易中心", "60", "按吉林省评标专家劳务费标准：4 小时以内 600 元/人，超过 4 小时每小时加 100 元。"),
+    ("吉林省公共资源交易中心", "60", "按吉林省评标专家劳务费标准执行。"),
+]
+
+
+def load_fees() -> int:
+    from decimal import Decimal
+
+    changed = 0
+    for name, meal, note in FEES:
+        center = db.session.scalars(select(TradingCenter).filter_by(name=name)).first()
+        if center is not None and center.meal_fee_yuan is None:
+            center.meal_fee_yuan, center.expert_fee_note = Decimal(meal), note
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def load_seat_requests() -> int:
+    """One request of the demo agent waiting in 吉林市's inbox, so that the workflow can be tried at once."""
+    from .bookings.models import SeatRequest
+    from .bookings.rules import Status, evaluation_range
+    from .projects.models import Project, Section
+
+    if db.session.scalars(select(SeatRequest.id)).first() is not None:
+        return 0
+    owner = db.session.scalars(select(User).filter_by(username="agent")).first()
+    guest = db.session.scalars(select(TradingCenter).filter_by(name="吉林市公共资源交易中心")).first()
+    section = db.session.scalars(
+        select(Section).join(Project).where(Project.owner_id == owner.id, Section.evaluation_date.is_not(None),
+                                            Section.main_center_id != guest.id)
+        .order_by(Section.evaluation_date.desc())).first() if owner and guest else None
+    if section is None:
+        return 0
+    starts, ends = evaluation_range(section.evaluation_date, section.start_time, 240)
+    db.session.add(SeatRequest(
+        section_id=section.id, main_center_id=section.main_center_id, guest_center_id=guest.id,
+        cross_province=False, requested_by_id=owner.id, status=Status.SUBMITTED,
+        evaluation_date=section.evaluation_date, start_time=section.start_time, duration_minutes=240,
+        starts_at=starts, ends_at=ends, committee_size=7, seats_requested=2, version=1, revision=0,
+        notes="演示数据：请吉林市中心工作人员受理。", submitted_at=utcnow()))
+    db.session.flush()
+    return 1
 
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"

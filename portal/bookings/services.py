@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..notifications.services import center_staff_ids, notify
 from ..orgs.models import Province, TradingCenter
+from ..partners.models import Pairing, PairingPartner
 from ..partners.services import may_request_many
 from ..projects.models import Project, Section
 from ..templating import china_today
@@ -150,11 +151,15 @@ def seat_counts(center_ids: list[int], starts: datetime, ends: datetime,
 
 
 def guest_centers(section: Section) -> list[TradingCenter]:
-    """Every center that might be asked: the home province's other centers and the partner provinces'."""
+    """The centers that might be asked: the home province's other centers, and the partner centers of the
+    main center's pairings (whether a pairing is in force on the day is the partner rule's to say)."""
+    partners = (select(PairingPartner.partner_center_id).join(Pairing, PairingPartner.pairing_id == Pairing.id)
+                .where(Pairing.implementing_center_id == section.main_center_id))
     return list(db.session.scalars(
         select(TradingCenter).options(joinedload(TradingCenter.province))
         .join(Province, TradingCenter.province_id == Province.id)
-        .where(TradingCenter.active.is_(True), TradingCenter.id != section.main_center_id)
+        .where(TradingCenter.active.is_(True), TradingCenter.id != section.main_center_id,
+               or_(Province.is_home.is_(True), TradingCenter.id.in_(partners)))
         .order_by(Province.is_home.desc(), Province.sort_order, TradingCenter.level_rank(), TradingCenter.name)))
 
 
