@@ -90,8 +90,16 @@ def build(workstations: int, bookings: int) -> dict:
                                       .where(Workstation.center_id != changchun.id).order_by(Workstation.id)).all()
         per_station = -(-bookings // len(stations))
         first = date.today() - timedelta(days=5 * 365)
-        next_id = (db.session.scalar(select(func.max(SeatRequest.id))) or 0) + 1
         reqs, books = [], []
+
+        def flush_batch():
+            # Ids come back in the order of the rows (no explicit ids: PostgreSQL's sequence stays right).
+            ids = db.session.scalars(insert(SeatRequest).returning(SeatRequest.id, sort_by_parameter_order=True),
+                                     reqs).all()
+            for booking, request_id in zip(books, ids):
+                booking["request_id"] = request_id
+            db.session.execute(insert(Booking), books)
+
         made = 0
         for k in range(per_station):
             for ws_id, center_id in stations:
@@ -102,23 +110,20 @@ def build(workstations: int, bookings: int) -> dict:
                 # Distinct days per workstation: the k-th booking of a workstation moves by whole days.
                 starts += timedelta(minutes=k)   # never equal, never overlapping (4 h on distinct days)
                 now = datetime.now(timezone.utc)
-                reqs.append({"id": next_id, "section_id": sections[made % len(sections)].id,
+                reqs.append({"section_id": sections[made % len(sections)].id,
                              "main_center_id": changchun.id, "guest_center_id": center_id, "cross_province": False,
                              "requested_by_id": agent.id, "status": "completed", "evaluation_date": day,
                              "start_time": clock(9, 0), "duration_minutes": 240, "starts_at": starts, "ends_at": ends,
                              "committee_size": 7, "seats_requested": 1, "seats_accepted": 1, "version": 3,
                              "revision": 0, "created_at": now, "updated_at": now, "submitted_at": now})
-                books.append({"request_id": next_id, "workstation_id": ws_id, "center_id": center_id,
+                books.append({"request_id": None, "workstation_id": ws_id, "center_id": center_id,
                               "starts_at": starts, "ends_at": ends, "active": True, "created_at": now})
-                next_id += 1
                 made += 1
                 if len(reqs) == 5000:
-                    db.session.execute(insert(SeatRequest), reqs)
-                    db.session.execute(insert(Booking), books)
+                    flush_batch()
                     reqs, books = [], []
         if reqs:
-            db.session.execute(insert(SeatRequest), reqs)
-            db.session.execute(insert(Booking), books)
+            flush_batch()
         # Requests waiting in 吉林市's inbox, for evaluations in the coming weeks.
         for i in range(300):
             day = date.today() + timedelta(days=7 + i % 40)
