@@ -2,7 +2,8 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import IntegerField, ValidationError
+from wtforms.validators import StopValidation
 from wtforms.validators import DataRequired, Length, Optional
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
@@ -31,11 +32,37 @@ def phone_number(form, field):
 
 
 def int_or_none(value):
-    """SelectField coercion for ids: '' (no choice) is None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """SelectField coercion for ids: '' (no choice), or a number no id can have, is None."""
+    from .models_base import valid_id
+
+    return valid_id(value)
+
+
+def id_coerce(value):
+    """SelectMultipleField coercion for ids: refuses (ValueError) what cannot be a stored id."""
+    from .models_base import valid_id
+
+    number = valid_id(value)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
+class AsciiIntegerField(IntegerField):
+    """An integer typed with ASCII digits only (全角数字 are refused with a Chinese message)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] and not (valuelist[0].strip().lstrip("-").isascii()
+                                               and valuelist[0].strip().lstrip("-").isdigit()
+                                               and len(valuelist[0].strip()) <= 6):
+            self.data = None
+            raise ValueError("请用半角数字填写整数。")
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        # Stop here so that a "required" validator does not replace the message about the digits.
+        if self.process_errors:
+            raise StopValidation()
 
 
 def strip_filter(value):

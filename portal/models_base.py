@@ -6,6 +6,18 @@ from sqlalchemy import DateTime, Enum, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 
+MAX_ID = 2**31 - 1   # integer primary keys: a larger number in a URL or form is no record, not an error
+
+
+def valid_id(value) -> int | None:
+    """An id from outside (URL, form) as an int, or None when it cannot be a stored id."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -145,11 +145,13 @@ def make_seat_request(section, guest: TradingCenter, requester: User, seats=2, d
 
     day = day or working_day(10)
     start = start or time(9, 0)
+    status = status or Status.SUBMITTED
     starts, ends = evaluation_range(day, start, minutes)
     req = SeatRequest(section_id=section.id, main_center_id=section.main_center_id, guest_center_id=guest.id,
-                      cross_province=False, requested_by_id=requester.id, status=status or Status.SUBMITTED,
+                      cross_province=False, requested_by_id=requester.id, status=status,
                       evaluation_date=day, start_time=start, duration_minutes=minutes, starts_at=starts,
-                      ends_at=ends, committee_size=committee, seats_requested=seats, version=1, revision=0)
+                      ends_at=ends, committee_size=committee, seats_requested=seats, version=1, revision=0,
+                      submitted_at=None if status is Status.DRAFT else utcnow())
     db.session.add(req)
     db.session.flush()
     return req

@@ -131,6 +131,10 @@ def upgrade():
     sa.Column('released_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('released_reason', sa.String(length=200), nullable=True),
     sa.CheckConstraint('active OR released_at IS NOT NULL', name=op.f('ck_bookings_released_has_date')),
+    # At most 12 hours, like a request's duration: overlap searches rely on it to read a short index range.
+    sa.CheckConstraint("ends_at - starts_at <= interval '12 hours'" if op.get_bind().dialect.name == "postgresql"
+                       else "julianday(ends_at) - julianday(starts_at) <= 0.5",
+                       name=op.f('ck_bookings_at_most_12_hours')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_bookings_ends_after_start')),
     sa.ForeignKeyConstraint(['center_id'], ['trading_centers.id'], name=op.f('fk_bookings_center_id_trading_centers')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_bookings_created_by_id_users')),

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, true
 
 from ..extensions import db
+from ..models_base import valid_id
 from .models import Role
 
 
@@ -142,9 +143,8 @@ def scoped_select(action: str, model, user=None):
 
 def get_scoped_or_404(action: str, model, ident, options=()):
     """Load one record within the user's scope; anything else (missing or out of scope) is 404."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    ident = valid_id(ident)
+    if ident is None:
         abort(404)
     stmt = scoped_select(action, model).where(model.id == ident)
     if options:

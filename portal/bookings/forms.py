@@ -1,6 +1,7 @@
 """Forms of guest-seat requests: filing (several guest centers at once), editing, answering, fees, feeds."""
+import re
 from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from wtforms import (
     DateField,
@@ -8,7 +9,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,18 +18,13 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange
 
-from ..forms_base import (
-    PortalForm,
-    int_or_none,
-    length,
-    optional,
-    required,
-    strip_filter,
-)
+from ..forms_base import AsciiIntegerField, PortalForm, id_coerce, int_or_none, length, optional, required, strip_filter
+from ..models_base import valid_id
 from ..partners.forms import CheckboxListField
 from .rules import DEFAULT_DURATION, DURATION_CHOICES, MAX_COMMITTEE, MAX_SEATS
 
 GUEST_ROWS = 3
+MONEY = re.compile(r"\d{1,5}(\.\d{1,2})?")
 
 
 def _year_in_range(form, field):
@@ -45,7 +40,7 @@ class _Timing:
     start_time = TimeField("评标开始时间", validators=[required("评标开始时间")], default=time(9, 0),
                            description="原则上安排在上午。")
     duration_minutes = SelectField("预计时长", coerce=int, choices=DURATION_CHOICES, default=DEFAULT_DURATION)
-    committee_size = IntegerField("评标委员会人数", default=5,
+    committee_size = AsciiIntegerField("评标委员会人数", default=5,
                                   validators=[required("评标委员会人数"),
                                               NumberRange(1, MAX_COMMITTEE, "评标委员会人数应在 5 至 49 人之间。")],
                                   description="5 人以上单数（含招标人代表）。")
@@ -61,7 +56,7 @@ class GuestRowForm(Form):
 
     center_id = SelectField("客场交易中心", coerce=int_or_none, validate_choice=False)
     seats = StringField("客场专家人数（机位数）", filters=[strip_filter])
-    specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=int, validate_choice=False)
+    specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=id_coerce, validate_choice=False)
 
     @property
     def seat_count(self) -> int | None:
@@ -95,11 +90,13 @@ class RequestForm(_Timing, PortalForm):
 
 
 class EditForm(_Timing, PortalForm):
-    seats_requested = IntegerField("客场专家人数（机位数）",
+    seats_requested = AsciiIntegerField("客场专家人数（机位数）",
                                    validators=[required("机位数"), NumberRange(1, MAX_SEATS, "申请机位数应在 1 至 50 个之间。")])
-    specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=int, validate_choice=False)
-    reason = StringField("变更原因", validators=[optional(), length(200, label="变更原因")], filters=[strip_filter],
-                         description="已接受的申请变更日期、时间或机位数时必填，客场将重新确认。")
+    specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=id_coerce, validate_choice=False)
+    # Not "reason": the request's own reason column (the guest's last note) must not prefill it.
+    change_reason = StringField("变更原因", validators=[optional(), length(200, label="变更原因")],
+                                filters=[strip_filter],
+                                description="已接受的申请变更日期、时间或机位数时必填，客场将重新确认。")
     version = HiddenField()
 
     def validate_specialty_ids(self, field):
@@ -108,10 +105,8 @@ class EditForm(_Timing, PortalForm):
 
 
 def version_number(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """The version a page showed (a hidden field); anything else is None, which counts as stale."""
+    return valid_id(value)
 
 
 class ActionForm(PortalForm):
@@ -127,7 +122,7 @@ class ReasonForm(ActionForm):
 
 
 class AcceptForm(ActionForm):
-    workstation_ids = CheckboxListField("分配工位", coerce=int, validate_choice=False)
+    workstation_ids = CheckboxListField("分配工位", coerce=id_coerce, validate_choice=False)
     reason = TextAreaField("说明", validators=[optional(), length(500, label="说明")], filters=[strip_filter],
                            description="部分接受时请说明原因，如：当日仅有 3 个空闲跨省评标工位。")
 
@@ -147,13 +142,9 @@ class FeesForm(PortalForm):
         text = str(field.data).replace("元", "").strip()
         if not text.isascii():
             raise ValidationError("请用半角数字填写金额，如 60 或 60.50。")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError("金额格式不正确，请填写数字，如 60 或 60.50。") from None
-        if not value.is_finite() or value < 0 or value >= Decimal(100000) or value != value.quantize(Decimal("0.01")):
-            raise ValidationError("金额应为 0 至 99999.99 之间、最多两位小数的数字。")
-        self.meal_fee = value
+        if not MONEY.fullmatch(text):
+            raise ValidationError("金额应为 0 至 99999.99 之间、最多两位小数的数字，如 60 或 60.50。")
+        self.meal_fee = Decimal(text)
 
 
 class FeedForm(PortalForm):

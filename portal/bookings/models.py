@@ -96,8 +96,10 @@ class SeatRequest(Timestamped, db.Model):
 
     @property
     def number(self) -> str:
-        """The number people quote on the phone: 客 + year + id."""
-        return f"KC{self.evaluation_date.year}-{self.id:05d}" if self.id else "（未保存）"
+        """The number people quote on the phone: KC + year filed + id (it never changes)."""
+        if not self.id:
+            return "（未保存）"
+        return f"KC{(self.created_at or utcnow()).year}-{self.id:05d}"
 
     @property
     def active(self) -> bool:
@@ -119,7 +121,9 @@ class SeatRequest(Timestamped, db.Model):
 
     @classmethod
     def center_clause(cls, center_id):
-        return or_(cls.main_center_id == center_id, cls.guest_center_id == center_id)
+        """The main center's requests, and the guest center's once filed (a draft is the main side's own)."""
+        return or_(cls.main_center_id == center_id,
+                   (cls.guest_center_id == center_id) & (cls.status != Status.DRAFT))
 
     @classmethod
     def center_clause_for(cls, action: str, center_id):
@@ -130,14 +134,15 @@ class SeatRequest(Timestamped, db.Model):
         if action == "bookings.request":
             return cls.main_center_id == center_id
         if action == "bookings.answer":
-            return or_(cls.guest_center_id == center_id,
+            return or_((cls.guest_center_id == center_id) & (cls.status != Status.DRAFT),
                        (cls.cross_province.is_(True)) & (cls.main_center_id == center_id))
         return cls.center_clause(center_id)
 
     @classmethod
     def region_clause(cls, region_id):
         in_region = select(TradingCenter.id).where(TradingCenter.region_id == region_id)
-        return or_(cls.main_center_id.in_(in_region), cls.guest_center_id.in_(in_region))
+        return or_(cls.main_center_id.in_(in_region),
+                   cls.guest_center_id.in_(in_region) & (cls.status != Status.DRAFT))
 
 
 class SeatRequestSpecialty(db.Model):

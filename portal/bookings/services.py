@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
@@ -270,9 +270,19 @@ def _check_guests(section: Section, day: date, asks: list[GuestAsk]) -> dict[int
     return centers
 
 
-def _check_filing(day: date, committee_size: int, seats: tuple[int, ...], today: date):
+def _other_live_seats(section_id: int, exclude_id: int | None = None) -> tuple[int, ...]:
+    """Guest seats the section's other live requests already ask for (one committee across all guests)."""
+    stmt = select(SeatRequest.seats_requested).where(SeatRequest.section_id == section_id,
+                                                     SeatRequest.status.in_(rules.ACTIVE_STATUSES))
+    if exclude_id:
+        stmt = stmt.where(SeatRequest.id != exclude_id)
+    return tuple(db.session.scalars(stmt))
+
+
+def _check_filing(day: date, committee_size: int, seats: tuple[int, ...], today: date, *, deadline_too=True):
+    """The filing rules; `deadline_too=False` keeps only the committee's (an edit that moves nothing)."""
     deadline, facts = _filing_facts(day, committee_size, seats, today)
-    problems = rules.filing_problems(facts)
+    problems = [p for p in rules.filing_problems(facts) if deadline_too or p[0] != "evaluation_date"]
     if problems:
         field, message = problems[0]
         raise BookingError(message, field=field)
@@ -304,7 +314,8 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
     today = today or china_today()
     day, start, minutes = data["evaluation_date"], data["start_time"], data["duration_minutes"]
     starts, ends = rules.evaluation_range(day, start, minutes)
-    seats = tuple(a.seats for a in asks)
+    asks = sorted(asks, key=lambda a: a.center_id)   # one lock order for concurrent filings
+    seats = tuple(a.seats for a in asks) + _other_live_seats(section.id)
     centers = _check_guests(section, day, asks)
     deadline = _check_filing(day, data["committee_size"], seats, today) if submit else None
     if not submit:
@@ -382,8 +393,8 @@ def _move(req: SeatRequest, move: Move, *, section: Section | None = None, guest
         req.answered_at, req.answered_by_id = now, audit.current_actor_id()
     if move.action is Action.SUBMIT:
         req.submitted_at = now
-    if move.reason:
-        req.reason = move.reason.strip()[:500]
+    if move.reason.strip() or move.action is not Action.EDIT:
+        req.reason = move.reason.strip()[:500] or None   # the status line shows the latest action's reason
     section = section or db.session.get(Section, req.section_id)
     main = main or db.session.get(TradingCenter, req.main_center_id)
     guest = guest or db.session.get(TradingCenter, req.guest_center_id)
@@ -391,7 +402,7 @@ def _move(req: SeatRequest, move: Move, *, section: Section | None = None, guest
     text = summary or _summary(move, old, new, req)
     audit.record(move.action.value, "seat_request", req, label=_label(req, section, guest),
                  region_id=main.region_id, before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
-    _notify(req, move, new, section, guest, text)
+    _notify(req, move, old, new, section, text)
     return new
 
 
@@ -404,16 +415,20 @@ def _summary(move: Move, old: Status, new: Status, req: SeatRequest) -> str:
     return text
 
 
-def _notify(req: SeatRequest, move: Move, new: Status, section: Section, guest: TradingCenter, text: str):
-    link = f"/bookings/{req.id}"
+def _notify(req: SeatRequest, move: Move, old: Status, new: Status, section: Section, text: str):
+    """Tell both sides (the agent, the requester, each center's staff) except the person who acted.
+
+    A draft concerns the main side only. A guest center of another province has no staff here; the main
+    center's staff answer for it, and they are on the main side already.
+    """
     owner_id = db.session.scalar(select(Project.owner_id).where(Project.id == section.project_id))
-    main_side = [req.requested_by_id, owner_id, *center_staff_ids(req.main_center_id)]
-    guest_side = center_staff_ids(req.guest_center_id) or center_staff_ids(req.main_center_id)
-    recipients = guest_side if move.side is Side.MAIN else main_side
-    if move.action is Action.EDIT and new is Status.DRAFT:
-        return
-    notify(recipients, f"{req.number}（{section.name}，{req.evaluation_date:%Y-%m-%d}）{text}", link,
-           skip=audit.current_actor_id())
+    recipients = [req.requested_by_id, owner_id]
+    centers = [req.main_center_id]
+    if req.submitted_at is not None:   # the guest side knows of it once it has been submitted
+        centers.append(req.guest_center_id)
+    recipients += center_staff_ids(*centers)
+    notify(recipients, f"{req.number}（{section.name}，{req.evaluation_date:%Y-%m-%d}）{text}",
+           f"/bookings/{req.id}", skip=audit.current_actor_id())
 
 
 def submit(req: SeatRequest, version: int | None, today: date | None = None) -> None:
@@ -423,8 +438,8 @@ def submit(req: SeatRequest, version: int | None, today: date | None = None) -> 
     section = db.session.get(Section, req.section_id)
     asks = [GuestAsk(req.guest_center_id, req.seats_requested, ())]
     _check_guests(section, req.evaluation_date, asks)
-    deadline = _check_filing(req.evaluation_date, req.committee_size, (req.seats_requested,),
-                             today or china_today())
+    deadline = _check_filing(req.evaluation_date, req.committee_size,
+                             (req.seats_requested, *_other_live_seats(req.section_id, req.id)), today or china_today())
     _set_deadline(req, deadline)
     _move(req, Move(Action.SUBMIT, Side.MAIN), section=section)
 
@@ -467,7 +482,7 @@ def accept(req: SeatRequest, version: int | None, workstation_ids: list[int], re
     moment; the flush turns that refusal into BookingConflict.
     """
     _lock(req, version)
-    ids = list(dict.fromkeys(int(i) for i in workstation_ids))
+    ids = sorted(set(int(i) for i in workstation_ids))   # one lock order for concurrent acceptances
     move = Move(Action.ACCEPT, side, reason=reason, seats_requested=req.seats_requested, seats_assigned=len(ids))
     try:
         rules.next_status(req.status, move)
@@ -489,7 +504,11 @@ def accept(req: SeatRequest, version: int | None, workstation_ids: list[int], re
     db.session.add_all(bookings)
     try:
         db.session.flush()
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as error:
+        # The exclusion constraint (or the SQLite trigger) refused an overlap committed meanwhile; PostgreSQL
+        # may also end one of two crossing transactions as a deadlock. Both mean: taken by someone else.
+        if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) not in ("40P01", "40001"):
+            raise
         raise BookingConflict("所选工位刚被其他申请占用。", field="workstation_ids") from None
     req.seats_accepted = len(ids)
     _move(req, move, before=before)
@@ -511,18 +530,20 @@ def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple
     section = db.session.get(Section, req.section_id)
     starts, ends = rules.evaluation_range(day, start, minutes)
     _check_guests(section, day, [GuestAsk(req.guest_center_id, data["seats_requested"], specialty_ids)])
-    if req.status is not Status.DRAFT:
-        deadline = _check_filing(day, data["committee_size"], (data["seats_requested"],), today or china_today())
-        if timing_changed:
-            _set_deadline(req, deadline)
+    seats = (data["seats_requested"], *_other_live_seats(req.section_id, req.id))
+    # Drafts meet the deadline at submission; a submitted or accepted request only when its timing moves.
+    deadline = _check_filing(day, data["committee_size"], seats, today or china_today(),
+                             deadline_too=req.status is not Status.DRAFT and timing_changed)
+    if req.status is not Status.DRAFT and timing_changed:
+        _set_deadline(req, deadline)
     reconfirm = timing_changed and req.status in rules.HOLDING_STATUSES
-    move = Move(Action.EDIT, Side.MAIN, reason=data.get("reason") or "", needs_reconfirmation=reconfirm)
+    move = Move(Action.EDIT, Side.MAIN, reason=data.get("change_reason") or "", needs_reconfirmation=reconfirm)
     try:
         rules.next_status(req.status, move)
     except rules.TransitionRefused as error:
         raise BookingError(str(error)) from None
     if reconfirm and not move.reason.strip():
-        raise BookingError("已接受的申请变更日期、时间或机位数后须客场重新确认，请填写变更原因。", field="reason")
+        raise BookingError("已接受的申请变更日期、时间或机位数后须客场重新确认，请填写变更原因。", field="change_reason")
     req.evaluation_date, req.start_time, req.duration_minutes = day, start, minutes
     req.starts_at, req.ends_at = starts, ends
     req.committee_size, req.seats_requested = data["committee_size"], data["seats_requested"]
@@ -538,6 +559,19 @@ def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple
         summary += f"；原因：{move.reason.strip()}"
     _move(req, move, section=section, before=before, summary=summary)
     return reconfirm
+
+
+def holding_requests(workstation_ids: list[int]) -> list[str]:
+    """Requests whose active bookings of these workstations have not ended: '工位 X：KC…（时间）'."""
+    if not workstation_ids:
+        return []
+    rows = db.session.execute(
+        select(Workstation.code, SeatRequest, Booking.starts_at)
+        .join(Booking, Booking.workstation_id == Workstation.id)
+        .join(SeatRequest, Booking.request_id == SeatRequest.id)
+        .where(Booking.workstation_id.in_(workstation_ids), Booking.active.is_(True), Booking.ends_at > utcnow())
+        .order_by(Booking.starts_at).limit(5)).all()
+    return [f"工位 {code}：{req.number}（{rules.china_clock(starts)}）" for code, req, starts in rows]
 
 
 # --- fees ---------------------------------------------------------------------------------------------------

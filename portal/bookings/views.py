@@ -33,6 +33,7 @@ from ..listing import paginate, sort_choice
 from ..orgs.models import TradingCenter
 from ..projects.models import Section
 from ..projects.rules import start_time_warning
+from ..models_base import valid_id
 from ..templating import china_today
 from ..workdays.rules import parse_iso_date
 from ..workdays.services import deadline_for
@@ -164,7 +165,7 @@ def _availability_args(section: Section | None):
     seats = int(seats_text) if seats_text.isascii() and seats_text.isdigit() and len(seats_text) <= 3 else 1
     seats = min(max(seats, 1), MAX_SEATS)
     wanted = args.getlist("specialty_ids") or args.getlist("guests-0-specialty_ids")
-    ids = [int(i) for i in wanted if i.isascii() and i.isdigit()][:5]
+    ids = [i for i in (valid_id(w) for w in wanted) if i is not None][:5]
     scope = args.get("scope", "")
     return {"evaluation_date": day, "start_time": start, "duration_minutes": minutes, "seats": seats,
             "specialty_ids": ids, "scope": scope if scope in ("", "in", "cross") else ""}
@@ -239,6 +240,10 @@ def new():
         params["evaluation_date"] = day
     if form.start_time.data:
         params["start_time"] = form.start_time.data
+    asked = form.asked() if request.method == "POST" else []
+    if asked:   # a refused form: search for what its first guest row asked
+        params["seats"] = min(max(asked[0].seat_count or 1, 1), MAX_SEATS)
+        params["specialty_ids"] = list(asked[0].specialty_ids.data or [])[:5]
     return render_template("bookings/new.html", form=form, section=section, project=section.project,
                            deadline=deadline_for(day) if day else None, today=china_today(),
                            time_warning=start_time_warning(form.start_time.data),
@@ -354,7 +359,8 @@ def edit(request_id):
     if Action.EDIT not in allowed_actions(req.status, Side.MAIN):
         flash(f"申请当前为“{req.status.label}”，不能修改。", "error")
         return redirect(url_for("bookings.show", request_id=req.id), 303)
-    form = EditForm(obj=req)
+    # The stored values fill the form only on GET: a POST is what the person sent, nothing else.
+    form = EditForm(obj=req) if request.method == "GET" else EditForm()
     form.specialty_ids.choices = _specialty_choices()
     if request.method == "GET":
         form.specialty_ids.data = [link.specialty_id for link in req.specialty_links]
@@ -364,9 +370,9 @@ def edit(request_id):
         if form.validate_on_submit():
             data = {name: getattr(form, name).data for name in (
                 "evaluation_date", "start_time", "duration_minutes", "committee_size", "seats_requested",
-                "notes", "reason")}
+                "notes", "change_reason")}
             try:
-                back = services.edit(req, version_number(form.version.data), data,
+                back = services.edit(req, version_number(request.form.get("version")), data,
                                      tuple(form.specialty_ids.data or ()))
             except services.BookingError as error:
                 if error.field == "guests":

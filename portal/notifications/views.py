@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
+from ..models_base import valid_id
 from ..htmx import render
 from ..listing import paginate
 from . import bp, services
@@ -34,7 +35,7 @@ def badge():
 @login_required
 def open_one(notification_id):
     """Mark one notification read and go to what it is about (only the recipient's own)."""
-    notification = db.get_or_404(Notification, notification_id)
+    notification = db.get_or_404(Notification, valid_id(notification_id) or 0)
     if notification.user_id != current_user.id:
         return redirect(url_for("notifications.index"), 303)
     services.mark_read(current_user.id, notification.id)

@@ -59,6 +59,7 @@ def retire_venue(venue: Venue, reason: str) -> int:
     region_id = _region_of(venue.center_id)
     in_use = db.session.scalars(select(Workstation).where(
         Workstation.venue_id == venue.id, Workstation.status != WorkstationStatus.RETIRED)).all()
+    _refuse_if_booked([w.id for w in in_use], "随场所停用")
     for workstation in in_use:
         _retire_workstation(workstation, f"所属场所停用：{reason}", region_id)
     before = snapshot(venue, VENUE_FIELDS)
@@ -94,6 +95,9 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
         db.session.add(workstation)
     elif workstation.status is WorkstationStatus.RETIRED:
         raise RegistryError("已停用的工位不能修改；如需重新启用，请使用“恢复”。")
+    elif (status is not WorkstationStatus.AVAILABLE and workstation.status is WorkstationStatus.AVAILABLE) or (
+            workstation.cross_province and not data.get("cross_province")):
+        _refuse_if_booked([workstation.id], "改为维护中或取消跨省标记")
     workstation.center_id = venue.center_id
     workstation.venue_id = venue.id
     workstation.code = code
@@ -112,6 +116,16 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
     return workstation
 
 
+def _refuse_if_booked(workstation_ids: list[int], doing: str) -> None:
+    """A workstation held for an evaluation still to come keeps its status until the booking is settled."""
+    from ..bookings.services import holding_requests
+
+    held = holding_requests(workstation_ids)
+    if held:
+        raise RegistryError(f"以下工位已被客场机位申请预订，不能{doing}：{'；'.join(held)}。"
+                            "请先与主场协商取消预订或改派工位。")
+
+
 def _retire_workstation(workstation: Workstation, reason: str, region_id) -> None:
     before = snapshot(workstation, WORKSTATION_FIELDS)
     workstation.status = WorkstationStatus.RETIRED
@@ -125,6 +139,7 @@ def retire_workstation(workstation: Workstation, reason: str) -> None:
     """Retire (停用) a workstation: it stays in the registry and its history, out of use."""
     if workstation.status is WorkstationStatus.RETIRED:
         raise RegistryError("该工位已停用。")
+    _refuse_if_booked([workstation.id], "停用")
     _retire_workstation(workstation, reason, _region_of(workstation.center_id))
 
 

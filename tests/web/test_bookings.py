@@ -67,8 +67,10 @@ def test_agent_files_a_request_and_the_guest_staff_are_told(login_as, world, use
     assert req.latest_filing_date == deadline.latest_filing_date
     assert req.deadline_rule == deadline.rule_text() and req.deadline_calendar == deadline.calendar_text()
     assert db.session.scalars(select(SeatRequestSpecialty.specialty_id)).all() == [a01.id]
-    note = db.session.scalars(select(Notification)).one()
-    assert note.user_id == users["staff-jilin"].id and req.number in note.text
+    told = {n.user_id: n.text for n in db.session.scalars(select(Notification))}
+    # Both centers' staff hear of it; the agent who filed does not.
+    assert set(told) == {users["staff-jilin"].id, users["staff-changchun"].id}
+    assert req.number in told[users["staff-jilin"].id]
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.object_type == "seat_request")) == 2   # created, submitted
 
@@ -224,7 +226,8 @@ def test_the_guest_centers_fees_are_shown_before_filing(login_as, world):
     assert "60.00 元/人" in page and "4 小时以内 800 元/人" in page
 
 
-@pytest.mark.parametrize("value", ["abc", "-5", "６０", "1e9", "12.345"])
+@pytest.mark.parametrize("value", ["abc", "-5", "６０", "1e9", "12.345", "0E+999999999999", "0e-999999999",
+                                   "100000"])
 def test_a_bad_meal_fee_is_refused_and_kept(login_as, world, value):
     page = login_as("staff-jilin").post(f"/bookings/fees/{world['jilin'].id}",
                                         data={"meal_fee_yuan": value, "expert_fee_note": ""})
@@ -344,10 +347,10 @@ def test_changing_the_time_after_acceptance_goes_back_to_the_guest_side(login_as
     req = _accepted(login_as, world, users)
     client = login_as("agent")
     data = {"version": req.version, "evaluation_date": world["day"].isoformat(), "start_time": "10:00",
-            "duration_minutes": "240", "committee_size": "7", "seats_requested": "2", "notes": "", "reason": ""}
+            "duration_minutes": "240", "committee_size": "7", "seats_requested": "2", "notes": "", "change_reason": ""}
     page = client.post(f"/bookings/{req.id}/edit", data=data)
     assert page.status_code == 422 and "请填写变更原因" in page.get_data(as_text=True)
-    data["reason"] = "开标时间调整"
+    data["change_reason"] = "开标时间调整"
     assert client.post(f"/bookings/{req.id}/edit", data=data).status_code == 303
     db.session.refresh(req)
     assert req.status is Status.SUBMITTED and req.revision == 1 and req.start_time == time(10, 0)
@@ -361,7 +364,7 @@ def test_changing_only_the_notes_keeps_the_acceptance(login_as, world, users):
     req = _accepted(login_as, world, users)
     data = {"version": req.version, "evaluation_date": world["day"].isoformat(), "start_time": "09:00",
             "duration_minutes": "240", "committee_size": "7", "seats_requested": "2", "notes": "请准备读卡器",
-            "reason": ""}
+            "change_reason": ""}
     assert login_as("agent").post(f"/bookings/{req.id}/edit", data=data).status_code == 303
     db.session.refresh(req)
     assert req.status is Status.ACCEPTED and req.notes == "请准备读卡器"
@@ -433,7 +436,7 @@ def test_notifications_count_unread_and_open_marks_read(login_as, world, users):
     _file(login_as("agent"), world)
     client = login_as("staff-jilin")
     assert ">1<" in client.get("/notifications/badge", headers={"HX-Request": "true"}).get_data(as_text=True)
-    note = db.session.scalars(select(Notification)).one()
+    note = db.session.scalars(select(Notification).filter_by(user_id=users["staff-jilin"].id)).one()
     response = client.post(f"/notifications/{note.id}/open")
     assert response.status_code == 303 and response.headers["Location"].endswith(note.link)
     assert "badge-bad" not in client.get("/notifications/badge").get_data(as_text=True)
@@ -534,3 +537,100 @@ def test_the_request_page_query_budget(login_as, world, users):
         client.get(f"/bookings/{req.id}?v={req.version}", headers={"HX-Request": "true"})
     assert len(page) <= 8, page
     assert len(poll) <= 4, poll
+
+
+# --- hostile and awkward input (review findings) ----------------------------------------------------------------
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("path", [f"/bookings/{HUGE}", f"/bookings/new?section={HUGE}",
+                                  f"/bookings/availability?section={HUGE}", f"/bookings/{HUGE}/answer"])
+def test_huge_ids_in_urls_are_not_found(login_as, world, path):
+    assert login_as("staff-jilin").get(path).status_code == 404
+
+
+def test_huge_ids_in_forms_are_refused_not_crashed(login_as, world, users):
+    req = _submitted(world, users)
+    staff = login_as("staff-jilin")
+    page = staff.post(f"/bookings/{req.id}/answer", data={"version": req.version, "workstation_ids": [HUGE]})
+    assert page.status_code == 422
+    assert staff.post(f"/bookings/{req.id}/reject", data={"version": HUGE, "reason": "x"}).status_code == 422
+    agent = login_as("agent")
+    assert _file(agent, world, **{"guests-0-center_id": HUGE}).status_code == 422
+    assert _file(agent, world, **{"guests-0-specialty_ids": HUGE}).status_code == 422
+    url = f"/bookings/availability?section={world['section'].id}&evaluation_date={world['day']}&specialty_ids={HUGE}"
+    assert agent.get(url).status_code == 200
+    assert agent.post(f"/notifications/{HUGE}/open").status_code == 404
+    db.session.refresh(req)
+    assert req.status is Status.SUBMITTED
+
+
+def test_full_width_digits_in_the_committee_size_are_refused(login_as, world):
+    page = _file(login_as("agent"), world, committee_size="７")
+    assert page.status_code == 422 and "半角数字" in page.get_data(as_text=True) and _requests() == []
+
+
+def test_the_edit_form_starts_without_a_change_reason_and_needs_the_pages_version(login_as, world, users):
+    req = _submitted(world, users, seats=3)
+    login_as("staff-jilin").post(f"/bookings/{req.id}/answer", data={
+        "version": req.version, "workstation_ids": [str(world["stations"][0].id)], "reason": "只有一个空闲工位"})
+    db.session.refresh(req)
+    agent = login_as("agent")
+    form = agent.get(f"/bookings/{req.id}/edit").get_data(as_text=True)
+    assert "只有一个空闲工位" not in form.split('id="change_reason"')[1][:200]
+    data = {"evaluation_date": world["day"].isoformat(), "start_time": "10:00", "duration_minutes": "240",
+            "committee_size": "7", "seats_requested": "3", "notes": "", "change_reason": "改时间"}
+    stale = agent.post(f"/bookings/{req.id}/edit", data=data)   # no version: a stale page
+    assert stale.status_code == 422 and "页面已过期" in stale.get_data(as_text=True)
+    assert agent.post(f"/bookings/{req.id}/edit", data={}).status_code == 422
+    db.session.refresh(req)
+    assert req.status is Status.PARTLY_ACCEPTED and req.start_time == time(9, 0)
+
+
+def test_notes_can_change_after_the_deadline_but_the_time_cannot(login_as, world, users):
+    close = load_calendar().add_working_days(date.today(), 1)
+    section = factories.make_section(world["project"], world["changchun"], code="07", evaluation_date=close)
+    req = factories.make_seat_request(section, world["jilin"], users["agent"], day=close)
+    db.session.commit()
+    data = {"version": req.version, "evaluation_date": close.isoformat(), "start_time": "09:00",
+            "duration_minutes": "240", "committee_size": "7", "seats_requested": "2", "notes": "请提前半小时到场",
+            "change_reason": ""}
+    agent = login_as("agent")
+    assert agent.post(f"/bookings/{req.id}/edit", data=data).status_code == 303
+    db.session.refresh(req)
+    data.update(version=req.version, start_time="10:00")
+    page = agent.post(f"/bookings/{req.id}/edit", data=data)
+    assert page.status_code == 422 and "已超过申请期限" in page.get_data(as_text=True)
+
+
+def test_guest_seats_of_all_live_requests_of_a_section_count_toward_the_committee(login_as, world, orgs):
+    yushu = orgs.center(factories.YUSHU)
+    venue = factories.make_venue(yushu)
+    for i in range(4):
+        factories.make_workstation(venue, f"YS-{i}")
+    db.session.commit()
+    agent = login_as("agent")
+    assert _file(agent, world, committee_size="5", **{"guests-0-seats": "2"}).status_code == 303
+    page = _file(agent, world, committee_size="5", **{"guests-0-center_id": str(yushu.id), "guests-0-seats": "3"})
+    assert page.status_code == 422 and "客场专家合计 5 人" in page.get_data(as_text=True)
+
+
+def test_a_draft_stays_with_the_main_side(login_as, world, users):
+    agent = login_as("agent")
+    _file(agent, world, action="draft")
+    [req] = _requests()
+    assert login_as("staff-jilin").get(f"/bookings/{req.id}").status_code == 404
+    assert req.number not in login_as("staff-jilin").get("/bookings/inbox?status=").get_data(as_text=True)
+    agent.post(f"/bookings/{req.id}/withdraw", data={"version": req.version, "reason": ""})
+    assert db.session.scalars(select(Notification).filter_by(user_id=users["staff-jilin"].id)).all() == []
+
+
+def test_a_booked_workstation_cannot_be_retired_or_put_in_maintenance(login_as, world, users):
+    req = _accepted(login_as, world, users)
+    station = world["stations"][0]
+    admin = login_as("jilin")
+    page = admin.post(f"/workstations/{station.id}/retire", data={"reason": "损坏"})
+    assert req.number in page.get_data(as_text=True) and "不能停用" in page.get_data(as_text=True)
+    db.session.refresh(station)
+    assert station.status.value == "available"
