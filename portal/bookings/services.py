@@ -27,7 +27,7 @@ from ..orgs.models import Province, TradingCenter
 from ..partners.models import Pairing, PairingPartner
 from ..partners.services import may_request_many
 from ..projects.models import Project, Section
-from ..templating import china_today
+from ..templating import china_today, local_midnight_utc
 from ..workdays.services import deadline_for, load_calendar
 from ..workstations.models import Venue, Workstation, WorkstationStatus
 from . import rules
@@ -317,12 +317,8 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
     asks = sorted(asks, key=lambda a: a.center_id)   # one lock order for concurrent filings
     seats = tuple(a.seats for a in asks) + _other_live_seats(section.id)
     centers = _check_guests(section, day, asks)
-    deadline = _check_filing(day, data["committee_size"], seats, today) if submit else None
-    if not submit:
-        _, facts = _filing_facts(day, data["committee_size"], seats, today)
-        structural = [p for p in rules.filing_problems(facts) if p[0] == "committee_size"]
-        if structural:
-            raise BookingError(structural[0][1], field=structural[0][0])
+    # A draft meets the deadline when it is submitted; the committee's rules hold for drafts too.
+    deadline = _check_filing(day, data["committee_size"], seats, today, deadline_too=submit)
     main = db.session.get(TradingCenter, section.main_center_id)
     actor = audit.current_actor_id()
     created = []
@@ -464,8 +460,7 @@ def _release(req: SeatRequest, reason: str) -> int:
 
 def cancel(req: SeatRequest, version: int | None, reason: str, side: Side) -> None:
     _lock(req, version)
-    before = audit.snapshot(req, AUDIT_FIELDS)
-    _move(req, Move(Action.CANCEL, side, reason=reason), before=before)
+    _move(req, Move(Action.CANCEL, side, reason=reason))
     _release(req, f"预订取消：{reason.strip()}")
 
 
@@ -590,8 +585,6 @@ def save_fees(center: TradingCenter, meal_fee_yuan, expert_fee_note: str | None)
 
 def center_bookings(center_id: int, first: date, days: int) -> list[tuple[Booking, Workstation, SeatRequest]]:
     """Active bookings of a center that start in [first, first + days) China time, by time and workstation."""
-    from ..templating import local_midnight_utc
-
     lo, hi = local_midnight_utc(first), local_midnight_utc(first + timedelta(days=days))
     return list(db.session.execute(
         select(Booking, Workstation, SeatRequest)
@@ -636,8 +629,6 @@ def feed_for_token(token: str) -> CalendarFeed | None:
 
 def feed_requests(center_id: int, today: date) -> list[tuple[SeatRequest, list[str]]]:
     """Requests holding workstations of the center from 30 days ago to a year ahead, with their codes."""
-    from ..templating import local_midnight_utc
-
     lo, hi = local_midnight_utc(today - timedelta(days=30)), local_midnight_utc(today + timedelta(days=366))
     rows = db.session.execute(
         select(SeatRequest, Workstation.code)

@@ -2,7 +2,7 @@
 
 Thin views: load in scope or 404, check the role or 403, call the service, commit once, render or 303.
 """
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from flask import (
     abort,
@@ -34,7 +34,7 @@ from ..orgs.models import TradingCenter
 from ..projects.models import Section
 from ..projects.rules import start_time_warning
 from ..models_base import valid_id
-from ..templating import china_today
+from ..templating import china_today, to_china
 from ..workdays.rules import parse_iso_date
 from ..workdays.services import deadline_for
 from . import bp, models, services  # noqa: F401  (the models register with the metadata)
@@ -411,14 +411,13 @@ def answer(request_id):
                             form.reason.data or "")
         except services.BookingError as error:
             db.session.rollback()
+            req = _load_for_answer(request_id)
             message = str(error)
             if isinstance(error, services.BookingConflict):
                 # Name the clash: the other request won the race, so its booking is now committed.
-                req = _load_for_answer(request_id)
                 found = services.clashes(form.workstation_ids.data or [], req.starts_at, req.ends_at, req.id)
                 if found:
                     message = "；".join(found) + "。请选择其他工位。"
-            req = _load_for_answer(request_id)
             offered = services.offered_workstations(req)
             form.workstation_ids.errors.append(message)
             return _answer_page(req, form, offered, 422)
@@ -482,19 +481,12 @@ def calendar():
     rows = services.center_bookings(center.id, first, days)
     by_day: dict[date, list] = {first + timedelta(days=i): [] for i in range(days)}
     for booking, workstation, req in rows:
-        local = _china_date(booking.starts_at)
-        by_day.setdefault(local, []).append((booking, workstation, req))
+        by_day.setdefault(to_china(booking.starts_at).date(), []).append((booking, workstation, req))
     step = timedelta(days=days)
     return render("bookings/calendar.html", "bookings/_calendar.html", center=center, centers=centers, view=view,
                   day=day, first=first, last=first + step - timedelta(days=1), by_day=by_day, prev=first - step,
                   next=first + step,
                   feeds_allowed=can("bookings.feeds") and current_user.center_id == center.id)
-
-
-def _china_date(value: datetime) -> date:
-    from ..templating import to_china
-
-    return to_china(value).date()
 
 
 @bp.route("/feeds", methods=["GET", "POST"])
