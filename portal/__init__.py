@@ -78,7 +78,9 @@ def create_app(test_config=None):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     # Endpoints that accept bigger uploads than MAX_CONTENT_LENGTH; set before CSRF reads the form.
-    app.config.setdefault("UPLOAD_LIMITS", {"projects.exemption_save": 21 * 1024 * 1024})
+    app.config.setdefault("UPLOAD_LIMITS", {"projects.exemption_save": 21 * 1024 * 1024,
+                                            "evaluation.clue": 61 * 1024 * 1024,
+                                            "evaluation.handover": 151 * 1024 * 1024})
 
     @app.before_request
     def upload_limit():
@@ -98,6 +100,7 @@ def create_app(test_config=None):
     from .audit import views as audit_views
     from .auth import views as auth_views
     from .bookings import views as bookings_views
+    from .evaluation import views as evaluation_views
     from .experts import views as experts_views
     from .notifications import views as notifications_views
     from .orgs import views as orgs_views
@@ -107,7 +110,8 @@ def create_app(test_config=None):
     from .workstations import views as workstations_views
 
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, workdays_views,
-                   projects_views, bookings_views, experts_views, audit_views, notifications_views):
+                   projects_views, bookings_views, evaluation_views, experts_views, audit_views,
+                   notifications_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

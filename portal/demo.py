@@ -280,9 +280,9 @@ def load_demo() -> dict[str, int]:
 
 # Published guest-side standards (客场就餐费用标准, 专家劳务费标准) of a few demo centers; fictional figures.
 FEES = [
-    ("长春市公共资源交易中心", "50", "按吉林省评标专家劳务费标准：4 小时以内 600 元/人，超过 4 小时每小时加 100 元。"),
-    ("吉林市公共资源交易中心", "60", "按吉林省评标专家劳务费标准：4 小时以内 600 元/人，超过 4 小时每小时加 100 元。"),
-    ("吉林省公共资源交易中心", "60", "按吉林省评标专家劳务费标准执行。"),
+    ("长春市公共资源交易中心", "50", "600", "100", "1000", "按吉林省评标专家劳务费标准执行。"),
+    ("吉林市公共资源交易中心", "60", "600", "100", "1000", "按吉林省评标专家劳务费标准执行。"),
+    ("吉林省公共资源交易中心", "60", "800", "100", "1200", "按吉林省评标专家劳务费标准执行。"),
 ]
 
 
@@ -290,10 +290,12 @@ def load_fees() -> int:
     from decimal import Decimal
 
     changed = 0
-    for name, meal, note in FEES:
+    for name, meal, base, extra, cap, note in FEES:
         center = db.session.scalars(select(TradingCenter).filter_by(name=name)).first()
         if center is not None and center.meal_fee_yuan is None:
             center.meal_fee_yuan, center.expert_fee_note = Decimal(meal), note
+            center.expert_fee_base_yuan, center.expert_fee_base_hours = Decimal(base), 4
+            center.expert_fee_extra_hour_yuan, center.expert_fee_cap_yuan = Decimal(extra), Decimal(cap)
             changed += 1
     db.session.flush()
     return changed

@@ -30,6 +30,14 @@ ACTION_LABELS = {
     "cancel": "取消",
     "complete": "完成",
     "revoke": "撤销",
+    "draw": "抽取专家",
+    "replace": "更换专家",
+    "sign_in": "签到",
+    "sign": "签署",
+    "end": "评审结束",
+    "handover": "资料移交",
+    "receive": "确认接收",
+    "pay": "登记支付",
 }
 
 FIELD_LABELS = {
@@ -38,7 +46,9 @@ FIELD_LABELS = {
     "retire_reason": "停用原因", "name": "名称", "center_id": "交易中心", "address": "地址",
     "short_name": "简称", "alias": "其他名称", "province_id": "省份", "region_id": "地区", "level": "层级",
     "is_standing_secondary": "常态化跨省副场", "standing_required": "副场应有跨省工位数",
-    "expert_fee_note": "专家劳务费标准", "meal_fee_yuan": "就餐费用标准", "active": "启用",
+    "expert_fee_note": "专家劳务费标准", "expert_fee_base_yuan": "劳务费基本标准",
+    "expert_fee_base_hours": "基本标准小时数", "expert_fee_extra_hour_yuan": "超过部分每小时",
+    "expert_fee_cap_yuan": "劳务费每天最高", "meal_fee_yuan": "就餐费用标准", "active": "启用",
     "username": "用户名", "display_name": "姓名", "role": "角色", "organisation": "单位", "phone": "电话",
     "duty": "职责", "file": "文件", "rows": "行数", "codes": "工位编号",
     "implementing_center_id": "实施单位", "partner_center_ids": "合作援助单位", "start_date": "开始日期",
@@ -57,7 +67,8 @@ FIELD_LABELS = {
     "suspended_until": "暂停至", "specialties": "评标专业", "minimum": "最低可用专家数",
     "winner_determined_on": "确定中标人日期", "filed_on": "备案日期", "filed_with": "行政监督部门",
     "guest_center_id": "客场", "duration_minutes": "预计时长（分钟）", "committee_size": "评标委员会人数",
-    "seats_requested": "申请机位数", "seats_accepted": "接受机位数", "label": "名称",
+    "seats_requested": "申请机位数", "tenderee_reps": "招标人代表人数", "bidders": "投标人",
+    "supervising_department": "行政监督部门", "venues": "各场所专家人数", "seats_accepted": "接受机位数", "label": "名称",
 }
 
 OBJECT_LABELS = {
@@ -79,6 +90,9 @@ OBJECT_LABELS = {
     "expert": "评标专家",
     "specialty": "评标专业",
     "seat_request": "客场机位申请",
+    "evaluation": "远程异地评标",
+    "incident": "突发情况",
+    "clue": "违法违规线索",
     "calendar_feed": "日历订阅",
 }
 

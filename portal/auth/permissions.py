@@ -68,6 +68,17 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
                           R.CENTER_STAFF: Scope.CENTER},
     "bookings.fees": {R.PROVINCE_ADMIN: Scope.ALL, R.CENTER_STAFF: Scope.CENTER},
     "bookings.feeds": {R.CENTER_STAFF: Scope.CENTER},
+    # The evaluation day and after (评标当日与事后): the main venue fixes the committee and ends the evaluation;
+    # every venue runs its own part (draw, sign-in, duties, incidents, hand-over); the agent confirms payment
+    "evaluation.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION,
+                        R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
+    "evaluation.manage": {R.CENTER_STAFF: Scope.CENTER},
+    "evaluation.run": {R.CENTER_STAFF: Scope.CENTER},
+    "evaluation.pay": {R.AGENT: Scope.OWN},
+    "evaluation.deadlines": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
+                             R.SUPERVISOR: Scope.REGION, R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
+    "evaluation.verify": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
+                          R.SUPERVISOR: Scope.REGION},
     # Audit log
     "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                    R.SUPERVISOR: Scope.REGION},
@@ -102,6 +113,12 @@ ACTION_LABELS = {
     "bookings.calendar": "查看交易中心工位预订日历",
     "bookings.fees": "公布客场就餐费用和专家劳务费标准",
     "bookings.feeds": "管理工位预订日历订阅链接",
+    "evaluation.view": "查看评标当日及事后记录（专家姓名另有限制）",
+    "evaluation.manage": "确定评标委员会组成、下达评审结束指令、确认资料接收（主场）",
+    "evaluation.run": "抽取本场所专家、签到、保障清单、突发情况、线索和资料移交（本场所）",
+    "evaluation.pay": "登记专家劳务费支付",
+    "evaluation.deadlines": "查看期限提醒",
+    "evaluation.verify": "复核专家抽取结果",
 }
 
 

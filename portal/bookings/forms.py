@@ -127,24 +127,57 @@ class AcceptForm(ActionForm):
                            description="部分接受时请说明原因，如：当日仅有 3 个空闲跨省评标工位。")
 
 
+def _money(field) -> Decimal | None:
+    """A yuan amount typed in a field (半角, at most 2 decimals), or None when left empty."""
+    if not field.data:
+        return None
+    text = str(field.data).replace("元", "").strip()
+    if not text.isascii():
+        raise ValidationError("请用半角数字填写金额，如 60 或 60.50。")
+    if not MONEY.fullmatch(text):
+        raise ValidationError("金额应为 0 至 99999.99 之间、最多两位小数的数字，如 60 或 60.50。")
+    return Decimal(text)
+
+
 class FeesForm(PortalForm):
     meal_fee_yuan = StringField("客场就餐费用标准（元/人）", validators=[optional()], filters=[strip_filter],
                                 description="如 60；不提供就餐的填 0。招标人或代理机构随专家劳务费一并支付。")
-    expert_fee_note = TextAreaField("专家劳务费标准", validators=[optional(), length(2000, label="专家劳务费标准")],
+    expert_fee_base_yuan = StringField("专家劳务费：基本标准（元/人）", validators=[optional()],
+                                       filters=[strip_filter], description="如 800：评审时长在下面的小时数以内时每人的劳务费。")
+    expert_fee_base_hours = AsciiIntegerField("基本标准包含的小时数", default=4,
+                                              validators=[NumberRange(1, 24, "小时数应在 1 至 24 之间。")])
+    expert_fee_extra_hour_yuan = StringField("超过部分每小时（元/人）", validators=[optional()], filters=[strip_filter],
+                                             description="不足一小时按一小时计；不另计的留空。")
+    expert_fee_cap_yuan = StringField("每天最高（元/人）", validators=[optional()], filters=[strip_filter],
+                                      description="没有上限的留空。")
+    expert_fee_note = TextAreaField("劳务费标准说明", validators=[optional(), length(2000, label="劳务费标准说明")],
                                     filters=[strip_filter],
-                                    description="按客场所在地评标专家劳务费标准执行，如：4 小时以内 800 元/人，超过部分 100 元/小时。")
-    meal_fee: Decimal | None = None   # the parsed amount, set by validation
+                                    description="依据的文件名称及其他说明，如：按《吉林省评标专家劳务费标准》执行。")
+    amounts: dict[str, Decimal | None]   # the parsed amounts, set by validation
 
-    def validate_meal_fee_yuan(self, field):
-        self.meal_fee = None
-        if not field.data:
-            return
-        text = str(field.data).replace("元", "").strip()
-        if not text.isascii():
-            raise ValidationError("请用半角数字填写金额，如 60 或 60.50。")
-        if not MONEY.fullmatch(text):
-            raise ValidationError("金额应为 0 至 99999.99 之间、最多两位小数的数字，如 60 或 60.50。")
-        self.meal_fee = Decimal(text)
+    def validate(self, extra_validators=None):
+        self.amounts = {}
+        ok = super().validate(extra_validators)
+        for name in ("meal_fee_yuan", "expert_fee_base_yuan", "expert_fee_extra_hour_yuan", "expert_fee_cap_yuan"):
+            field = getattr(self, name)
+            try:
+                self.amounts[name] = _money(field)
+            except ValidationError as error:
+                field.errors = list(field.errors) + [str(error)]
+                ok = False
+        if ok and self.amounts["expert_fee_base_yuan"] is None and (
+                self.amounts["expert_fee_extra_hour_yuan"] is not None or self.amounts["expert_fee_cap_yuan"] is not None):
+            self.expert_fee_base_yuan.errors = ["请先填写基本标准，再填写超过部分或每天最高金额。"]
+            ok = False
+        cap, base = self.amounts.get("expert_fee_cap_yuan"), self.amounts.get("expert_fee_base_yuan")
+        if ok and cap is not None and base is not None and cap < base:
+            self.expert_fee_cap_yuan.errors = ["每天最高金额不能低于基本标准。"]
+            ok = False
+        return ok
+
+    @property
+    def meal_fee(self) -> Decimal | None:
+        return self.amounts.get("meal_fee_yuan")
 
 
 class FeedForm(PortalForm):

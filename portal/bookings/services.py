@@ -191,8 +191,15 @@ def availability(section: Section, day: date, start: time, minutes: int, seats: 
         options.append(rules.CenterOption(
             center_id=c.id, name=c.name, province=c.province.name, cross_province=cross, allowed=allowed,
             reason=reason, free_seats=free_cross if cross else free_all, total_seats=all_cross if cross else all_all,
-            expert_counts=experts, meal_fee=_meal_fee_text(c), expert_fee=c.expert_fee_note))
+            expert_counts=experts, meal_fee=_meal_fee_text(c), expert_fee=_expert_fee_text(c)))
     return rules.rank_centers(options, seats)
+
+
+def _expert_fee_text(center: TradingCenter) -> str | None:
+    standard = center.fee_standard
+    if standard is None:
+        return center.expert_fee_note
+    return standard.describe() + (f"（{center.expert_fee_note}）" if center.expert_fee_note else "")
 
 
 def _meal_fee_text(center: TradingCenter) -> str | None:
@@ -571,14 +578,20 @@ def holding_requests(workstation_ids: list[int]) -> list[str]:
 
 # --- fees ---------------------------------------------------------------------------------------------------
 
-def save_fees(center: TradingCenter, meal_fee_yuan, expert_fee_note: str | None) -> None:
-    """The guest center's published standards (客场就餐费用标准, 专家劳务费标准), shown before filing."""
-    before = audit.snapshot(center, ("meal_fee_yuan", "expert_fee_note"))
-    center.meal_fee_yuan = meal_fee_yuan
+FEE_FIELDS = ("meal_fee_yuan", "expert_fee_base_yuan", "expert_fee_base_hours", "expert_fee_extra_hour_yuan",
+              "expert_fee_cap_yuan", "expert_fee_note")
+
+
+def save_fees(center: TradingCenter, amounts: dict, base_hours: int | None, expert_fee_note: str | None) -> None:
+    """Publish the center's meal and expert fee standards (the evaluation's fees are computed from them)."""
+    before = audit.snapshot(center, FEE_FIELDS)
+    for name, value in amounts.items():
+        setattr(center, name, value)
+    center.expert_fee_base_hours = base_hours or 4
     center.expert_fee_note = (expert_fee_note or "").strip() or None
     db.session.flush()
     audit.record("update", "trading_center", center, region_id=center.region_id, before=before,
-                 after=audit.snapshot(center, ("meal_fee_yuan", "expert_fee_note")), summary="更新收费标准")
+                 after=audit.snapshot(center, FEE_FIELDS), summary="更新收费标准")
 
 
 # --- calendars and feeds ------------------------------------------------------------------------------------

@@ -447,12 +447,14 @@ def fees_home():
 def fees(center_id):
     center = get_scoped_or_404("bookings.fees", TradingCenter, center_id)
     form = FeesForm(obj=center)
-    if request.method == "GET" and center.meal_fee_yuan is not None:
-        form.meal_fee_yuan.data = f"{center.meal_fee_yuan:.2f}"
+    if request.method == "GET":
+        for name in ("meal_fee_yuan", "expert_fee_base_yuan", "expert_fee_extra_hour_yuan", "expert_fee_cap_yuan"):
+            value = getattr(center, name)
+            getattr(form, name).data = "" if value is None else f"{value:.2f}"
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            services.save_fees(center, form.meal_fee, form.expert_fee_note.data)
+            services.save_fees(center, form.amounts, form.expert_fee_base_hours.data, form.expert_fee_note.data)
             db.session.commit()
             flash(f"{center.name}的收费标准已更新，主场申请客场机位时可见。", "success")
             return redirect(url_for("bookings.fees", center_id=center.id), 303)

@@ -49,6 +49,10 @@ class TradingCenter(Timestamped, db.Model):
     __table_args__ = (
         CheckConstraint("meal_fee_yuan IS NULL OR meal_fee_yuan >= 0", name="meal_fee_not_negative"),
         CheckConstraint("standing_required >= 0", name="standing_required_not_negative"),
+        CheckConstraint("expert_fee_base_yuan IS NULL OR expert_fee_base_yuan >= 0", name="expert_fee_not_negative"),
+        CheckConstraint("expert_fee_base_hours BETWEEN 1 AND 24", name="expert_fee_hours_range"),
+        CheckConstraint("COALESCE(expert_fee_extra_hour_yuan, 0) >= 0 AND COALESCE(expert_fee_cap_yuan, 0) >= 0",
+                        name="expert_fee_parts_not_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
@@ -64,6 +68,11 @@ class TradingCenter(Timestamped, db.Model):
     standing_required: Mapped[int] = mapped_column(Integer, default=10)
     expert_fee_note: Mapped[str | None] = mapped_column(Text)  # 专家劳务费标准
     meal_fee_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # 客场就餐费用标准（元/人）
+    # The expert fee standard as figures (评标专家劳务费标准): base for up to N hours, then per started hour.
+    expert_fee_base_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    expert_fee_base_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    expert_fee_extra_hour_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    expert_fee_cap_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     province: Mapped[Province] = relationship(lazy="raise")
@@ -79,6 +88,16 @@ class TradingCenter(Timestamped, db.Model):
     @classmethod
     def region_clause(cls, region_id):
         return cls.region_id == region_id
+
+    @property
+    def fee_standard(self):
+        """The expert fee standard as a rule value, or None while the center has not published figures."""
+        from ..evaluation.rules import FeeStandard
+
+        if self.expert_fee_base_yuan is None:
+            return None
+        return FeeStandard(base=self.expert_fee_base_yuan, base_hours=self.expert_fee_base_hours or 4,
+                           extra_hour=self.expert_fee_extra_hour_yuan or Decimal(0), cap=self.expert_fee_cap_yuan)
 
     @classmethod
     def level_rank(cls):

@@ -1,0 +1,369 @@
+"""Pure rules of the evaluation day (评标当日) and after: committee composition, avoidance, the random draw,
+the end instruction, expert fees, and the deadlines after the evaluation.
+
+No Flask and no database here: plain values in, decisions out (table-driven tests in tests/unit).
+"""
+import enum
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+MIN_COMMITTEE = 5
+MAX_COMMITTEE = 49
+AFTER_DAYS = 3              # hand-over and payment: within 3 working days after the evaluation (seed 004, 10 and 12)
+DEFAULT_AVOID_MONTHS = 12   # experts who served the same tenderee within this many months are avoided
+SEED_BYTES = 32
+
+
+# --- committee composition (招标投标法 第三十七条) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class VenuePlan:
+    """What the main venue fixed for one venue: how many experts it draws, and its booked seats."""
+
+    name: str
+    is_main: bool
+    experts: int
+    seats: int | None = None     # workstations booked at a guest venue (None: not limited here)
+
+
+def committee_problems(size: int, tenderee_reps: int, venues: list[VenuePlan]) -> list[str]:
+    """Why a committee may not be formed like this (empty when lawful).
+
+    5 or more members, an odd number, experts at least two thirds of the members (第三十七条); the experts
+    of all venues plus the tenderee's representatives make up the committee; a guest venue draws no more
+    experts than the seats it booked, and at least one (otherwise its booking should be cancelled).
+    """
+    problems = []
+    if size < MIN_COMMITTEE:
+        problems.append(f"评标委员会成员人数为 {size} 人，应为 5 人以上单数。")
+    elif size % 2 == 0:
+        problems.append(f"评标委员会成员人数为 {size} 人，应为单数。")
+    if size > MAX_COMMITTEE:
+        problems.append(f"评标委员会成员人数不能超过 {MAX_COMMITTEE} 人。")
+    if tenderee_reps < 0:
+        problems.append("招标人代表人数不能为负数。")
+    experts = size - tenderee_reps
+    if size > 0 and experts * 3 < size * 2:
+        problems.append(f"技术、经济等方面的专家为 {experts} 人，不得少于成员总数的三分之二"
+                        f"（{size} 人的委员会至少 {math.ceil(size * 2 / 3)} 名专家）。")
+    drawn = sum(v.experts for v in venues)
+    if drawn != experts:
+        problems.append(f"各评标场所抽取的专家合计 {drawn} 人，应等于成员总数减去招标人代表，即 {experts} 人。")
+    for venue in venues:
+        if venue.experts < 0:
+            problems.append(f"{venue.name}的专家人数不能为负数。")
+        if venue.is_main:
+            continue
+        if venue.experts == 0:
+            problems.append(f"{venue.name}已预订机位，但没有安排专家；不需要时请先取消该客场预订。")
+        elif venue.seats is not None and venue.experts > venue.seats:
+            problems.append(f"{venue.name}只预订了 {venue.seats} 个机位，不能安排 {venue.experts} 名专家。")
+    main = next((v for v in venues if v.is_main), None)
+    if main is not None and main.experts + tenderee_reps < 1:
+        problems.append("主场至少应有一名评标委员会成员。")
+    return problems
+
+
+# --- avoidance (回避) -------------------------------------------------------------------------------------
+
+class Avoid(enum.Enum):
+    TENDEREE = "tenderee"
+    BIDDER = "bidder"
+    SUPERVISOR = "supervisor"
+    RECENT = "recent"
+    SAME_DAY = "same_day"
+    ON_COMMITTEE = "on_committee"
+
+    @property
+    def label(self) -> str:
+        return AVOID_LABELS[self]
+
+
+AVOID_LABELS = {
+    Avoid.TENDEREE: "与招标人同一单位", Avoid.BIDDER: "与投标人同一单位", Avoid.SUPERVISOR: "行政监督部门人员",
+    Avoid.RECENT: "近期参加过同一招标人项目评标", Avoid.SAME_DAY: "当天已参加其他项目评标",
+    Avoid.ON_COMMITTEE: "已是或曾是本项目评标委员会成员",
+}
+
+
+def normalise_org(name: str | None) -> str:
+    """An organisation's name compared loosely: no spaces or brackets, full-width folded, case-free."""
+    text = (name or "").strip()
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:
+            ch = chr(code - 0xFEE0)
+        if ch.isspace() or ch in "()（）[]【】·,，.。":
+            continue
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def parse_names(text: str | None) -> list[str]:
+    """Organisation names typed one per line (or separated by ；/;), without blanks and repeats."""
+    seen, names = set(), []
+    for part in (text or "").replace("；", "\n").replace(";", "\n").splitlines():
+        name = part.strip()
+        key = normalise_org(name)
+        if key and key not in seen:
+            seen.add(key)
+            names.append(name)
+    return names
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An expert of the pool with the needed specialty, as far as avoidance is concerned."""
+
+    id: int
+    employer: str
+
+
+@dataclass(frozen=True)
+class AvoidanceFacts:
+    tenderee: str
+    bidders: tuple[str, ...] = ()
+    supervising_departments: tuple[str, ...] = ()
+    recent_tenderee_ids: frozenset[int] = frozenset()    # served the same tenderee within the period
+    same_day_ids: frozenset[int] = frozenset()           # on another committee that day
+    committee_ids: frozenset[int] = frozenset()          # on (or replaced from) this committee
+
+
+def avoidance_reason(candidate: Candidate, facts: AvoidanceFacts) -> Avoid | None:
+    """The first reason `candidate` must be avoided (回避), or None when eligible."""
+    if candidate.id in facts.committee_ids:
+        return Avoid.ON_COMMITTEE
+    employer = normalise_org(candidate.employer)
+    if employer and employer == normalise_org(facts.tenderee):
+        return Avoid.TENDEREE
+    if employer and any(employer == normalise_org(b) for b in facts.bidders):
+        return Avoid.BIDDER
+    if employer and any(employer == normalise_org(s) for s in facts.supervising_departments):
+        return Avoid.SUPERVISOR
+    if candidate.id in facts.recent_tenderee_ids:
+        return Avoid.RECENT
+    if candidate.id in facts.same_day_ids:
+        return Avoid.SAME_DAY
+    return None
+
+
+def split_eligible(candidates, facts: AvoidanceFacts) -> tuple[list[int], dict[Avoid, int]]:
+    """The eligible ids in ascending order (the stored candidate list), and how many each reason excluded."""
+    eligible, excluded = [], {}
+    for candidate in candidates:
+        reason = avoidance_reason(candidate, facts)
+        if reason is None:
+            eligible.append(candidate.id)
+        else:
+            excluded[reason] = excluded.get(reason, 0) + 1
+    return sorted(eligible), excluded
+
+
+# --- the random draw (随机抽取) ----------------------------------------------------------------------------
+
+def new_seed() -> str:
+    """A fresh seed from the operating system's cryptographic source, as hex (stored with the draw)."""
+    return secrets.token_hex(SEED_BYTES)
+
+
+def draw(candidate_ids: list[int], count: int, seed_hex: str) -> list[int]:
+    """`count` experts chosen from `candidate_ids`, in drawing order; the same inputs give the same result.
+
+    Each candidate's key is HMAC-SHA256(seed, id); the smallest keys win. With a uniformly random seed every
+    ordering is equally likely, and anyone holding the seed and the candidate list can recompute it.
+    """
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if count > len(candidate_ids):
+        raise ValueError("not enough candidates")
+    key = bytes.fromhex(seed_hex)
+
+    def rank(expert_id: int) -> bytes:
+        return hmac.new(key, str(expert_id).encode(), hashlib.sha256).digest()
+
+    return sorted(candidate_ids, key=rank)[:count]
+
+
+def shortage_message(specialty: str, venue: str, needed: int, eligible: int) -> str:
+    return (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人（已排除需回避的专家），"
+            f"不足 {needed} 人，请调整专业或人数。")
+
+
+# --- replacement -----------------------------------------------------------------------------------------
+
+class ReplaceReason(enum.Enum):
+    DECLINED = "declined"
+    ABSENT = "absent"
+    CONFLICT = "conflict"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"declined": "专家不能参加", "absent": "专家未到场", "conflict": "专家申明需回避",
+                "other": "其他原因"}[self.value]
+
+
+# --- the day's records: duties, incidents, hand-over ------------------------------------------------------
+
+DUTY_ITEMS = [("draw", "专家抽取"), ("workstations", "机位选择"), ("identity", "身份核验"),
+              ("av", "音视频连接"), ("signing", "评审报告签署"), ("meals", "食宿安排"), ("incidents", "突发情况处置")]
+DUTY_LABELS = dict(DUTY_ITEMS)
+INCIDENT_KINDS = [("power", "停电"), ("network", "网络故障"), ("device", "电子设备故障"),
+                  ("workstation", "评标机位故障"), ("system", "评标系统故障"), ("other", "其他")]
+INCIDENT_LABELS = dict(INCIDENT_KINDS)
+HANDOVER_KINDS = [("witness", "评标活动见证记录"), ("assessment", "评标专家考核记录"), ("av", "评标现场音视频资料")]
+HANDOVER_LABELS = dict(HANDOVER_KINDS)
+HANDOVER_MODES = [("file", "上传文件"), ("physical", "线下移交（填写移交单号或介质编号）")]
+
+
+# --- sign-in and the end instruction (签到与评审结束) ------------------------------------------------------
+
+SIGNATURES = (("review_form_signed_at", "个人评审表"), ("summary_signed_at", "评标汇总表"),
+              ("report_signed_at", "评标报告"))
+
+
+@dataclass(frozen=True)
+class MemberState:
+    label: str            # e.g. "吉林市公共资源交易中心 专家 2"
+    signed_in: bool
+    signed: tuple[bool, bool, bool]   # review form, summary table, report
+
+
+def sign_in_problems(id_verified: bool, photo_checked: bool, phone_in_custody: bool,
+                     workstation_id: int | None, no_conflict_declared: bool) -> list[str]:
+    """What is missing before an expert may be signed in (身份核验、通讯工具保管、引导至机位)."""
+    problems = []
+    if not id_verified:
+        problems.append("请核对身份证号码。")
+    if not photo_checked:
+        problems.append("请核对本人与证件照片。")
+    if not phone_in_custody:
+        problems.append("请统一保管专家的通讯工具。")
+    if not workstation_id:
+        problems.append("请为专家分配评标工位。")
+    if not no_conflict_declared:
+        problems.append("请专家签署无回避事项声明；需要回避的专家应当更换。")
+    return problems
+
+
+def end_problems(members: list[MemberState]) -> list[str]:
+    """Why the main venue may not yet issue the end instruction: every member signed in and signed all three."""
+    if not members:
+        return ["评标委员会还没有专家。"]
+    problems = []
+    for member in members:
+        if not member.signed_in:
+            problems.append(f"{member.label}尚未签到。")
+            continue
+        missing = [name for (_, name), done in zip(SIGNATURES, member.signed) if not done]
+        if missing:
+            problems.append(f"{member.label}尚未签署{'、'.join(missing)}。")
+    return problems
+
+
+# --- fees (劳务费与就餐费) ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeeStandard:
+    """A center's expert fee standard: `base` yuan for up to `base_hours`, then `extra_hour` per started hour,
+    at most `cap` a day (when set)."""
+
+    base: Decimal
+    base_hours: int = 4
+    extra_hour: Decimal = Decimal(0)
+    cap: Decimal | None = None
+
+    def describe(self) -> str:
+        text = f"{self.base_hours} 小时以内 {self.base:.0f} 元"
+        if self.extra_hour:
+            text += f"，超过部分每小时 {self.extra_hour:.0f} 元"
+        if self.cap is not None:
+            text += f"，每天最高 {self.cap:.0f} 元"
+        return text
+
+
+def expert_fee(standard: FeeStandard, minutes: int) -> Decimal:
+    """What one expert is owed for an evaluation of `minutes` under `standard` (yuan, 2 decimals)."""
+    minutes = max(0, minutes)
+    fee = standard.base
+    over = minutes - standard.base_hours * 60
+    if over > 0:
+        fee += standard.extra_hour * math.ceil(over / 60)
+    if standard.cap is not None:
+        fee = min(fee, standard.cap)
+    return fee.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Owed:
+    fee: Decimal | None      # None: the center has not published a standard
+    meal: Decimal
+    basis: str
+
+    @property
+    def total(self) -> Decimal | None:
+        return None if self.fee is None else self.fee + self.meal
+
+
+def owed(is_main_venue: bool, own_standard: FeeStandard | None, main_standard: FeeStandard | None,
+         guest_meal: Decimal | None, minutes: int) -> Owed:
+    """Main-venue experts by the main center's standard; guest experts by their own center's, plus meals by
+    the guest center's meal standard (seed 004, 12 and 13)."""
+    standard = main_standard if is_main_venue else own_standard
+    meal = Decimal(0) if is_main_venue or guest_meal is None else Decimal(guest_meal)
+    where = "主场" if is_main_venue else "客场"
+    if standard is None:
+        return Owed(None, meal.quantize(Decimal("0.01")), f"{where}交易中心未公布劳务费标准")
+    basis = f"{where}标准：{standard.describe()}；评审 {minutes // 60} 小时 {minutes % 60} 分"
+    if not is_main_venue:
+        basis += f"；就餐 {meal:.2f} 元" if guest_meal is not None else "；客场未列明就餐费用"
+    return Owed(expert_fee(standard, minutes), meal.quantize(Decimal("0.01")), basis)
+
+
+# --- deadlines after the evaluation ----------------------------------------------------------------------
+
+class DueKind(enum.Enum):
+    FILING = "filing"
+    HANDOVER = "handover"
+    RECEIPT = "receipt"
+    PAYMENT = "payment"
+
+    @property
+    def label(self) -> str:
+        return {"filing": "提交客场机位申请", "handover": "移交评标资料", "receipt": "确认接收移交资料",
+                "payment": "支付专家劳务费"}[self.value]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: DueKind
+    due: date
+    title: str
+    link: str
+    who: str = ""
+    done: bool = False
+    detail: str = field(default="", compare=False)
+
+    def overdue(self, today: date) -> bool:
+        return not self.done and today > self.due
+
+    def days_left(self, today: date) -> int:
+        return (self.due - today).days
+
+
+# --- chi-square (the draw's uniformity check, used by tests and the audit page's explanation) ------------
+
+def chi_square(observed: list[int], expected: float) -> float:
+    return sum((o - expected) ** 2 / expected for o in observed)
+
+
+def chi_square_critical(df: int, z: float = 3.09) -> float:
+    """The upper critical value of chi-square with `df` degrees of freedom (Wilson–Hilferty); z=3.09 is p=0.001."""
+    a = 2 / (9 * df)
+    return df * (1 - a + z * math.sqrt(a)) ** 3

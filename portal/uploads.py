@@ -1,0 +1,117 @@
+"""Uploaded files: the type told by content (not by name), size limits, storage under random names.
+
+Files live under the instance folder (outside `static/`), one subfolder per feature, named by a random
+key; the original name is kept in the database only for the download's Content-Disposition.
+"""
+import hashlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    mimetype: str
+    suffix: str
+
+
+KINDS = {
+    "pdf": Kind("PDF", "application/pdf", ".pdf"),
+    "png": Kind("PNG 图片", "image/png", ".png"),
+    "jpeg": Kind("JPEG 图片", "image/jpeg", ".jpg"),
+    "docx": Kind("Word 文档", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "xlsx": Kind("Excel 表格", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "ole": Kind("Office 97-2003 文档", "application/octet-stream", ".bin"),
+    "mp4": Kind("MP4 视频", "video/mp4", ".mp4"),
+}
+DOCUMENTS = ("pdf", "png", "jpeg", "docx", "xlsx", "ole")
+
+
+def sniff(head: bytes, filename: str = "") -> str | None:
+    """The kind of a file from its first bytes (the name only tells Word from Excel inside a ZIP)."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith(b"PK\x03\x04"):
+        if b"word/" in head or filename.lower().endswith(".docx"):
+            return "docx"
+        if b"xl/" in head or filename.lower().endswith(".xlsx"):
+            return "xlsx"
+        return None
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    return None
+
+
+def file_problem(storage, allowed=DOCUMENTS, max_bytes: int = 20 * MB) -> str | None:
+    """Why an uploaded file may not be stored (empty, too big, a type not allowed), or None.
+
+    Reads the stream in chunks, stops as soon as it is too big, and rewinds it.
+    """
+    stream = storage.stream
+    head = stream.read(2048)
+    size = len(head)
+    while chunk := stream.read(MB):
+        size += len(chunk)
+        if size > max_bytes:
+            break
+    stream.seek(0)
+    name = Path(storage.filename or "").name
+    if size == 0:
+        return f"“{name}”是空文件。"
+    if size > max_bytes:
+        return f"“{name}”超过 {max_bytes // MB} MB，请压缩或拆分后再上传，或改为线下移交。"
+    kind = sniff(head, name)
+    if kind not in allowed:
+        labels = "、".join(KINDS[k].label for k in allowed)
+        return f"“{name}”的内容不是允许的文件类型（{labels}），不能上传。"
+    return None
+
+
+def folder(feature: str) -> Path:
+    base = Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
+    path = base / feature
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    size: int
+    sha256: str
+    mimetype: str
+    name: str
+
+
+def store(storage, feature: str) -> Stored:
+    """Write an already checked upload under a random name; returns what the database keeps."""
+    head = storage.stream.read(2048)
+    storage.stream.seek(0)
+    name = Path(storage.filename or "").name[-200:] or "附件"
+    kind = KINDS.get(sniff(head, name) or "", Kind("文件", "application/octet-stream", ".bin"))
+    key = f"{uuid.uuid4().hex}{kind.suffix}"
+    digest = hashlib.sha256()
+    size = 0
+    with open(folder(feature) / key, "wb") as out:
+        while chunk := storage.stream.read(MB):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return Stored(key, size, digest.hexdigest(), kind.mimetype, name)
+
+
+def remove(feature: str, keys) -> None:
+    """Delete stored files of a change that was refused or rolled back."""
+    for key in keys:
+        (folder(feature) / key).unlink(missing_ok=True)

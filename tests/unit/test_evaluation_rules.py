@@ -1,0 +1,204 @@
+"""The evaluation day's pure rules: committee composition, avoidance, the draw, the end instruction, fees."""
+import secrets
+from decimal import Decimal
+
+import pytest
+
+from portal.evaluation import rules
+from portal.evaluation.rules import Avoid, AvoidanceFacts, Candidate, FeeStandard, MemberState, VenuePlan
+
+MAIN = VenuePlan("主场", True, 0)
+
+
+def plan(main, *guests):
+    """Venues: the main venue with `main` experts, and guests as (experts, seats)."""
+    return [VenuePlan("主场", True, main)] + [VenuePlan(f"客场{i}", False, e, s) for i, (e, s) in enumerate(guests, 1)]
+
+
+@pytest.mark.parametrize("size, reps, venues, problem", [
+    (5, 1, plan(2, (2, 2)), None),
+    (7, 2, plan(3, (2, 3)), None),
+    (5, 0, plan(3, (2, 2)), None),
+    (9, 3, plan(3, (3, 3)), None),               # 6 of 9 experts: exactly two thirds
+    (3, 0, plan(1, (2, 2)), "5 人以上单数"),
+    (6, 1, plan(3, (2, 2)), "应为单数"),
+    (51, 1, plan(25, (25, 25)), "不能超过 49"),
+    (5, 2, plan(1, (2, 2)), "三分之二"),          # 3 of 5 experts: less than two thirds
+    (7, 3, plan(2, (2, 2)), "至少 5 名专家"),
+    (5, 1, plan(2, (1, 2)), "应等于"),            # 3 experts drawn, 4 needed
+    (5, 1, plan(1, (3, 2)), "只预订了 2 个机位"),
+    (5, 1, plan(4, (0, 2)), "没有安排专家"),
+    (5, 0, plan(0, (5, 5)), "主场至少应有一名"),
+    (5, 1, plan(0, (4, 4)), None),                # the tenderee's representative sits at the main venue
+])
+def test_committee_composition(size, reps, venues, problem):
+    problems = rules.committee_problems(size, reps, venues)
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("长春市城市建设局", "长春市城市建设局", True),
+    ("长春市城市建设局", " 长春市 城市建设局 ", True),
+    ("吉林（长春）设计院", "吉林(长春)设计院", True),
+    ("ＡＢＣ设计院", "abc设计院", True),
+    ("长春市城市建设局", "长春市城市建设集团", False),
+    ("", "", True),
+])
+def test_organisation_names_compare_loosely(a, b, same):
+    assert (rules.normalise_org(a) == rules.normalise_org(b)) is same
+
+
+def test_parse_names_splits_lines_and_semicolons_without_repeats():
+    assert rules.parse_names("甲公司\n乙公司；丙公司;甲 公司\n\n") == ["甲公司", "乙公司", "丙公司"]
+
+
+FACTS = AvoidanceFacts(tenderee="长春市城市建设局", bidders=("吉林某建设集团", "长春某路桥公司"),
+                       supervising_departments=("长春市住房和城乡建设局",), recent_tenderee_ids=frozenset({7}),
+                       same_day_ids=frozenset({8}), committee_ids=frozenset({9}))
+
+
+@pytest.mark.parametrize("candidate, reason", [
+    (Candidate(1, "长春某设计院"), None),
+    (Candidate(2, "长春市城市建设局"), Avoid.TENDEREE),
+    (Candidate(3, "吉林某建设集团"), Avoid.BIDDER),
+    (Candidate(4, "长春某路桥公司 "), Avoid.BIDDER),
+    (Candidate(5, "长春市住房和城乡建设局"), Avoid.SUPERVISOR),
+    (Candidate(7, "某大学"), Avoid.RECENT),
+    (Candidate(8, "某大学"), Avoid.SAME_DAY),
+    (Candidate(9, "某大学"), Avoid.ON_COMMITTEE),
+    (Candidate(10, ""), None),
+])
+def test_avoidance(candidate, reason):
+    assert rules.avoidance_reason(candidate, FACTS) is reason
+
+
+def test_split_eligible_sorts_and_counts_the_excluded():
+    candidates = [Candidate(12, "a"), Candidate(3, "长春市城市建设局"), Candidate(1, "b"), Candidate(7, "c")]
+    eligible, excluded = rules.split_eligible(candidates, FACTS)
+    assert eligible == [1, 12]
+    assert excluded == {Avoid.TENDEREE: 1, Avoid.RECENT: 1}
+
+
+def test_a_stored_draw_re_runs_to_the_same_members_in_the_same_order():
+    seed = rules.new_seed()
+    candidates = list(range(100, 160))
+    first = rules.draw(candidates, 5, seed)
+    assert rules.draw(candidates, 5, seed) == first
+    assert len(set(first)) == 5 and set(first) <= set(candidates)
+    # The order of the stored candidate list does not matter: the result depends on ids and seed only.
+    assert rules.draw(list(reversed(candidates)), 5, seed) == first
+
+
+def test_a_different_seed_gives_a_different_draw():
+    candidates = list(range(1, 200))
+    results = {tuple(rules.draw(candidates, 5, rules.new_seed())) for _ in range(20)}
+    assert len(results) == 20
+
+
+def test_the_seed_is_256_bits_of_hex():
+    seed = rules.new_seed()
+    assert len(seed) == 64 and int(seed, 16) >= 0
+
+
+@pytest.mark.parametrize("count, n", [(6, 5), (-1, 5)])
+def test_a_draw_cannot_take_more_than_the_candidates_or_a_negative_count(count, n):
+    with pytest.raises(ValueError):
+        rules.draw(list(range(n)), count, rules.new_seed())
+
+
+def test_over_ten_thousand_draws_every_eligible_expert_is_chosen_uniformly():
+    """Chi-square goodness of fit: 30 candidates, 3 chosen per draw, 10,000 draws (p = 0.001 critical value)."""
+    candidates = list(range(1, 31))
+    counts = dict.fromkeys(candidates, 0)
+    draws, k = 10_000, 3
+    for _ in range(draws):
+        for expert in rules.draw(candidates, k, secrets.token_hex(32)):
+            counts[expert] += 1
+    expected = draws * k / len(candidates)
+    statistic = rules.chi_square(list(counts.values()), expected)
+    assert statistic < rules.chi_square_critical(len(candidates) - 1), (statistic, counts)
+    assert min(counts.values()) > 0
+
+
+def test_the_chi_square_check_would_catch_a_biased_draw():
+    """The same check refuses a draw that favours low ids (so the test above can fail)."""
+    counts = [1100 if i < 5 else 980 for i in range(30)]
+    expected = sum(counts) / 30
+    assert rules.chi_square(counts, expected) > rules.chi_square_critical(29)
+
+
+@pytest.mark.parametrize("df, critical", [(10, 29.59), (29, 58.30), (100, 149.45)])
+def test_chi_square_critical_values_match_the_tables(df, critical):
+    assert rules.chi_square_critical(df) == pytest.approx(critical, rel=0.01)
+
+
+@pytest.mark.parametrize("checks, missing", [
+    ((True, True, True, 5, True), []),
+    ((False, True, True, 5, True), ["身份证"]),
+    ((True, False, True, 5, True), ["照片"]),
+    ((True, True, False, 5, True), ["通讯工具"]),
+    ((True, True, True, None, True), ["工位"]),
+    ((True, True, True, 5, False), ["回避"]),
+])
+def test_sign_in_needs_every_check(checks, missing):
+    problems = rules.sign_in_problems(*checks)
+    assert len(problems) == len(missing)
+    for word, problem in zip(missing, problems):
+        assert word in problem
+
+
+@pytest.mark.parametrize("members, expected", [
+    ([MemberState("甲", True, (True, True, True))], []),
+    ([], ["还没有专家"]),
+    ([MemberState("甲", False, (False, False, False))], ["甲尚未签到"]),
+    ([MemberState("甲", True, (True, False, True))], ["甲尚未签署评标汇总表"]),
+    ([MemberState("甲", True, (False, False, False)), MemberState("乙", True, (True, True, True))],
+     ["甲尚未签署个人评审表、评标汇总表、评标报告"]),
+])
+def test_the_end_instruction_waits_for_every_signature(members, expected):
+    problems = rules.end_problems(members)
+    assert len(problems) == len(expected)
+    for word, problem in zip(expected, problems):
+        assert word in problem
+
+
+JILIN_STANDARD = FeeStandard(base=Decimal(600), base_hours=4, extra_hour=Decimal(100), cap=Decimal(1000))
+
+
+@pytest.mark.parametrize("standard, minutes, fee", [
+    (JILIN_STANDARD, 0, "600.00"),
+    (JILIN_STANDARD, 240, "600.00"),
+    (JILIN_STANDARD, 241, "700.00"),       # a started hour counts
+    (JILIN_STANDARD, 300, "700.00"),
+    (JILIN_STANDARD, 301, "800.00"),
+    (JILIN_STANDARD, 480, "1000.00"),
+    (JILIN_STANDARD, 720, "1000.00"),      # the daily cap
+    (FeeStandard(base=Decimal("800.50")), 600, "800.50"),   # no extra rate, no cap
+    (FeeStandard(base=Decimal(500), base_hours=2, extra_hour=Decimal("80.25")), 185, "660.50"),
+])
+def test_expert_fee(standard, minutes, fee):
+    assert rules.expert_fee(standard, minutes) == Decimal(fee)
+
+
+MAIN_STANDARD = FeeStandard(base=Decimal(800), extra_hour=Decimal(100), cap=Decimal(1200))
+
+
+@pytest.mark.parametrize("is_main, own, meal, minutes, fee, meal_owed", [
+    (True, JILIN_STANDARD, Decimal(60), 300, "900.00", "0.00"),   # main venue: main standard, no guest meal
+    (False, JILIN_STANDARD, Decimal(60), 300, "700.00", "60.00"),  # guest: own standard plus the meal
+    (False, JILIN_STANDARD, None, 300, "700.00", "0.00"),
+    (False, None, Decimal(60), 300, None, "60.00"),                # no published standard: unknown fee
+])
+def test_what_each_expert_is_owed_depends_on_the_venue(is_main, own, meal, minutes, fee, meal_owed):
+    result = rules.owed(is_main, own, MAIN_STANDARD, meal, minutes)
+    assert result.fee == (Decimal(fee) if fee else None)
+    assert result.meal == Decimal(meal_owed)
+    assert result.total == (Decimal(fee) + Decimal(meal_owed) if fee else None)
+    assert ("主场标准" if is_main else ("客场标准" if own else "未公布")) in result.basis
+
+
+def test_fee_standard_describes_itself_in_chinese():
+    assert JILIN_STANDARD.describe() == "4 小时以内 600 元，超过部分每小时 100 元，每天最高 1000 元"
