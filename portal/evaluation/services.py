@@ -73,7 +73,8 @@ def members_of(evaluation: Evaluation) -> list[CommitteeMember]:
     return list(db.session.scalars(
         select(CommitteeMember).where(CommitteeMember.evaluation_id == evaluation.id)
         .options(joinedload(CommitteeMember.expert), joinedload(CommitteeMember.specialty),
-                 joinedload(CommitteeMember.workstation))
+                 joinedload(CommitteeMember.workstation),
+                 joinedload(CommitteeMember.venue).joinedload(EvaluationVenue.center))
         .order_by(CommitteeMember.venue_id, CommitteeMember.seat_no)))
 
 
@@ -342,10 +343,9 @@ def draws_of(evaluation: Evaluation) -> list[ExpertDraw]:
 
 # --- sign-in and signatures (签到与签署) ------------------------------------------------------------------------
 
-def workstation_choices(venue: EvaluationVenue) -> list[Workstation]:
+def workstation_choices(evaluation: Evaluation, venue: EvaluationVenue) -> list[Workstation]:
     """Where a venue's experts may sit: a guest venue's booked workstations; the main venue's own ones."""
     if venue.is_main:
-        evaluation = venue.evaluation
         ends_at = _aware(evaluation.starts_at) + timedelta(minutes=evaluation.duration_minutes)
         # The main center's own workstations, except those lent to another evaluation at that time.
         lent = select(Booking.workstation_id).where(Booking.center_id == venue.center_id, Booking.active.is_(True),
@@ -371,7 +371,7 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
     typed = (data.get("id_number") or "").strip().upper()
     if typed != member.expert.id_number.upper():
         raise EvaluationError("身份证号码与抽取的专家不一致，请核对证件；不是本人的不得签到。", "id_number")
-    allowed = {w.id for w in workstation_choices(member.venue)}
+    allowed = {w.id for w in workstation_choices(evaluation, member.venue)}
     workstation_id = data.get("workstation_id")
     if workstation_id and workstation_id not in allowed:
         raise EvaluationError("请选择本场所为本次评标安排的工位。", "workstation_id")

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import uploads
-from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
+from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause, scoped_select
 from ..bookings.rules import CHINA
 from ..errors import show_on_form
 from ..experts.services import specialty_tree
@@ -144,6 +144,16 @@ def _load(evaluation_id, action="evaluation.view"):
     return get_scoped_or_404(action, Evaluation, evaluation_id, options=services.evaluation_options())
 
 
+def _reload(evaluation_id):
+    """After a refused change: roll back and load the evaluation afresh (every attribute, every relation)."""
+    db.session.rollback()
+    # Forget the evaluation's records held by the session, so that they load again with their relations.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, (Evaluation, EvaluationVenue, CommitteeMember, ExpertDraw)):
+            db.session.expunge(obj)
+    return _load(evaluation_id)
+
+
 def _venue(evaluation, venue_id) -> EvaluationVenue:
     venue = next((v for v in evaluation.venues if v.id == valid_id(venue_id)), None)
     if venue is None:
@@ -235,15 +245,14 @@ def board(evaluation_id):
 
 def _refused(evaluation_id, error, **forms):
     """A refused change: roll back, reload, show the message on the page (422)."""
-    db.session.rollback()
+    evaluation = _reload(evaluation_id)
     if wants_fragment() and forms.get("fragment"):
-        evaluation = _load(evaluation_id)
         context = _board_context(evaluation)
         context["error"] = str(error)
         response = make_response(render_template("evaluation/_board.html", poll_seconds=_poll_seconds(), **context), 422)
         return response
     forms.pop("fragment", None)
-    return _page(_load(evaluation_id), 422, error=str(error), **forms)
+    return _page(evaluation, 422, error=str(error), **forms)
 
 
 def _done(evaluation_id, message, anchor=""):
@@ -286,9 +295,8 @@ def replace(evaluation_id, member_id):
                 new = services.replace_member(evaluation, member, rules.ReplaceReason(form.kind.data),
                                               form.reason.data)
             except services.EvaluationError as error:
-                db.session.rollback()
                 show_on_form(form, error, "reason")
-                evaluation = _load(evaluation_id)
+                evaluation = _reload(evaluation_id)
                 member = _member(evaluation, member_id)
             else:
                 db.session.commit()
@@ -328,7 +336,7 @@ def sign_in(evaluation_id, member_id):
     member = _member(evaluation, member_id)
     _acting(evaluation, member.venue)
     form = SignInForm()
-    workstations = services.workstation_choices(member.venue)
+    workstations = services.workstation_choices(evaluation, member.venue)
     form.workstation_id.choices = [(None, "请选择工位")] + [(w.id, w.code) for w in workstations]
     status = 200
     if request.method == "POST":
@@ -337,9 +345,8 @@ def sign_in(evaluation_id, member_id):
                 services.sign_in(evaluation, member, {name: getattr(form, name).data for name in (
                     "id_number", "photo_checked", "phone_in_custody", "no_conflict_declared", "workstation_id")})
             except services.EvaluationError as error:
-                db.session.rollback()
                 show_on_form(form, error, "id_number")
-                evaluation = _load(evaluation_id)
+                evaluation = _reload(evaluation_id)
                 member = _member(evaluation, member_id)
             else:
                 db.session.commit()
@@ -390,8 +397,7 @@ def winner(evaluation_id):
         services.record_winner(evaluation, form.winner_determined_on.data)
     except services.EvaluationError as error:
         form.winner_determined_on.errors = [str(error)]
-        db.session.rollback()
-        return _page(_load(evaluation_id), 422, winner_form=form, failed="winner")
+        return _page(_reload(evaluation_id), 422, winner_form=form, failed="winner")
     db.session.commit()
     flash("已登记中标人确定。评标委员会名单现向行政监督部门公开。", "success")
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id), 303)
@@ -421,6 +427,14 @@ def duty(evaluation_id, venue_id):
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#duties", 303)
 
 
+def _on_form(form, error) -> dict:
+    """A refusal about one field goes beside it; any other is shown at the top of the page."""
+    if error.field and error.field in form._fields:
+        show_on_form(form, error)
+        return {}
+    return {"error": str(error)}
+
+
 def _china_to_utc(value):
     return value.replace(tzinfo=CHINA).astimezone(UTC) if value else None
 
@@ -440,9 +454,7 @@ def incident(evaluation_id):
     try:
         services.report_incident(evaluation, venue, data)
     except services.EvaluationError as error:
-        db.session.rollback()
-        show_on_form(form, error, "effect")
-        return _page(_load(evaluation_id), 422, incident_form=form, failed="incident")
+        return _page(_reload(evaluation_id), 422, incident_form=form, failed="incident", **_on_form(form, error))
     db.session.commit()
     flash("突发情况已登记，主场和行政监督部门已收到通知。", "success")
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#incidents", 303)
@@ -464,9 +476,8 @@ def resume(evaluation_id, incident_id):
     try:
         services.resume_incident(evaluation, record, _china_to_utc(form.resumed_at.data), form.handling.data or "")
     except services.EvaluationError as error:
-        db.session.rollback()
         form.resumed_at.errors = [str(error)]
-        return _page(_load(evaluation_id), 422, resume_form=form, failed="resume", failed_id=incident_id)
+        return _page(_reload(evaluation_id), 422, resume_form=form, failed="resume", failed_id=incident_id)
     db.session.commit()
     flash("已登记恢复。", "success")
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#incidents", 303)
@@ -499,9 +510,7 @@ def clue(evaluation_id):
         db.session.commit()
     except services.EvaluationError as error:
         uploads.remove(services.UPLOAD_FEATURE, keys)
-        db.session.rollback()
-        show_on_form(form, error, "text")
-        return _page(_load(evaluation_id), 422, clue_form=form, failed="clue")
+        return _page(_reload(evaluation_id), 422, clue_form=form, failed="clue", **_on_form(form, error))
     except Exception:
         uploads.remove(services.UPLOAD_FEATURE, keys)
         raise
@@ -522,9 +531,8 @@ def report(evaluation_id, clue_id):
     try:
         services.report_clue(evaluation, record, form.reported_to.data, form.note.data or "")
     except services.EvaluationError as error:
-        db.session.rollback()
         show_on_form(form, error, "reported_to")
-        return _page(_load(evaluation_id), 422, report_form=form, failed="report", failed_id=clue_id)
+        return _page(_reload(evaluation_id), 422, report_form=form, failed="report", failed_id=clue_id)
     db.session.commit()
     flash("已登记向行政监督部门报告。", "success")
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#clues", 303)
@@ -550,9 +558,7 @@ def handover(evaluation_id):
         db.session.commit()
     except services.EvaluationError as error:
         uploads.remove(services.UPLOAD_FEATURE, keys)
-        db.session.rollback()
-        show_on_form(form, error, "reference")
-        return _page(_load(evaluation_id), 422, handover_form=form, failed="handover")
+        return _page(_reload(evaluation_id), 422, handover_form=form, failed="handover", **_on_form(form, error))
     except Exception:
         uploads.remove(services.UPLOAD_FEATURE, keys)
         raise
@@ -615,11 +621,11 @@ def paid(evaluation_id, member_id):
     try:
         services.confirm_payment(evaluation, member, form.value, form.reference.data or "")
     except services.EvaluationError as error:
-        db.session.rollback()
         form.amount.errors = [str(error)]
-        return _page(_load(evaluation_id), 422, payment_form=form, failed="payment", failed_id=member_id)
+        return _page(_reload(evaluation_id), 422, payment_form=form, failed="payment", failed_id=member_id)
+    message = f"{member.venue.label}评委席位 {member.seat_no} 的劳务费已登记支付。"
     db.session.commit()
-    flash(f"{member.venue.label}评委席位 {member.seat_no} 的劳务费已登记支付。", "success")
+    flash(message, "success")
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#fees", 303)
 
 

@@ -8,6 +8,7 @@ from portal.auth.models import Role
 from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
+from portal.evaluation.models import Evaluation, EvaluationVenue
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
@@ -86,6 +87,12 @@ ROUTES = [
     ("get", "/bookings/calendar?center={center}&view=day&date=2026-12-03", "bookings.calendar"),
     ("get", "/bookings/fees/{center}", "bookings.fees"),
     ("get", "/bookings/feeds", "bookings.feeds"),
+    ("get", "/evaluation/", "evaluation.view"),
+    ("get", "/evaluation/?state=open&sort=-date", "evaluation.view"),
+    ("get", "/evaluation/deadlines", "evaluation.deadlines"),
+    ("get", "/evaluation/{evaluation}", "evaluation.view"),
+    ("get", "/evaluation/{evaluation}/board", "evaluation.view"),
+    ("get", "/evaluation/new?section={section}", "evaluation.manage"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -118,6 +125,15 @@ POST_ROUTES = [
     ("/bookings/fees/{center}", "bookings.fees"),
     ("/bookings/feeds", "bookings.feeds"),
     ("/bookings/feeds/{feed}/revoke", "bookings.feeds"),
+    ("/evaluation/new?section={section}", "evaluation.manage"),
+    ("/evaluation/{evaluation}/end", "evaluation.manage"),
+    ("/evaluation/{evaluation}/winner", "evaluation.manage"),
+    ("/evaluation/{evaluation}/venues/{evenue}/receive", "evaluation.manage"),
+    ("/evaluation/{evaluation}/venues/{evenue}/draw", "evaluation.run"),
+    ("/evaluation/{evaluation}/venues/{evenue}/duties", "evaluation.run"),
+    ("/evaluation/{evaluation}/incidents", "evaluation.run"),
+    ("/evaluation/{evaluation}/clues", "evaluation.run"),
+    ("/evaluation/{evaluation}/handover", "evaluation.run"),
 ]
 CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 
@@ -145,11 +161,21 @@ def records(users, orgs):
     inbound = factories.make_seat_request(inbound_section, orgs.center(factories.CHANGCHUN), users["agent"])
     feed = CalendarFeed(center_id=orgs.center(factories.CHANGCHUN).id, token_sha256="0" * 64, label="测试")
     db.session.add(feed)
+    # The section's evaluation: main venue 长春, guest venue 榆树 (both in the 长春 region).
+    evaluation = Evaluation(section_id=section.id, main_center_id=section.main_center_id,
+                            evaluation_date=outbound.evaluation_date, start_time=outbound.start_time,
+                            duration_minutes=240, starts_at=outbound.starts_at, committee_size=5, tenderee_reps=1)
+    main_venue = EvaluationVenue(center_id=section.main_center_id, is_main=True, experts_needed=2)
+    evaluation.venues = [main_venue, EvaluationVenue(center_id=yushu.id, seat_request_id=outbound.id, experts_needed=2)]
+    db.session.add(evaluation)
+    db.session.flush()
+    evenue = main_venue.id
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
             "section": section.id, "override": override.id, "expert": expert.id,
-            "request": outbound.id, "inbound": inbound.id, "feed": feed.id,
+            "request": outbound.id, "inbound": inbound.id, "feed": feed.id, "evaluation": evaluation.id,
+            "evenue": evenue,
             "specialty": db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()}
 
 

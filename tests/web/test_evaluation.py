@@ -1,0 +1,688 @@
+"""The evaluation day and after through the Flask client: committee, draws, confidentiality, sign-in, the end
+instruction, fees and payment, incidents, clues, hand-over and the deadlines board."""
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from portal.audit.models import AuditEntry
+from portal.bookings import services as booking_services
+from portal.evaluation.models import (
+    Attachment,
+    Clue,
+    CommitteeMember,
+    Evaluation,
+    EvaluationVenue,
+    ExpertDraw,
+    Incident,
+)
+from portal.experts.services import load_starter_specialties
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.templating import china_today
+from tests import factories
+from tests.conftest import counted_queries
+
+TENDEREE = "长春市城市建设局"
+
+
+def _expert(region, serial, name, employer="长春某设计院", codes=("A0201",), scope="province"):
+    return factories.make_expert(region, factories.valid_id_number(serial, prefix="220102" if serial < 500 else "220202"),
+                                 name=name, codes=codes, employer=employer, share_scope=scope)
+
+
+@pytest.fixture
+def day(orgs, users):
+    """A section of the agent evaluated in 长春 with 2 seats accepted at 吉林市; experts in both regions.
+
+    长春 (main) pool: 8 experts of A0201, one of them employed by the tenderee, one by a bidder.
+    吉林 (guest) pool: 5 experts of A0201 shared province-wide, one kept local (不共享).
+    """
+    factories.load_thresholds()
+    load_starter_specialties()
+    changchun, jilin = orgs.region("changchun"), orgs.region("jilin")
+    project = factories.make_project(users["agent"], changchun)
+    when = factories.working_day(10)
+    section = factories.make_section(project, orgs.center(factories.CHANGCHUN), evaluation_date=when)
+    jilin_center = orgs.center(factories.JILIN_CITY)
+    venue = factories.make_venue(jilin_center)
+    stations = [factories.make_workstation(venue, f"JL-{i:02d}") for i in range(1, 4)]
+    cc_venue = factories.make_venue(orgs.center(factories.CHANGCHUN))
+    cc_stations = [factories.make_workstation(cc_venue, f"CC-{i:02d}") for i in range(1, 4)]
+    req = factories.make_seat_request(section, jilin_center, users["agent"], seats=2, day=when, committee=5)
+    db.session.commit()
+    booking_services.accept(req, req.version, [stations[0].id, stations[1].id], "")
+    main = [_expert(changchun, i, f"长春专家{chr(0x7532 + i)}") for i in range(1, 7)]
+    main.append(_expert(changchun, 7, "招标人职工", employer=TENDEREE))
+    main.append(_expert(changchun, 8, "投标人职工", employer="吉林某建设集团"))
+    guest = [_expert(jilin, 500 + i, f"吉林专家{chr(0x7532 + i)}") for i in range(1, 6)]
+    guest.append(_expert(jilin, 506, "吉林本地专家", scope="local"))
+    for center, base, meal in ((orgs.center(factories.CHANGCHUN), 800, 50), (jilin_center, 600, 60)):
+        center.expert_fee_base_yuan, center.expert_fee_base_hours = Decimal(base), 4
+        center.expert_fee_extra_hour_yuan, center.expert_fee_cap_yuan = Decimal(100), Decimal(1200)
+        center.meal_fee_yuan = Decimal(meal)
+    db.session.commit()
+    return {"section": section, "project": project, "req": req, "stations": stations, "cc_stations": cc_stations,
+            "main_experts": main, "guest_experts": guest, "when": when, "jilin_center": jilin_center}
+
+
+def _committee(day, size="5", reps="1", main="2", guest="2", **extra):
+    from portal.experts.models import Specialty
+
+    a0201 = db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()
+    data = {"committee_size": size, "tenderee_reps": reps, "avoid_months": "12",
+            "bidders": "吉林某建设集团\n长春某路桥公司", "supervising_department": "长春市住房和城乡建设局",
+            "need-main-0-specialty": str(a0201), "need-main-0-count": main,
+            f"need-{day['req'].id}-0-specialty": str(a0201), f"need-{day['req'].id}-0-count": guest}
+    data.update(extra)
+    return data
+
+
+def _fix(client, day, **changes):
+    return client.post(f"/evaluation/new?section={day['section'].id}", data=_committee(day, **changes))
+
+
+def _evaluation() -> Evaluation:
+    db.session.expire_all()
+    return db.session.scalars(select(Evaluation)).one()
+
+
+def _venues(evaluation):
+    venues = db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == evaluation.id)
+                                .order_by(EvaluationVenue.id)).all()
+    return venues[0], venues[1]
+
+
+def _members(venue=None):
+    db.session.expire_all()
+    stmt = select(CommitteeMember).order_by(CommitteeMember.id)
+    if venue is not None:
+        stmt = stmt.where(CommitteeMember.venue_id == venue.id)
+    return db.session.scalars(stmt).all()
+
+
+@pytest.fixture
+def drawn(day, login_as):
+    """The committee fixed and both venues' experts drawn; returns the two staff clients too."""
+    main_staff, guest_staff = login_as("staff-changchun"), login_as("staff-jilin")
+    assert _fix(main_staff, day).status_code == 303
+    evaluation = _evaluation()
+    main, guest = _venues(evaluation)
+    assert main_staff.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert guest_staff.post(f"/evaluation/{evaluation.id}/venues/{guest.id}/draw").status_code == 303
+    return {**day, "evaluation": evaluation, "main": main, "guest": guest, "main_staff": main_staff,
+            "guest_staff": guest_staff}
+
+
+def _sign_in(client, evaluation, member, station):
+    from portal.experts.models import Expert
+
+    expert = db.session.get(Expert, member.expert_id)
+    return client.post(f"/evaluation/{evaluation.id}/members/{member.id}/sign-in", data={
+        "id_number": expert.id_number, "photo_checked": "y", "phone_in_custody": "y", "no_conflict_declared": "y",
+        "workstation_id": str(station.id)})
+
+
+def _sign_all(client, evaluation, members, skip=None):
+    for member in members:
+        for which in ("review_form_signed_at", "summary_signed_at", "report_signed_at"):
+            if (member.id, which) == skip:
+                continue
+            assert client.post(f"/evaluation/{evaluation.id}/members/{member.id}/sign/{which}").status_code == 303
+
+
+def _everyone_signed_in(w):
+    evaluation = w["evaluation"]
+    for member, station in zip(_members(w["main"]), w["cc_stations"]):
+        assert _sign_in(w["main_staff"], evaluation, member, station).status_code == 303
+    for member, station in zip(_members(w["guest"]), w["stations"]):
+        assert _sign_in(w["guest_staff"], evaluation, member, station).status_code == 303
+
+
+# --- the committee ---------------------------------------------------------------------------------------------
+
+def test_main_staff_fix_the_committee_per_venue_and_specialty(drawn):
+    evaluation = drawn["evaluation"]
+    assert (evaluation.committee_size, evaluation.tenderee_reps) == (5, 1)
+    assert (drawn["main"].is_main, drawn["main"].experts_needed) == (True, 2)
+    assert (drawn["guest"].seat_request_id, drawn["guest"].experts_needed) == (drawn["req"].id, 2)
+    assert evaluation.bidders == "吉林某建设集团\n长春某路桥公司"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"size": "6", "main": "3"}, "应为单数"),
+    ({"size": "3", "reps": "0", "main": "1"}, "5 人以上单数"),
+    ({"size": "5", "reps": "2", "main": "1"}, "三分之二"),
+    ({"main": "1"}, "应等于"),
+    ({"main": "1", "guest": "3"}, "只预订了 2 个机位"),
+    ({"main": "２"}, "半角数字"),
+])
+def test_an_unlawful_committee_is_refused_and_the_form_kept(day, login_as, changes, message):
+    page = _fix(login_as("staff-changchun"), day, **changes)
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert message in text
+    assert 'value="吉林某建设集团' in text or "吉林某建设集团\n长春某路桥公司" in text
+    assert db.session.scalar(select(func.count(Evaluation.id))) == 0
+
+
+def test_only_the_main_centers_staff_fix_the_committee(day, login_as):
+    assert _fix(login_as("staff-jilin"), day).status_code in (403, 404)
+    assert _fix(login_as("agent"), day).status_code == 403
+    assert db.session.scalar(select(func.count(Evaluation.id))) == 0
+
+
+def test_the_committee_cannot_change_once_drawing_started(drawn):
+    page = _fix(drawn["main_staff"], drawn, main="2", guest="2", size="7", reps="3")
+    assert page.status_code == 422
+    assert "已开始抽取专家" in page.get_data(as_text=True)
+    assert _evaluation().committee_size == 5
+
+
+# --- the draw -------------------------------------------------------------------------------------------------
+
+def test_each_venue_draws_its_own_pool_and_avoidance_is_applied(drawn):
+    main_ids = {e.id for e in drawn["main_experts"][:6]}
+    guest_ids = {e.id for e in drawn["guest_experts"][:5]}
+    main_members, guest_members = _members(drawn["main"]), _members(drawn["guest"])
+    assert len(main_members) == 2 and {m.expert_id for m in main_members} <= main_ids
+    assert len(guest_members) == 2 and {m.expert_id for m in guest_members} <= guest_ids
+    draws = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id)).all()
+    # The stored candidate list leaves out the tenderee's and the bidder's staff, and the local-only expert.
+    assert json.loads(draws[0].candidate_ids) == sorted(main_ids)
+    assert json.loads(draws[0].excluded) == {"tenderee": 1, "bidder": 1}
+    assert json.loads(draws[1].candidate_ids) == sorted(guest_ids)
+    assert all(len(d.seed) == 64 for d in draws)
+    assert draws[0].drawn_by_id is not None
+
+
+def test_the_guest_venue_cannot_draw_for_the_main_venue(drawn, login_as):
+    evaluation = drawn["evaluation"]
+    response = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/venues/{drawn['main'].id}/draw")
+    assert response.status_code == 403
+    assert login_as("agent").post(f"/evaluation/{evaluation.id}/venues/{drawn['main'].id}/draw").status_code == 403
+
+
+def test_a_second_draw_when_complete_is_refused(drawn):
+    evaluation = drawn["evaluation"]
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/venues/{drawn['main'].id}/draw")
+    assert page.status_code == 422 and "已经抽取完毕" in page.get_data(as_text=True)
+    assert len(_members()) == 4
+
+
+def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as, orgs, users):
+    """A member of an earlier committee of the same tenderee (within the period) is not drawn again."""
+    first = _fix(login_as("staff-changchun"), day)
+    assert first.status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    client = login_as("staff-changchun")
+    client.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw")
+    served = {m.expert_id for m in _members(main)}
+    # A second section of the same tenderee, later: those two experts are excluded as RECENT.
+    later = factories.make_section(day["project"], orgs.center(factories.CHANGCHUN), code="02",
+                                   evaluation_date=day["when"] + timedelta(days=14))
+    req2 = factories.make_seat_request(later, day["jilin_center"], users["agent"], seats=2,
+                                       day=day["when"] + timedelta(days=14), committee=5)
+    db.session.commit()
+    booking_services.accept(req2, req2.version, [day["stations"][0].id, day["stations"][1].id], "")
+    db.session.commit()
+    data = _committee(day)
+    data[f"need-{req2.id}-0-specialty"] = data.pop(f"need-{day['req'].id}-0-specialty")
+    data[f"need-{req2.id}-0-count"] = data.pop(f"need-{day['req'].id}-0-count")
+    assert client.post(f"/evaluation/new?section={later.id}", data=data).status_code == 303
+    second = db.session.scalars(select(Evaluation).where(Evaluation.section_id == later.id)).one()
+    main2 = db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == second.id,
+                                                             EvaluationVenue.is_main.is_(True))).one()
+    client.post(f"/evaluation/{second.id}/venues/{main2.id}/draw")
+    record = db.session.scalars(select(ExpertDraw).where(ExpertDraw.venue_id == main2.id)).one()
+    assert not served & set(json.loads(record.candidate_ids))
+    assert json.loads(record.excluded)["recent"] == 2
+
+
+def test_too_few_eligible_experts_is_refused_with_the_count(day, login_as):
+    page = _fix(login_as("staff-changchun"), day, size="9", reps="1", main="5", guest="2",
+                **{"need-main-1-specialty": "", "need-main-1-count": ""})
+    assert page.status_code == 422   # 5 + 2 != 8 experts
+    client = login_as("staff-changchun")
+    assert _fix(client, day, size="11", reps="1", main="8", guest="2").status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    page = client.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw")
+    assert page.status_code == 422
+    assert "只有 6 人" in page.get_data(as_text=True)
+    assert _members() == [] and db.session.scalar(select(func.count(ExpertDraw.id))) == 0
+
+
+def test_a_stored_draw_re_runs_to_the_same_members(drawn, login_as):
+    record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id)).first()
+    page = login_as("supervisor").get(f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify")
+    assert page.status_code == 200 and "复核一致" in page.get_data(as_text=True)
+    # An edited record no longer re-runs to itself.
+    chosen = json.loads(record.chosen_ids)
+    db.session.execute(update(ExpertDraw).where(ExpertDraw.id == record.id)
+                       .values(chosen_ids=json.dumps(list(reversed(chosen)))))
+    db.session.commit()
+    page = login_as("supervisor").get(f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify")
+    assert "复核不一致" in page.get_data(as_text=True)
+    assert login_as("agent").get(f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify").status_code == 403
+
+
+def test_replacing_a_member_draws_again_and_records_the_reason(drawn):
+    evaluation = drawn["evaluation"]
+    old = _members(drawn["main"])[0]
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{old.id}/replace",
+                                    data={"kind": "declined", "reason": "专家电话告知因病不能参加"})
+    assert page.status_code == 303
+    members = _members(drawn["main"])
+    replaced = next(m for m in members if m.id == old.id)
+    assert replaced.status == "replaced" and replaced.replaced_reason == "专家电话告知因病不能参加"
+    seated = [m for m in members if m.seated]
+    assert len(seated) == 2 and old.expert_id not in {m.expert_id for m in seated}
+    record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id.desc())).first()
+    assert record.replaces_member_id == old.id and "因病" in record.reason and record.count == 1
+    assert old.expert_id not in json.loads(record.candidate_ids)
+
+
+def test_a_replacement_needs_a_reason(drawn):
+    evaluation = drawn["evaluation"]
+    old = _members(drawn["main"])[0]
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{old.id}/replace",
+                                    data={"kind": "absent", "reason": ""})
+    assert page.status_code == 422 and "请填写情况说明" in page.get_data(as_text=True)
+    assert _members(drawn["main"])[0].seated
+
+
+# --- confidentiality -----------------------------------------------------------------------------------------
+
+def _names(experts):
+    return [e.name for e in experts]
+
+
+def _ids(experts):
+    return [e.id_number for e in experts] + [e.phone for e in experts]
+
+
+def _pages(client, evaluation):
+    urls = [f"/evaluation/{evaluation.id}", f"/evaluation/{evaluation.id}/board", "/evaluation/",
+            "/evaluation/deadlines", "/audit/"]
+    out = []
+    for url in urls:
+        response = client.get(url)
+        out.append(response.get_data(as_text=True) if response.status_code == 200 else "")
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        out.append(fragment.get_data(as_text=True) if fragment.status_code == 200 else "")
+    return "\n".join(out)
+
+
+def _drawn_experts(venue):
+    from portal.experts.models import Expert
+
+    return [db.session.get(Expert, m.expert_id) for m in _members(venue)]
+
+
+@pytest.mark.parametrize("username, sees_main, sees_guest", [
+    ("staff-changchun", True, False),
+    ("staff-jilin", False, True),
+    ("supervisor", False, False),
+    ("agent", False, False),
+    ("province", False, False),
+    ("changchun", False, False),
+    ("jilin", False, False),
+])
+def test_drawn_names_are_seen_only_by_the_drawing_venue_until_the_winner(drawn, login_as, username, sees_main,
+                                                                         sees_guest):
+    html = _pages(login_as(username), drawn["evaluation"])
+    main, guest = _drawn_experts(drawn["main"]), _drawn_experts(drawn["guest"])
+    for name in _names(main):
+        assert (name in html) is sees_main, (username, name)
+    for name in _names(guest):
+        assert (name in html) is sees_guest, (username, name)
+    for secret in _ids(main + guest):
+        assert secret not in html
+
+
+def _finish(w):
+    _everyone_signed_in(w)
+    evaluation = w["evaluation"]
+    _sign_all(w["main_staff"], evaluation, _members(w["main"]))
+    _sign_all(w["guest_staff"], evaluation, _members(w["guest"]))
+    assert w["main_staff"].post(f"/evaluation/{evaluation.id}/end").status_code == 303
+
+
+def test_after_the_winner_is_determined_supervisors_see_the_names(drawn, login_as):
+    _finish(drawn)
+    evaluation = drawn["evaluation"]
+    names = _names(_drawn_experts(drawn["main"]) + _drawn_experts(drawn["guest"]))
+    assert not any(n in _pages(login_as("supervisor"), evaluation) for n in names)
+    response = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/winner",
+                                        data={"winner_determined_on": china_today().isoformat()})
+    # The evaluation day is in the future in this fixture: the date cannot precede it.
+    assert response.status_code == 422
+    db.session.execute(update(Evaluation).values(evaluation_date=china_today() - timedelta(days=3)))
+    db.session.commit()
+    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/winner",
+                                    data={"winner_determined_on": china_today().isoformat()}).status_code == 303
+    html = _pages(login_as("supervisor"), evaluation)
+    assert all(n in html for n in names)
+    for username in ("agent", "province", "jilin"):
+        html = _pages(login_as(username), evaluation)
+        assert not any(n in html for n in names), username
+
+
+def test_the_audit_log_never_names_a_drawn_expert(drawn):
+    _finish(drawn)
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "evaluation")).all()
+    text = json.dumps([[e.summary, e.object_label, e.before, e.after] for e in entries], ensure_ascii=False)
+    for expert in _drawn_experts(drawn["main"]) + _drawn_experts(drawn["guest"]):
+        assert expert.name not in text and expert.id_number not in text and f"专家 #{expert.id}" not in text
+    assert "随机抽取专家 2 人" in text and "评审结束指令" in text
+
+
+# --- sign-in and the end instruction --------------------------------------------------------------------------
+
+def test_sign_in_refuses_another_persons_id_number_and_keeps_the_form(drawn):
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["main"])[0]
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/sign-in", data={
+        "id_number": factories.valid_id_number(999), "photo_checked": "y", "phone_in_custody": "y",
+        "no_conflict_declared": "y", "workstation_id": str(drawn["cc_stations"][0].id)})
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "身份证号码与抽取的专家不一致" in text and factories.valid_id_number(999) in text
+    assert _members(drawn["main"])[0].signed_in_at is None
+
+
+def test_sign_in_needs_the_phone_in_custody(drawn):
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["main"])[0]
+    from portal.experts.models import Expert
+
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/sign-in", data={
+        "id_number": db.session.get(Expert, member.expert_id).id_number, "photo_checked": "y",
+        "no_conflict_declared": "y", "workstation_id": str(drawn["cc_stations"][0].id)})
+    assert page.status_code == 422 and "通讯工具" in page.get_data(as_text=True)
+
+
+def test_one_workstation_seats_one_expert(drawn):
+    evaluation = drawn["evaluation"]
+    first, second = _members(drawn["guest"])
+    assert _sign_in(drawn["guest_staff"], evaluation, first, drawn["stations"][0]).status_code == 303
+    page = _sign_in(drawn["guest_staff"], evaluation, second, drawn["stations"][0])
+    assert page.status_code == 422 and "另一位专家" in page.get_data(as_text=True)
+
+
+def test_a_guest_expert_sits_only_at_a_booked_workstation(drawn):
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["guest"])[0]
+    page = _sign_in(drawn["guest_staff"], evaluation, member, drawn["stations"][2])   # not booked
+    assert page.status_code == 422 and "本场所为本次评标安排的工位" in page.get_data(as_text=True)
+
+
+def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn, users):
+    _everyone_signed_in(drawn)
+    evaluation = drawn["evaluation"]
+    last = _members(drawn["guest"])[-1]
+    _sign_all(drawn["main_staff"], evaluation, _members(drawn["main"]))
+    _sign_all(drawn["guest_staff"], evaluation, _members(drawn["guest"]), skip=(last.id, "report_signed_at"))
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/end")
+    assert page.status_code == 422
+    assert f"评委席位 {last.seat_no}尚未签署评标报告" in page.get_data(as_text=True)
+    assert _evaluation().ended_at is None
+    # The guest venue cannot issue the end instruction itself.
+    assert drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/end").status_code == 404
+    drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/members/{last.id}/sign/report_signed_at")
+    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/end").status_code == 303
+    ended = _evaluation()
+    assert ended.ended_at is not None
+    assert ended.payment_due == factories.working_day(0) if False else ended.payment_due is not None
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("评审结束")))}
+    assert {users["staff-jilin"].id, users["agent"].id} <= told
+
+
+def test_the_end_through_htmx_returns_the_board_with_the_missing_signatures(drawn):
+    _everyone_signed_in(drawn)
+    evaluation = drawn["evaluation"]
+    response = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/end", headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert text.lstrip().startswith("<div id=\"board\"") or 'id="board"' in text
+    assert "尚未签署个人评审表" in text and "<html" not in text
+
+
+def test_signatures_before_sign_in_are_refused(drawn):
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["main"])[0]
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/sign/report_signed_at")
+    assert page.status_code == 422 and "签到后" in page.get_data(as_text=True)
+
+
+# --- fees and payment -----------------------------------------------------------------------------------------
+
+def test_fees_are_computed_per_venue_at_the_end(drawn):
+    # The evaluation started 5 hours ago: 4 hours base plus one started hour.
+    from portal.models_base import utcnow
+
+    db.session.execute(update(Evaluation).values(starts_at=utcnow() - timedelta(hours=4, minutes=30)))
+    db.session.commit()
+    _finish(drawn)
+    for member in _members(drawn["main"]):
+        assert (member.fee_yuan, member.meal_yuan) == (Decimal("900.00"), Decimal("0.00"))   # 长春 standard
+        assert "主场标准" in member.fee_basis
+    for member in _members(drawn["guest"]):
+        assert (member.fee_yuan, member.meal_yuan) == (Decimal("700.00"), Decimal("60.00"))  # 吉林市 + meal
+        assert member.owed_total == Decimal("760.00")
+
+
+def test_the_agent_confirms_payment_per_expert(drawn, login_as):
+    _finish(drawn)
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["guest"])[0]
+    agent = login_as("agent")
+    page = agent.post(f"/evaluation/{evaluation.id}/members/{member.id}/paid", data={"amount": "７６０"})
+    assert page.status_code == 422 and "半角数字" in page.get_data(as_text=True)
+    assert agent.post(f"/evaluation/{evaluation.id}/members/{member.id}/paid",
+                      data={"amount": "760", "reference": "YH20261201-001"}).status_code == 303
+    paid = next(m for m in _members() if m.id == member.id)
+    assert paid.paid_yuan == Decimal("760.00") and paid.payment_ref == "YH20261201-001"
+    again = agent.post(f"/evaluation/{evaluation.id}/members/{member.id}/paid", data={"amount": "760"})
+    assert again.status_code == 422 and "已登记支付" in again.get_data(as_text=True)
+    # Staff cannot confirm payments; another agent cannot see the evaluation.
+    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/paid",
+                                    data={"amount": "1"}).status_code == 403
+
+
+# --- deadlines board ------------------------------------------------------------------------------------------
+
+def test_the_deadlines_board_shows_hand_over_and_payment_by_role(drawn, login_as):
+    _finish(drawn)
+    due = _evaluation().payment_due
+    guest_board = login_as("staff-jilin").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "移交评标资料" in guest_board and str(due) in guest_board
+    main_board = login_as("staff-changchun").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "支付专家劳务费" in main_board and "移交评标资料" in main_board
+    agent_board = login_as("agent").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "支付专家劳务费" in agent_board and "4 名专家" in agent_board
+    # Not overdue yet: the supervisor's board (overdue items only) is empty.
+    assert "没有待办的期限事项" in login_as("supervisor").get("/evaluation/deadlines").get_data(as_text=True)
+    db.session.execute(update(Evaluation).values(payment_due=china_today() - timedelta(days=1)))
+    db.session.execute(update(EvaluationVenue).where(EvaluationVenue.is_main.is_(False))
+                       .values(handover_due=china_today() - timedelta(days=1)))
+    db.session.commit()
+    board = login_as("supervisor").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "已逾期" in board and "支付专家劳务费" in board and "移交评标资料" in board
+    # 吉林's admin oversees the guest venue's late hand-over; another region's admin sees nothing of it.
+    assert "移交评标资料" in login_as("jilin").get("/evaluation/deadlines").get_data(as_text=True)
+    from portal.auth.models import Role
+
+    factories.make_user("siping", Role.PREFECTURE_ADMIN, factories.OrgIndex().region("siping"))
+    db.session.commit()
+    other = login_as("siping").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "没有待办的期限事项" in other
+
+
+def test_a_draft_request_shows_its_filing_deadline(day, login_as, users):
+    from portal.bookings.rules import Status
+
+    factories.make_seat_request(day["section"], factories.OrgIndex().center(factories.PROVINCE_CENTER),
+                                users["agent"], status=Status.DRAFT, day=day["when"])
+    db.session.commit()
+    board = login_as("agent").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "提交客场机位申请" in board
+
+
+# --- incidents, clues, hand-over ------------------------------------------------------------------------------
+
+def _incident(client, evaluation, venue, **changes):
+    data = {"venue_id": str(venue.id), "kind": "network", "occurred_at": "2026-12-07T10:05",
+            "effect": "客场 2 个机位断网，评标暂停", "handling": "切换备用线路", "resumed_at": ""}
+    data.update(changes)
+    return client.post(f"/evaluation/{evaluation.id}/incidents", data=data)
+
+
+def test_an_incident_at_the_guest_venue_reaches_the_main_venue_and_supervisors(drawn, users, login_as):
+    evaluation = drawn["evaluation"]
+    assert _incident(drawn["guest_staff"], evaluation, drawn["guest"]).status_code == 303
+    incident = db.session.scalars(select(Incident)).one()
+    assert incident.kind == "network" and incident.resumed_at is None
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("网络故障")))}
+    assert {users["staff-changchun"].id, users["supervisor"].id} <= told
+    assert "客场 2 个机位断网" in login_as("supervisor").get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
+    response = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/incidents/{incident.id}/resume",
+                                         data={"resumed_at": "2026-12-07T10:01", "handling": ""})
+    assert response.status_code == 422 and "不能早于发生时间" in response.get_data(as_text=True)
+    assert drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/incidents/{incident.id}/resume",
+                                     data={"resumed_at": "2026-12-07T10:40", "handling": "已恢复"}).status_code == 303
+
+
+def test_an_incident_without_its_effect_is_refused_and_kept(drawn):
+    page = _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"], effect="", handling="备用线路")
+    assert page.status_code == 422 and "请填写对评标的影响" in page.get_data(as_text=True)
+    assert "备用线路" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Incident.id))) == 0
+
+
+def test_a_venue_reports_incidents_only_for_itself(drawn):
+    assert _incident(drawn["guest_staff"], drawn["evaluation"], drawn["main"]).status_code == 403
+
+
+def test_duties_are_ticked_with_who_and_when(drawn, users):
+    evaluation = drawn["evaluation"]
+    url = f"/evaluation/{evaluation.id}/venues/{drawn['guest'].id}/duties"
+    response = drawn["guest_staff"].post(url, data={"item": "av", "done": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "✓ 音视频连接" in response.get_data(as_text=True)
+    from portal.evaluation.models import DutyItem
+
+    duty = db.session.scalars(select(DutyItem)).one()
+    assert duty.done_by_id == users["staff-jilin"].id and duty.done_at is not None
+    assert drawn["main_staff"].post(url, data={"item": "av", "done": "0"}).status_code == 403
+    assert drawn["guest_staff"].post(url, data={"item": "nonsense", "done": "1"}).status_code == 422
+
+
+PDF = b"%PDF-1.4\n% test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_a_clue_reaches_only_the_two_venues_and_supervisors(drawn, login_as):
+    evaluation = drawn["evaluation"]
+    response = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+        "venue_id": str(drawn["guest"].id), "text": "发现投标人代表在场外与评委接触",
+        "files": (io.BytesIO(PDF), "现场照片说明.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    clue = db.session.scalars(select(Clue)).one()
+    attachment = db.session.scalars(select(Attachment)).one()
+    assert attachment.clue_id == clue.id and attachment.mimetype == "application/pdf"
+    url = f"/evaluation/{evaluation.id}/files/{attachment.id}"
+    for username in ("staff-changchun", "staff-jilin", "supervisor"):
+        client = login_as(username)
+        assert "场外与评委接触" in client.get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
+        download = client.get(url)
+        assert download.status_code == 200 and download.data == PDF
+        assert "attachment" in download.headers["Content-Disposition"]
+    for username in ("agent", "province", "changchun", "jilin"):
+        client = login_as(username)
+        page = client.get(f"/evaluation/{evaluation.id}")
+        assert "场外与评委接触" not in page.get_data(as_text=True)
+        assert client.get(url).status_code == 404
+    # The main venue reports it to the authorities.
+    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/clues/{clue.id}/report",
+                                    data={"reported_to": "长春市住房和城乡建设局", "note": "已电话报告"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Clue)).one().reported_to == "长春市住房和城乡建设局"
+
+
+def test_an_executable_renamed_to_pdf_is_refused_by_content(drawn):
+    evaluation = drawn["evaluation"]
+    page = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+        "venue_id": str(drawn["guest"].id), "text": "线索",
+        "files": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "照片.pdf")}, content_type="multipart/form-data")
+    assert page.status_code == 422 and "不是允许的文件类型" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Clue.id))) == 0
+
+
+def test_the_main_venue_cannot_file_a_clue_to_itself(drawn):
+    evaluation = drawn["evaluation"]
+    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+        "venue_id": str(drawn["main"].id), "text": "线索"}, content_type="multipart/form-data")
+    assert page.status_code in (403, 422)
+    assert db.session.scalar(select(func.count(Clue.id))) == 0
+
+
+def test_hand_over_of_three_kinds_then_the_main_venue_confirms(drawn, users):
+    evaluation = drawn["evaluation"]
+    url = f"/evaluation/{evaluation.id}/handover"
+    guest = drawn["guest_staff"]
+    early = guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "witness", "mode": "physical",
+                                  "reference": "移交单 1 号"})
+    assert early.status_code == 422 and "评审结束后" in early.get_data(as_text=True)
+    _finish(drawn)
+    missing = guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "av", "mode": "physical",
+                                    "reference": ""})
+    assert missing.status_code == 422 and "移交单号" in missing.get_data(as_text=True)
+    assert guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "witness", "mode": "file",
+                                 "files": (io.BytesIO(PDF), "见证记录.pdf")},
+                      content_type="multipart/form-data").status_code == 303
+    assert guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "assessment", "mode": "file",
+                                 "files": (io.BytesIO(PDF), "考核记录.pdf")},
+                      content_type="multipart/form-data").status_code == 303
+    receive = f"/evaluation/{evaluation.id}/venues/{drawn['guest'].id}/receive"
+    early_receipt = drawn["main_staff"].post(receive, data={"note": ""})
+    assert early_receipt.status_code == 422 and "尚未移交全部资料" in early_receipt.get_data(as_text=True)
+    assert guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "av", "mode": "physical",
+                                 "reference": "移动硬盘 JL-AV-07"}).status_code == 303
+    venue = db.session.get(EvaluationVenue, drawn["guest"].id)
+    db.session.refresh(venue)
+    assert venue.handed_over_at is not None
+    assert drawn["main_staff"].post(receive, data={"note": "资料齐全"}).status_code == 303
+    db.session.refresh(venue)
+    assert venue.received_at is not None and venue.received_note == "资料齐全"
+    assert guest.post(receive, data={"note": ""}).status_code == 404   # only the main venue confirms
+
+
+# --- query counts ---------------------------------------------------------------------------------------------
+
+def test_the_evaluation_page_query_count_does_not_grow_with_the_committee(day, login_as):
+    client = login_as("staff-changchun")
+    assert _fix(client, day, size="5", reps="1", main="2", guest="2").status_code == 303
+    evaluation = _evaluation()
+    main, guest = _venues(evaluation)
+    client.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw")
+    login_as("staff-jilin").post(f"/evaluation/{evaluation.id}/venues/{guest.id}/draw")
+    counts = []
+    for _ in range(2):
+        with counted_queries() as small:
+            assert client.get(f"/evaluation/{evaluation.id}").status_code == 200
+        counts.append(len(small))
+    # Two more members (a replacement each) and an incident: the same number of queries.
+    for member in _members(main):
+        client.post(f"/evaluation/{evaluation.id}/members/{member.id}/replace",
+                    data={"kind": "declined", "reason": "不能参加"})
+    _incident(client, evaluation, main)
+    with counted_queries() as large:
+        assert client.get(f"/evaluation/{evaluation.id}").status_code == 200
+    assert len(large) == counts[-1], (counts, len(large))
+    with counted_queries() as board:
+        assert client.get(f"/evaluation/{evaluation.id}/board", headers={"HX-Request": "true"}).status_code == 200
+    assert len(board) <= 8
