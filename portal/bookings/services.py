@@ -465,8 +465,17 @@ def _release(req: SeatRequest, reason: str) -> int:
         .execution_options(synchronize_session=False)).rowcount
 
 
+def _refuse_if_in_evaluation(req: SeatRequest, what: str) -> None:
+    """Seats of a committee that was fixed are the evaluation's: its guest venue would lose its workstations."""
+    from ..evaluation.models import EvaluationVenue
+
+    if db.session.scalar(select(EvaluationVenue.id).where(EvaluationVenue.seat_request_id == req.id)):
+        raise BookingError(f"主场已按本申请确定评标委员会组成（评标当日页面），不能{what}。")
+
+
 def cancel(req: SeatRequest, version: int | None, reason: str, side: Side) -> None:
     _lock(req, version)
+    _refuse_if_in_evaluation(req, "取消预订")
     _move(req, Move(Action.CANCEL, side, reason=reason))
     _release(req, f"预订取消：{reason.strip()}")
 
@@ -539,6 +548,8 @@ def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple
     if req.status is not Status.DRAFT and timing_changed:
         _set_deadline(req, deadline)
     reconfirm = timing_changed and req.status in rules.HOLDING_STATUSES
+    if reconfirm:
+        _refuse_if_in_evaluation(req, "再变更日期、时间或机位数")
     move = Move(Action.EDIT, Side.MAIN, reason=data.get("change_reason") or "", needs_reconfirmation=reconfirm)
     try:
         rules.next_status(req.status, move)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit import services as audit
 from ..auth.models import Role, User
 from ..bookings.models import Booking, SeatRequest, SeatRequestSpecialty
-from ..bookings.rules import HOLDING_STATUSES, china_clock, evaluation_range
+from ..bookings.rules import HOLDING_STATUSES, MAX_DURATION_MINUTES, china_clock, evaluation_range
 from ..bookings.rules import Status as RequestStatus
 from ..errors import ChangeRefused
 from ..experts.models import Expert, ExpertSpecialty, Specialty
@@ -104,10 +104,17 @@ def may_see_names(user, evaluation: Evaluation, venue: EvaluationVenue) -> bool:
 
 
 def may_see_clues(user, evaluation: Evaluation) -> bool:
-    """Clues: the two venues (main and the filing guest venue) and supervisors, nobody else."""
+    """Whether the clues section shows at all: the venues' staff (to file or read) and supervisors."""
     if user.role is Role.SUPERVISOR:
         return True
     return user.role is Role.CENTER_STAFF and any(v.center_id == user.center_id for v in evaluation.venues)
+
+
+def may_read_clue(user, evaluation: Evaluation, clue_venue_id: int) -> bool:
+    """One clue: the main venue, the guest venue that filed it, and supervisors; not the other guest venues."""
+    if user.role is Role.SUPERVISOR or is_main_staff(user, evaluation):
+        return True
+    return clue_venue_id in acting_venue_ids(user, evaluation)
 
 
 def holding_requests(section: Section) -> list[SeatRequest]:
@@ -119,10 +126,14 @@ def holding_requests(section: Section) -> list[SeatRequest]:
         .order_by(SeatRequest.id)))
 
 
-def _lock(evaluation: Evaluation) -> None:
+def _lock(evaluation: Evaluation, *records) -> None:
+    """Serialise changes of one evaluation; then re-read the records the change depends on, which another
+    request may have changed while this one waited for the lock."""
     db.session.execute(update(Evaluation).where(Evaluation.id == evaluation.id)
                        .values(version=Evaluation.version + 1))
-    db.session.refresh(evaluation, ["version", "ended_at", "winner_determined_on"])
+    db.session.refresh(evaluation, ["version", "ended_at", "winner_determined_on", "payment_due"])
+    for record in records:
+        db.session.refresh(record, [c.key for c in type(record).__table__.columns])
 
 
 def _region(evaluation: Evaluation) -> int | None:
@@ -162,14 +173,13 @@ def fix_committee(section: Section, evaluation: Evaluation | None, data: dict,
         raise EvaluationError(problems[0], "committee_size")
     first = requests[0]
     before = None
+    existing: dict = {}
     if evaluation is None:
         evaluation = Evaluation(section_id=section.id, main_center_id=section.main_center_id)
         db.session.add(evaluation)
     else:
         before = audit.snapshot(evaluation, ("committee_size", "tenderee_reps", "bidders", "supervising_department"))
-        for venue in list(evaluation.venues):
-            evaluation.venues.remove(venue)
-        db.session.flush()
+        existing = {v.seat_request_id or "main": v for v in evaluation.venues}
     evaluation.evaluation_date = first.evaluation_date
     evaluation.start_time = first.start_time
     evaluation.duration_minutes = first.duration_minutes
@@ -178,24 +188,47 @@ def fix_committee(section: Section, evaluation: Evaluation | None, data: dict,
     evaluation.tenderee_reps = data["tenderee_reps"]
     evaluation.bidders = "\n".join(rules.parse_names(data.get("bidders")))
     evaluation.supervising_department = (data.get("supervising_department") or "").strip() or None
-    evaluation.avoid_months = data.get("avoid_months") or rules.DEFAULT_AVOID_MONTHS
+    months = data.get("avoid_months")
+    evaluation.avoid_months = rules.DEFAULT_AVOID_MONTHS if months is None else months
     evaluation.fixed_by_id = audit.current_actor_id()
-    main = EvaluationVenue(center_id=section.main_center_id, is_main=True, experts_needed=plans[0].experts,
-                 needs=[VenueNeed(specialty_id=s, count=c) for s, c in needs.get("main", []) if c])
-    evaluation.venues.append(main)
-    for req, plan in zip(requests, plans[1:]):
-        evaluation.venues.append(EvaluationVenue(center_id=req.guest_center_id, seat_request_id=req.id, experts_needed=plan.experts,
-                                       needs=[VenueNeed(specialty_id=s, count=c) for s, c in needs.get(str(req.id), []) if c]))
+    # Venues are kept (their incidents, clues and duty ticks with them); only their needs are replaced.
+    wanted = [("main", section.main_center_id, None, plans[0].experts, needs.get("main", []))]
+    wanted += [(req.id, req.guest_center_id, req.id, plan.experts, needs.get(str(req.id), []))
+               for req, plan in zip(requests, plans[1:])]
+    for key, center_id, request_id, experts, rows in wanted:
+        venue = existing.pop(key, None)
+        if venue is None:
+            venue = EvaluationVenue(center_id=center_id, seat_request_id=request_id, is_main=request_id is None)
+            evaluation.venues.append(venue)
+        venue.experts_needed = experts
+        # Updated in place: replacing the list would insert before deleting and meet the unique index.
+        old = {n.specialty_id: n for n in venue.needs}
+        for specialty_id, count in rows:
+            if specialty_id in old:
+                old.pop(specialty_id).count = count
+            else:
+                venue.needs.append(VenueNeed(specialty_id=specialty_id, count=count))
+        for need in old.values():
+            venue.needs.remove(need)
+    for venue in existing.values():   # a guest venue whose seats were given up before drawing
+        if _venue_has_records(venue):
+            raise EvaluationError(f"{venue.label}已有保障、突发情况或线索记录，不能从评标中去掉。")
+        evaluation.venues.remove(venue)
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise EvaluationError("评标委员会组成没有保存：同一场所的同一专业只能填写一次，请合并后再保存。",
+        raise EvaluationError("评标委员会组成没有保存：可能已由他人同时保存，请刷新页面后核对再保存。",
                               "committee_size") from error
     after = audit.snapshot(evaluation, ("committee_size", "tenderee_reps", "bidders", "supervising_department"))
     after["venues"] = "；".join(f"{p.name} {p.experts} 人" for p in plans)
     audit.record("update" if before else "create", "evaluation", evaluation, region_id=section.main_center.region_id,
                  before=before, after=after, summary="确定评标委员会组成和抽取条件")
     return evaluation
+
+
+def _venue_has_records(venue: EvaluationVenue) -> bool:
+    return any(db.session.scalar(select(func.count()).select_from(model).where(model.venue_id == venue.id))
+               for model in (Incident, Clue, DutyItem))
 
 
 # --- the draw (专家抽取) --------------------------------------------------------------------------------------
@@ -305,7 +338,7 @@ def replace_member(evaluation: Evaluation, member: CommitteeMember, kind: Replac
     reason = (reason or "").strip()
     if not reason:
         raise EvaluationError("请填写更换专家的原因。", "reason")
-    _lock(evaluation)
+    _lock(evaluation, member)
     if evaluation.ended:
         raise EvaluationError("评审已经结束，不能再更换专家。")
     if not member.seated:
@@ -320,11 +353,12 @@ def replace_member(evaluation: Evaluation, member: CommitteeMember, kind: Replac
     facts = _avoidance_facts(evaluation)
     venue = member.venue
     specialty = db.session.get(Specialty, member.specialty_id)
-    (new,) = _draw_one(evaluation, venue, specialty, 1, facts, reason=f"{kind.label}：{reason}"[:300], replaces=member)
+    # The typed explanation may name the expert: it stays on the member, which only the venue's staff see;
+    # the draw record and the audit log (read more widely) carry the kind of reason only.
+    (new,) = _draw_one(evaluation, venue, specialty, 1, facts, reason=f"更换：{kind.label}", replaces=member)
     db.session.flush()
     audit.record("replace", "evaluation", evaluation, region_id=_region(evaluation),
-                 summary=f"{venue.label}评委席位 {member.seat_no} 更换（{kind.label}：{reason[:100]}），"
-                         f"重新随机抽取为席位 {new.seat_no}")
+                 summary=f"{venue.label}评委席位 {member.seat_no} 更换（{kind.label}），重新随机抽取为席位 {new.seat_no}")
     return new
 
 
@@ -361,7 +395,7 @@ def workstation_choices(evaluation: Evaluation, venue: EvaluationVenue) -> list[
 
 def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None:
     """Verify identity (the typed ID number must match), record the checks and the workstation, sign in."""
-    _lock(evaluation)
+    _lock(evaluation, member)
     if not member.seated:
         raise EvaluationError("该专家已被更换，不能签到。")
     if member.signed_in_at is not None:
@@ -397,7 +431,7 @@ def sign(evaluation: Evaluation, member: CommitteeMember, which: str) -> None:
     names = dict(rules.SIGNATURES)
     if which not in names:
         raise EvaluationError("请选择要登记的签署文件。")
-    _lock(evaluation)
+    _lock(evaluation, member)
     if evaluation.ended:
         raise EvaluationError("评审已经结束。")
     if not member.seated or member.signed_in_at is None:
@@ -414,6 +448,9 @@ def _member_states(members) -> list[rules.MemberState]:
 
 
 def end_problems(evaluation: Evaluation, members) -> list[str]:
+    drawn_here = any(v.center.region_id is not None and v.experts_needed for v in evaluation.venues)
+    if not members and not drawn_here:
+        return []   # every expert sits at a partner province's venue, signed in its own system
     problems = rules.end_problems(_member_states(members))
     seated = {}
     for m in members:
@@ -442,7 +479,8 @@ def end(evaluation: Evaluation) -> None:
     calendar = load_calendar()
     due = calendar.add_working_days(evaluation.evaluation_date, rules.AFTER_DAYS)
     evaluation.payment_due = due
-    minutes = max(1, int((now - _aware(evaluation.starts_at)).total_seconds() // 60))
+    # Paid for the time from the scheduled start to the end instruction, at most the longest bookable day.
+    minutes = min(MAX_DURATION_MINUTES, max(1, int((now - _aware(evaluation.starts_at)).total_seconds() // 60)))
     centers = {v.id: v.center for v in evaluation.venues}
     main_center = evaluation.main_center
     for venue in evaluation.venues:
@@ -532,14 +570,12 @@ def report_incident(evaluation: Evaluation, venue: EvaluationVenue, data: dict) 
     label = rules.INCIDENT_LABELS[incident.kind]
     audit.record("create", "incident", evaluation, region_id=_region(evaluation),
                  summary=f"{venue.label}突发情况：{label}；影响：{incident.effect[:100]}")
-    notify(center_staff_ids(evaluation.main_center_id) + _supervisors(evaluation),
-           f"{evaluation.section.name}：{venue.label}发生{label}，{incident.effect[:60]}", f"/evaluation/{evaluation.id}#incidents",
-           skip=audit.current_actor_id())
+    _tell_main_and_supervisors(evaluation, f"{venue.label}发生{label}，{incident.effect[:60]}", "incidents")
     return incident
 
 
 def resume_incident(evaluation: Evaluation, incident: Incident, resumed_at: datetime, handling: str) -> None:
-    _lock(evaluation)
+    _lock(evaluation, incident)
     if incident.resumed_at is not None:
         raise EvaluationError("该突发情况已登记恢复。")
     if resumed_at < _aware(incident.occurred_at):
@@ -557,6 +593,12 @@ def incidents_of(evaluation: Evaluation) -> list[Incident]:
                                    .order_by(Incident.occurred_at, Incident.id)))
 
 
+def _tell_main_and_supervisors(evaluation: Evaluation, text: str, anchor: str) -> None:
+    """What the main venue and the region's supervisors must see at once (incidents, clues)."""
+    notify(center_staff_ids(evaluation.main_center_id) + _supervisors(evaluation),
+           f"{evaluation.section.name}：{text}", f"/evaluation/{evaluation.id}#{anchor}", skip=audit.current_actor_id())
+
+
 def _supervisors(evaluation: Evaluation) -> list[int]:
     region = _region(evaluation)
     if region is None:
@@ -565,9 +607,9 @@ def _supervisors(evaluation: Evaluation) -> list[int]:
                                                          User.active.is_(True))))
 
 
-def _store_files(evaluation: Evaluation, files, **owner) -> list[str]:
-    """Store checked uploads as attachments of a clue or hand-over item; returns their keys."""
-    keys = []
+def _store_files(evaluation: Evaluation, files, keys: list[str], **owner) -> list[str]:
+    """Store checked uploads as attachments of a clue or hand-over item. Each stored file's key is appended
+    to `keys` at once, so that the caller can delete the files when the transaction fails later."""
     for storage in files:
         stored = uploads.store(storage, UPLOAD_FEATURE)
         keys.append(stored.key)
@@ -577,7 +619,7 @@ def _store_files(evaluation: Evaluation, files, **owner) -> list[str]:
     return keys
 
 
-def file_clue(evaluation: Evaluation, venue: EvaluationVenue, text: str, files) -> tuple[Clue, list[str]]:
+def file_clue(evaluation: Evaluation, venue: EvaluationVenue, text: str, files, keys: list[str]) -> Clue:
     """The secondary venue transfers a suspected violation to the main venue (线索移交)."""
     if venue.is_main:
         raise EvaluationError("线索由副场移交给主场；主场发现的线索请直接向行政监督部门报告。")
@@ -588,22 +630,20 @@ def file_clue(evaluation: Evaluation, venue: EvaluationVenue, text: str, files) 
                 filed_by_id=audit.current_actor_id())
     db.session.add(clue)
     db.session.flush()
-    keys = _store_files(evaluation, files, clue_id=clue.id)
+    _store_files(evaluation, files, keys, clue_id=clue.id)
     db.session.flush()
     # The audit entry says that a clue was filed, not what it says (the log is read more widely).
     audit.record("create", "clue", evaluation, region_id=_region(evaluation),
                  summary=f"{venue.label}向主场移交违法违规线索（附件 {len(keys)} 个）")
-    notify(center_staff_ids(evaluation.main_center_id) + _supervisors(evaluation),
-           f"{evaluation.section.name}：{venue.label}移交了一条违法违规线索", f"/evaluation/{evaluation.id}#clues",
-           skip=audit.current_actor_id())
-    return clue, keys
+    _tell_main_and_supervisors(evaluation, f"{venue.label}移交了一条违法违规线索", "clues")
+    return clue
 
 
 def report_clue(evaluation: Evaluation, clue: Clue, reported_to: str, note: str) -> None:
     """The main venue records its report of the clue to the authorities."""
     if not (reported_to or "").strip():
         raise EvaluationError("请填写报告的行政监督部门。", "reported_to")
-    _lock(evaluation)
+    _lock(evaluation, clue)
     if clue.reported_at is not None:
         raise EvaluationError("该线索已登记报告。")
     clue.reported_at = utcnow()
@@ -623,7 +663,8 @@ def clues_of(evaluation: Evaluation) -> list[Clue]:
 
 # --- hand-over (资料移交) ------------------------------------------------------------------------------------
 
-def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: str, reference: str, files) -> list[str]:
+def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: str, reference: str, files,
+              keys: list[str]) -> None:
     """Record one kind of material handed to the main venue; the hand-over is complete with all three."""
     if venue.is_main:
         raise EvaluationError("资料由客场移交给主场。")
@@ -636,7 +677,7 @@ def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: s
         raise EvaluationError("线下移交请填写移交单号或存储介质编号。", "reference")
     if mode == "file" and not files:
         raise EvaluationError("请选择要上传的文件，或改为线下移交。", "files")
-    _lock(evaluation)
+    _lock(evaluation, venue)
     if not evaluation.ended:
         raise EvaluationError("评审结束后才能移交资料。")
     if venue.received_at is not None:
@@ -649,7 +690,8 @@ def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: s
     item.mode, item.reference = mode, reference[:200] or None
     item.handed_at, item.handed_by_id = utcnow(), audit.current_actor_id()
     db.session.flush()
-    keys = _store_files(evaluation, files, handover_item_id=item.id) if mode == "file" else []
+    if mode == "file":
+        _store_files(evaluation, files, keys, handover_item_id=item.id)
     kinds = set(db.session.scalars(select(HandoverItem.kind).where(HandoverItem.venue_id == venue.id)))
     complete = kinds >= set(rules.HANDOVER_LABELS)
     if complete and venue.handed_over_at is None:
@@ -662,11 +704,10 @@ def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: s
     audit.record("handover", "evaluation", evaluation, region_id=_region(evaluation),
                  summary=f"{venue.label}移交{rules.HANDOVER_LABELS[kind]}（{dict(rules.HANDOVER_MODES)[mode][:4]}）"
                          + ("；资料已全部移交" if complete else ""))
-    return keys
 
 
 def confirm_receipt(evaluation: Evaluation, venue: EvaluationVenue, note: str) -> None:
-    _lock(evaluation)
+    _lock(evaluation, venue)
     if venue.handed_over_at is None:
         raise EvaluationError("客场尚未移交全部资料（见证记录、专家考核记录、音视频资料）。")
     if venue.received_at is not None:
@@ -691,7 +732,7 @@ def handover_items_of(evaluation: Evaluation) -> dict[int, dict[str, HandoverIte
 
 def confirm_payment(evaluation: Evaluation, member: CommitteeMember, amount: Decimal, reference: str) -> None:
     """The agent confirms that one expert was paid (amount and the payment's reference)."""
-    _lock(evaluation)
+    _lock(evaluation, member)
     if not evaluation.ended:
         raise EvaluationError("评审结束后才能登记劳务费支付。")
     if not member.seated:

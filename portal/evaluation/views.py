@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import uploads
-from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause, scoped_select
+from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..bookings.rules import CHINA
 from ..errors import show_on_form
 from ..experts.services import specialty_tree
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..htmx import render, wants_fragment
 from ..listing import paginate, sort_choice
 from ..models_base import valid_id
-from ..projects.models import Project, Section
+from ..projects.models import Section
 from ..templating import china_today
 from ..workdays.rules import parse_iso_date
 from . import bp, rules, services
@@ -206,7 +206,8 @@ def _page(evaluation, status=200, **forms):
         section=evaluation.section, project=evaluation.section.project, today=china_today(),
         start=start, finish=finish, draws=services.draws_of(evaluation),
         duties=services.duties_of(evaluation), incidents=services.incidents_of(evaluation),
-        clues=services.clues_of(evaluation) if see_clues else [], see_clues=see_clues,
+        clues=[c for c in services.clues_of(evaluation) if services.may_read_clue(current_user, evaluation, c.venue_id)]
+        if see_clues else [], see_clues=see_clues,
         handover=services.handover_items_of(evaluation) if evaluation.ended else {},
         guest_acting=guest_acting, incident_form=incident_form, clue_form=clue_form,
         handover_form=handover_form, report_form=forms.get("report_form") or ReportForm(formdata=None),
@@ -323,8 +324,10 @@ def verify(evaluation_id, draw_id):
     rerun = rules.draw(json.loads(record.candidate_ids), record.count, record.seed)
     same = rerun == json.loads(record.chosen_ids)
     excluded = {rules.Avoid(k).label: n for k, n in json.loads(record.excluded or "{}").items()}
+    # The seed with the pool's ids would name the members: before the winner, only the drawing venue sees it.
+    show_seed = bool(evaluation.winner_determined_on) or venue.id in services.acting_venue_ids(current_user, evaluation)
     return render_template("evaluation/verify.html", evaluation=evaluation, venue=venue, record=record, same=same,
-                           candidates=len(json.loads(record.candidate_ids)), excluded=excluded)
+                           candidates=len(json.loads(record.candidate_ids)), excluded=excluded, show_seed=show_seed)
 
 
 # --- sign-in and signatures --------------------------------------------------------------------------------
@@ -504,9 +507,9 @@ def clue(evaluation_id):
         return _page(evaluation, 422, clue_form=form, failed="clue")
     venue = _venue(evaluation, form.venue_id.data)
     _acting(evaluation, venue)
-    keys = []
+    keys: list[str] = []
     try:
-        _, keys = services.file_clue(evaluation, venue, form.text.data, files)
+        services.file_clue(evaluation, venue, form.text.data, files, keys)
         db.session.commit()
     except services.EvaluationError as error:
         uploads.remove(services.UPLOAD_FEATURE, keys)
@@ -552,9 +555,9 @@ def handover(evaluation_id):
         return _page(evaluation, 422, handover_form=form, failed="handover")
     venue = _venue(evaluation, form.venue_id.data)
     _acting(evaluation, venue)
-    keys = []
+    keys: list[str] = []
     try:
-        keys = services.hand_over(evaluation, venue, form.kind.data, form.mode.data, form.reference.data or "", files)
+        services.hand_over(evaluation, venue, form.kind.data, form.mode.data, form.reference.data or "", files, keys)
         db.session.commit()
     except services.EvaluationError as error:
         uploads.remove(services.UPLOAD_FEATURE, keys)
@@ -596,8 +599,10 @@ def attachment(evaluation_id, attachment_id):
 
     in_venues = current_user.role is Role.CENTER_STAFF and any(v.center_id == current_user.center_id
                                                                for v in evaluation.venues)
-    if record.clue_id is not None and not services.may_see_clues(current_user, evaluation):
-        abort(404)
+    if record.clue_id is not None:
+        clue = db.session.get(Clue, record.clue_id)
+        if not services.may_read_clue(current_user, evaluation, clue.venue_id):
+            abort(404)
     if record.handover_item_id is not None and not (in_venues or current_user.role is Role.SUPERVISOR):
         abort(404)
     path = uploads.folder(services.UPLOAD_FEATURE) / record.key

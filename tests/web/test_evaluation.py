@@ -283,8 +283,37 @@ def test_replacing_a_member_draws_again_and_records_the_reason(drawn):
     seated = [m for m in members if m.seated]
     assert len(seated) == 2 and old.expert_id not in {m.expert_id for m in seated}
     record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id.desc())).first()
-    assert record.replaces_member_id == old.id and "因病" in record.reason and record.count == 1
+    assert record.replaces_member_id == old.id and record.reason == "更换：专家不能参加" and record.count == 1
     assert old.expert_id not in json.loads(record.candidate_ids)
+
+
+def test_the_typed_replacement_reason_stays_with_the_drawing_venue(drawn, login_as):
+    """The explanation may name the expert: the other venue, admins and the audit log get its kind only."""
+    evaluation = drawn["evaluation"]
+    old = _members(drawn["main"])[0]
+    drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{old.id}/replace",
+                             data={"kind": "declined", "reason": "王某某电话告知因病不能参加"})
+    for username in ("staff-jilin", "supervisor", "province", "changchun"):
+        assert "王某某" not in _pages(login_as(username), evaluation), username
+    summaries = " ".join(db.session.scalars(select(AuditEntry.summary)))
+    assert "王某某" not in summaries and "专家不能参加" in summaries
+
+
+def test_the_seed_is_withheld_from_auditors_until_the_winner(drawn, login_as):
+    record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id)).first()
+    url = f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify"
+    for username in ("supervisor", "changchun", "province"):
+        page = login_as(username).get(url).get_data(as_text=True)
+        assert "复核一致" in page and record.seed not in page, username
+    assert record.seed in drawn["main_staff"].get(url).get_data(as_text=True)
+    assert drawn["guest_staff"].get(url).status_code == 403
+
+
+def test_seats_of_a_fixed_committee_cannot_be_cancelled(drawn):
+    req = drawn["req"]
+    db.session.refresh(req)
+    page = drawn["main_staff"].post(f"/bookings/{req.id}/cancel", data={"reason": "不需要了", "version": req.version})
+    assert page.status_code == 422 and "已按本申请确定评标委员会" in page.get_data(as_text=True)
 
 
 def test_a_replacement_needs_a_reason(drawn):
@@ -558,6 +587,23 @@ def test_an_incident_at_the_guest_venue_reaches_the_main_venue_and_supervisors(d
                                      data={"resumed_at": "2026-12-07T10:40", "handling": "已恢复"}).status_code == 303
 
 
+def test_an_incident_in_year_one_is_refused_not_a_crash(drawn):
+    page = _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"], occurred_at="0001-01-01T00:00")
+    assert page.status_code == 422 and "2000 年至 2099 年" in page.get_data(as_text=True)
+
+
+def test_saving_the_committee_again_keeps_the_venues_records(day, login_as):
+    client = login_as("staff-changchun")
+    assert _fix(client, day).status_code == 303
+    evaluation = _evaluation()
+    _, guest = _venues(evaluation)
+    assert _incident(login_as("staff-jilin"), evaluation, guest).status_code == 303
+    assert _fix(client, day, size="7", reps="1", main="4", guest="2").status_code == 303
+    assert _evaluation().committee_size == 7
+    assert db.session.scalar(select(func.count(Incident.id))) == 1
+    assert _venues(_evaluation())[1].id == guest.id
+
+
 def test_an_incident_without_its_effect_is_refused_and_kept(drawn):
     page = _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"], effect="", handling="备用线路")
     assert page.status_code == 422 and "请填写对评标的影响" in page.get_data(as_text=True)
@@ -620,6 +666,26 @@ def test_an_executable_renamed_to_pdf_is_refused_by_content(drawn):
         "files": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "照片.pdf")}, content_type="multipart/form-data")
     assert page.status_code == 422 and "不是允许的文件类型" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Clue.id))) == 0
+
+
+def test_a_second_guest_venue_does_not_read_the_first_ones_clue(drawn, login_as, orgs, users):
+    """Two guest venues: a clue of 吉林市 is for the main venue and supervisors, not for the other guest."""
+    from portal.auth.models import Role
+
+    evaluation = drawn["evaluation"]
+    yushu = orgs.center(factories.YUSHU)
+    other = factories.make_seat_request(drawn["section"], yushu, users["agent"], seats=1, day=drawn["when"])
+    db.session.add(EvaluationVenue(evaluation_id=evaluation.id, center_id=yushu.id, seat_request_id=other.id,
+                                   experts_needed=0))
+    factories.make_user("staff-yushu", Role.CENTER_STAFF, orgs.region("changchun"), yushu)
+    db.session.commit()
+    drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+        "venue_id": str(drawn["guest"].id), "text": "发现投标人代表在场外与评委接触",
+        "files": (io.BytesIO(PDF), "说明.pdf")}, content_type="multipart/form-data")
+    attachment = db.session.scalars(select(Attachment)).one()
+    yushu_staff = login_as("staff-yushu")
+    assert "场外与评委接触" not in yushu_staff.get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
+    assert yushu_staff.get(f"/evaluation/{evaluation.id}/files/{attachment.id}").status_code == 404
 
 
 def test_the_main_venue_cannot_file_a_clue_to_itself(drawn):
