@@ -4,6 +4,7 @@ instruction, duties, incidents, clues, hand-over, fees and the deadlines board.
 Thin views: load in scope or 404, check the role or 403 (and the venue the person runs), call the service,
 commit once, render or 303. A refused change re-renders the page with the message and what was typed (422).
 """
+import json
 from datetime import UTC
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
@@ -12,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import uploads
+from ..auth.models import Role
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..bookings.rules import CHINA
 from ..errors import show_on_form
@@ -319,8 +321,6 @@ def verify(evaluation_id, draw_id):
         abort(404)
     if not (can("evaluation.verify") or venue.id in services.acting_venue_ids(current_user, evaluation)):
         abort(403)
-    import json
-
     rerun = rules.draw(json.loads(record.candidate_ids), record.count, record.seed)
     same = rerun == json.loads(record.chosen_ids)
     excluded = {rules.Avoid(k).label: n for k, n in json.loads(record.excluded or "{}").items()}
@@ -595,8 +595,6 @@ def attachment(evaluation_id, attachment_id):
                                                          Attachment.evaluation_id == evaluation.id)).first()
     if record is None:
         abort(404)
-    from ..auth.models import Role
-
     in_venues = current_user.role is Role.CENTER_STAFF and any(v.center_id == current_user.center_id
                                                                for v in evaluation.venues)
     if record.clue_id is not None:
