@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
-from ..projects.models import Project, Section
+from ..projects.models import Section
 from ..workstations.models import Workstation
 from .rules import ACTIVE_STATUSES, HOLDING_STATUSES, Status
 
@@ -116,8 +116,7 @@ class SeatRequest(Timestamped, db.Model):
     @classmethod
     def owner_clause(cls, user_id):
         """An agent's requests: those of the sections of the projects the agent registered."""
-        return cls.section_id.in_(select(Section.id).join(Project, Section.project_id == Project.id)
-                                  .where(Project.owner_id == user_id))
+        return cls.section_id.in_(select(Section.id).where(Section.owner_clause(user_id)))
 
     @classmethod
     def center_clause(cls, center_id):

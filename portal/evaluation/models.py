@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
-from ..projects.models import Project, Section
+from ..projects.models import Section
 from .rules import ReplaceReason
 
 Money = Numeric(10, 2)
@@ -95,8 +95,8 @@ class Evaluation(Timestamped, db.Model):
     # --- scoping (portal.auth.permissions) ---------------------------------------------------------------
     @classmethod
     def owner_clause(cls, user_id):
-        return cls.section_id.in_(select(Section.id).join(Project, Section.project_id == Project.id)
-                                  .where(Project.owner_id == user_id))
+        """The agent's: evaluations of the sections the agent registered."""
+        return cls.section_id.in_(select(Section.id).where(Section.owner_clause(user_id)))
 
     @classmethod
     def center_clause(cls, center_id):
@@ -114,8 +114,7 @@ class Evaluation(Timestamped, db.Model):
     def region_clause(cls, region_id):
         in_region = select(TradingCenter.id).where(TradingCenter.region_id == region_id)
         return or_(cls.main_center_id.in_(in_region),
-                   cls.section_id.in_(select(Section.id).join(Project, Section.project_id == Project.id)
-                                      .where(Project.region_id == region_id)),
+                   cls.section_id.in_(select(Section.id).where(Section.region_clause(region_id))),
                    cls.id.in_(select(EvaluationVenue.evaluation_id).where(EvaluationVenue.center_id.in_(in_region))))
 
 
