@@ -1,5 +1,5 @@
 """The start page: what each role does here, with links."""
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
 bp = Blueprint("home", __name__)
@@ -13,3 +13,10 @@ def index():
 @bp.route("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+@bp.route("/evaluation/", defaults={"rest": ""})
+@bp.route("/evaluation/<path:rest>")
+def old_evaluation_links(rest):
+    """Links stored before the evaluation pages moved to /evaluations/ (notifications keep their link)."""
+    return redirect("/evaluations/" + rest, code=301)

@@ -1,3 +1,3 @@
 from flask import Blueprint
 
-bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")

@@ -497,7 +497,7 @@ def end(evaluation: Evaluation) -> None:
     db.session.flush()
     audit.record("end", "evaluation", evaluation, region_id=_region(evaluation),
                  summary=f"主场下达评审结束指令；资料移交和劳务费支付期限 {due:%Y-%m-%d}")
-    link = f"/evaluation/{evaluation.id}"
+    link = f"/evaluations/{evaluation.id}"
     notify(_staff_of(evaluation) + [_agent_of(evaluation)],
            f"{evaluation.section.name}：主场已下达评审结束指令，专家可以离场。请在 {due:%m月%d日} 前完成资料移交和劳务费支付。",
            link, skip=audit.current_actor_id())
@@ -596,7 +596,7 @@ def incidents_of(evaluation: Evaluation) -> list[Incident]:
 def _tell_main_and_supervisors(evaluation: Evaluation, text: str, anchor: str) -> None:
     """What the main venue and the region's supervisors must see at once (incidents, clues)."""
     notify(center_staff_ids(evaluation.main_center_id) + _supervisors(evaluation),
-           f"{evaluation.section.name}：{text}", f"/evaluation/{evaluation.id}#{anchor}", skip=audit.current_actor_id())
+           f"{evaluation.section.name}：{text}", f"/evaluations/{evaluation.id}#{anchor}", skip=audit.current_actor_id())
 
 
 def _supervisors(evaluation: Evaluation) -> list[int]:
@@ -699,7 +699,7 @@ def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: s
         venue.handed_over_by_id = audit.current_actor_id()
         notify(center_staff_ids(evaluation.main_center_id),
                f"{evaluation.section.name}：{venue.label}已移交全部评标资料，请确认接收。",
-               f"/evaluation/{evaluation.id}#handover", skip=audit.current_actor_id())
+               f"/evaluations/{evaluation.id}#handover", skip=audit.current_actor_id())
     db.session.flush()
     audit.record("handover", "evaluation", evaluation, region_id=_region(evaluation),
                  summary=f"{venue.label}移交{rules.HANDOVER_LABELS[kind]}（{dict(rules.HANDOVER_MODES)[mode][:4]}）"
@@ -791,7 +791,7 @@ def due_items(user, today: date, limit: int = 200) -> list[DueItem]:
         venues = venues.where(EvaluationVenue.handover_due < today).where(_overseer_clause(user, Evaluation))
     if venues is not None:
         for venue, evaluation, section, center in db.session.execute(venues.order_by(EvaluationVenue.handover_due).limit(limit)):
-            link = f"/evaluation/{evaluation.id}#handover"
+            link = f"/evaluations/{evaluation.id}#handover"
             if venue.handed_over_at is None:
                 items.append(DueItem(DueKind.HANDOVER, venue.handover_due, section.name, link,
                                      who=f"客场（{center.short_name or center.name}）",
@@ -814,7 +814,7 @@ def due_items(user, today: date, limit: int = 200) -> list[DueItem]:
         unpaid = unpaid.where(Evaluation.payment_due < today).where(_overseer_clause(user, Evaluation))
     for evaluation, section, n in db.session.execute(unpaid.order_by(Evaluation.payment_due).limit(limit)):
         items.append(DueItem(DueKind.PAYMENT, evaluation.payment_due, section.name,
-                             f"/evaluation/{evaluation.id}#fees", who="招标人/代理机构",
+                             f"/evaluations/{evaluation.id}#fees", who="招标人/代理机构",
                              detail=f"{n} 名专家的劳务费及就餐费未登记支付"))
     items.sort(key=lambda i: (not i.overdue(today), i.due, i.title))
     return items

@@ -49,7 +49,7 @@ def test_the_day_from_draw_to_end_and_the_deadlines(browser, live_server, day): 
 
     main = new_page()
     login(main, "staff-changchun")
-    main.goto(f"/evaluation/new?section={day['section'].id}")
+    main.goto(f"/evaluations/new?section={day['section'].id}")
     main.get_by_label("评标委员会成员总数").fill("5")
     main.get_by_label("招标人代表人数").fill("1")
     a0201 = str(db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one())
@@ -91,11 +91,11 @@ def test_the_day_from_draw_to_end_and_the_deadlines(browser, live_server, day): 
     # The guest venue's page, left open, learns of it by itself.
     expect(guest.locator("#board")).to_contain_text("评审结束指令已于", timeout=15000)
 
-    guest.goto("/evaluation/deadlines")
+    guest.goto("/evaluations/deadlines")
     expect(guest.get_by_role("row", name="移交评标资料")).to_be_visible()
     agent = new_page()
     login(agent, "agent")
-    agent.goto("/evaluation/deadlines")
+    agent.goto("/evaluations/deadlines")
     row = agent.get_by_role("row", name="支付专家劳务费")
     expect(row).to_contain_text("4 名专家")
     row.get_by_role("link").click()

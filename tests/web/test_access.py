@@ -87,12 +87,12 @@ ROUTES = [
     ("get", "/bookings/calendar?center={center}&view=day&date=2026-12-03", "bookings.calendar"),
     ("get", "/bookings/fees/{center}", "bookings.fees"),
     ("get", "/bookings/feeds", "bookings.feeds"),
-    ("get", "/evaluation/", "evaluation.view"),
-    ("get", "/evaluation/?state=open&sort=-date", "evaluation.view"),
-    ("get", "/evaluation/deadlines", "evaluation.deadlines"),
-    ("get", "/evaluation/{evaluation}", "evaluation.view"),
-    ("get", "/evaluation/{evaluation}/board", "evaluation.view"),
-    ("get", "/evaluation/new?section={section}", "evaluation.manage"),
+    ("get", "/evaluations/", "evaluation.view"),
+    ("get", "/evaluations/?state=open&sort=-date", "evaluation.view"),
+    ("get", "/evaluations/deadlines", "evaluation.deadlines"),
+    ("get", "/evaluations/{evaluation}", "evaluation.view"),
+    ("get", "/evaluations/{evaluation}/board", "evaluation.view"),
+    ("get", "/evaluations/new?section={section}", "evaluation.manage"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -125,15 +125,15 @@ POST_ROUTES = [
     ("/bookings/fees/{center}", "bookings.fees"),
     ("/bookings/feeds", "bookings.feeds"),
     ("/bookings/feeds/{feed}/revoke", "bookings.feeds"),
-    ("/evaluation/new?section={section}", "evaluation.manage"),
-    ("/evaluation/{evaluation}/end", "evaluation.manage"),
-    ("/evaluation/{evaluation}/winner", "evaluation.manage"),
-    ("/evaluation/{evaluation}/venues/{evenue}/receive", "evaluation.manage"),
-    ("/evaluation/{evaluation}/venues/{evenue}/draw", "evaluation.run"),
-    ("/evaluation/{evaluation}/venues/{evenue}/duties", "evaluation.run"),
-    ("/evaluation/{evaluation}/incidents", "evaluation.run"),
-    ("/evaluation/{evaluation}/clues", "evaluation.run"),
-    ("/evaluation/{evaluation}/handover", "evaluation.run"),
+    ("/evaluations/new?section={section}", "evaluation.manage"),
+    ("/evaluations/{evaluation}/end", "evaluation.manage"),
+    ("/evaluations/{evaluation}/winner", "evaluation.manage"),
+    ("/evaluations/{evaluation}/venues/{evenue}/receive", "evaluation.manage"),
+    ("/evaluations/{evaluation}/venues/{evenue}/draw", "evaluation.run"),
+    ("/evaluations/{evaluation}/venues/{evenue}/duties", "evaluation.run"),
+    ("/evaluations/{evaluation}/incidents", "evaluation.run"),
+    ("/evaluations/{evaluation}/clues", "evaluation.run"),
+    ("/evaluations/{evaluation}/handover", "evaluation.run"),
 ]
 CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 

@@ -82,7 +82,7 @@ def _committee(day, size="5", reps="1", main="2", guest="2", **extra):
 
 
 def _fix(client, day, **changes):
-    return client.post(f"/evaluation/new?section={day['section'].id}", data=_committee(day, **changes))
+    return client.post(f"/evaluations/new?section={day['section'].id}", data=_committee(day, **changes))
 
 
 def _evaluation() -> Evaluation:
@@ -111,8 +111,8 @@ def drawn(day, login_as):
     assert _fix(main_staff, day).status_code == 303
     evaluation = _evaluation()
     main, guest = _venues(evaluation)
-    assert main_staff.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw").status_code == 303
-    assert guest_staff.post(f"/evaluation/{evaluation.id}/venues/{guest.id}/draw").status_code == 303
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw").status_code == 303
     return {**day, "evaluation": evaluation, "main": main, "guest": guest, "main_staff": main_staff,
             "guest_staff": guest_staff}
 
@@ -121,7 +121,7 @@ def _sign_in(client, evaluation, member, station):
     from portal.experts.models import Expert
 
     expert = db.session.get(Expert, member.expert_id)
-    return client.post(f"/evaluation/{evaluation.id}/members/{member.id}/sign-in", data={
+    return client.post(f"/evaluations/{evaluation.id}/members/{member.id}/sign-in", data={
         "id_number": expert.id_number, "photo_checked": "y", "phone_in_custody": "y", "no_conflict_declared": "y",
         "workstation_id": str(station.id)})
 
@@ -131,7 +131,7 @@ def _sign_all(client, evaluation, members, skip=None):
         for which in ("review_form_signed_at", "summary_signed_at", "report_signed_at"):
             if (member.id, which) == skip:
                 continue
-            assert client.post(f"/evaluation/{evaluation.id}/members/{member.id}/sign/{which}").status_code == 303
+            assert client.post(f"/evaluations/{evaluation.id}/members/{member.id}/sign/{which}").status_code == 303
 
 
 def _everyone_signed_in(w):
@@ -201,14 +201,14 @@ def test_each_venue_draws_its_own_pool_and_avoidance_is_applied(drawn):
 
 def test_the_guest_venue_cannot_draw_for_the_main_venue(drawn, login_as):
     evaluation = drawn["evaluation"]
-    response = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/venues/{drawn['main'].id}/draw")
+    response = drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw")
     assert response.status_code == 403
-    assert login_as("agent").post(f"/evaluation/{evaluation.id}/venues/{drawn['main'].id}/draw").status_code == 403
+    assert login_as("agent").post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw").status_code == 403
 
 
 def test_a_second_draw_when_complete_is_refused(drawn):
     evaluation = drawn["evaluation"]
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/venues/{drawn['main'].id}/draw")
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw")
     assert page.status_code == 422 and "已经抽取完毕" in page.get_data(as_text=True)
     assert len(_members()) == 4
 
@@ -220,7 +220,7 @@ def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as
     evaluation = _evaluation()
     main, _ = _venues(evaluation)
     client = login_as("staff-changchun")
-    client.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw")
+    client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
     served = {m.expert_id for m in _members(main)}
     # A second section of the same tenderee, later: those two experts are excluded as RECENT.
     later = factories.make_section(day["project"], orgs.center(factories.CHANGCHUN), code="02",
@@ -233,11 +233,11 @@ def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as
     data = _committee(day)
     data[f"need-{req2.id}-0-specialty"] = data.pop(f"need-{day['req'].id}-0-specialty")
     data[f"need-{req2.id}-0-count"] = data.pop(f"need-{day['req'].id}-0-count")
-    assert client.post(f"/evaluation/new?section={later.id}", data=data).status_code == 303
+    assert client.post(f"/evaluations/new?section={later.id}", data=data).status_code == 303
     second = db.session.scalars(select(Evaluation).where(Evaluation.section_id == later.id)).one()
     main2 = db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == second.id,
                                                              EvaluationVenue.is_main.is_(True))).one()
-    client.post(f"/evaluation/{second.id}/venues/{main2.id}/draw")
+    client.post(f"/evaluations/{second.id}/venues/{main2.id}/draw")
     record = db.session.scalars(select(ExpertDraw).where(ExpertDraw.venue_id == main2.id)).one()
     assert not served & set(json.loads(record.candidate_ids))
     assert json.loads(record.excluded)["recent"] == 2
@@ -251,7 +251,7 @@ def test_too_few_eligible_experts_is_refused_with_the_count(day, login_as):
     assert _fix(client, day, size="11", reps="1", main="8", guest="2").status_code == 303
     evaluation = _evaluation()
     main, _ = _venues(evaluation)
-    page = client.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw")
+    page = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
     assert page.status_code == 422
     assert "只有 6 人" in page.get_data(as_text=True)
     assert _members() == [] and db.session.scalar(select(func.count(ExpertDraw.id))) == 0
@@ -259,22 +259,22 @@ def test_too_few_eligible_experts_is_refused_with_the_count(day, login_as):
 
 def test_a_stored_draw_re_runs_to_the_same_members(drawn, login_as):
     record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id)).first()
-    page = login_as("supervisor").get(f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify")
+    page = login_as("supervisor").get(f"/evaluations/{drawn['evaluation'].id}/draws/{record.id}/verify")
     assert page.status_code == 200 and "复核一致" in page.get_data(as_text=True)
     # An edited record no longer re-runs to itself.
     chosen = json.loads(record.chosen_ids)
     db.session.execute(update(ExpertDraw).where(ExpertDraw.id == record.id)
                        .values(chosen_ids=json.dumps(list(reversed(chosen)))))
     db.session.commit()
-    page = login_as("supervisor").get(f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify")
+    page = login_as("supervisor").get(f"/evaluations/{drawn['evaluation'].id}/draws/{record.id}/verify")
     assert "复核不一致" in page.get_data(as_text=True)
-    assert login_as("agent").get(f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify").status_code == 403
+    assert login_as("agent").get(f"/evaluations/{drawn['evaluation'].id}/draws/{record.id}/verify").status_code == 403
 
 
 def test_replacing_a_member_draws_again_and_records_the_reason(drawn):
     evaluation = drawn["evaluation"]
     old = _members(drawn["main"])[0]
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{old.id}/replace",
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{old.id}/replace",
                                     data={"kind": "declined", "reason": "专家电话告知因病不能参加"})
     assert page.status_code == 303
     members = _members(drawn["main"])
@@ -291,7 +291,7 @@ def test_the_typed_replacement_reason_stays_with_the_drawing_venue(drawn, login_
     """The explanation may name the expert: the other venue, admins and the audit log get its kind only."""
     evaluation = drawn["evaluation"]
     old = _members(drawn["main"])[0]
-    drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{old.id}/replace",
+    drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{old.id}/replace",
                              data={"kind": "declined", "reason": "王某某电话告知因病不能参加"})
     for username in ("staff-jilin", "supervisor", "province", "changchun"):
         assert "王某某" not in _pages(login_as(username), evaluation), username
@@ -301,7 +301,7 @@ def test_the_typed_replacement_reason_stays_with_the_drawing_venue(drawn, login_
 
 def test_the_seed_is_withheld_from_auditors_until_the_winner(drawn, login_as):
     record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id)).first()
-    url = f"/evaluation/{drawn['evaluation'].id}/draws/{record.id}/verify"
+    url = f"/evaluations/{drawn['evaluation'].id}/draws/{record.id}/verify"
     for username in ("supervisor", "changchun", "province"):
         page = login_as(username).get(url).get_data(as_text=True)
         assert "复核一致" in page and record.seed not in page, username
@@ -319,7 +319,7 @@ def test_seats_of_a_fixed_committee_cannot_be_cancelled(drawn):
 def test_a_replacement_needs_a_reason(drawn):
     evaluation = drawn["evaluation"]
     old = _members(drawn["main"])[0]
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{old.id}/replace",
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{old.id}/replace",
                                     data={"kind": "absent", "reason": ""})
     assert page.status_code == 422 and "请填写情况说明" in page.get_data(as_text=True)
     assert _members(drawn["main"])[0].seated
@@ -336,8 +336,8 @@ def _ids(experts):
 
 
 def _pages(client, evaluation):
-    urls = [f"/evaluation/{evaluation.id}", f"/evaluation/{evaluation.id}/board", "/evaluation/",
-            "/evaluation/deadlines", "/audit/"]
+    urls = [f"/evaluations/{evaluation.id}", f"/evaluations/{evaluation.id}/board", "/evaluations/",
+            "/evaluations/deadlines", "/audit/"]
     out = []
     for url in urls:
         response = client.get(url)
@@ -379,7 +379,7 @@ def _finish(w):
     evaluation = w["evaluation"]
     _sign_all(w["main_staff"], evaluation, _members(w["main"]))
     _sign_all(w["guest_staff"], evaluation, _members(w["guest"]))
-    assert w["main_staff"].post(f"/evaluation/{evaluation.id}/end").status_code == 303
+    assert w["main_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 303
 
 
 def test_after_the_winner_is_determined_supervisors_see_the_names(drawn, login_as):
@@ -387,13 +387,13 @@ def test_after_the_winner_is_determined_supervisors_see_the_names(drawn, login_a
     evaluation = drawn["evaluation"]
     names = _names(_drawn_experts(drawn["main"]) + _drawn_experts(drawn["guest"]))
     assert not any(n in _pages(login_as("supervisor"), evaluation) for n in names)
-    response = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/winner",
+    response = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/winner",
                                         data={"winner_determined_on": china_today().isoformat()})
     # The evaluation day is in the future in this fixture: the date cannot precede it.
     assert response.status_code == 422
     db.session.execute(update(Evaluation).values(evaluation_date=china_today() - timedelta(days=3)))
     db.session.commit()
-    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/winner",
+    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/winner",
                                     data={"winner_determined_on": china_today().isoformat()}).status_code == 303
     html = _pages(login_as("supervisor"), evaluation)
     assert all(n in html for n in names)
@@ -416,7 +416,7 @@ def test_the_audit_log_never_names_a_drawn_expert(drawn):
 def test_sign_in_refuses_another_persons_id_number_and_keeps_the_form(drawn):
     evaluation = drawn["evaluation"]
     member = _members(drawn["main"])[0]
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/sign-in", data={
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{member.id}/sign-in", data={
         "id_number": factories.valid_id_number(999), "photo_checked": "y", "phone_in_custody": "y",
         "no_conflict_declared": "y", "workstation_id": str(drawn["cc_stations"][0].id)})
     assert page.status_code == 422
@@ -430,7 +430,7 @@ def test_sign_in_needs_the_phone_in_custody(drawn):
     member = _members(drawn["main"])[0]
     from portal.experts.models import Expert
 
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/sign-in", data={
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{member.id}/sign-in", data={
         "id_number": db.session.get(Expert, member.expert_id).id_number, "photo_checked": "y",
         "no_conflict_declared": "y", "workstation_id": str(drawn["cc_stations"][0].id)})
     assert page.status_code == 422 and "通讯工具" in page.get_data(as_text=True)
@@ -457,14 +457,14 @@ def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn
     last = _members(drawn["guest"])[-1]
     _sign_all(drawn["main_staff"], evaluation, _members(drawn["main"]))
     _sign_all(drawn["guest_staff"], evaluation, _members(drawn["guest"]), skip=(last.id, "report_signed_at"))
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/end")
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end")
     assert page.status_code == 422
     assert f"评委席位 {last.seat_no}尚未签署评标报告" in page.get_data(as_text=True)
     assert _evaluation().ended_at is None
     # The guest venue cannot issue the end instruction itself.
-    assert drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/end").status_code == 404
-    drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/members/{last.id}/sign/report_signed_at")
-    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/end").status_code == 303
+    assert drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 404
+    drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/members/{last.id}/sign/report_signed_at")
+    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 303
     ended = _evaluation()
     assert ended.ended_at is not None
     assert ended.payment_due == factories.working_day(0) if False else ended.payment_due is not None
@@ -475,7 +475,7 @@ def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn
 def test_the_end_through_htmx_returns_the_board_with_the_missing_signatures(drawn):
     _everyone_signed_in(drawn)
     evaluation = drawn["evaluation"]
-    response = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/end", headers={"HX-Request": "true"})
+    response = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end", headers={"HX-Request": "true"})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith("<div id=\"board\"") or 'id="board"' in text
@@ -485,7 +485,7 @@ def test_the_end_through_htmx_returns_the_board_with_the_missing_signatures(draw
 def test_signatures_before_sign_in_are_refused(drawn):
     evaluation = drawn["evaluation"]
     member = _members(drawn["main"])[0]
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/sign/report_signed_at")
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{member.id}/sign/report_signed_at")
     assert page.status_code == 422 and "签到后" in page.get_data(as_text=True)
 
 
@@ -511,16 +511,16 @@ def test_the_agent_confirms_payment_per_expert(drawn, login_as):
     evaluation = drawn["evaluation"]
     member = _members(drawn["guest"])[0]
     agent = login_as("agent")
-    page = agent.post(f"/evaluation/{evaluation.id}/members/{member.id}/paid", data={"amount": "７６０"})
+    page = agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={"amount": "７６０"})
     assert page.status_code == 422 and "半角数字" in page.get_data(as_text=True)
-    assert agent.post(f"/evaluation/{evaluation.id}/members/{member.id}/paid",
+    assert agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid",
                       data={"amount": "760", "reference": "YH20261201-001"}).status_code == 303
     paid = next(m for m in _members() if m.id == member.id)
     assert paid.paid_yuan == Decimal("760.00") and paid.payment_ref == "YH20261201-001"
-    again = agent.post(f"/evaluation/{evaluation.id}/members/{member.id}/paid", data={"amount": "760"})
+    again = agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={"amount": "760"})
     assert again.status_code == 422 and "已登记支付" in again.get_data(as_text=True)
     # Staff cannot confirm payments; another agent cannot see the evaluation.
-    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/members/{member.id}/paid",
+    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{member.id}/paid",
                                     data={"amount": "1"}).status_code == 403
 
 
@@ -529,27 +529,27 @@ def test_the_agent_confirms_payment_per_expert(drawn, login_as):
 def test_the_deadlines_board_shows_hand_over_and_payment_by_role(drawn, login_as):
     _finish(drawn)
     due = _evaluation().payment_due
-    guest_board = login_as("staff-jilin").get("/evaluation/deadlines").get_data(as_text=True)
+    guest_board = login_as("staff-jilin").get("/evaluations/deadlines").get_data(as_text=True)
     assert "移交评标资料" in guest_board and str(due) in guest_board
-    main_board = login_as("staff-changchun").get("/evaluation/deadlines").get_data(as_text=True)
+    main_board = login_as("staff-changchun").get("/evaluations/deadlines").get_data(as_text=True)
     assert "支付专家劳务费" in main_board and "移交评标资料" in main_board
-    agent_board = login_as("agent").get("/evaluation/deadlines").get_data(as_text=True)
+    agent_board = login_as("agent").get("/evaluations/deadlines").get_data(as_text=True)
     assert "支付专家劳务费" in agent_board and "4 名专家" in agent_board
     # Not overdue yet: the supervisor's board (overdue items only) is empty.
-    assert "没有待办的期限事项" in login_as("supervisor").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "没有待办的期限事项" in login_as("supervisor").get("/evaluations/deadlines").get_data(as_text=True)
     db.session.execute(update(Evaluation).values(payment_due=china_today() - timedelta(days=1)))
     db.session.execute(update(EvaluationVenue).where(EvaluationVenue.is_main.is_(False))
                        .values(handover_due=china_today() - timedelta(days=1)))
     db.session.commit()
-    board = login_as("supervisor").get("/evaluation/deadlines").get_data(as_text=True)
+    board = login_as("supervisor").get("/evaluations/deadlines").get_data(as_text=True)
     assert "已逾期" in board and "支付专家劳务费" in board and "移交评标资料" in board
     # 吉林's admin oversees the guest venue's late hand-over; another region's admin sees nothing of it.
-    assert "移交评标资料" in login_as("jilin").get("/evaluation/deadlines").get_data(as_text=True)
+    assert "移交评标资料" in login_as("jilin").get("/evaluations/deadlines").get_data(as_text=True)
     from portal.auth.models import Role
 
     factories.make_user("siping", Role.PREFECTURE_ADMIN, factories.OrgIndex().region("siping"))
     db.session.commit()
-    other = login_as("siping").get("/evaluation/deadlines").get_data(as_text=True)
+    other = login_as("siping").get("/evaluations/deadlines").get_data(as_text=True)
     assert "没有待办的期限事项" in other
 
 
@@ -559,7 +559,7 @@ def test_a_draft_request_shows_its_filing_deadline(day, login_as, users):
     factories.make_seat_request(day["section"], factories.OrgIndex().center(factories.PROVINCE_CENTER),
                                 users["agent"], status=Status.DRAFT, day=day["when"])
     db.session.commit()
-    board = login_as("agent").get("/evaluation/deadlines").get_data(as_text=True)
+    board = login_as("agent").get("/evaluations/deadlines").get_data(as_text=True)
     assert "提交客场机位申请" in board
 
 
@@ -569,7 +569,7 @@ def _incident(client, evaluation, venue, **changes):
     data = {"venue_id": str(venue.id), "kind": "network", "occurred_at": "2026-12-07T10:05",
             "effect": "客场 2 个机位断网，评标暂停", "handling": "切换备用线路", "resumed_at": ""}
     data.update(changes)
-    return client.post(f"/evaluation/{evaluation.id}/incidents", data=data)
+    return client.post(f"/evaluations/{evaluation.id}/incidents", data=data)
 
 
 def test_an_incident_at_the_guest_venue_reaches_the_main_venue_and_supervisors(drawn, users, login_as):
@@ -579,11 +579,11 @@ def test_an_incident_at_the_guest_venue_reaches_the_main_venue_and_supervisors(d
     assert incident.kind == "network" and incident.resumed_at is None
     told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("网络故障")))}
     assert {users["staff-changchun"].id, users["supervisor"].id} <= told
-    assert "客场 2 个机位断网" in login_as("supervisor").get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
-    response = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/incidents/{incident.id}/resume",
+    assert "客场 2 个机位断网" in login_as("supervisor").get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    response = drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/incidents/{incident.id}/resume",
                                          data={"resumed_at": "2026-12-07T10:01", "handling": ""})
     assert response.status_code == 422 and "不能早于发生时间" in response.get_data(as_text=True)
-    assert drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/incidents/{incident.id}/resume",
+    assert drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/incidents/{incident.id}/resume",
                                      data={"resumed_at": "2026-12-07T10:40", "handling": "已恢复"}).status_code == 303
 
 
@@ -617,7 +617,7 @@ def test_a_venue_reports_incidents_only_for_itself(drawn):
 
 def test_duties_are_ticked_with_who_and_when(drawn, users):
     evaluation = drawn["evaluation"]
-    url = f"/evaluation/{evaluation.id}/venues/{drawn['guest'].id}/duties"
+    url = f"/evaluations/{evaluation.id}/venues/{drawn['guest'].id}/duties"
     response = drawn["guest_staff"].post(url, data={"item": "av", "done": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "✓ 音视频连接" in response.get_data(as_text=True)
     from portal.evaluation.models import DutyItem
@@ -633,27 +633,27 @@ PDF = b"%PDF-1.4\n% test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def test_a_clue_reaches_only_the_two_venues_and_supervisors(drawn, login_as):
     evaluation = drawn["evaluation"]
-    response = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+    response = drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/clues", data={
         "venue_id": str(drawn["guest"].id), "text": "发现投标人代表在场外与评委接触",
         "files": (io.BytesIO(PDF), "现场照片说明.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 303
     clue = db.session.scalars(select(Clue)).one()
     attachment = db.session.scalars(select(Attachment)).one()
     assert attachment.clue_id == clue.id and attachment.mimetype == "application/pdf"
-    url = f"/evaluation/{evaluation.id}/files/{attachment.id}"
+    url = f"/evaluations/{evaluation.id}/files/{attachment.id}"
     for username in ("staff-changchun", "staff-jilin", "supervisor"):
         client = login_as(username)
-        assert "场外与评委接触" in client.get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
+        assert "场外与评委接触" in client.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
         download = client.get(url)
         assert download.status_code == 200 and download.data == PDF
         assert "attachment" in download.headers["Content-Disposition"]
     for username in ("agent", "province", "changchun", "jilin"):
         client = login_as(username)
-        page = client.get(f"/evaluation/{evaluation.id}")
+        page = client.get(f"/evaluations/{evaluation.id}")
         assert "场外与评委接触" not in page.get_data(as_text=True)
         assert client.get(url).status_code == 404
     # The main venue reports it to the authorities.
-    assert drawn["main_staff"].post(f"/evaluation/{evaluation.id}/clues/{clue.id}/report",
+    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/clues/{clue.id}/report",
                                     data={"reported_to": "长春市住房和城乡建设局", "note": "已电话报告"}).status_code == 303
     db.session.expire_all()
     assert db.session.scalars(select(Clue)).one().reported_to == "长春市住房和城乡建设局"
@@ -661,7 +661,7 @@ def test_a_clue_reaches_only_the_two_venues_and_supervisors(drawn, login_as):
 
 def test_an_executable_renamed_to_pdf_is_refused_by_content(drawn):
     evaluation = drawn["evaluation"]
-    page = drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+    page = drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/clues", data={
         "venue_id": str(drawn["guest"].id), "text": "线索",
         "files": (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "照片.pdf")}, content_type="multipart/form-data")
     assert page.status_code == 422 and "不是允许的文件类型" in page.get_data(as_text=True)
@@ -679,18 +679,18 @@ def test_a_second_guest_venue_does_not_read_the_first_ones_clue(drawn, login_as,
                                    experts_needed=0))
     factories.make_user("staff-yushu", Role.CENTER_STAFF, orgs.region("changchun"), yushu)
     db.session.commit()
-    drawn["guest_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+    drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/clues", data={
         "venue_id": str(drawn["guest"].id), "text": "发现投标人代表在场外与评委接触",
         "files": (io.BytesIO(PDF), "说明.pdf")}, content_type="multipart/form-data")
     attachment = db.session.scalars(select(Attachment)).one()
     yushu_staff = login_as("staff-yushu")
-    assert "场外与评委接触" not in yushu_staff.get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
-    assert yushu_staff.get(f"/evaluation/{evaluation.id}/files/{attachment.id}").status_code == 404
+    assert "场外与评委接触" not in yushu_staff.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert yushu_staff.get(f"/evaluations/{evaluation.id}/files/{attachment.id}").status_code == 404
 
 
 def test_the_main_venue_cannot_file_a_clue_to_itself(drawn):
     evaluation = drawn["evaluation"]
-    page = drawn["main_staff"].post(f"/evaluation/{evaluation.id}/clues", data={
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/clues", data={
         "venue_id": str(drawn["main"].id), "text": "线索"}, content_type="multipart/form-data")
     assert page.status_code in (403, 422)
     assert db.session.scalar(select(func.count(Clue.id))) == 0
@@ -698,7 +698,7 @@ def test_the_main_venue_cannot_file_a_clue_to_itself(drawn):
 
 def test_hand_over_of_three_kinds_then_the_main_venue_confirms(drawn, users):
     evaluation = drawn["evaluation"]
-    url = f"/evaluation/{evaluation.id}/handover"
+    url = f"/evaluations/{evaluation.id}/handover"
     guest = drawn["guest_staff"]
     early = guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "witness", "mode": "physical",
                                   "reference": "移交单 1 号"})
@@ -713,7 +713,7 @@ def test_hand_over_of_three_kinds_then_the_main_venue_confirms(drawn, users):
     assert guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "assessment", "mode": "file",
                                  "files": (io.BytesIO(PDF), "考核记录.pdf")},
                       content_type="multipart/form-data").status_code == 303
-    receive = f"/evaluation/{evaluation.id}/venues/{drawn['guest'].id}/receive"
+    receive = f"/evaluations/{evaluation.id}/venues/{drawn['guest'].id}/receive"
     early_receipt = drawn["main_staff"].post(receive, data={"note": ""})
     assert early_receipt.status_code == 422 and "尚未移交全部资料" in early_receipt.get_data(as_text=True)
     assert guest.post(url, data={"venue_id": str(drawn["guest"].id), "kind": "av", "mode": "physical",
@@ -734,21 +734,21 @@ def test_the_evaluation_page_query_count_does_not_grow_with_the_committee(day, l
     assert _fix(client, day, size="5", reps="1", main="2", guest="2").status_code == 303
     evaluation = _evaluation()
     main, guest = _venues(evaluation)
-    client.post(f"/evaluation/{evaluation.id}/venues/{main.id}/draw")
-    login_as("staff-jilin").post(f"/evaluation/{evaluation.id}/venues/{guest.id}/draw")
+    client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+    login_as("staff-jilin").post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw")
     counts = []
     for _ in range(2):
         with counted_queries() as small:
-            assert client.get(f"/evaluation/{evaluation.id}").status_code == 200
+            assert client.get(f"/evaluations/{evaluation.id}").status_code == 200
         counts.append(len(small))
     # Two more members (a replacement each) and an incident: the same number of queries.
     for member in _members(main):
-        client.post(f"/evaluation/{evaluation.id}/members/{member.id}/replace",
+        client.post(f"/evaluations/{evaluation.id}/members/{member.id}/replace",
                     data={"kind": "declined", "reason": "不能参加"})
     _incident(client, evaluation, main)
     with counted_queries() as large:
-        assert client.get(f"/evaluation/{evaluation.id}").status_code == 200
+        assert client.get(f"/evaluations/{evaluation.id}").status_code == 200
     assert len(large) == counts[-1], (counts, len(large))
     with counted_queries() as board:
-        assert client.get(f"/evaluation/{evaluation.id}/board", headers={"HX-Request": "true"}).status_code == 200
+        assert client.get(f"/evaluations/{evaluation.id}/board", headers={"HX-Request": "true"}).status_code == 200
     assert len(board) <= 8
