@@ -106,12 +106,13 @@ def create_app(test_config=None):
     from .orgs import views as orgs_views
     from .partners import views as partners_views
     from .projects import views as projects_views
+    from .reports import views as reports_views
     from .workdays import views as workdays_views
     from .workstations import views as workstations_views
 
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, workdays_views,
                    projects_views, bookings_views, evaluation_views, experts_views, audit_views,
-                   notifications_views):
+                   notifications_views, reports_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -79,6 +79,21 @@ def read_table(filename: str, data: bytes, max_rows: int) -> tuple[list[str], li
     return headers, body
 
 
+def read_rows(filename: str, data: bytes, max_rows: int):
+    """Every row of an .xlsx (first sheet) or .csv upload, header rows included; more than `max_rows` refused."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        rows = _csv_rows(data)
+    else:
+        raise SpreadsheetError("只支持 .xlsx 或 .csv 文件。")
+    for number, cells in enumerate(rows, start=1):
+        if number > max_rows:
+            raise SpreadsheetError(f"文件超过 {max_rows} 行，不像是月调度情况表。")
+        yield list(cells)
+
+
 def _xlsx_rows(data: bytes):
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise SpreadsheetError("文件不是有效的 .xlsx 文件（可能是改了扩展名的其他文件）。请用 Excel 另存为 .xlsx 后重试。")
@@ -146,6 +161,10 @@ def xlsx_response(workbook: Workbook, download_name: str):
     workbook.save(buffer)
     buffer.seek(0)
     return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=download_name)
+
+
+def bytes_response(data: bytes, mimetype: str, download_name: str):
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name)
 
 
 def csv_response(headers: list[str], rows, download_name: str):

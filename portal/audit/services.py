@@ -38,6 +38,9 @@ ACTION_LABELS = {
     "handover": "资料移交",
     "receive": "确认接收",
     "pay": "登记支付",
+    "return": "退回",
+    "remind": "催报",
+    "winning": "登记中标金额",
 }
 
 FIELD_LABELS = {
@@ -93,6 +96,7 @@ OBJECT_LABELS = {
     "evaluation": "远程异地评标",
     "incident": "突发情况",
     "clue": "违法违规线索",
+    "monthly_report": "月调度情况表",
     "calendar_feed": "日历订阅",
 }
 

@@ -132,3 +132,8 @@ class FilingForm(PortalForm):
             raise ValidationError("备案日期不能早于确定中标人的日期。")
         if field.data and field.data > china_today():
             raise ValidationError("备案日期不能晚于今天。")
+
+
+class WinningForm(PortalForm):
+    winning_bid_wan = AmountField("中标金额（万元）", validators=[required("中标金额")],
+                                  description="确定中标人后登记中标价，以万元为单位（如 1234.5678），计入远程异地评标月调度情况表。")

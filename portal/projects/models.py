@@ -92,6 +92,7 @@ class Section(Timestamped, db.Model):
                         "AND COALESCE(budget_wan, 0) >= 0 AND COALESCE(epc_construction_wan, 0) >= 0 "
                         "AND COALESCE(epc_goods_wan, 0) >= 0 AND COALESCE(epc_services_wan, 0) >= 0",
                         name="amounts_not_negative"),
+        CheckConstraint("winning_bid_wan IS NULL OR winning_bid_wan >= 0", name="winning_not_negative"),
         CheckConstraint("category <> 'combined' OR combined_parts <> ''", name="combined_has_parts"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +117,9 @@ class Section(Timestamped, db.Model):
     # The decision when last saved, with the thresholds in force on the registration date.
     remote_level: Mapped[Level] = mapped_column(str_enum(Level, "remote_level"), index=True)
     estimated_price_wan: Mapped[Decimal | None] = mapped_column(Amount)
+    # 中标金额, recorded by the agent once the winner is determined (the monthly report sums it).
+    winning_bid_wan: Mapped[Decimal | None] = mapped_column(Amount)
+    winning_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     project: Mapped[Project] = relationship(back_populates="sections", lazy="raise")
     main_center: Mapped[TradingCenter] = relationship(lazy="raise")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..audit.services import current_actor_id, record, snapshot
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
+from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
 from ..templating import china_today, to_china
 from .models import Exemption, Project, Section, Threshold
@@ -249,3 +250,18 @@ def _exemption_snapshot(exemption: Exemption) -> dict:
             if exemption.winner_determined_on else None,
             "filed_on": exemption.filed_on.isoformat() if exemption.filed_on else None,
             "filed_with": exemption.filed_with}
+
+
+def record_winning(section: Section, amount: Decimal, today: date | None = None) -> Section:
+    """The winning bid (中标金额) of a section, once it has been evaluated; the monthly report sums it."""
+    today = today or china_today()
+    if section.evaluation_date is None or section.evaluation_date > today:
+        raise ProjectError("评标结束、确定中标人后才能登记中标金额。", "winning_bid_wan")
+    if amount is None or amount < 0:
+        raise ProjectError("请填写不小于 0 的中标金额（万元）。", "winning_bid_wan")
+    before = {"winning_bid_wan": str(section.winning_bid_wan) if section.winning_bid_wan is not None else None}
+    section.winning_bid_wan = amount
+    section.winning_recorded_at = utcnow()
+    record("winning", "section", section, label=str(section), region_id=section.project.region_id,
+           before=before, after={"winning_bid_wan": str(amount)})
+    return section

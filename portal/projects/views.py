@@ -17,7 +17,7 @@ from ..orgs.services import home_regions
 from ..templating import china_today
 from ..workdays.services import deadline_for
 from . import bp, services
-from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm
+from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm, WinningForm
 from .models import Exemption, Project, Section, Threshold
 from .rules import (
     CATEGORY_LABELS,
@@ -259,7 +259,7 @@ def _may_see_exemption(section: Section) -> bool:
         select(Section.id).where(Section.id == section.id, scope_clause("exemptions.view", Section))) is not None
 
 
-def _section_page(section: Section, exemption_form=None, filing_form=None, status=200):
+def _section_page(section: Section, exemption_form=None, filing_form=None, winning_form=None, status=200):
     decision = services.decide(section.facts(), services.registration_day(section))
     seat_requests = list(db.session.scalars(
         select(SeatRequest).where(SeatRequest.section_id == section.id, scope_clause("bookings.view", SeatRequest))
@@ -270,6 +270,7 @@ def _section_page(section: Section, exemption_form=None, filing_form=None, statu
         time_warning=start_time_warning(section.start_time), today=china_today(), may_edit=_owns(section.project),
         may_see_exemption=_may_see_exemption(section), exemption_form=exemption_form,
         filing_form=filing_form, seat_requests=seat_requests,
+        winning_form=winning_form or (WinningForm(formdata=None, obj=section) if _owns(section.project) else None),
         may_request_seats=can("bookings.request") and (
             _owns(section.project) or section.main_center_id == current_user.center_id)), status
 
@@ -327,6 +328,24 @@ def exemption_filed(section_id):
             flash("已登记向行政监督部门备案。", "success")
             return redirect(url_for("projects.section", section_id=section.id) + "#exemption", 303)
     return _section_page(section, filing_form=form, status=422)
+
+
+@bp.route("/sections/<int:section_id>/winning", methods=["POST"])
+@permission_required("projects.manage")
+def winning(section_id):
+    """The agent records the winning bid once the winner is determined (it feeds the monthly report)."""
+    section = _load_section("projects.manage", section_id)
+    form = WinningForm()
+    if form.validate_on_submit():
+        try:
+            services.record_winning(section, form.winning_bid_wan.amount)
+        except services.ProjectError as error:
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("中标金额已登记。", "success")
+            return redirect(url_for("projects.section", section_id=section_id) + "#winning", 303)
+    return _section_page(section, winning_form=form, status=422)
 
 
 @bp.route("/sections/<int:section_id>/exemption.pdf")

@@ -1,0 +1,516 @@
+"""The monthly dispatch report: counting the remote columns from the month's guest seats, drafts,
+corrections, submission and return, the province's table, year to date, reminders.
+
+Services flush and write the audit entry; the view commits once.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from .. import spreadsheets
+from ..audit.services import current_actor_id, record
+from ..auth.models import Role, User
+from ..bookings.models import SeatRequest
+from ..bookings.rules import Status as SeatStatus
+from ..errors import ChangeRefused, flush_or_refuse
+from ..evaluation.models import EvaluationVenue
+from ..extensions import db
+from ..models_base import utcnow
+from ..notifications.models import Notification
+from ..notifications.services import notify
+from ..orgs.models import Province, Region, TradingCenter
+from ..projects.models import Section
+from ..templating import china_today, local_midnight_utc
+from . import rules
+from .models import MonthlyReport, ReportCorrection, ReportVersion
+from .rules import CELL, CELLS, COMPUTED, ENTERED, GuestUse, Move, Status
+
+# Requests whose guest venue was (or is to be) used: accepted in whole or part, or completed.
+USED = (SeatStatus.ACCEPTED, SeatStatus.PARTLY_ACCEPTED, SeatStatus.COMPLETED)
+
+
+class ReportError(ChangeRefused):
+    pass
+
+
+def due_day() -> int:
+    return int(current_app.config.get("MONTHLY_REPORT_DUE_DAY", rules.DEFAULT_DUE_DAY))
+
+
+def home_regions() -> list[Region]:
+    """The reporting units in the attachment's order."""
+    return list(db.session.scalars(select(Region).order_by(Region.sort_order)))
+
+
+def region_by_code(code: str) -> Region | None:
+    if not code or len(code) > 20:
+        return None
+    return db.session.scalars(select(Region).where(Region.code == code)).first()
+
+
+# --- counting ------------------------------------------------------------------------------------------------
+
+def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tuple[date, GuestUse]]:
+    """Every guest venue used by a remote evaluation dated first..last, with the evaluation's date.
+
+    One query: the accepted guest-seat requests, their section, both centers' regions, the other
+    province's name, and the experts the committee placed at that venue (or, before the committee is
+    fixed, the seats accepted).
+    """
+    main_center, guest_center = aliased(TradingCenter), aliased(TradingCenter)
+    main_region, guest_region = aliased(Region), aliased(Region)
+    stmt = (
+        select(SeatRequest.evaluation_date, SeatRequest.section_id, Section.project_id,
+               main_center.region_id, main_region.name, guest_center.region_id, guest_region.name,
+               guest_region.sort_order, Province.name, Province.sort_order,
+               func.coalesce(Section.budget_wan, Section.estimated_price_wan), Section.winning_bid_wan,
+               func.coalesce(EvaluationVenue.experts_needed, SeatRequest.seats_accepted))
+        .join(Section, Section.id == SeatRequest.section_id)
+        .join(main_center, main_center.id == SeatRequest.main_center_id)
+        .outerjoin(main_region, main_region.id == main_center.region_id)
+        .join(guest_center, guest_center.id == SeatRequest.guest_center_id)
+        .outerjoin(guest_region, guest_region.id == guest_center.region_id)
+        .join(Province, Province.id == guest_center.province_id)
+        .outerjoin(EvaluationVenue, EvaluationVenue.seat_request_id == SeatRequest.id)
+        .where(SeatRequest.status.in_(USED), SeatRequest.evaluation_date >= first,
+               SeatRequest.evaluation_date <= last, SeatRequest.seats_accepted > 0)
+    )
+    if region_id is not None:
+        stmt = stmt.where(or_(main_center.region_id == region_id, guest_center.region_id == region_id))
+    out = []
+    for (day, section_id, project_id, main_region_id, main_name, guest_region_id, guest_name, guest_order,
+         province_name, province_order, budget, winning, experts) in db.session.execute(stmt):
+        in_province = guest_region_id is not None
+        out.append((day, GuestUse(
+            section_id=section_id, project_id=project_id, main_region_id=main_region_id,
+            main_place=rules.place_label(main_name or ""),
+            guest_region_id=guest_region_id,
+            guest_place=rules.place_label(guest_name) if in_province else province_name,
+            place_order=(guest_order if in_province else 1000 + province_order),
+            budget=budget, winning=winning, experts=experts or 0)))
+    return out
+
+
+def counted(month: date, region_id: int | None = None):
+    """(main side by region, secondary side by region) for the month."""
+    return rules.tally([use for _, use in guest_uses(month, rules.month_end(month), region_id)])
+
+
+# --- one region's row -------------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One region's row of the month as shown and exported."""
+
+    region: Region
+    report: MonthlyReport | None
+    values: dict                                   # cell key -> final value (int, Decimal, text or None)
+    computed: dict = field(default_factory=dict)   # counted cell key -> counted value
+    reasons: dict = field(default_factory=dict)    # corrected cell key -> reason
+    sources: dict = field(default_factory=dict)    # "main"/"sec" -> [section ids]
+    winning_missing: dict = field(default_factory=dict)   # "main"/"sec" -> sections without a winning bid
+    frozen: bool = False                           # figures of the submitted version, not live
+
+    @property
+    def status(self) -> Status | None:
+        return self.report.status if self.report else None
+
+    @property
+    def submitted(self) -> bool:
+        return self.status is Status.SUBMITTED
+
+    def corrected(self, key: str) -> bool:
+        return key in self.reasons
+
+
+def _sources(side) -> list[int]:
+    return sorted(side.sections) if side else []
+
+
+def live_row(region: Region, report: MonthlyReport | None, main, secondary) -> Row:
+    """Entered figures from the draft, counted figures from the records, corrections on top."""
+    main_side, sec_side = main.get(region.id), secondary.get(region.id)
+    computed = rules.computed_values(main_side, sec_side)
+    values = {c.key: None for c in ENTERED} | dict(computed)
+    reasons = {}
+    if report is not None:
+        for key, column in MonthlyReport.ENTERED_COLUMNS.items():
+            values[key] = getattr(report, column)
+        for correction in report.corrections:
+            cell = CELL.get(correction.cell)
+            if cell is not None:
+                values[cell.key] = rules.from_text(cell, correction.value)
+                reasons[cell.key] = correction.reason
+    return Row(region=region, report=report, values=values, computed=computed, reasons=reasons,
+               sources={"main": _sources(main_side), "sec": _sources(sec_side)},
+               winning_missing={"main": main_side.winning_missing if main_side else 0,
+                                "sec": sec_side.winning_missing if sec_side else 0})
+
+
+def frozen_row(region: Region, report: MonthlyReport, version: ReportVersion) -> Row:
+    figures = version.figures
+    return Row(region=region, report=report, frozen=True,
+               values={c.key: rules.from_text(c, figures["values"].get(c.key)) for c in CELLS},
+               computed={c.key: rules.from_text(c, figures["computed"].get(c.key)) for c in COMPUTED},
+               reasons=dict(figures.get("reasons", {})), sources=figures.get("sources", {"main": [], "sec": []}),
+               winning_missing=figures.get("winning_missing", {}))
+
+
+def freeze(row: Row) -> dict:
+    """A row as JSON for a version: every value as text (rules.to_text), so it reads back exactly."""
+    return {"values": {c.key: rules.to_text(c, row.values.get(c.key)) for c in CELLS},
+            "computed": {c.key: rules.to_text(c, row.computed.get(c.key)) for c in COMPUTED},
+            "reasons": dict(row.reasons), "sources": row.sources, "winning_missing": row.winning_missing}
+
+
+def latest_versions(report_ids) -> dict[int, ReportVersion]:
+    """The newest version of each report (one query)."""
+    ids = list(report_ids)
+    if not ids:
+        return {}
+    newest = (select(ReportVersion.report_id, func.max(ReportVersion.number).label("number"))
+              .where(ReportVersion.report_id.in_(ids)).group_by(ReportVersion.report_id).subquery())
+    versions = db.session.scalars(select(ReportVersion).join(newest, and_(
+        ReportVersion.report_id == newest.c.report_id, ReportVersion.number == newest.c.number)))
+    return {v.report_id: v for v in versions}
+
+
+def load_rows(months: list[date], regions: list[Region], *, live_only: bool = False) -> dict[date, list[Row]]:
+    """Each region's row for each month: the submitted version when submitted, else live (the draft's
+    entered values and corrections over the figures counted now). Four queries whatever the span:
+    reports, their corrections, the latest versions, and the guest uses of the months counted live."""
+    months = sorted(set(months))
+    one = regions[0].id if len(regions) == 1 else None
+    stmt = select(MonthlyReport).where(MonthlyReport.month.in_(months)).options(
+        selectinload(MonthlyReport.corrections))
+    if one is not None:
+        stmt = stmt.where(MonthlyReport.region_id == one)
+    reports = {(r.region_id, r.month): r for r in db.session.scalars(stmt)}
+    versions = {} if live_only else latest_versions(
+        r.id for r in reports.values() if r.status is Status.SUBMITTED)
+
+    def frozen(region, month):
+        report = reports.get((region.id, month))
+        return report is not None and report.id in versions
+
+    live_months = [m for m in months if not all(frozen(r, m) for r in regions)]
+    uses_by_month = defaultdict(list)
+    if live_months:
+        for day, use in guest_uses(live_months[0], rules.month_end(live_months[-1]), one):
+            uses_by_month[date(day.year, day.month, 1)].append(use)
+    out = {}
+    for month in months:
+        main, secondary = rules.tally(uses_by_month.get(month, [])) if month in live_months else ({}, {})
+        out[month] = [frozen_row(region, reports[(region.id, month)], versions[reports[(region.id, month)].id])
+                      if frozen(region, month) else live_row(region, reports.get((region.id, month)), main, secondary)
+                      for region in regions]
+    return out
+
+
+def region_row(region: Region, month: date, *, live: bool = False) -> Row:
+    return load_rows([month], [region], live_only=live)[month][0]
+
+
+# --- saving, submitting, returning -------------------------------------------------------------------------
+
+def _lock(region: Region, month: date) -> MonthlyReport | None:
+    return db.session.scalars(select(MonthlyReport).where(
+        MonthlyReport.region_id == region.id, MonthlyReport.month == month).with_for_update()
+        .options(selectinload(MonthlyReport.corrections))).first()
+
+
+def _get_or_create(region: Region, month: date, version: int | None) -> MonthlyReport:
+    report = _lock(region, month)
+    if report is None:
+        if version not in (None, 0):
+            raise ReportError("该报表已被他人删除或尚未创建，请刷新页面后重试。")
+        report = MonthlyReport(region_id=region.id, month=month, status=Status.DRAFT, version=1, submissions=0,
+                               corrections=[])
+        db.session.add(report)
+        flush_or_refuse("该报表刚刚被他人创建，请刷新页面后重新填写。", error_class=ReportError)
+        return report
+    if version is not None and version != report.version:
+        raise ReportError("该报表已被他人修改（您看到的是旧内容），请刷新页面后再保存。")
+    return report
+
+
+def save_draft(region: Region, month: date, entered: dict, corrections: dict, note: str | None,
+               version: int | None, today: date | None = None) -> MonthlyReport:
+    """Save the entered figures and corrections ({cell key: (value, reason)}; a blank value drops one)."""
+    today = today or china_today()
+    if not rules.may_file(month, today):
+        raise ReportError(f"{rules.month_label(month)}尚未结束，月报从次月 1 日起填报。")
+    report = _get_or_create(region, month, version)
+    if not report.status.editable:
+        raise ReportError("本月报表已报送并锁定；如需修改，请联系省政数局退回。")
+    live = region_row(region, month, live=True)
+    before = _snapshot(report)
+    for key, column in MonthlyReport.ENTERED_COLUMNS.items():
+        setattr(report, column, entered.get(key))
+    existing = {c.cell: c for c in report.corrections}
+    for cell in COMPUTED:
+        value, reason = corrections.get(cell.key, (None, ""))
+        counted_value = live.computed.get(cell.key)
+        unchanged = value is None or (cell.kind is rules.Kind.TEXT and value == "" and counted_value == "") \
+            or rules.to_text(cell, value) == rules.to_text(cell, counted_value)
+        if unchanged:
+            if cell.key in existing:
+                report.corrections.remove(existing[cell.key])
+            continue
+        if not (reason or "").strip():
+            raise ReportError(f"更正“{rules.GROUP_LABELS[cell.group]}·{cell.label}”须说明原因。",
+                              f"reason_{cell.key}")
+        correction = existing.get(cell.key)
+        if correction is None:
+            correction = ReportCorrection(cell=cell.key)
+            report.corrections.append(correction)
+        correction.value = rules.to_text(cell, value)
+        correction.computed = rules.to_text(cell, counted_value)
+        correction.reason = reason.strip()[:300]
+        correction.corrected_by_id = current_actor_id()
+        correction.corrected_at = utcnow()
+    report.note = (note or "").strip()[:500] or None
+    report.version += 1
+    db.session.flush()
+    record("update", "monthly_report", report, label=str_of(region, month), region_id=region.id,
+           before=before, after=_snapshot(report))
+    return report
+
+
+def submit(region: Region, month: date, version: int | None, today: date | None = None) -> MonthlyReport:
+    """Freeze the current figures as a new version and lock the report."""
+    today = today or china_today()
+    report = _get_or_create(region, month, version)
+    row = live_row(region, report, *counted(month, region.id))   # what the region sees now, frozen
+    problem = rules.move_problem(report.status, Move.SUBMIT, missing=rules.entered_missing(row.values))
+    if problem is None:
+        problems = rules.consistency_problems(row.values)
+        problem = problems[0] if problems else None
+    if problem:
+        raise ReportError(problem)
+    now = utcnow()
+    late = rules.is_late(today, month, today, due_day())     # this submission
+    report.submissions += 1
+    report.status = Status.SUBMITTED
+    report.submitted_at, report.submitted_by_id = now, current_actor_id()
+    if report.first_submitted_at is None:
+        report.first_submitted_at = now
+        report.late = late        # the report is late by its first submission, not by a resubmission
+    report.returned_at = None
+    report.version += 1
+    db.session.add(ReportVersion(report_id=report.id, number=report.submissions, figures=freeze(row),
+                                 submitted_at=now, submitted_by_id=current_actor_id(), late=late))
+    db.session.flush()
+    record("submit", "monthly_report", report, label=str_of(region, month), region_id=region.id,
+           summary=f"第 {report.submissions} 次报送" + ("（逾期）" if report.late else ""))
+    notify(_province_admin_ids(), f"{region.name}已报送{rules.month_label(month)}远程异地评标月调度情况表",
+           report_link(month), skip=current_actor_id())
+    return report
+
+
+def return_report(region: Region, month: date, comment: str, version: int | None) -> MonthlyReport:
+    """The province sends a submitted report back with a comment; the region corrects and resubmits."""
+    report = _lock(region, month)
+    if report is None:
+        raise ReportError("该地区本月尚未填报。")
+    if version is not None and version != report.version:
+        raise ReportError("该报表已有新的变化，请刷新页面后再操作。")
+    problem = rules.move_problem(report.status, Move.RETURN, comment=comment)
+    if problem:
+        raise ReportError(problem, "comment")
+    now = utcnow()
+    report.status = Status.RETURNED
+    report.returned_at, report.returned_by_id = now, current_actor_id()
+    report.return_comment = comment.strip()[:500]
+    report.version += 1
+    last = db.session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
+                              .order_by(ReportVersion.number.desc())).first()
+    if last is not None:
+        last.returned_at, last.returned_by_id, last.return_comment = now, current_actor_id(), report.return_comment
+    db.session.flush()
+    record("return", "monthly_report", report, label=str_of(region, month), region_id=region.id,
+           summary=f"退回意见：{report.return_comment}")
+    notify(_filer_ids(region) + ([report.submitted_by_id] if report.submitted_by_id else []),
+           f"{rules.month_label(month)}月调度情况表被退回：{report.return_comment}",
+           report_link(month, region), skip=current_actor_id())
+    return report
+
+
+def _snapshot(report: MonthlyReport) -> dict:
+    out = {key: rules.to_text(CELL[key], getattr(report, column))
+           for key, column in MonthlyReport.ENTERED_COLUMNS.items()}
+    out["corrections"] = {c.cell: f"{c.value}（原因：{c.reason}）" for c in report.corrections}
+    out["note"] = report.note
+    return out
+
+
+def str_of(region: Region, month: date) -> str:
+    return f"{region.name} {rules.month_label(month)}月调度情况表"
+
+
+def report_link(month: date, region: Region | None = None) -> str:
+    base = f"/reports/monthly/{rules.month_key(month)}"
+    return f"{base}/{region.code}" if region is not None else base
+
+
+def _province_admin_ids() -> list[int]:
+    return list(db.session.scalars(select(User.id).where(User.role == Role.PROVINCE_ADMIN,
+                                                         User.active.is_(True))))
+
+
+def _filer_ids(region: Region) -> list[int]:
+    """Who files a region's report: its prefecture admins; the provincial center's row, the province."""
+    ids = list(db.session.scalars(select(User.id).where(User.role == Role.PREFECTURE_ADMIN,
+                                                        User.region_id == region.id, User.active.is_(True))))
+    return ids or _province_admin_ids()
+
+
+# --- the province's table ---------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    month: date
+    rows: list[Row]
+    total: dict
+    previous: dict                 # region id -> previous month's row values
+    year: dict                     # region id -> year-to-date values
+    year_total: dict
+    previous_total: dict
+    today: date
+    due: date
+
+    @property
+    def submitted(self) -> list[Row]:
+        return [r for r in self.rows if r.submitted]
+
+    @property
+    def missing(self) -> list[Row]:
+        return [r for r in self.rows if not r.submitted]
+
+    def is_late(self, row: Row) -> bool:
+        """Late: first submitted on or after the due date, or still not submitted on it."""
+        if row.report is not None and row.report.first_submitted_at is not None:
+            return row.report.late
+        return self.today >= self.due
+
+    @property
+    def late(self) -> list[Row]:
+        return [r for r in self.rows if self.is_late(r)]
+
+
+def province_table(month: date, today: date | None = None, regions: list[Region] | None = None) -> Table:
+    """The month's table with the previous month and January..month, loaded together."""
+    today = today or china_today()
+    regions = regions or home_regions()
+    previous = rules.previous_month(month)
+    year_months = [date(month.year, m, 1) for m in range(1, month.month + 1)]
+    loaded = load_rows(year_months + [previous], regions)
+    rows = loaded[month]
+    previous_values = {row.region.id: row.values for row in loaded[previous]}
+    year = {}
+    for region_index, region in enumerate(regions):
+        year[region.id] = rules.totals([loaded[m][region_index].values for m in year_months])
+    return Table(month=month, rows=rows, total=rules.totals([r.values for r in rows]),
+                 previous=previous_values, previous_total=rules.totals(list(previous_values.values())),
+                 year=year, year_total=rules.totals(list(year.values())), today=today,
+                 due=rules.due_date(month, due_day()))
+
+
+# --- reminders --------------------------------------------------------------------------------------------
+
+def pending_for(user, today: date | None = None) -> dict | None:
+    """The report a filer still owes (for the banner): last month's, from the 1st on, until submitted."""
+    today = today or china_today()
+    if user.role is Role.PREFECTURE_ADMIN and user.region_id:
+        region_ids = [user.region_id]
+    elif user.role is Role.PROVINCE_ADMIN:
+        region_ids = None
+    else:
+        return None
+    month = rules.reporting_month(today)
+    submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
+        MonthlyReport.month == month, MonthlyReport.status == Status.SUBMITTED)))
+    if region_ids is None:
+        missing = db.session.scalar(select(func.count(Region.id)).where(Region.id.not_in(submitted))) \
+            if submitted else db.session.scalar(select(func.count(Region.id)))
+        return {"month": month, "missing": missing, "days_left": rules.days_left(month, today, due_day()),
+                "province": True} if missing else None
+    if region_ids[0] in submitted:
+        return None
+    return {"month": month, "missing": 1, "days_left": rules.days_left(month, today, due_day()), "province": False}
+
+
+def remind(month: date, today: date | None = None, only_region_ids=None) -> int:
+    """Notify the filers of every region that has not submitted `month` (once per person and day)."""
+    today = today or china_today()
+    link_base = f"/reports/monthly/{rules.month_key(month)}"
+    submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
+        MonthlyReport.month == month, MonthlyReport.status == Status.SUBMITTED)))
+    regions = [r for r in home_regions() if r.id not in submitted
+               and (only_region_ids is None or r.id in only_region_ids)]
+    already = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.link.like(link_base + "%"), Notification.created_at >= local_midnight_utc(today))))
+    left = rules.days_left(month, today, due_day())
+    when = (f"请于 {rules.last_day_on_time(month, due_day()):%m月%d日} 前报送" if left >= 0
+            else f"已逾期 {-left} 天，请尽快报送")
+    sent = 0
+    for region in regions:
+        ids = [uid for uid in _filer_ids(region) if uid not in already]
+        sent += notify(ids, f"{region.name}尚未报送{rules.month_label(month)}远程异地评标月调度情况表，{when}。",
+                       report_link(month, region))
+        already.update(ids)
+    if sent:
+        record("remind", "monthly_report", None, label=f"{rules.month_label(month)}月调度情况表",
+               summary=f"催报 {len(regions)} 个地区，通知 {sent} 人")
+    return sent
+
+
+def versions_of(report: MonthlyReport) -> list[ReportVersion]:
+    return list(db.session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
+                                   .options(joinedload(ReportVersion.submitted_by),
+                                            joinedload(ReportVersion.returned_by))
+                                   .order_by(ReportVersion.number.desc())))
+
+
+def used_requests(section_ids: list[int], month: date):
+    """The guest-seat requests of these sections that the month's figures counted."""
+    return (select(SeatRequest).where(SeatRequest.section_id.in_(section_ids), SeatRequest.status.in_(USED),
+                                      SeatRequest.evaluation_date >= month,
+                                      SeatRequest.evaluation_date <= rules.month_end(month),
+                                      SeatRequest.seats_accepted > 0)
+            .order_by(SeatRequest.section_id, SeatRequest.id))
+
+
+def source_sections(ids: list[int]):
+    """A select of the counted sections (for the paginated sources list)."""
+    return select(Section).where(Section.id.in_(ids or [0]))
+
+
+
+# --- importing the region's own sheet ---------------------------------------------------------------------
+
+def read_entered(filename: str, data: bytes, region: Region) -> dict:
+    """The four entered figures from the region's own sheet laid out like the attachment: the row whose
+    first cell is the region's name (or short name), its next four cells. Refused with a Chinese message."""
+    names = {region.name, rules.place_label(region.name)}
+    try:
+        rows = list(spreadsheets.read_rows(filename, data, max_rows=200))
+    except spreadsheets.SpreadsheetError as error:
+        raise ReportError(str(error), "file") from None
+    for cells in rows:
+        texts = [spreadsheets.cell_text(c) for c in cells]
+        if texts and texts[0].replace(" ", "") in names:
+            figures = (texts[1:5] + ["", "", "", ""])[:4]
+            out = {}
+            for cell, text in zip(rules.ENTERED, figures):
+                try:
+                    out[cell.key] = rules.parse_value(cell, text)
+                except rules.FigureError as error:
+                    raise ReportError(f"文件中“{region.name}”一行：{error}", "file") from None
+            return out
+    raise ReportError(f"文件中没有找到“{region.name}”所在的行：请使用附件的格式，第一列为地区名称。", "file")

@@ -1,0 +1,295 @@
+"""The monthly dispatch report (远程异地评标月调度情况表): the region's form, the province's table, the records a
+figure was counted from, submission and return, reminders, and the .xlsx/.csv exports.
+
+`/reports/monthly/YYYY-MM` is the province's table for the province and the region's own form for a region's
+admin or supervisor; `/reports/monthly/YYYY-MM/<region code>` is one region's form.
+"""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from werkzeug.routing import BaseConverter
+
+from .. import spreadsheets
+from ..auth.permissions import Scope, can, permission_required, scope_for
+from ..bookings.models import SeatRequest
+from ..errors import show_on_form
+from ..extensions import db
+from ..htmx import render
+from ..listing import paginate
+from ..models_base import utcnow
+from ..orgs.models import Region
+from ..projects.models import Section
+from ..templating import china_today
+from . import bp, exports, rules, services
+from .forms import ActionForm, ImportForm, ReportForm, ReturnForm
+
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+
+class MonthConverter(BaseConverter):
+    """YYYY-MM in a URL, as a date (the first of the month); anything else is no route (404)."""
+
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value):
+        month = rules.parse_month(value)
+        if month is None:
+            from werkzeug.routing import ValidationError
+
+            raise ValidationError()
+        return month
+
+    def to_url(self, value):
+        return rules.month_key(value) if isinstance(value, date) else str(value)
+
+
+def report_banner():
+    """The report the logged-in filer still owes, for the home page banner (None for everyone else)."""
+    if getattr(current_user, "is_authenticated", False) and can("reports.file"):
+        return services.pending_for(current_user)
+    return None
+
+
+@bp.record_once
+def _setup(state):
+    state.app.url_map.converters["month"] = MonthConverter
+    state.app.jinja_env.globals["report_banner"] = report_banner
+
+
+def _region_or_404(code: str):
+    """A region the user reaches for reports.view (another region's is 404)."""
+    region = services.region_by_code(code)
+    if region is None:
+        abort(404)
+    scope = scope_for("reports.view")
+    if scope is not Scope.ALL and region.id != current_user.region_id:
+        abort(404)
+    return region
+
+
+def _may_file(region) -> bool:
+    scope = scope_for("reports.file")
+    return scope is Scope.ALL or (scope is Scope.REGION and region.id == current_user.region_id)
+
+
+# --- entry ------------------------------------------------------------------------------------------------
+
+@bp.route("/monthly/")
+@permission_required("reports.view")
+def index():
+    picked = rules.parse_month(request.args.get("month"))
+    if picked is not None:
+        return redirect(url_for("reports.month", month=picked))
+    return redirect(url_for("reports.month", month=rules.reporting_month(china_today())))
+
+
+@bp.route("/monthly/<month:month>")
+@permission_required("reports.view")
+def month(month):
+    if scope_for("reports.view") is Scope.ALL:
+        return _province_page(month)
+    if not current_user.region_id:
+        abort(404)
+    return _region_page(db.session.get(Region, current_user.region_id), month)
+
+
+def _province_page(month, remind_form=None):
+    table = services.province_table(month)
+    chart = _chart(table)
+    chart_total = {"month": rules.share(table.total.get("main_sections"), table.total.get("all_sections")),
+                   "year": rules.share(table.year_total.get("main_sections"), table.year_total.get("all_sections"))}
+    return render_template("reports/month.html", table=table, month=month, chart=chart, rules=rules,
+                           chart_total=chart_total,
+                           remind_form=remind_form or ActionForm(), today=table.today,
+                           may_review=can("reports.review"),
+                           previous_month=rules.previous_month(month), next_month=rules.next_month(month))
+
+
+def _chart(table) -> list[dict]:
+    """Remote share by region: main-side sections over all sections, this month and the year so far."""
+    bars = []
+    for row in table.rows:
+        year = table.year[row.region.id]
+        bars.append({"name": row.region.name,
+                     "month": rules.share(row.values.get("main_sections"), row.values.get("all_sections")),
+                     "year": rules.share(year.get("main_sections"), year.get("all_sections"))})
+    return bars
+
+
+# --- one region -----------------------------------------------------------------------------------------------
+
+@bp.route("/monthly/<month:month>/<code>", methods=["GET", "POST"])
+@permission_required("reports.view")
+def region(month, code):
+    region = _region_or_404(code)
+    if request.method == "GET":
+        return _region_page(region, month)
+    if not _may_file(region):
+        abort(403)
+    form = ReportForm()
+    if form.validate_on_submit():
+        submit = request.form.get("action") == "submit"
+        try:
+            version = _version(form.version.data)
+            services.save_draft(region, month, form.entered(), form.corrections(), form.note.data, version)
+            if submit:
+                db.session.flush()
+                report = services.submit(region, month, None)
+        except services.ReportError as error:
+            show_on_form(form, error)
+        else:
+            late = submit and report.late
+            db.session.commit()
+            if submit:
+                flash(f"已报送{rules.month_label(month)}月调度情况表" + ("（已逾期）。" if late else "。"),
+                      "warning" if late else "success")
+            else:
+                flash("草稿已保存，尚未报送。", "success")
+            return redirect(url_for("reports.region", month=month, code=region.code), 303)
+    return _region_page(region, month, form=form, status=422)
+
+
+def _version(text):
+    try:
+        return int(text) if text not in (None, "") else None
+    except ValueError:
+        return -1
+
+
+def _region_page(region, month, form=None, return_form=None, import_form=None, status=200):
+    today = china_today()
+    row = services.region_row(region, month)
+    report = row.report
+    may_file = _may_file(region) and rules.may_file(month, today) and (report is None or report.status.editable)
+    if form is None and may_file:
+        form = ReportForm()
+        form.fill(row if report is not None else services.region_row(region, month, live=True))
+        form.note.data = report.note if report else ""
+        form.version.data = report.version if report else 0
+    live = row if not row.frozen else None
+    versions = services.versions_of(report) if report is not None else []
+    return render_template(
+        "reports/region.html", region=region, month=month, row=row, report=report, form=form, live=live,
+        versions=versions, rules=rules, today=today, may_file=may_file,
+        may_review=can("reports.review") and report is not None and report.status is rules.Status.SUBMITTED,
+        return_form=return_form or ReturnForm(version=report.version if report else None),
+        import_form=import_form or ImportForm(),
+        due=rules.due_date(month, services.due_day()), days_left=rules.days_left(month, today, services.due_day()),
+        last_day=rules.last_day_on_time(month, services.due_day()),
+        previous_month=rules.previous_month(month), next_month=rules.next_month(month)), status
+
+
+@bp.route("/monthly/<month:month>/<code>/import", methods=["POST"])
+@permission_required("reports.file")
+def import_(month, code):
+    """Read the four entered figures from the region's own sheet into the form (not saved yet)."""
+    region = _region_or_404(code)
+    if not _may_file(region):
+        abort(403)
+    import_form = ImportForm()
+    form = None
+    if import_form.validate_on_submit():
+        upload = import_form.file.data
+        if not getattr(upload, "filename", ""):
+            import_form.file.errors.append("请选择要读取的文件。")
+        else:
+            data = upload.read(IMPORT_MAX_BYTES + 1)
+            if len(data) > IMPORT_MAX_BYTES:
+                import_form.file.errors.append("文件超过 2 MB，不像是月调度情况表。")
+            else:
+                try:
+                    figures = services.read_entered(upload.filename, data, region)
+                except services.ReportError as error:
+                    show_on_form(import_form, error)
+                else:
+                    row = services.region_row(region, month)
+                    form = ReportForm(formdata=None)
+                    form.fill(row)
+                    for cell in rules.ENTERED:
+                        getattr(form, cell.key).data = rules.to_text(cell, figures[cell.key])
+                    form.note.data = row.report.note if row.report else ""
+                    form.version.data = row.report.version if row.report else 0
+                    flash("已从文件读取工程建设项目评标情况四项数据，请核对后保存或报送（尚未保存）。", "info")
+                    return _region_page(region, month, form=form)
+    return _region_page(region, month, import_form=import_form, status=422)
+
+
+@bp.route("/monthly/<month:month>/<code>/return", methods=["POST"])
+@permission_required("reports.review")
+def return_(month, code):
+    region = _region_or_404(code)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            services.return_report(region, month, form.comment.data, _version(form.version.data))
+        except services.ReportError as error:
+            show_on_form(form, error, "comment")
+        else:
+            db.session.commit()
+            flash(f"已退回{region.name}的月调度情况表，并通知其填报人。", "success")
+            return redirect(url_for("reports.month", month=month), 303)
+    return _region_page(region, month, return_form=form, status=422)
+
+
+@bp.route("/monthly/<month:month>/<code>/sources")
+@permission_required("reports.view")
+def sources(month, code):
+    """The sections a counted figure was counted from (the submitted version's list once submitted)."""
+    region = _region_or_404(code)
+    side = request.args.get("side", "main")
+    if side not in ("main", "sec"):
+        side = "main"
+    row = services.region_row(region, month)
+    ids = list(row.sources.get(side, []))
+    page = paginate(services.source_sections(ids).options(
+        joinedload(Section.project), joinedload(Section.main_center)).order_by(Section.evaluation_date, Section.id))
+    guests = {}
+    if page.items:
+        for req in db.session.scalars(
+                services.used_requests([s.id for s in page.items], month).options(joinedload(SeatRequest.guest_center))):
+            guests.setdefault(req.section_id, []).append(req)
+    return render("reports/sources.html", "reports/_sources.html", region=region, month=month, side=side, page=page,
+                           guests=guests, row=row, rules=rules,
+                           may_open=lambda s: can("projects.view") and (
+                               scope_for("projects.view") is Scope.ALL or s.project.region_id == current_user.region_id))
+
+
+# --- the province: reminders and exports -----------------------------------------------------------------------
+
+@bp.route("/monthly/<month:month>/remind", methods=["POST"])
+@permission_required("reports.review")
+def remind(month):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    sent = services.remind(month)
+    db.session.commit()
+    flash(f"已向未报送地区的填报人发出催报通知 {sent} 条。" if sent else "今天已经催报过，或没有未报送的地区。", "success")
+    return redirect(url_for("reports.month", month=month) + "#missing", 303)
+
+
+def _export_table(month):
+    if scope_for("reports.view") is Scope.ALL:
+        return services.province_table(month)
+    if not current_user.region_id:
+        abort(404)
+    return services.province_table(month, regions=[db.session.get(Region, current_user.region_id)])
+
+
+@bp.route("/monthly/<month:month>.xlsx")
+@permission_required("reports.view")
+def export_xlsx(month):
+    table = _export_table(month)
+    data = exports.workbook(table, utcnow())
+    return spreadsheets.bytes_response(data, spreadsheets.XLSX_MIME,
+                                       f"远程异地评标月调度情况表-{rules.month_key(month)}.xlsx")
+
+
+@bp.route("/monthly/<month:month>.csv")
+@permission_required("reports.view")
+def export_csv(month):
+    table = _export_table(month)
+    return spreadsheets.csv_response(exports.header_cells(), exports.csv_rows(table),
+                                     f"远程异地评标月调度情况表-{rules.month_key(month)}.csv")
