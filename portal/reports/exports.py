@@ -73,7 +73,7 @@ def _sheet(sheet, title: str, subtitle: str, rows: list[tuple[str, dict]], total
             sheet.cell(r, 1).font = Font(bold=True)
         for c, cell in enumerate(CELLS, start=2):
             target = sheet.cell(r, c)
-            set_text(target, _value(cell, values.get(cell.key)) if cell.numeric else (values.get(cell.key) or ""))
+            set_text(target, _value(cell, values.get(cell.key)) if cell.numeric else (values.get(cell.key) or None))
             target.border = BOX
             if cell.kind is Kind.AMOUNT:
                 target.number_format = AMOUNT_FORMAT

@@ -188,10 +188,11 @@ class GuestUse:
     main_place: str                  # the main region's short name
     guest_region_id: int | None      # None: a center of another province
     guest_place: str                 # the guest region's short name, or the other province's name
-    place_order: int                 # where the guest place goes in the text cell
+    place_order: int                 # where the guest place goes in the text cell (other provinces first)
     budget: Decimal | None           # 万元
     winning: Decimal | None          # 万元, once recorded
     experts: int
+    main_order: int = 0              # where the main place goes in the secondary side's text cell
 
 
 @dataclass
@@ -259,7 +260,7 @@ def tally(uses: list[GuestUse]) -> tuple[dict[int, Side], dict[int, Side]]:
             seen_main.add(key)
         if use.guest_region_id is not None and use.guest_region_id != use.main_region_id:
             key = (use.guest_region_id, use.section_id)
-            secondary[use.guest_region_id].add(use, use.main_place, 0, True, use.experts,
+            secondary[use.guest_region_id].add(use, use.main_place, use.main_order, True, use.experts,
                                                key not in seen_secondary)
             seen_secondary.add(key)
     return dict(main), dict(secondary)

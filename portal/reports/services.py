@@ -66,7 +66,7 @@ def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tu
     main_region, guest_region = aliased(Region), aliased(Region)
     stmt = (
         select(SeatRequest.evaluation_date, SeatRequest.section_id, Section.project_id,
-               main_center.region_id, main_region.name, guest_center.region_id, guest_region.name,
+               main_center.region_id, main_region.name, main_region.sort_order, guest_center.region_id, guest_region.name,
                guest_region.sort_order, Province.name, Province.sort_order,
                func.coalesce(Section.budget_wan, Section.estimated_price_wan), Section.winning_bid_wan,
                func.coalesce(EvaluationVenue.experts_needed, SeatRequest.seats_accepted))
@@ -83,15 +83,15 @@ def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tu
     if region_id is not None:
         stmt = stmt.where(or_(main_center.region_id == region_id, guest_center.region_id == region_id))
     out = []
-    for (day, section_id, project_id, main_region_id, main_name, guest_region_id, guest_name, guest_order,
+    for (day, section_id, project_id, main_region_id, main_name, main_order, guest_region_id, guest_name, guest_order,
          province_name, province_order, budget, winning, experts) in db.session.execute(stmt):
         in_province = guest_region_id is not None
         out.append((day, GuestUse(
             section_id=section_id, project_id=project_id, main_region_id=main_region_id,
-            main_place=rules.place_label(main_name or ""),
+            main_place=rules.place_label(main_name or ""), main_order=main_order or 0,
             guest_region_id=guest_region_id,
             guest_place=rules.place_label(guest_name) if in_province else province_name,
-            place_order=(guest_order if in_province else 1000 + province_order),
+            place_order=(1000 + guest_order if in_province else province_order),   # provinces first
             budget=budget, winning=winning, experts=experts or 0)))
     return out
 

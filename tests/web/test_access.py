@@ -93,6 +93,11 @@ ROUTES = [
     ("get", "/evaluations/{evaluation}", "evaluation.view"),
     ("get", "/evaluations/{evaluation}/board", "evaluation.view"),
     ("get", "/evaluations/new?section={section}", "evaluation.manage"),
+    ("get", "/reports/monthly/2026-10", "reports.view"),
+    ("get", "/reports/monthly/2026-10.xlsx", "reports.view"),
+    ("get", "/reports/monthly/2026-10.csv", "reports.view"),
+    ("get", "/reports/monthly/2026-10/{region}", "reports.view"),
+    ("get", "/reports/monthly/2026-10/{region}/sources?side=sec", "reports.view"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -134,6 +139,11 @@ POST_ROUTES = [
     ("/evaluations/{evaluation}/incidents", "evaluation.run"),
     ("/evaluations/{evaluation}/clues", "evaluation.run"),
     ("/evaluations/{evaluation}/handover", "evaluation.run"),
+    ("/projects/sections/{section}/winning", "projects.manage"),
+    ("/reports/monthly/2026-10/{region}", "reports.file"),
+    ("/reports/monthly/2026-10/{region}/import", "reports.file"),
+    ("/reports/monthly/2026-10/{region}/return", "reports.review"),
+    ("/reports/monthly/2026-10/remind", "reports.review"),
 ]
 CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 
@@ -175,7 +185,7 @@ def records(users, orgs):
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
             "section": section.id, "override": override.id, "expert": expert.id,
             "request": outbound.id, "inbound": inbound.id, "feed": feed.id, "evaluation": evaluation.id,
-            "evenue": evenue,
+            "evenue": evenue, "region": "changchun",
             "specialty": db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()}
 
 
