@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-admin."""
+"""Flask commands: seed-demo, create-admin, remind-reports."""
 import click
 from flask import current_app
 from sqlalchemy import select
@@ -37,3 +37,20 @@ def init_app(app):
         db.session.commit()
         click.echo(f"已创建省级管理员 {username}。")
         current_app.logger.info("created provincial admin %s", username)
+
+    @app.cli.command("remind-reports")
+    @click.option("--month", default="", help="YYYY-MM; default: last month")
+    def remind_reports(month):
+        """Notify the regions that have not submitted the monthly report (run daily from the 1st, e.g. cron)."""
+        from .reports import rules, services
+        from .templating import china_today
+
+        today = china_today()
+        wanted = rules.parse_month(month) if month else rules.reporting_month(today)
+        if wanted is None:
+            raise click.ClickException("月份格式应为 YYYY-MM。")
+        if not rules.may_file(wanted, today):
+            raise click.ClickException(f"{rules.month_label(wanted)}尚未结束，不能催报。")
+        sent = services.remind(wanted, today)
+        db.session.commit()
+        click.echo(f"{rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")

@@ -6,7 +6,6 @@ Services flush and write the audit entry; the view commits once.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select

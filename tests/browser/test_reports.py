@@ -34,7 +34,7 @@ def _fill_and_submit(page, figures, correction=None):
 
 
 def test_two_regions_submit_the_province_returns_one_and_downloads(browser, live_server, month_data, tmp_path):  # noqa: F811
-    month, key = month_data["month"], month_data["key"]
+    month = month_data["month"]
     _submit_others(month, skip={"changchun", "jilin", "meihekou"})
 
     def new_page():

@@ -211,7 +211,7 @@ def test_submit_freezes_the_figures_and_locks_the_report(login_as, month_data, o
 
 
 def test_return_and_resubmit_keep_every_version(login_as, month_data, users):
-    key, month = month_data["key"], month_data["month"]
+    key = month_data["key"]
     region = login_as("changchun")
     post_report(region, key, action="submit", **ENTERED)
     province = login_as("province")
@@ -453,3 +453,11 @@ def test_query_counts_stay_flat_as_the_month_grows(login_as, month_data, users, 
     db.session.commit()
     after = counts()
     assert after == before and max(after) <= 8, (before, after)
+
+
+def test_the_reminder_command_for_cron(app, month_data, users):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["remind-reports", "--month", month_data["key"]])
+    assert result.exit_code == 0 and "已发送催报通知" in result.output
+    assert db.session.scalar(select(func.count(Notification.id)).filter_by(user_id=users["changchun"].id)) == 1
+    assert runner.invoke(args=["remind-reports", "--month", "2026-13"]).exit_code != 0
