@@ -45,7 +45,8 @@ def int_arg(name: str, default=None):
 
 
 def page_number() -> int:
-    return max(1, int_arg("page", 1) or 1)
+    """The page asked for, 1 to 100,000 (a larger number is no page of any list here, not an error)."""
+    return min(100_000, max(1, int_arg("page", 1) or 1))
 
 
 def paginate(stmt, per_page: int | None = None) -> Page:

@@ -97,6 +97,11 @@ def workbook(table, exported_at: datetime) -> bytes:
     month_sheet.title = f"{table.month.year}年{table.month.month}月"
     _sheet(month_sheet, rules.TITLE, f"填报月份：{rules.month_label(table.month)}    金额单位：万元",
            [(row.region.name, row.values) for row in table.rows], table.total)
+    unsubmitted = [row.region.name for row in table.rows if not row.submitted]
+    if unsubmitted:
+        note_row = HEADER_ROW + 3 + len(table.rows) + 1
+        set_text(month_sheet.cell(note_row, 1), "注：" + "、".join(unsubmitted) + "尚未报送，其数据为草稿或系统按客场机位记录"
+                 "统计的数，未经地区确认；合计含这些数。")
 
     year_sheet = book.create_sheet(f"{table.month.year}年1-{table.month.month}月累计")
     _sheet(year_sheet, rules.TITLE + "（年度累计）",

@@ -50,9 +50,10 @@ def _build():
                                        render_kw={"inputmode": "numeric" if cell.kind is rules.Kind.COUNT
                                                   else "decimal", "autocomplete": "off"})
     for cell in rules.COMPUTED:
-        fields[f"fix_{cell.key}"] = StringField(f"更正为（{cell.label}）", validators=[_figure(cell)],
+        where = f"{'主场' if cell.group == 'main' else '副场'}·{cell.label}"
+        fields[f"fix_{cell.key}"] = StringField(f"更正为（{where}）", validators=[_figure(cell)],
                                                 render_kw={"autocomplete": "off"})
-        fields[f"reason_{cell.key}"] = StringField(f"更正原因（{cell.label}）",
+        fields[f"reason_{cell.key}"] = StringField(f"更正原因（{where}）",
                                                    validators=[optional(), length(300, label="更正原因")],
                                                    filters=[strip_filter])
     return type("ReportForm", (ReportFormBase,), fields)

@@ -302,10 +302,16 @@ def parse_value(cell: Cell, text: str | None):
     if cell.kind is Kind.COUNT:
         if not (raw.isascii() and raw.isdigit()):
             raise FigureError(f"“{cell.label}”应为不小于 0 的整数。")
+        if len(raw) > 7:
+            raise FigureError(f"“{cell.label}”不能超过 {MAX_COUNT}。")
         value = int(raw)
         if value > MAX_COUNT:
             raise FigureError(f"“{cell.label}”不能超过 {MAX_COUNT}。")
         return value
+    if len(raw) > 20 or not all(ch.isdigit() or ch == "." for ch in raw) or not raw.isascii():
+        if raw.startswith("-") or raw.lower() in ("nan", "inf", "infinity", "-inf"):
+            raise FigureError(f"“{cell.label}”应为不小于 0 的金额（万元）。")
+        raise FigureError(f"“{cell.label}”应为金额（万元），如 1234.56。")
     try:
         value = Decimal(raw)
     except InvalidOperation:
@@ -371,6 +377,14 @@ def share(part, whole) -> Decimal | None:
     if part is None or not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def share_over(rows: list[dict]) -> Decimal | None:
+    """Remote share (主场标段数 / 标段数) over several rows or months, counting only those whose total
+    (all_sections) was entered: a remote count without its total would push the share past 100%."""
+    part = sum((row.get("main_sections") or 0) for row in rows if row.get("all_sections") is not None)
+    whole = sum(row["all_sections"] for row in rows if row.get("all_sections") is not None)
+    return share(part, whole)
 
 
 def change(current, previous) -> Decimal | int | None:

@@ -6,9 +6,10 @@ Services flush and write the audit entry; the view commits once.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import spreadsheets
@@ -217,15 +218,20 @@ def region_row(region: Region, month: date, *, live: bool = False) -> Row:
 
 # --- saving, submitting, returning -------------------------------------------------------------------------
 
-def _lock(region: Region, month: date) -> MonthlyReport | None:
+def _find(region: Region, month: date) -> MonthlyReport | None:
     return db.session.scalars(select(MonthlyReport).where(
-        MonthlyReport.region_id == region.id, MonthlyReport.month == month).with_for_update()
+        MonthlyReport.region_id == region.id, MonthlyReport.month == month)
         .options(selectinload(MonthlyReport.corrections))).first()
 
 
-def _get_or_create(region: Region, month: date, version: int | None) -> MonthlyReport:
-    report = _lock(region, month)
+def _take(region: Region, month: date, version: int | None, *, create: bool = True) -> MonthlyReport | None:
+    """The report for this transaction, refusing a stale page: the version the page showed is compared and
+    bumped in one UPDATE, so of two people saving at once exactly one goes through (on SQLite too, where
+    SELECT ... FOR UPDATE does nothing). `version` None is for internal callers that read it just now."""
+    report = _find(region, month)
     if report is None:
+        if not create:
+            return None
         if version not in (None, 0):
             raise ReportError("该报表已被他人删除或尚未创建，请刷新页面后重试。")
         report = MonthlyReport(region_id=region.id, month=month, status=Status.DRAFT, version=1, submissions=0,
@@ -233,18 +239,23 @@ def _get_or_create(region: Region, month: date, version: int | None) -> MonthlyR
         db.session.add(report)
         flush_or_refuse("该报表刚刚被他人创建，请刷新页面后重新填写。", error_class=ReportError)
         return report
-    if version is not None and version != report.version:
-        raise ReportError("该报表已被他人修改（您看到的是旧内容），请刷新页面后再保存。")
+    expected = report.version if version is None else version
+    stmt = (update(MonthlyReport).where(MonthlyReport.id == report.id, MonthlyReport.version == expected)
+            .values(version=MonthlyReport.version + 1).execution_options(synchronize_session=False))
+    if db.session.execute(stmt).rowcount != 1:
+        raise ReportError("该报表已被他人修改或处理（您看到的是旧内容），请刷新页面后再操作。")
+    db.session.refresh(report)   # its columns and, loaded as before (selectin), its corrections
     return report
 
 
 def save_draft(region: Region, month: date, entered: dict, corrections: dict, note: str | None,
-               version: int | None, today: date | None = None) -> MonthlyReport:
-    """Save the entered figures and corrections ({cell key: (value, reason)}; a blank value drops one)."""
+               version: int | None, today: date | None = None, then_submit: bool = False) -> MonthlyReport:
+    """Save the entered figures and corrections ({cell key: (value, reason)}; a blank value drops one),
+    and submit them in the same transaction when asked."""
     today = today or china_today()
     if not rules.may_file(month, today):
         raise ReportError(f"{rules.month_label(month)}尚未结束，月报从次月 1 日起填报。")
-    report = _get_or_create(region, month, version)
+    report = _take(region, month, version)
     if not report.status.editable:
         raise ReportError("本月报表已报送并锁定；如需修改，请联系省政数局退回。")
     live = region_row(region, month, live=True)
@@ -274,17 +285,23 @@ def save_draft(region: Region, month: date, entered: dict, corrections: dict, no
         correction.corrected_by_id = current_actor_id()
         correction.corrected_at = utcnow()
     report.note = (note or "").strip()[:500] or None
-    report.version += 1
     db.session.flush()
     record("update", "monthly_report", report, label=str_of(region, month), region_id=region.id,
            before=before, after=_snapshot(report))
+    if then_submit:
+        _submit(report, region, month, today)
     return report
 
 
 def submit(region: Region, month: date, version: int | None, today: date | None = None) -> MonthlyReport:
     """Freeze the current figures as a new version and lock the report."""
     today = today or china_today()
-    report = _get_or_create(region, month, version)
+    if not rules.may_file(month, today):
+        raise ReportError(f"{rules.month_label(month)}尚未结束，月报从次月 1 日起填报。")
+    return _submit(_take(region, month, version), region, month, today)
+
+
+def _submit(report: MonthlyReport, region: Region, month: date, today: date) -> MonthlyReport:
     row = live_row(region, report, *counted(month, region.id))   # what the region sees now, frozen
     problem = rules.move_problem(report.status, Move.SUBMIT, missing=rules.entered_missing(row.values))
     if problem is None:
@@ -301,7 +318,6 @@ def submit(region: Region, month: date, version: int | None, today: date | None 
         report.first_submitted_at = now
         report.late = late        # the report is late by its first submission, not by a resubmission
     report.returned_at = None
-    report.version += 1
     db.session.add(ReportVersion(report_id=report.id, number=report.submissions, figures=freeze(row),
                                  submitted_at=now, submitted_by_id=current_actor_id(), late=late))
     db.session.flush()
@@ -314,11 +330,9 @@ def submit(region: Region, month: date, version: int | None, today: date | None 
 
 def return_report(region: Region, month: date, comment: str, version: int | None) -> MonthlyReport:
     """The province sends a submitted report back with a comment; the region corrects and resubmits."""
-    report = _lock(region, month)
+    report = _take(region, month, version, create=False)
     if report is None:
         raise ReportError("该地区本月尚未填报。")
-    if version is not None and version != report.version:
-        raise ReportError("该报表已有新的变化，请刷新页面后再操作。")
     problem = rules.move_problem(report.status, Move.RETURN, comment=comment)
     if problem:
         raise ReportError(problem, "comment")
@@ -326,7 +340,6 @@ def return_report(region: Region, month: date, comment: str, version: int | None
     report.status = Status.RETURNED
     report.returned_at, report.returned_by_id = now, current_actor_id()
     report.return_comment = comment.strip()[:500]
-    report.version += 1
     last = db.session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
                               .order_by(ReportVersion.number.desc())).first()
     if last is not None:
@@ -382,6 +395,8 @@ class Table:
     previous_total: dict
     today: date
     due: date
+    year_shares: dict = field(default_factory=dict)   # region id -> remote share January..month
+    year_share_total: Decimal | None = None
 
     @property
     def submitted(self) -> list[Row]:
@@ -392,10 +407,18 @@ class Table:
         return [r for r in self.rows if not r.submitted]
 
     def is_late(self, row: Row) -> bool:
-        """Late: first submitted on or after the due date, or still not submitted on it."""
-        if row.report is not None and row.report.first_submitted_at is not None:
-            return row.report.late
-        return self.today >= self.due
+        """Late: first submitted on or after the due date, or not submitted (never, or returned and not yet
+        resubmitted) when the due date has come."""
+        if row.report is not None and row.report.late:
+            return True
+        return not row.submitted and self.today >= self.due
+
+    def month_share(self, row: Row) -> Decimal | None:
+        return rules.share_over([row.values])
+
+    @property
+    def month_share_total(self) -> Decimal | None:
+        return rules.share_over([row.values for row in self.rows])
 
     @property
     def late(self) -> list[Row]:
@@ -411,13 +434,17 @@ def province_table(month: date, today: date | None = None, regions: list[Region]
     loaded = load_rows(year_months + [previous], regions)
     rows = loaded[month]
     previous_values = {row.region.id: row.values for row in loaded[previous]}
-    year = {}
+    year, year_shares, every_month = {}, {}, []
     for region_index, region in enumerate(regions):
-        year[region.id] = rules.totals([loaded[m][region_index].values for m in year_months])
+        months_of_region = [loaded[m][region_index].values for m in year_months]
+        year[region.id] = rules.totals(months_of_region)
+        year_shares[region.id] = rules.share_over(months_of_region)
+        every_month += months_of_region
     return Table(month=month, rows=rows, total=rules.totals([r.values for r in rows]),
                  previous=previous_values, previous_total=rules.totals(list(previous_values.values())),
                  year=year, year_total=rules.totals(list(year.values())), today=today,
-                 due=rules.due_date(month, due_day()))
+                 due=rules.due_date(month, due_day()), year_shares=year_shares,
+                 year_share_total=rules.share_over(every_month))
 
 
 # --- reminders --------------------------------------------------------------------------------------------
@@ -444,6 +471,9 @@ def pending_for(user, today: date | None = None) -> dict | None:
     return {"month": month, "missing": 1, "days_left": rules.days_left(month, today, due_day()), "province": False}
 
 
+REMINDER_MARK = "尚未报送"
+
+
 def remind(month: date, today: date | None = None, only_region_ids=None) -> int:
     """Notify the filers of every region that has not submitted `month` (once per person and day)."""
     today = today or china_today()
@@ -453,14 +483,15 @@ def remind(month: date, today: date | None = None, only_region_ids=None) -> int:
     regions = [r for r in home_regions() if r.id not in submitted
                and (only_region_ids is None or r.id in only_region_ids)]
     already = set(db.session.scalars(select(Notification.user_id).where(
-        Notification.link.like(link_base + "%"), Notification.created_at >= local_midnight_utc(today))))
+        Notification.link.like(link_base + "%"), Notification.text.contains(REMINDER_MARK),
+        Notification.created_at >= local_midnight_utc(today))))
     left = rules.days_left(month, today, due_day())
     when = (f"请于 {rules.last_day_on_time(month, due_day()):%m月%d日} 前报送" if left >= 0
             else f"已逾期 {-left} 天，请尽快报送")
     sent = 0
     for region in regions:
         ids = [uid for uid in _filer_ids(region) if uid not in already]
-        sent += notify(ids, f"{region.name}尚未报送{rules.month_label(month)}远程异地评标月调度情况表，{when}。",
+        sent += notify(ids, f"{region.name}{REMINDER_MARK}{rules.month_label(month)}远程异地评标月调度情况表，{when}。",
                        report_link(month, region))
         already.update(ids)
     if sent:
@@ -493,6 +524,13 @@ def source_sections(ids: list[int]):
 
 # --- importing the region's own sheet ---------------------------------------------------------------------
 
+def _figure_text(raw) -> str:
+    """A cell as text; a float that Excel computed (0.30000000000000004) is taken at 4 decimals."""
+    if isinstance(raw, float) and not raw.is_integer() and abs(raw - round(raw, 4)) < 1e-9:
+        return f"{round(raw, 4):.4f}".rstrip("0").rstrip(".")
+    return spreadsheets.cell_text(raw)
+
+
 def read_entered(filename: str, data: bytes, region: Region) -> dict:
     """The four entered figures from the region's own sheet laid out like the attachment: the row whose
     first cell is the region's name (or short name), its next four cells. Refused with a Chinese message."""
@@ -502,7 +540,7 @@ def read_entered(filename: str, data: bytes, region: Region) -> dict:
     except spreadsheets.SpreadsheetError as error:
         raise ReportError(str(error), "file") from None
     for cells in rows:
-        texts = [spreadsheets.cell_text(c) for c in cells]
+        texts = [_figure_text(c) for c in cells]
         if texts and texts[0].replace(" ", "") in names:
             figures = (texts[1:5] + ["", "", "", ""])[:4]
             out = {}

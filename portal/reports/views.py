@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.routing import BaseConverter
 
 from .. import spreadsheets
-from ..auth.permissions import Scope, can, permission_required, scope_for
+from ..auth.permissions import Scope, can, permission_required, scope_clause, scope_for
 from ..bookings.models import SeatRequest
 from ..errors import show_on_form
 from ..extensions import db
@@ -98,8 +98,7 @@ def month(month):
 def _province_page(month, remind_form=None):
     table = services.province_table(month)
     chart = _chart(table)
-    chart_total = {"month": rules.share(table.total.get("main_sections"), table.total.get("all_sections")),
-                   "year": rules.share(table.year_total.get("main_sections"), table.year_total.get("all_sections"))}
+    chart_total = {"month": table.month_share_total, "year": table.year_share_total}
     return render_template("reports/month.html", table=table, month=month, chart=chart, rules=rules,
                            chart_total=chart_total,
                            remind_form=remind_form or ActionForm(), today=table.today,
@@ -109,13 +108,8 @@ def _province_page(month, remind_form=None):
 
 def _chart(table) -> list[dict]:
     """Remote share by region: main-side sections over all sections, this month and the year so far."""
-    bars = []
-    for row in table.rows:
-        year = table.year[row.region.id]
-        bars.append({"name": row.region.name,
-                     "month": rules.share(row.values.get("main_sections"), row.values.get("all_sections")),
-                     "year": rules.share(year.get("main_sections"), year.get("all_sections"))})
-    return bars
+    return [{"name": row.region.name, "month": table.month_share(row), "year": table.year_shares[row.region.id]}
+            for row in table.rows]
 
 
 # --- one region -----------------------------------------------------------------------------------------------
@@ -132,11 +126,8 @@ def region(month, code):
     if form.validate_on_submit():
         submit = request.form.get("action") == "submit"
         try:
-            version = _version(form.version.data)
-            services.save_draft(region, month, form.entered(), form.corrections(), form.note.data, version)
-            if submit:
-                db.session.flush()
-                report = services.submit(region, month, None)
+            report = services.save_draft(region, month, form.entered(), form.corrections(), form.note.data,
+                                         _version(form.version.data), then_submit=submit)
         except services.ReportError as error:
             show_on_form(form, error)
         else:
@@ -151,9 +142,10 @@ def region(month, code):
     return _region_page(region, month, form=form, status=422)
 
 
-def _version(text):
+def _version(text) -> int:
+    """The version a form showed; a form without one is treated as stale (-1 matches no report)."""
     try:
-        return int(text) if text not in (None, "") else None
+        return int(text) if text not in (None, "") and len(text) < 10 else -1
     except ValueError:
         return -1
 
@@ -190,7 +182,12 @@ def import_(month, code):
         abort(403)
     import_form = ImportForm()
     form = None
-    if import_form.validate_on_submit():
+    report = services.region_row(region, month).report
+    if not rules.may_file(month, china_today()):
+        flash(f"{rules.month_label(month)}尚未结束，月报从次月 1 日起填报。", "error")
+    elif report is not None and not report.status.editable:
+        flash("本月报表已报送并锁定；如需修改，请联系省政数局退回。", "error")
+    elif import_form.validate_on_submit():
         upload = import_form.file.data
         if not getattr(upload, "filename", ""):
             import_form.file.errors.append("请选择要读取的文件。")
@@ -248,7 +245,9 @@ def sources(month, code):
     guests = {}
     if page.items:
         for req in db.session.scalars(
-                services.used_requests([s.id for s in page.items], month).options(joinedload(SeatRequest.guest_center))):
+                services.used_requests([s.id for s in page.items], month)
+                .where(scope_clause("bookings.view", SeatRequest))      # not other regions' guest seats
+                .options(joinedload(SeatRequest.guest_center))):
             guests.setdefault(req.section_id, []).append(req)
     return render("reports/sources.html", "reports/_sources.html", region=region, month=month, side=side, page=page,
                            guests=guests, row=row, rules=rules,
@@ -264,6 +263,9 @@ def remind(month):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    if not rules.may_file(month, china_today()):
+        flash(f"{rules.month_label(month)}尚未结束，不能催报。", "error")
+        return redirect(url_for("reports.month", month=month), 303)
     sent = services.remind(month)
     db.session.commit()
     flash(f"已向未报送地区的填报人发出催报通知 {sent} 条。" if sent else "今天已经催报过，或没有未报送的地区。", "success")

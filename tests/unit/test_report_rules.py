@@ -144,8 +144,10 @@ def test_parse_value(key, text, expected):
 @pytest.mark.parametrize("key, text, message", [
     ("all_projects", "-1", "整数"), ("all_projects", "1.5", "整数"), ("all_projects", "十二", "整数"),
     ("all_projects", "99999999", "不能超过"), ("all_budget", "abc", "金额"), ("all_budget", "-3", "不小于 0"),
-    ("all_budget", "1.23456", "4 位小数"), ("all_budget", "1e12", "过大"), ("all_budget", "NaN", "不小于 0"),
+    ("all_budget", "1.23456", "4 位小数"), ("all_budget", "100000000", "过大"), ("all_budget", "NaN", "不小于 0"),
     ("all_budget", "Infinity", "不小于 0"), ("main_places", "字" * 501, "500"),
+    ("all_projects", "9" * 5000, "不能超过"), ("main_sections", "1" * 4400, "不能超过"),
+    ("all_budget", "-0", "不小于 0"), ("all_budget", "1e3", "金额"), ("all_budget", "1" * 30, "金额"),
 ])
 def test_parse_value_refuses(key, text, message):
     with pytest.raises(rules.FigureError, match=message):
@@ -193,6 +195,13 @@ def test_consistency_problems():
 ])
 def test_share(part, whole, expected):
     assert rules.share(part, whole) == expected
+
+
+def test_share_over_counts_only_rows_with_a_total():
+    rows = [{"main_sections": 3, "all_sections": 15}, {"main_sections": 2, "all_sections": None},
+            {"main_sections": 0, "all_sections": 5}]
+    assert rules.share_over(rows) == Decimal("15.0")
+    assert rules.share_over([{"main_sections": 4, "all_sections": None}]) is None
 
 
 def test_the_attachment_has_fourteen_columns_in_three_groups():

@@ -215,9 +215,13 @@ def test_return_and_resubmit_keep_every_version(login_as, month_data, users):
     region = login_as("changchun")
     post_report(region, key, action="submit", **ENTERED)
     province = login_as("province")
-    empty = province.post(f"/reports/monthly/{key}/changchun/return", data={"comment": " "})
+    empty = province.post(f"/reports/monthly/{key}/changchun/return",
+                          data={"comment": " ", "version": _version("changchun", key)})
     assert empty.status_code == 422 and "请填写退回意见" in empty.get_data(as_text=True)
-    returned = province.post(f"/reports/monthly/{key}/changchun/return", data={"comment": "预算金额请核对"})
+    stale = province.post(f"/reports/monthly/{key}/changchun/return", data={"comment": "预算金额请核对"})
+    assert stale.status_code == 422 and "刷新页面" in stale.get_data(as_text=True)
+    returned = province.post(f"/reports/monthly/{key}/changchun/return",
+                             data={"comment": "预算金额请核对", "version": _version("changchun", key)})
     assert returned.status_code == 303
     db.session.expire_all()
     report = db.session.scalars(select(MonthlyReport)).one()
@@ -241,6 +245,8 @@ def test_a_stale_form_cannot_overwrite_a_newer_save(login_as, month_data):
     post_report(client, key, version=0, **ENTERED)
     stale = post_report(client, key, version=0, **dict(ENTERED, all_projects="99"))
     assert stale.status_code == 422 and "刷新页面" in stale.get_data(as_text=True)
+    without = post_report(client, key, version="", **dict(ENTERED, all_projects="98"))
+    assert without.status_code == 422
     assert db.session.scalars(select(MonthlyReport)).one().all_projects == 10
 
 
@@ -461,3 +467,80 @@ def test_the_reminder_command_for_cron(app, month_data, users):
     assert result.exit_code == 0 and "已发送催报通知" in result.output
     assert db.session.scalar(select(func.count(Notification.id)).filter_by(user_id=users["changchun"].id)) == 1
     assert runner.invoke(args=["remind-reports", "--month", "2026-13"]).exit_code != 0
+
+
+def test_remote_share_ignores_regions_without_a_total(login_as, month_data):
+    submit_as(login_as("changchun"), "changchun", month_data["key"], ENTERED)
+    table = services.province_table(month_data["month"])
+    # Only 长春 entered its total (15 sections, 3 remote): 20%, not (3 + 1 + 1) / 15.
+    assert table.month_share_total == Decimal("20.0") and table.year_share_total == Decimal("20.0")
+    assert table.year_shares[services.region_by_code("jilin").id] is None
+
+
+def test_a_returned_report_not_resubmitted_after_the_due_date_is_late(app, login_as, month_data):
+    client = login_as("changchun")
+    app.config["MONTHLY_REPORT_DUE_DAY"] = 28
+    try:
+        if china_today().day >= 28:
+            pytest.skip("the 28th or later")
+        submit_as(client, "changchun", month_data["key"], ENTERED)
+        login_as("province").post(f"/reports/monthly/{month_data['key']}/changchun/return",
+                                  data={"comment": "请核对", "version": _version("changchun", month_data["key"])})
+        db.session.expire_all()
+        row = services.province_table(month_data["month"]).rows[1]
+        assert services.province_table(month_data["month"]).is_late(row) is False
+        app.config["MONTHLY_REPORT_DUE_DAY"] = 1
+        table = services.province_table(month_data["month"])
+        assert table.is_late(table.rows[1]) is True
+    finally:
+        app.config.pop("MONTHLY_REPORT_DUE_DAY")
+
+
+def test_an_excel_computed_amount_is_read_at_four_decimals(login_as, month_data):
+    data = sheet_bytes([["长春地区", 3, 5, 0.1 + 0.2, 1234.5678]])
+    response = login_as("changchun").post(f"/reports/monthly/{month_data['key']}/changchun/import",
+                                          data={"file": (io.BytesIO(data), "长春.xlsx")},
+                                          content_type="multipart/form-data")
+    assert response.status_code == 200 and 'value="0.30"' in response.get_data(as_text=True)
+
+
+def test_the_sources_show_only_guest_seats_the_viewer_may_see(login_as, month_data, users, orgs):
+    from portal.bookings.models import SeatRequest
+
+    s3 = db.session.get(Section, month_data["sections"]["S3"])
+    other = factories.make_seat_request(s3, orgs.center("四平市公共资源交易中心"), users["agent"], seats=1,
+                                        day=db.session.scalars(select(SeatRequest.evaluation_date)
+                                                               .filter_by(section_id=s3.id)).first(),
+                                        status=SeatStatus.ACCEPTED)
+    other.seats_accepted = 1
+    db.session.commit()
+    page = login_as("changchun").get(f"/reports/monthly/{month_data['key']}/changchun/sources?side=sec")
+    text = page.get_data(as_text=True)
+    assert "S3 标段" in text and "四平市公共资源交易中心" not in text
+    province = login_as("province").get(f"/reports/monthly/{month_data['key']}/changchun/sources?side=sec")
+    assert "四平市公共资源交易中心" in province.get_data(as_text=True)
+
+
+def test_two_saves_at_once_one_wins_and_the_other_is_told(app, login_as, month_data):
+    import threading
+
+    key = month_data["key"]
+    first = login_as("changchun")
+    post_report(first, key, **ENTERED)
+    version = _version("changchun", key)
+    db.session.remove()     # the threads use their own sessions
+    clients = [login_as("changchun"), login_as("changchun")]
+    barrier, answers = threading.Barrier(2), []
+
+    def save(client, projects):
+        barrier.wait()
+        answers.append(post_report(client, key, version=version, **dict(ENTERED, all_projects=projects)).status_code)
+
+    threads = [threading.Thread(target=save, args=(c, str(11 + n))) for n, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(answers) == [303, 422]
+    report = db.session.scalars(select(MonthlyReport)).one()
+    assert report.version == version + 1 and report.all_projects in (11, 12)
