@@ -156,7 +156,7 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
     report = row.report
     may_file = _may_file(region) and rules.may_file(month, today) and (report is None or report.status.editable)
     if form is None and may_file:
-        form = ReportForm()
+        form = ReportForm(formdata=None)
         form.fill(row if report is not None else services.region_row(region, month, live=True))
         form.note.data = report.note if report else ""
         form.version.data = report.version if report else 0
@@ -166,8 +166,8 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
         "reports/region.html", region=region, month=month, row=row, report=report, form=form, live=live,
         versions=versions, rules=rules, today=today, may_file=may_file,
         may_review=can("reports.review") and report is not None and report.status is rules.Status.SUBMITTED,
-        return_form=return_form or ReturnForm(version=report.version if report else None),
-        import_form=import_form or ImportForm(),
+        return_form=return_form or ReturnForm(formdata=None, version=report.version if report else None),
+        import_form=import_form or ImportForm(formdata=None),
         due=rules.due_date(month, services.due_day()), days_left=rules.days_left(month, today, services.due_day()),
         last_day=rules.last_day_on_time(month, services.due_day()),
         previous_month=rules.previous_month(month), next_month=rules.next_month(month)), status
