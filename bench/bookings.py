@@ -11,14 +11,13 @@ a baseline page measured in the same run (the machine is noisy: compare the two,
 """
 import argparse
 import random
-import statistics
 import sys
 import time
 from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import OUT, bench_app, logged_in, timed  # noqa: E402
 
 
 def build(workstations: int, bookings: int) -> dict:
@@ -139,18 +138,6 @@ def build(workstations: int, bookings: int) -> dict:
     return {"section": sections[0].id}
 
 
-def timed(client, path, runs):
-    response = client.get(path)   # warm up
-    assert response.status_code == 200, (path, response.status_code)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, path
-    return statistics.median(times), max(times)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workstations", type=int, default=5_000)
@@ -158,20 +145,15 @@ def main():
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--url", default="")
     args = parser.parse_args()
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    url = args.url or f"sqlite:///{out}/bookings-{args.workstations}-{args.bookings}.sqlite"
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = args.url or f"sqlite:///{OUT}/bookings-{args.workstations}-{args.bookings}.sqlite"
 
-    from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from portal import create_app
     from portal.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "ARGON2_MEMORY_COST": 8,
-                      "ARGON2_TIME_COST": 1, "TESTING": True})
+    app = bench_app(url)
     with app.app_context():
-        upgrade()
         t0 = time.perf_counter()
         ids = build(args.workstations, args.bookings)
         print(f"data ready in {time.perf_counter() - t0:.1f} s")
@@ -185,9 +167,7 @@ def main():
         from portal.workdays.services import load_calendar
 
         day = load_calendar().add_working_days(china_today(), 10)
-    staff, agent = app.test_client(), app.test_client()
-    for client, name in ((staff, "staff-jilin"), (agent, "agent")):
-        assert client.post("/auth/login", data={"username": name, "password": "demo-pass-2026"}).status_code == 303
+    staff, agent = logged_in(app, "staff-jilin"), logged_in(app, "agent")
     rows = [(agent, "baseline /experts/specialties", "/experts/specialties"),
             (staff, "guest inbox /bookings/inbox", "/bookings/inbox"),
             (staff, "guest inbox, all statuses", "/bookings/inbox?status="),

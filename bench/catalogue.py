@@ -8,13 +8,12 @@ run (the machine is noisy: compare the two, not absolute figures across runs).
 """
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import OUT, bench_app, logged_in, timed  # noqa: E402
 
 
 def build(app, experts: int):
@@ -68,46 +67,23 @@ def touch(app):
         db.session.commit()
 
 
-def timed(client, path, runs, before=None):
-    client.get(path)   # warm up
-    times = []
-    for _ in range(runs):
-        if before:
-            before()
-        t0 = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, path
-    return statistics.median(times), max(times)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--experts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{out}/catalogue-{args.experts}.sqlite"
-
-    from flask_migrate import upgrade
-
-    from portal import create_app
+    OUT.mkdir(parents=True, exist_ok=True)
     from portal.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "ARGON2_MEMORY_COST": 8,
-                      "ARGON2_TIME_COST": 1, "TESTING": True})
+    app = bench_app(f"sqlite:///{OUT}/catalogue-{args.experts}.sqlite")
     with app.app_context():
-        upgrade()
         t0 = time.perf_counter()
         build(app, args.experts)
         print(f"data ready in {time.perf_counter() - t0:.1f} s")
         from portal.experts.models import Expert, ExpertSpecialty
 
         print(f"experts: {db.session.query(Expert).count()}, specialty links: {db.session.query(ExpertSpecialty).count()}")
-    client = app.test_client()
-    response = client.post("/auth/login", data={"username": "agent", "password": "demo-pass-2026"})
-    assert response.status_code == 303
+    client = logged_in(app, "agent")
     rows = [("baseline /experts/specialties", "/experts/specialties"),
             ("catalogue /experts/", "/experts/"),
             ("catalogue, one region", "/experts/?region=2"),

@@ -12,15 +12,14 @@ the .xlsx and the .csv through the Flask test client, against a baseline page me
 """
 import argparse
 import random
-import statistics
 import sys
 import time
 from datetime import date, datetime, time as clock, timezone
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import OUT, bench_app, logged_in, timed  # noqa: E402
 
 
 def build(sections: int) -> str:
@@ -97,38 +96,21 @@ def build(sections: int) -> str:
     return rules.month_key(month)
 
 
-def timed(client, path, runs):
-    response = client.get(path)   # warm up
-    assert response.status_code == 200, (path, response.status_code)
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, path
-    return statistics.median(times), max(times)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sections", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--url", default="")
     args = parser.parse_args()
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    url = args.url or f"sqlite:///{out}/reports-{args.sections}.sqlite"
+    OUT.mkdir(parents=True, exist_ok=True)
+    url = args.url or f"sqlite:///{OUT}/reports-{args.sections}.sqlite"
 
-    from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from portal import create_app
     from portal.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "ARGON2_MEMORY_COST": 8,
-                      "ARGON2_TIME_COST": 1, "TESTING": True})
+    app = bench_app(url)
     with app.app_context():
-        upgrade()
         t0 = time.perf_counter()
         key = build(args.sections)
         print(f"data ready in {time.perf_counter() - t0:.1f} s")
@@ -137,10 +119,7 @@ def main():
 
         print(f"sections: {db.session.scalar(select(func.count(Section.id)))}, "
               f"guest-seat requests: {db.session.scalar(select(func.count(SeatRequest.id)))}, month {key}")
-    province = app.test_client()
-    assert province.post("/auth/login", data={"username": "province", "password": "demo-pass-2026"}).status_code == 303
-    region = app.test_client()
-    assert region.post("/auth/login", data={"username": "changchun", "password": "demo-pass-2026"}).status_code == 303
+    province, region = logged_in(app, "province"), logged_in(app, "changchun")
     rows = [(province, "baseline /experts/specialties", "/experts/specialties"),
             (province, "province table (HTML)", f"/reports/monthly/{key}"),
             (province, "province table .xlsx", f"/reports/monthly/{key}.xlsx"),

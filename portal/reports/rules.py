@@ -367,11 +367,6 @@ def totals(rows: list[dict]) -> dict:
     return out
 
 
-def add_rows(a: dict, b: dict) -> dict:
-    """Two rows' numeric cells added (year to date)."""
-    return totals([a, b])
-
-
 def share(part, whole) -> Decimal | None:
     """part / whole as a percentage with one decimal, None when there is no whole."""
     if part is None or not whole:

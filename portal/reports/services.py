@@ -55,6 +55,13 @@ def region_by_code(code: str) -> Region | None:
 
 # --- counting ------------------------------------------------------------------------------------------------
 
+def _counted(first: date, last: date):
+    """The guest-seat requests a report counts: used (accepted, partly accepted, completed) with seats, for an
+    evaluation dated first..last."""
+    return and_(SeatRequest.status.in_(USED), SeatRequest.evaluation_date >= first,
+                SeatRequest.evaluation_date <= last, SeatRequest.seats_accepted > 0)
+
+
 def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tuple[date, GuestUse]]:
     """Every guest venue used by a remote evaluation dated first..last, with the evaluation's date.
 
@@ -77,8 +84,7 @@ def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tu
         .outerjoin(guest_region, guest_region.id == guest_center.region_id)
         .join(Province, Province.id == guest_center.province_id)
         .outerjoin(EvaluationVenue, EvaluationVenue.seat_request_id == SeatRequest.id)
-        .where(SeatRequest.status.in_(USED), SeatRequest.evaluation_date >= first,
-               SeatRequest.evaluation_date <= last, SeatRequest.seats_accepted > 0)
+        .where(_counted(first, last))
     )
     if region_id is not None:
         stmt = stmt.where(or_(main_center.region_id == region_id, guest_center.region_id == region_id))
@@ -509,17 +515,9 @@ def versions_of(report: MonthlyReport) -> list[ReportVersion]:
 
 def used_requests(section_ids: list[int], month: date):
     """The guest-seat requests of these sections that the month's figures counted."""
-    return (select(SeatRequest).where(SeatRequest.section_id.in_(section_ids), SeatRequest.status.in_(USED),
-                                      SeatRequest.evaluation_date >= month,
-                                      SeatRequest.evaluation_date <= rules.month_end(month),
-                                      SeatRequest.seats_accepted > 0)
+    return (select(SeatRequest).where(SeatRequest.section_id.in_(section_ids),
+                                      _counted(month, rules.month_end(month)))
             .order_by(SeatRequest.section_id, SeatRequest.id))
-
-
-def source_sections(ids: list[int]):
-    """A select of the counted sections (for the paginated sources list)."""
-    return select(Section).where(Section.id.in_(ids or [0]))
-
 
 
 # --- importing the region's own sheet ---------------------------------------------------------------------

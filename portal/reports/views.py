@@ -8,16 +8,17 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BaseConverter
 
 from .. import spreadsheets
-from ..auth.permissions import Scope, can, permission_required, scope_clause, scope_for
+from ..auth.permissions import Scope, can, permission_required, scope_clause, scope_for, scoped_select
 from ..bookings.models import SeatRequest
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
-from ..listing import paginate
+from ..listing import paginate_rows
 from ..models_base import utcnow
 from ..orgs.models import Region
 from ..projects.models import Section
@@ -59,12 +60,9 @@ def _setup(state):
 
 
 def _region_or_404(code: str):
-    """A region the user reaches for reports.view (another region's is 404)."""
-    region = services.region_by_code(code)
+    """A region the user reaches for reports.view (another region's is 404), through the permission table."""
+    region = db.session.scalars(scoped_select("reports.view", Region).where(Region.code == code[:20])).first()
     if region is None:
-        abort(404)
-    scope = scope_for("reports.view")
-    if scope is not Scope.ALL and region.id != current_user.region_id:
         abort(404)
     return region
 
@@ -150,16 +148,22 @@ def _version(text) -> int:
         return -1
 
 
+def _filled_form(row) -> ReportForm:
+    """The form showing a row as it stands: entered figures, corrections, remarks and the version."""
+    form = ReportForm(formdata=None)
+    form.fill(row)
+    form.note.data = row.report.note if row.report else ""
+    form.version.data = row.report.version if row.report else 0
+    return form
+
+
 def _region_page(region, month, form=None, return_form=None, import_form=None, status=200):
     today = china_today()
     row = services.region_row(region, month)
     report = row.report
     may_file = _may_file(region) and rules.may_file(month, today) and (report is None or report.status.editable)
     if form is None and may_file:
-        form = ReportForm(formdata=None)
-        form.fill(row if report is not None else services.region_row(region, month, live=True))
-        form.note.data = report.note if report else ""
-        form.version.data = report.version if report else 0
+        form = _filled_form(row)   # a report that may be filed is not submitted: its row is live
     live = row if not row.frozen else None
     versions = services.versions_of(report) if report is not None else []
     return render_template(
@@ -182,7 +186,8 @@ def import_(month, code):
         abort(403)
     import_form = ImportForm()
     form = None
-    report = services.region_row(region, month).report
+    row = services.region_row(region, month)
+    report = row.report
     if not rules.may_file(month, china_today()):
         flash(f"{rules.month_label(month)}尚未结束，月报从次月 1 日起填报。", "error")
     elif report is not None and not report.status.editable:
@@ -201,13 +206,9 @@ def import_(month, code):
                 except services.ReportError as error:
                     show_on_form(import_form, error)
                 else:
-                    row = services.region_row(region, month)
-                    form = ReportForm(formdata=None)
-                    form.fill(row)
+                    form = _filled_form(row)
                     for cell in rules.ENTERED:
                         getattr(form, cell.key).data = rules.to_text(cell, figures[cell.key])
-                    form.note.data = row.report.note if row.report else ""
-                    form.version.data = row.report.version if row.report else 0
                     flash("已从文件读取工程建设项目评标情况四项数据，请核对后保存或报送（尚未保存）。", "info")
                     return _region_page(region, month, form=form)
     return _region_page(region, month, import_form=import_form, status=422)
@@ -240,19 +241,19 @@ def sources(month, code):
         side = "main"
     row = services.region_row(region, month)
     ids = list(row.sources.get(side, []))
-    page = paginate(services.source_sections(ids).options(
+    # Each section with whether the viewer may open it (the permission table; others are listed unlinked).
+    openable = case((scope_clause("projects.view", Section), True), else_=False).label("openable")
+    page = paginate_rows(select(Section, openable).where(Section.id.in_(ids or [0])).options(
         joinedload(Section.project), joinedload(Section.main_center)).order_by(Section.evaluation_date, Section.id))
     guests = {}
     if page.items:
         for req in db.session.scalars(
-                services.used_requests([s.id for s in page.items], month)
+                services.used_requests([s.id for s, _ in page.items], month)
                 .where(scope_clause("bookings.view", SeatRequest))      # not other regions' guest seats
                 .options(joinedload(SeatRequest.guest_center))):
             guests.setdefault(req.section_id, []).append(req)
     return render("reports/sources.html", "reports/_sources.html", region=region, month=month, side=side, page=page,
-                           guests=guests, row=row, rules=rules,
-                           may_open=lambda s: can("projects.view") and (
-                               scope_for("projects.view") is Scope.ALL or s.project.region_id == current_user.region_id))
+                  guests=guests, row=row, rules=rules)
 
 
 # --- the province: reminders and exports -----------------------------------------------------------------------
