@@ -80,7 +80,11 @@ def create_app(test_config=None):
     # Endpoints that accept bigger uploads than MAX_CONTENT_LENGTH; set before CSRF reads the form.
     app.config.setdefault("UPLOAD_LIMITS", {"projects.exemption_save": 21 * 1024 * 1024,
                                             "evaluation.clue": 61 * 1024 * 1024,
-                                            "evaluation.handover": 151 * 1024 * 1024})
+                                            "evaluation.handover": 151 * 1024 * 1024,
+                                            "notices.new": 101 * 1024 * 1024,
+                                            "notices.edit": 101 * 1024 * 1024,
+                                            "training.new": 101 * 1024 * 1024,
+                                            "training.edit": 101 * 1024 * 1024})
 
     @app.before_request
     def upload_limit():
@@ -102,17 +106,19 @@ def create_app(test_config=None):
     from .bookings import views as bookings_views
     from .evaluation import views as evaluation_views
     from .experts import views as experts_views
+    from .notices import views as notices_views
     from .notifications import views as notifications_views
     from .orgs import views as orgs_views
     from .partners import views as partners_views
     from .projects import views as projects_views
     from .reports import views as reports_views
+    from .training import views as training_views
     from .workdays import views as workdays_views
     from .workstations import views as workstations_views
 
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, workdays_views,
                    projects_views, bookings_views, evaluation_views, experts_views, audit_views,
-                   notifications_views, reports_views):
+                   notifications_views, reports_views, notices_views, training_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -74,3 +74,22 @@ class PortalForm(FlaskForm):
 
     class Meta:
         locales = ["zh"]
+
+
+def plain_line(form, field):
+    """A one-line text: control characters (other than the usual whitespace) are refused."""
+    if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
+        raise ValidationError("不能包含控制字符或换行。")
+
+
+def china_to_utc(value):
+    """A naive date-time typed in China time (datetime-local input) as an aware UTC datetime."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    return value.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC) if value else None
+
+
+def plausible_time(form, field):
+    if field.data and not 2000 <= field.data.year <= 2099:
+        raise ValidationError("时间应在 2000 年至 2099 年之间。")

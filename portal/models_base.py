@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Enum, select
+from sqlalchemy import DateTime, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -51,3 +51,27 @@ class CenterScoped:
         from .orgs.models import TradingCenter
 
         return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))
+
+
+class StoredFile:
+    """The columns of an uploaded file kept under a random name (portal.uploads): name for the download."""
+
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    mimetype: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def size_text(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / 1024 / 1024:.1f} MB"
+        return f"{max(1, round(self.size / 1024))} KB"
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)

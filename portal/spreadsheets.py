@@ -167,11 +167,18 @@ def bytes_response(data: bytes, mimetype: str, download_name: str):
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name)
 
 
+def csv_safe(value):
+    """Typed text that a spreadsheet would take for a formula is quoted (CSV injection); numbers pass."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_response(headers: list[str], rows, download_name: str):
-    """A CSV in UTF-8 with a BOM, which Excel opens with Chinese intact."""
+    """A CSV in UTF-8 with a BOM, which Excel opens with Chinese intact; no cell is read as a formula."""
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([csv_safe(value) for value in row] for row in rows)
     data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
     return send_file(data, mimetype="text/csv", as_attachment=True, download_name=download_name)

@@ -26,6 +26,8 @@ KINDS = {
     "jpeg": Kind("JPEG 图片", "image/jpeg", ".jpg"),
     "docx": Kind("Word 文档", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
     "xlsx": Kind("Excel 表格", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "pptx": Kind("PowerPoint 演示文稿",
+                 "application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
     "ole": Kind("Office 97-2003 文档", "application/octet-stream", ".bin"),
     "mp4": Kind("MP4 视频", "video/mp4", ".mp4"),
 }
@@ -47,6 +49,8 @@ def sniff(head: bytes, filename: str = "") -> str | None:
             return "docx"
         if b"xl/" in head or filename.lower().endswith(".xlsx"):
             return "xlsx"
+        if b"ppt/" in head or filename.lower().endswith(".pptx"):
+            return "pptx"
         return None
     if head[4:8] == b"ftyp":
         return "mp4"
@@ -115,3 +119,15 @@ def remove(feature: str, keys) -> None:
     """Delete stored files of a change that was refused or rolled back."""
     for key in keys:
         (folder(feature) / key).unlink(missing_ok=True)
+
+
+def send_stored(feature: str, record):
+    """The download of a stored file: its own type, its original name, never sniffed by the browser."""
+    from flask import abort, send_file
+
+    path = folder(feature) / record.key
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=record.mimetype, as_attachment=True, download_name=record.name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -5,3 +5,32 @@ document.addEventListener("htmx:xhr:progress", function (event) {
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   }
 });
+
+// Forms with data-max-bytes refuse too big files before sending them (the server refuses them anyway,
+// but only after the browser has sent everything; this says so at once and keeps what was typed).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.dataset || !form.dataset.maxBytes) { return; }
+  var total = 0, tooBig = [];
+  var perFile = parseInt(form.dataset.maxFileBytes || "0", 10);
+  form.querySelectorAll("input[type=file]").forEach(function (input) {
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      total += file.size;
+      if (perFile && file.size > perFile) { tooBig.push(file.name); }
+    });
+  });
+  var message = "";
+  if (tooBig.length) {
+    message = "以下文件超过每个 " + Math.round(perFile / 1048576) + " MB 的上限：" + tooBig.join("、");
+  } else if (total > parseInt(form.dataset.maxBytes, 10)) {
+    message = "本次选择的文件共 " + Math.round(total / 1048576) + " MB，超过每次 " +
+      Math.round(parseInt(form.dataset.maxBytes, 10) / 1048576) + " MB 的上限，请分次上传。";
+  }
+  var box = form.querySelector("[data-upload-problem]");
+  if (message) {
+    event.preventDefault();
+    if (box) { box.textContent = message; box.hidden = false; box.focus && box.focus(); }
+  } else if (box) {
+    box.hidden = true;
+  }
+});

@@ -41,6 +41,9 @@ ACTION_LABELS = {
     "return": "退回",
     "remind": "催报",
     "winning": "登记中标金额",
+    "publish": "发布",
+    "enrol": "报名",
+    "attendance": "登记出勤",
 }
 
 FIELD_LABELS = {
@@ -72,6 +75,11 @@ FIELD_LABELS = {
     "guest_center_id": "客场", "duration_minutes": "预计时长（分钟）", "committee_size": "评标委员会人数",
     "seats_requested": "申请机位数", "tenderee_reps": "招标人代表人数", "bidders": "投标人",
     "supervising_department": "行政监督部门", "venues": "各场所专家人数", "seats_accepted": "接受机位数", "label": "名称",
+    "subject": "标题", "column": "栏目", "pinned": "置顶", "publish_at": "发布时间", "tags": "标签", "body_length": "正文字数",
+    "attachments": "附件", "withdrawn_reason": "撤回原因", "starts_at": "开始时间", "ends_at": "结束时间",
+    "place": "地点", "online_url": "线上链接", "capacity": "名额", "audiences": "培训对象",
+    "materials": "培训资料", "cancel_reason": "取消原因", "audience": "参训身份", "attended": "出勤",
+    "walk_ins": "未报名参训人数",
 }
 
 OBJECT_LABELS = {
@@ -98,6 +106,9 @@ OBJECT_LABELS = {
     "clue": "违法违规线索",
     "monthly_report": "月调度情况表",
     "calendar_feed": "日历订阅",
+    "notice": "公告",
+    "training_session": "培训",
+    "enrolment": "培训报名",
 }
 
 

@@ -4,7 +4,9 @@ The scope says which records an allowed role reaches:
 - ALL: every record;
 - REGION: records of the user's region (a center's records belong to the center's region);
 - CENTER: records of the user's own trading center;
-- OWN: records the user registered (an agent's projects).
+- OWN: records the user registered (an agent's projects);
+- HOME: records of the user's region, or every record for an account of no region (provincial level,
+  e.g. the province's publicity staff).
 A record outside the scope is "not found" (404), never shown.
 """
 import enum
@@ -24,6 +26,7 @@ class Scope(enum.Enum):
     REGION = "region"
     CENTER = "center"
     OWN = "own"
+    HOME = "home"
 
 
 R = Role
@@ -84,6 +87,13 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     "reports.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION},
     "reports.file": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
     "reports.review": {R.PROVINCE_ADMIN: Scope.ALL},
+    # Publicity and training (宣传推介和培训): the public reads; publicity staff and admins write, a
+    # region's staff for their own region only; every account may enrol in a training session
+    "notices.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PUBLICITY: Scope.HOME, R.PREFECTURE_ADMIN: Scope.REGION},
+    "training.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PUBLICITY: Scope.HOME, R.PREFECTURE_ADMIN: Scope.REGION},
+    "training.enrol": EVERY_ROLE,
+    "training.record": {R.PROVINCE_ADMIN: Scope.ALL, R.PUBLICITY: Scope.HOME, R.PREFECTURE_ADMIN: Scope.REGION,
+                        R.SUPERVISOR: Scope.REGION},
     # Audit log
     "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                    R.SUPERVISOR: Scope.REGION},
@@ -127,6 +137,10 @@ ACTION_LABELS = {
     "reports.view": "查看远程异地评标月调度情况表",
     "reports.file": "填报、报送本地区月调度情况表",
     "reports.review": "审核、退回月调度情况表，催报",
+    "notices.manage": "撰写、发布、撤回公告和专栏文章",
+    "training.manage": "发布培训、登记出勤、导出名单",
+    "training.enrol": "报名参加培训",
+    "training.record": "查看培训台账",
 }
 
 
@@ -158,7 +172,20 @@ def scope_clause(action: str, model, user=None):
         return for_action(action, user.center_id) if for_action else model.center_clause(user.center_id)
     if scope is Scope.OWN:
         return model.owner_clause(user.id)
+    if scope is Scope.HOME and not user.region_id:
+        return true()
     return model.region_clause(user.region_id) if user.region_id else ~true()
+
+
+def region_reach(action: str, user=None) -> set[int] | None:
+    """The regions `user` reaches for `action`: None for every region, an empty set for none."""
+    user = user or current_user
+    scope = scope_for(action, user)
+    if scope is None:
+        return set()
+    if scope is Scope.ALL or (scope is Scope.HOME and not user.region_id):
+        return None
+    return {user.region_id} if user.region_id else set()
 
 
 def scoped_select(action: str, model, user=None):

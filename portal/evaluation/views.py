@@ -7,7 +7,7 @@ commit once, render or 303. A refused change re-renders the page with the messag
 import json
 from datetime import UTC
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -603,12 +603,7 @@ def attachment(evaluation_id, attachment_id):
             abort(404)
     if record.handover_item_id is not None and not (in_venues or current_user.role is Role.SUPERVISOR):
         abort(404)
-    path = uploads.folder(services.UPLOAD_FEATURE) / record.key
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=record.mimetype, as_attachment=True, download_name=record.name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.send_stored(services.UPLOAD_FEATURE, record)
 
 
 # --- fees and payment ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from ..spreadsheets import HEADER_FILL, set_text
+from ..spreadsheets import HEADER_FILL, csv_safe, set_text
 from . import rules
 from .rules import CELLS, GROUPS, Kind
 
@@ -149,9 +149,7 @@ def csv_rows(table) -> list[list]:
 
 
 def _plain(text) -> str:
-    """Typed text that a spreadsheet would take for a formula is quoted (CSV injection)."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_safe(text or "")
 
 
 def _local(moment) -> str:

@@ -1,0 +1,81 @@
+"""Notices (公告) and column articles (专栏), their tags and attachments."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import StoredFile, Timestamped, as_utc, str_enum
+from ..orgs.models import Region
+from . import rules
+from .rules import Status
+
+
+class Notice(Timestamped, db.Model):
+    """An announcement or column article; public once published and its publication time has come."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        CheckConstraint("status <> 'published' OR publish_at IS NOT NULL", name="published_has_time"),
+        Index("ix_notices_public", "status", "publish_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    column: Mapped[str] = mapped_column(String(20), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)  # None: 全省
+    body_source: Mapped[str] = mapped_column(Text, default="")   # what the writer typed (Markdown)
+    body_html: Mapped[str] = mapped_column(Text, default="")     # sanitised at save time
+    search_text: Mapped[str] = mapped_column(Text, default="")   # normalised title, body and tags
+    pinned: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[Status] = mapped_column(str_enum(Status, "notice_status"), default=Status.DRAFT)
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Every ORM update checks and bumps the version: of two people saving the same page, one is told.
+    __mapper_args__ = {"version_id_col": version}
+
+    region: Mapped[Region | None] = relationship(lazy="raise")
+    tags: Mapped[list["NoticeTag"]] = relationship(lazy="raise", cascade="all, delete-orphan",
+                                                   order_by="NoticeTag.position")
+    attachments: Mapped[list["NoticeAttachment"]] = relationship(lazy="raise", cascade="all, delete-orphan",
+                                                                 order_by="NoticeAttachment.id")
+
+    @classmethod
+    def region_clause(cls, region_id):
+        return cls.region_id == region_id
+
+    @classmethod
+    def public_clause(cls, now: datetime):
+        return (cls.status == Status.PUBLISHED) & (cls.publish_at <= now)
+
+    @property
+    def column_label(self) -> str:
+        return rules.COLUMNS.get(self.column, self.column)
+
+    def state(self, now: datetime) -> rules.State:
+        return rules.state(self.status, as_utc(self.publish_at), now)
+
+    def __str__(self):
+        return self.title
+
+
+class NoticeTag(db.Model):
+    """One tag (标签) of a notice; the list filters by it."""
+
+    __tablename__ = "notice_tags"
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NoticeAttachment(StoredFile, db.Model):
+    """A file attached to a notice (PDF, Office document, image), stored outside the static folder."""
+
+    __tablename__ = "notice_attachments"
+    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

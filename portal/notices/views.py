@@ -1,0 +1,250 @@
+"""Notices (公告) and columns (专栏): the public list, search and feed; writing and publishing them."""
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import richtext, uploads
+from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause, scoped_select
+from ..errors import show_on_form
+from ..extensions import db
+from ..forms_base import china_to_utc
+from ..htmx import render
+from ..listing import paginate
+from ..models_base import utcnow, valid_id
+from ..orgs.models import Region
+from ..templating import to_china
+from . import bp, rules, services
+from .forms import NoticeForm, WithdrawForm
+from .models import Notice
+from .rules import State, Status
+
+ATTACHMENT_MAX_BYTES = 20 * uploads.MB
+FEED_SIZE = 30
+
+
+def _filters() -> services.Filters:
+    column = request.args.get("column", "")
+    sort = request.args.get("sort", "new")
+    region = request.args.get("region", "")
+    return services.Filters(
+        column=column if column in rules.COLUMNS else "",
+        region=0 if region == "province" else valid_id(region),
+        tag=request.args.get("tag", "").strip()[:rules.MAX_TAG_LENGTH],
+        q=request.args.get("q", "").strip()[:100],
+        sort=sort if sort in services.SORTS else "new",
+    )
+
+
+def _regions():
+    return db.session.scalars(select(Region).order_by(Region.sort_order)).all()
+
+
+@bp.route("/")
+def index():
+    """The public list: pinned first, then newest; filters by column, region and tag; search."""
+    now = utcnow()
+    filters = _filters()
+    page = paginate(services.public_select(filters, now), per_page=20)
+    return render("notices/index.html", "notices/_results.html", page=page, filters=filters,
+                  regions=_regions(), tags=services.popular_tags(now), columns=rules.COLUMNS,
+                  sorts=services.SORTS, excerpt=richtext.excerpt)
+
+
+@bp.route("/feed.atom")
+def feed():
+    """Atom feed of the latest published notices (阅读器订阅)."""
+    now = utcnow()
+    notices = db.session.scalars(
+        select(Notice).where(Notice.public_clause(now)).options(selectinload(Notice.region))
+        .order_by(Notice.publish_at.desc(), Notice.id.desc()).limit(FEED_SIZE)).all()
+    updated = max((n.updated_at for n in notices), default=now)
+    body = render_template("notices/feed.xml", notices=notices, updated=updated)
+    response = make_response(body)
+    response.mimetype = "application/atom+xml"
+    return response
+
+
+def _visible(notice_id) -> Notice:
+    """A notice the reader may see: public ones to everyone, the others to those who manage them."""
+    now = utcnow()
+    stmt = (select(Notice).where(Notice.id == valid_id(notice_id))
+            .where(or_(Notice.public_clause(now), scope_clause("notices.manage", Notice)))
+            .options(selectinload(Notice.region), selectinload(Notice.tags), selectinload(Notice.attachments)))
+    notice = db.session.scalars(stmt).first() if valid_id(notice_id) else None
+    if notice is None:
+        abort(404)
+    return notice
+
+
+@bp.route("/<int:notice_id>")
+def show(notice_id):
+    notice = _visible(notice_id)
+    return render_template("notices/show.html", notice=notice, state=notice.state(utcnow()), State=State,
+                           withdraw_form=WithdrawForm(formdata=None),
+                           manages=can("notices.manage") and services.region_allowed(current_user, notice.region_id))
+
+
+@bp.route("/<int:notice_id>/files/<int:file_id>")
+def attachment(notice_id, file_id):
+    notice = _visible(notice_id)
+    record = next((a for a in notice.attachments if a.id == file_id), None)
+    if record is None:
+        abort(404)
+    return uploads.send_stored(services.UPLOAD_FEATURE, record)
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+
+MANAGE_STATES = {"": "全部", "draft": "草稿", "scheduled": "定时发布", "published": "已发布", "withdrawn": "已撤回"}
+
+
+@bp.route("/manage")
+@permission_required("notices.manage")
+def manage():
+    """The writer's list: every notice of their scope, drafts and withdrawn ones included."""
+    now = utcnow()
+    filters = _filters()
+    state = request.args.get("state", "")
+    state = state if state in MANAGE_STATES else ""
+    stmt = services.filtered(scoped_select("notices.manage", Notice), filters)
+    stmt = stmt.where({
+        "": Notice.id.isnot(None),
+        "draft": Notice.status == Status.DRAFT,
+        "scheduled": (Notice.status == Status.PUBLISHED) & (Notice.publish_at > now),
+        "published": Notice.public_clause(now),
+        "withdrawn": Notice.status == Status.WITHDRAWN,
+    }[state])
+    stmt = stmt.options(selectinload(Notice.region)).order_by(Notice.updated_at.desc(), Notice.id.desc())
+    page = paginate(stmt)
+    return render("notices/manage.html", "notices/_manage_results.html", page=page, filters=filters,
+                  state=state, states=MANAGE_STATES, now=now, columns=rules.COLUMNS, regions=_regions())
+
+
+def _form_choices(form: NoticeForm) -> None:
+    province_wide, regions = services.writable_regions(current_user)
+    form.region_id.choices = ([("", "全省")] if province_wide else []) + [(str(r.id), r.name) for r in regions]
+
+
+def _form_data(form: NoticeForm) -> services.NoticeData:
+    return services.NoticeData(
+        title=form.title.data, column=form.column.data,
+        region_id=valid_id(form.region_id.data) if form.region_id.data else None,
+        body_source=form.body_source.data or "", tags=rules.parse_tags(form.tags.data or ""),
+        pinned=bool(form.pinned.data), publish_at=china_to_utc(form.publish_at.data))
+
+
+def _checked_files(form: NoticeForm):
+    files = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
+    for storage in files:
+        problem = uploads.file_problem(storage, services.ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES)
+        if problem:
+            form.files.errors = list(form.files.errors) + [problem]
+    return files
+
+
+def _editor(form, notice=None, status=200):
+    return render_template("notices/edit.html", form=form, notice=notice, columns=rules.COLUMNS), status
+
+
+def _save(form: NoticeForm, notice: Notice | None):
+    """Validate, save (draft or publish), commit; a refusal keeps everything typed (files must be chosen again)."""
+    _form_choices(form)
+    valid = form.validate_on_submit()
+    if valid and form.region_id.data not in {value for value, _ in form.region_id.choices}:
+        form.region_id.errors = ["您只能为本地区发布公告。"]
+        valid = False
+    files = _checked_files(form)
+    if not valid or form.files.errors:
+        return _editor(form, notice, 422)
+    publish = request.form.get("action") == "publish"
+    remove_ids = {valid_id(v) for v in request.form.getlist("remove_file")} - {None}
+    keys: list[str] = []
+    removed_keys = [a.key for a in (notice.attachments if notice else []) if a.id in remove_ids]
+    try:
+        notice = services.save(notice, _form_data(form), publish, files, remove_ids, keys, current_user,
+                               version=valid_id(form.version.data) if notice else None)
+        db.session.commit()
+    except services.NoticeRefused as error:
+        uploads.remove(services.UPLOAD_FEATURE, keys)
+        show_on_form(form, error)
+        return _editor(form, notice and _reload(notice.id), 422)
+    except Exception:
+        uploads.remove(services.UPLOAD_FEATURE, keys)
+        raise
+    uploads.remove(services.UPLOAD_FEATURE, removed_keys)
+    state = notice.state(utcnow())
+    flash({State.DRAFT: "草稿已保存。", State.SCHEDULED: "已设定定时发布，到时自动公开。",
+           State.PUBLISHED: "已发布，公众无需登录即可查看。", State.WITHDRAWN: "已保存（该公告已撤回，未公开）。"}[state],
+          "success")
+    return redirect(url_for("notices.show", notice_id=notice.id), 303)
+
+
+def _reload(notice_id) -> Notice:
+    return get_scoped_or_404("notices.manage", Notice, notice_id,
+                             options=(selectinload(Notice.tags), selectinload(Notice.attachments),
+                                      selectinload(Notice.region)))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("notices.manage")
+def new():
+    form = NoticeForm()
+    if request.method == "POST":
+        return _save(form, None)
+    _form_choices(form)
+    if current_user.region_id and not services.writable_regions(current_user)[0]:
+        form.region_id.data = str(current_user.region_id)
+    return _editor(form)
+
+
+@bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
+@permission_required("notices.manage")
+def edit(notice_id):
+    notice = _reload(notice_id)
+    if not services.region_allowed(current_user, notice.region_id):
+        abort(404)
+    if request.method == "POST":
+        return _save(NoticeForm(), notice)
+    form = NoticeForm(formdata=None, obj=notice)
+    _form_choices(form)
+    form.region_id.data = str(notice.region_id) if notice.region_id else ""
+    form.tags.data = "、".join(t.tag for t in notice.tags)
+    form.publish_at.data = to_china(notice.publish_at).replace(tzinfo=None) if notice.publish_at else None
+    form.version.data = str(notice.version)
+    return _editor(form, notice)
+
+
+@bp.route("/<int:notice_id>/withdraw", methods=["POST"])
+@permission_required("notices.manage")
+def withdraw(notice_id):
+    notice = _reload(notice_id)
+    if not services.region_allowed(current_user, notice.region_id):
+        abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(notice, form.reason.data)
+            db.session.commit()
+        except services.NoticeRefused as error:
+            show_on_form(form, error, "reason")
+        else:
+            flash("已撤回，公众不再能看到这条公告。", "success")
+            return redirect(url_for("notices.show", notice_id=notice.id), 303)
+    notice = _reload(notice_id)
+    return render_template("notices/show.html", notice=notice, state=notice.state(utcnow()), State=State,
+                           withdraw_form=form, manages=True), 422
+
+
+def public_count(now=None) -> int:
+    """How many notices are public (the home page's card)."""
+    return db.session.scalar(select(func.count()).select_from(Notice).where(Notice.public_clause(now or utcnow())))
+
+
+def latest(limit: int = 5) -> list[Notice]:
+    """The newest public notices for the home page, pinned first."""
+    now = utcnow()
+    return db.session.scalars(select(Notice).where(Notice.public_clause(now))
+                              .order_by(Notice.pinned.desc(), Notice.publish_at.desc(), Notice.id.desc())
+                              .limit(limit)).all()
+
