@@ -1,5 +1,6 @@
 """Shared form pieces: Chinese messages for the validators every form uses."""
 import re
+import unicodedata
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, ValidationError
@@ -78,7 +79,7 @@ class PortalForm(FlaskForm):
 
 def plain_line(form, field):
     """A one-line text: control characters (other than the usual whitespace) are refused."""
-    if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
+    if field.data and any(unicodedata.category(ch) == "Cc" for ch in field.data):
         raise ValidationError("不能包含控制字符或换行。")
 
 

@@ -17,16 +17,33 @@ MAX_SOURCE = 50_000   # characters of Markdown a body may have
 TAGS = {"p", "br", "h1", "h2", "h3", "h4", "strong", "b", "em", "i", "del", "s", "u", "ul", "ol", "li", "blockquote",
         "code", "pre", "hr", "a", "table", "thead", "tbody", "tr", "th", "td", "img", "sup", "sub"}
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
-              "ol": {"start"}, "th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"}}
+              "ol": {"start"}, "th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"},
+              "*": set()}   # no attribute on every tag (ammonia would otherwise allow lang and title)
 URL_SCHEMES = {"http", "https", "mailto"}
 
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"])
 
 
+def _strip_markup(source: str) -> str:
+    """The source with every HTML tag outside the allow-list removed, as a browser would parse it.
+
+    Markdown would otherwise show a tag it cannot parse (`<img src=x onerror=alert(1)>`) as literal
+    text: harmless, but the reader would see the attack. The text's own `<`, `>` and `&` are given back
+    (block quotes, code) — whatever they form is cleaned again after rendering.
+    """
+    cleaned = nh3.clean(source, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                        strip_comments=True)
+    return _ESCAPED.sub(lambda m: _UNESCAPE[m.group(0)], cleaned)
+
+
+_UNESCAPE = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
+_ESCAPED = re.compile("|".join(_UNESCAPE))
+
+
 def to_html(source: str) -> str:
     """Safe HTML for a Markdown (or simple HTML) source; everything outside the allow-list is removed."""
-    rendered = _markdown.render(source or "")
+    rendered = _markdown.render(_strip_markup(source or ""))
     return nh3.clean(rendered, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer nofollow", strip_comments=True)
 

@@ -155,3 +155,42 @@ def make_seat_request(section, guest: TradingCenter, requester: User, seats=2, d
     db.session.add(req)
     db.session.flush()
     return req
+
+
+def make_notice(title="关于开展远程异地评标培训的通知", body="各单位：请组织评标专家参加培训。", region=None,
+                status="published", publish_at=None, column="announcement", tags=(), pinned=False):
+    """A notice as the service would store it (sanitised body, search text); published an hour ago by default."""
+    from datetime import timedelta
+
+    from portal import richtext
+    from portal.notices.models import Notice, NoticeTag
+    from portal.notices.rules import Status
+
+    html = richtext.to_html(body)
+    notice = Notice(title=title, column=column, region_id=region.id if region else None, body_source=body,
+                    body_html=html, pinned=pinned, status=Status(status),
+                    search_text=richtext.normalise(" ".join([title, richtext.to_text(html), *tags])),
+                    publish_at=publish_at or (utcnow() - timedelta(hours=1) if status != "draft" else None),
+                    tags=[NoticeTag(tag=tag, position=n) for n, tag in enumerate(tags)])
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def make_training(region, title="远程异地评标系统操作培训", days_ahead=7, capacity=30, status="published",
+                  audiences=("agency", "expert"), place="长春市人民大街 1 号会议室", hours=3):
+    """A training session starting `days_ahead` days from now (negative: in the past)."""
+    from datetime import timedelta
+
+    from portal.training.models import TrainingAudience, TrainingSession
+    from portal.training.rules import Status
+
+    starts = utcnow() + timedelta(days=days_ahead)
+    session = TrainingSession(title=title, region_id=region.id, starts_at=starts, ends_at=starts + timedelta(hours=hours),
+                              place=place, capacity=capacity, enrolled=0, status=Status(status),
+                              body_source="课程安排", body_html="<p>课程安排</p>",
+                              audiences=[TrainingAudience(audience=a, position=n, walk_ins=0)
+                                         for n, a in enumerate(audiences)])
+    db.session.add(session)
+    db.session.flush()
+    return session

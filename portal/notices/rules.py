@@ -1,6 +1,7 @@
 """Notices (公告) and column articles (专栏): pure rules of their columns, tags and publication state."""
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,7 +62,7 @@ def parse_tags(text: str) -> list[str]:
             continue
         if len(tag) > MAX_TAG_LENGTH:
             raise TagError(f"标签“{tag[:MAX_TAG_LENGTH]}…”超过 {MAX_TAG_LENGTH} 个字。")
-        if any(ord(ch) < 32 for ch in tag):
+        if any(unicodedata.category(ch) == "Cc" for ch in tag):
             raise TagError("标签不能包含控制字符。")
         if tag not in tags:
             tags.append(tag)

@@ -23,6 +23,7 @@ from ..models_base import utcnow
 from ..orgs.models import Region
 from ..projects.models import Section
 from ..templating import china_today
+from ..training import services as training_services
 from . import bp, exports, rules, services
 from .forms import ActionForm, ImportForm, ReportForm, ReturnForm
 
@@ -162,13 +163,16 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
     row = services.region_row(region, month)
     report = row.report
     may_file = _may_file(region) and rules.may_file(month, today) and (report is None or report.status.editable)
+    training = training_services.month_remark(region.id, month) if may_file else ""
     if form is None and may_file:
         form = _filled_form(row)   # a report that may be filed is not submitted: its row is live
+        if not form.note.data and training:
+            form.note.data = training   # the training record (培训台账) feeds the optional remarks
     live = row if not row.frozen else None
     versions = services.versions_of(report) if report is not None else []
     return render_template(
         "reports/region.html", region=region, month=month, row=row, report=report, form=form, live=live,
-        versions=versions, rules=rules, today=today, may_file=may_file,
+        versions=versions, rules=rules, today=today, may_file=may_file, training=training,
         may_review=can("reports.review") and report is not None and report.status is rules.Status.SUBMITTED,
         return_form=return_form or ReturnForm(formdata=None, version=report.version if report else None),
         import_form=import_form or ImportForm(formdata=None),

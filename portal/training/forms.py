@@ -10,7 +10,7 @@ from wtforms import (
     URLField,
     ValidationError,
 )
-from wtforms.validators import NumberRange
+from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import richtext
@@ -49,7 +49,7 @@ class SessionForm(PortalForm):
     online_url = URLField("线上链接", validators=[optional(), length(500, label="线上链接"), _web_link],
                           filters=[strip_filter], description="视频会议或直播地址，以 https:// 开头。")
     capacity = AsciiIntegerField("名额", default=50,
-                                 validators=[required("名额"), NumberRange(1, rules.MAX_CAPACITY,
+                                 validators=[InputRequired("请填写名额。"), NumberRange(1, rules.MAX_CAPACITY,
                                                                           f"名额应在 1 到 {rules.MAX_CAPACITY} 之间。")])
     body_source = TextAreaField("培训内容", validators=[optional(), length(richtext.MAX_SOURCE, label="培训内容")],
                                 description="支持 Markdown；脚本和事件属性会被删除。")

@@ -5,7 +5,7 @@ Services flush, views commit. Capacity is kept by one conditional UPDATE of the 
 PostgreSQL alike; a CHECK constraint (enrolled <= capacity) backs it up.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -275,9 +275,13 @@ def attendance_counts(session: TrainingSession) -> dict[str, int]:
 
 # --- the training record (培训台账) ------------------------------------------------------------------------------
 
-def training_record(year: int, region_ids: set[int] | None = None) -> rules.Record:
-    """People trained in `year` per region, month and audience (three queries, whatever the size)."""
-    start, end = local_midnight_utc(date(year, 1, 1)), local_midnight_utc(date(year + 1, 1, 1))
+def training_record(year: int, region_ids: set[int] | None = None, month: int | None = None) -> rules.Record:
+    """People trained in `year` (or one month of it) per region, month and audience (three queries)."""
+    if month:
+        first = date(year, month, 1)
+        start, end = local_midnight_utc(first), local_midnight_utc((first + timedelta(days=32)).replace(day=1))
+    else:
+        start, end = local_midnight_utc(date(year, 1, 1)), local_midnight_utc(date(year + 1, 1, 1))
     held = select(TrainingSession.id).where(TrainingSession.status == Status.PUBLISHED,
                                             TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
     if region_ids is not None:
@@ -296,6 +300,11 @@ def training_record(year: int, region_ids: set[int] | None = None) -> rules.Reco
     trained = [rules.Trained(sessions[sid][0], sessions[sid][1], audience, people)
                for sid, audience, people in [*attended, *walk_ins] if sid in sessions]
     return rules.record(year, trained, list(sessions.values()))
+
+
+def month_remark(region_id: int, month: date) -> str:
+    """The monthly report's remark on the region's training that month (empty when none was held)."""
+    return rules.remark(training_record(month.year, {region_id}, month.month), region_id, month.month)
 
 
 def session_options():
