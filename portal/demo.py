@@ -1,6 +1,7 @@
 """Demo data: the 12 Jilin regions (seed 000 attachment order), trading centers, the Hubei plan's
 implementing and partner units (seed 004 attachment), venues, workstations and one account per role."""
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -275,7 +276,70 @@ def load_demo() -> dict[str, int]:
     added["experts"] = load_experts()
     added["fees"] = load_fees()
     added["seat_requests"] = load_seat_requests()
+    added["notices"] = load_notices()
+    added["training"] = load_training()
     return added
+
+
+# Demo notices (公告专栏): (title, column, region code or None for 全省, tags, body).
+NOTICES = [
+    ("关于加快推广远程异地评标工作的通知", "announcement", None, ("政策", "远程异地评标"),
+     "各市（州）政数局、省公共资源交易中心：\n\n为加快推广远程异地评标，现就有关事项通知如下：\n\n"
+     "1. 达到限额标准的依法必须招标项目原则上采用远程异地评标；\n2. 各交易中心登记评标工位，纳入共享目录；\n"
+     "3. 客场机位至少提前 **3 个工作日** 申请。"),
+    ("远程异地评标业务培训班报名通知", "announcement", None, ("培训", "评标专家"),
+     "定于下月举办远程异地评标业务培训班，面向招标人、代理机构、评标专家和交易中心工作人员。请在“培训”栏目在线报名。"),
+    ("一图读懂远程异地评标流程", "policy", None, ("政策解读",),
+     "## 主场\n\n申请客场机位、抽取专家、下达评审结束指令。\n\n## 客场\n\n受理申请、专家签到、资料移交。"),
+    ("长春地区完成首个跨省远程异地评标项目", "news", "changchun", ("工作动态", "跨省"),
+     "长春市公共资源交易中心作为主场，与湖北省公共资源交易中心协同完成跨省远程异地评标。"),
+]
+
+
+def load_notices() -> int:
+    """A few published notices, so that the public list, search and feed show something."""
+    from . import richtext
+    from .notices.models import Notice, NoticeTag
+    from .notices.rules import Status
+
+    added = 0
+    regions = {r.code: r.id for r in db.session.scalars(select(Region))}
+    for n, (title, column, region, tags, body) in enumerate(NOTICES):
+        if db.session.scalars(select(Notice.id).filter_by(title=title)).first() is not None:
+            continue
+        html = richtext.to_html(body)
+        db.session.add(Notice(
+            title=title, column=column, region_id=regions.get(region) if region else None, body_source=body,
+            body_html=html, search_text=richtext.normalise(" ".join([title, richtext.to_text(html), *tags])),
+            pinned=n == 0, status=Status.PUBLISHED, publish_at=utcnow() - timedelta(days=len(NOTICES) - n),
+            tags=[NoticeTag(tag=tag, position=i) for i, tag in enumerate(tags)]))
+        added += 1
+    db.session.flush()
+    return added
+
+
+def load_training() -> int:
+    """One published session of the province a fortnight from now, open for enrolment."""
+    from .training.models import TrainingAudience, TrainingSession
+    from .training.rules import Status
+
+    title = "远程异地评标业务培训班（第一期）"
+    if db.session.scalars(select(TrainingSession.id).filter_by(title=title)).first() is not None:
+        return 0
+    region = db.session.scalars(select(Region).filter_by(code="province")).first()
+    if region is None:
+        return 0
+    china = ZoneInfo("Asia/Shanghai")
+    starts = datetime.combine(datetime.now(china).date() + timedelta(days=14), time(9, 0), tzinfo=china)
+    db.session.add(TrainingSession(
+        title=title, region_id=region.id, starts_at=starts, ends_at=starts + timedelta(hours=3),
+        place="吉林省公共资源交易中心 三楼培训室", online_url="https://meeting.example.cn/remote-evaluation",
+        capacity=60, enrolled=0, status=Status.PUBLISHED, body_source="远程异地评标流程、系统操作、常见问题。",
+        body_html="<p>远程异地评标流程、系统操作、常见问题。</p>",
+        audiences=[TrainingAudience(audience=a, position=i, walk_ins=0)
+                   for i, a in enumerate(("tenderee", "agency", "expert", "staff"))]))
+    db.session.flush()
+    return 1
 
 
 # Published guest-side standards (客场就餐费用标准, 专家劳务费标准) of a few demo centers; fictional figures.

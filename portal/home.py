@@ -7,7 +7,10 @@ bp = Blueprint("home", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("home.html", user=current_user)
+    from .notices.views import latest
+    from .training.views import upcoming
+
+    return render_template("home.html", user=current_user, notices=latest(5), sessions=upcoming(3))
 
 
 @bp.route("/healthz")

@@ -1,7 +1,7 @@
 """Notices (公告) and columns (专栏): the public list, search and feed; writing and publishing them."""
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import richtext, uploads
@@ -234,11 +234,6 @@ def withdraw(notice_id):
     notice = _reload(notice_id)
     return render_template("notices/show.html", notice=notice, state=notice.state(utcnow()), State=State,
                            withdraw_form=form, manages=True), 422
-
-
-def public_count(now=None) -> int:
-    """How many notices are public (the home page's card)."""
-    return db.session.scalar(select(func.count()).select_from(Notice).where(Notice.public_clause(now or utcnow())))
 
 
 def latest(limit: int = 5) -> list[Notice]:

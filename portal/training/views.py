@@ -88,6 +88,13 @@ def index():
                   regions=_regions(), when=when, whens=WHEN)
 
 
+def upcoming(limit: int = 3) -> list[TrainingSession]:
+    """The next published sessions (the home page)."""
+    return db.session.scalars(select(TrainingSession).where(TrainingSession.status == Status.PUBLISHED,
+                                                            TrainingSession.starts_at > utcnow())
+                              .order_by(TrainingSession.starts_at).limit(limit)).all()
+
+
 def _visible(session_id) -> TrainingSession:
     """A published or cancelled session to anyone; a draft only to those who manage it."""
     ident = valid_id(session_id)

@@ -33,8 +33,8 @@ def browser():
 
 
 @pytest.fixture
-def live_server(app, database_url):
-    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, POLL_SECONDS=1)
+def live_server(app, database_url, tmp_path):
+    server_app = make_app(database_url, WTF_CSRF_ENABLED=True, POLL_SECONDS=1, UPLOAD_FOLDER=str(tmp_path / "uploads"))
     server = make_server("127.0.0.1", 0, server_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -118,7 +118,7 @@ def test_two_people_taking_the_last_seat_at_once_one_gets_it(app, login_as, orgs
 
 
 def test_the_database_refuses_more_enrolled_than_capacity(orgs):
-    session = factories.make_training(orgs.region("changchun"), capacity=1)
+    factories.make_training(orgs.region("changchun"), capacity=1)
     db.session.commit()
     from sqlalchemy.exc import IntegrityError
 
