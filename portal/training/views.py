@@ -69,9 +69,10 @@ def index():
                                                      .where(TrainingAudience.audience == audience)))
         if region:
             stmt = stmt.where(TrainingSession.region_id == region)
-        return stmt.options(selectinload(TrainingSession.region), selectinload(TrainingSession.audiences))
+        return stmt
 
-    stmt = narrowed(select(TrainingSession))
+    stmt = narrowed(select(TrainingSession)).options(selectinload(TrainingSession.region),
+                                                     selectinload(TrainingSession.audiences))
     if when == "upcoming":
         stmt = stmt.where(TrainingSession.ends_at > now).order_by(TrainingSession.starts_at, TrainingSession.id)
     else:

@@ -314,3 +314,31 @@ def test_the_monthly_report_remarks_are_prefilled_from_the_training_record(login
     key = last_month.strftime("%Y-%m")
     page = login_as("changchun").get(f"/reports/monthly/{key}/changchun").get_data(as_text=True)
     assert "本月开展远程异地评标培训1期，培训代理机构9人、评标专家1人。" in page
+
+
+def test_pages_use_few_queries_whatever_the_number_of_sessions(client, login_as, orgs, users, count_queries):
+    province = login_as("province")
+
+    def counts():
+        out = []
+        for who, url in ((client, "/training/"), (client, "/"), (province, "/training/record"),
+                         (province, "/training/manage"), (province, "/notices/manage")):
+            with count_queries() as statements:
+                assert who.get(url).status_code == 200
+            out.append(len(statements))
+        return out
+
+    def add(n):
+        for k in range(n):
+            session = factories.make_training(orgs.region("changchun" if k % 2 else "jilin"), title=f"培训{k}",
+                                              days_ahead=k % 20 - 2)
+            db.session.add(Enrolment(session_id=session.id, name=f"学员{k}", audience="expert", attended=True))
+            session.enrolled = 1
+            factories.make_notice(title=f"公告{k}", tags=(f"标签{k}",))
+        db.session.commit()
+
+    add(4)
+    few = counts()
+    add(25)
+    many = counts()
+    assert many == few and max(many) <= 8, (few, many)
