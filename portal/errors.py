@@ -27,6 +27,16 @@ def _page(code: int, detail: str | None = None):
 def init_app(app):
     """Register Chinese error pages for HTTP errors, CSRF failures and unexpected exceptions."""
 
+    def has_nul(values) -> bool:
+        return any("\x00" in key or any("\x00" in v for v in items) for key, items in values.lists())
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text here may hold a NUL byte (PostgreSQL refuses it in text): a 400, not a 500, on every page.
+        if has_nul(request.args) or (request.method == "POST" and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data") and has_nul(request.form)):
+            return _page(400, "提交的内容含有不允许的空字符（\\0），请删除后重试。")
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _page(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")

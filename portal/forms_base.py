@@ -94,3 +94,9 @@ def china_to_utc(value):
 def plausible_time(form, field):
     if field.data and not 2000 <= field.data.year <= 2099:
         raise ValidationError("时间应在 2000 年至 2099 年之间。")
+
+
+def no_control_characters(form, field):
+    """A multi-line text: tabs and line breaks allowed, other control characters refused (XML, PostgreSQL)."""
+    if field.data and any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in field.data):
+        raise ValidationError("不能包含控制字符。")

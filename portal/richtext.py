@@ -32,9 +32,16 @@ def _strip_markup(source: str) -> str:
     text: harmless, but the reader would see the attack. The text's own `<`, `>` and `&` are given back
     (block quotes, code) — whatever they form is cleaned again after rendering.
     """
-    cleaned = nh3.clean(source, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
-                        strip_comments=True)
+    parts = _CODE.split(source)   # code spans and fenced blocks show markup as text: left as typed
+    return "".join(part if n % 2 else _clean_text(part) for n, part in enumerate(parts))
+
+
+def _clean_text(text: str) -> str:
+    cleaned = nh3.clean(text, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, strip_comments=True)
     return _ESCAPED.sub(lambda m: _UNESCAPE[m.group(0)], cleaned)
+
+
+_CODE = re.compile(r"(```.*?(?:```|$)|~~~.*?(?:~~~|$)|`[^`\n]+`)", re.S)
 
 
 _UNESCAPE = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}

@@ -43,7 +43,8 @@ def sniff(head: bytes, filename: str = "") -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
+        # The compound-file format also carries installers (.msi): only Office 97-2003 names are documents.
+        return "ole" if filename.lower().endswith((".doc", ".xls", ".ppt", ".wps", ".et")) else None
     if head.startswith(b"PK\x03\x04"):
         if b"word/" in head or filename.lower().endswith(".docx"):
             return "docx"

@@ -3,7 +3,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, MultipleFileF
 from wtforms import ValidationError
 
 from .. import richtext
-from ..forms_base import PortalForm, length, optional, plain_line, plausible_time, required, strip_filter
+from ..forms_base import PortalForm, length, no_control_characters, optional, plain_line, plausible_time, required, strip_filter
 from . import rules
 
 
@@ -20,7 +20,7 @@ class NoticeForm(PortalForm):
     column = SelectField("栏目", choices=list(rules.COLUMNS.items()), validators=[required("栏目")])
     region_id = SelectField("发布地区", choices=[], validate_choice=False)
     body_source = TextAreaField(
-        "正文", validators=[required("正文"), length(richtext.MAX_SOURCE, label="正文")],
+        "正文", validators=[required("正文"), length(richtext.MAX_SOURCE, label="正文"), no_control_characters],
         description="支持 Markdown：**加粗**、# 标题、- 列表、[链接文字](https://…)、表格；脚本和事件属性会被删除。")
     tags = StringField("标签", validators=[optional(), length(200, label="标签"), _tags], filters=[strip_filter],
                        description="用逗号或顿号分隔，如：培训、评标专家。最多 8 个。")

@@ -163,7 +163,7 @@ def _save(form: NoticeForm, notice: Notice | None):
     removed_keys = [a.key for a in (notice.attachments if notice else []) if a.id in remove_ids]
     try:
         notice = services.save(notice, _form_data(form), publish, files, remove_ids, keys, current_user,
-                               version=valid_id(form.version.data) if notice else None)
+                               version=(valid_id(form.version.data) or -1) if notice else None)
         db.session.commit()
     except services.NoticeRefused as error:
         uploads.remove(services.UPLOAD_FEATURE, keys)

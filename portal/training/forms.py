@@ -18,6 +18,7 @@ from ..forms_base import (
     AsciiIntegerField,
     PortalForm,
     length,
+    no_control_characters,
     optional,
     plain_line,
     plausible_time,
@@ -51,7 +52,7 @@ class SessionForm(PortalForm):
     capacity = AsciiIntegerField("名额", default=50,
                                  validators=[InputRequired("请填写名额。"), NumberRange(1, rules.MAX_CAPACITY,
                                                                           f"名额应在 1 到 {rules.MAX_CAPACITY} 之间。")])
-    body_source = TextAreaField("培训内容", validators=[optional(), length(richtext.MAX_SOURCE, label="培训内容")],
+    body_source = TextAreaField("培训内容", validators=[optional(), length(richtext.MAX_SOURCE, label="培训内容"), no_control_characters],
                                 description="支持 Markdown；脚本和事件属性会被删除。")
     files = MultipleFileField("培训资料（PDF、Word、Excel、PowerPoint、图片、MP4，每个不超过 50 MB）")
     version = HiddenField()

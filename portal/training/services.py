@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -113,6 +114,8 @@ def save(session: TrainingSession | None, data: SessionData, publish: bool, file
         db.session.flush()
     except StaleDataError:
         raise TrainingRefused("这期培训已被他人修改，请刷新页面后重新编辑。") from None
+    except IntegrityError:   # someone enrolled since the page was read: the CHECK enrolled <= capacity refused
+        raise TrainingRefused("报名人数已超过新的名额，请刷新页面后重新设定名额。", "capacity") from None
     after = _snapshot(session)
     if files or removed:
         after["materials"] = "、".join(m.name for m in session.materials)
@@ -131,6 +134,9 @@ def cancel_session(session: TrainingSession, reason: str) -> int:
     """Cancel a session (it stays listed as 已取消); enrolled accounts are notified. Returns how many."""
     if session.status is Status.CANCELLED:
         raise TrainingRefused("这期培训已取消。")
+    if session.status is Status.DRAFT:
+        # A draft was never public: cancelling it must not make it appear in the public calendar.
+        raise TrainingRefused("草稿尚未发布，无需取消；不再举办的可保留为草稿。")
     before = _snapshot(session)
     session.status = Status.CANCELLED
     session.cancel_reason = reason

@@ -240,7 +240,7 @@ def _save(form: SessionForm, session: TrainingSession | None):
     keys: list[str] = []
     try:
         session = services.save(session, data, request.form.get("action") == "publish", files, remove_ids, keys,
-                                current_user, version=valid_id(form.version.data) if session else None)
+                                current_user, version=(valid_id(form.version.data) or -1) if session else None)
         db.session.commit()
     except services.TrainingRefused as error:
         uploads.remove(services.UPLOAD_FEATURE, keys)

@@ -346,3 +346,33 @@ def test_removing_an_attachment_deletes_its_file(login_as, upload_folder):
     db.session.expire_all()
     assert [a.name for a in db.session.scalars(select(NoticeAttachment))] == ["二.pdf"]
     assert stored_files(upload_folder) == [second.key]
+
+
+@pytest.mark.parametrize("path", ["/notices/?q=%00", "/notices/?tag=a%00b", "/training/?audience=%00"])
+def test_a_nul_byte_in_the_address_is_a_400_not_a_500(client, path):
+    response = client.get(path)
+    assert response.status_code == 400 and "空字符" in response.get_data(as_text=True)
+
+
+def test_a_nul_byte_or_control_character_in_a_body_changes_nothing(login_as, users):
+    writer = login_as("publicity")
+    assert post_notice(writer, body_source="正文\x00").status_code == 400
+    refused = post_notice(writer, body_source="正文\x01结束")
+    assert refused.status_code == 422 and "不能包含控制字符" in refused.get_data(as_text=True)
+    assert post_notice(writer, body_source="第一行\r\n\t第二行").status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 1
+
+
+def test_an_installer_in_the_office_97_format_is_refused_and_a_doc_is_accepted(login_as, upload_folder):
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    writer = login_as("publicity")
+    refused = post_notice(writer, files=[("setup.msi", ole)])
+    assert refused.status_code == 422 and stored_files(upload_folder) == []
+    assert post_notice(writer, files=[("旧版通知.doc", ole)]).status_code == 303
+
+
+def test_an_edit_without_its_version_is_treated_as_stale(login_as, users):
+    notice = factories.make_notice()
+    db.session.commit()
+    response = post_notice(login_as("publicity"), url=f"/notices/{notice.id}/edit", title="无版本号的修改")
+    assert response.status_code == 422 and "已被他人修改" in response.get_data(as_text=True)

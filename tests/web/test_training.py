@@ -342,3 +342,29 @@ def test_pages_use_few_queries_whatever_the_number_of_sessions(client, login_as,
     add(25)
     many = counts()
     assert many == few and max(many) <= 8, (few, many)
+
+
+def test_a_draft_cannot_be_cancelled_into_the_public_calendar(login_as, client, orgs):
+    draft = factories.make_training(orgs.region("changchun"), title="从未发布的培训", status="draft")
+    db.session.commit()
+    response = login_as("changchun").post(f"/training/{draft.id}/cancel", data={"reason": "不办了"})
+    assert response.status_code == 422 and "草稿尚未发布" in response.get_data(as_text=True)
+    assert client.get(f"/training/{draft.id}").status_code == 404
+    assert "从未发布的培训" not in client.get("/training/").get_data(as_text=True)
+
+
+def test_a_refused_attendance_save_keeps_the_ticks(login_as, held):
+    session, people = held
+    response = login_as("changchun").post(
+        f"/training/{session.id}/attendance",
+        data={"listed": [str(p.id) for p in people], "present": [str(people[2].id)], "walk_in_expert": "x"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'value="{people[2].id}" checked' in page and f'value="{people[0].id}" checked' not in page
+    assert "/attendance?page" not in page
+
+
+def test_a_body_with_control_characters_is_refused(login_as, orgs):
+    data = session_form(orgs.region("changchun").id, body_source="第一行\x0b第二行")
+    response = login_as("changchun").post("/training/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "不能包含控制字符" in response.get_data(as_text=True)
