@@ -132,3 +132,30 @@ def send_stored(feature: str, record):
     response = send_file(path, mimetype=record.mimetype, as_attachment=True, download_name=record.name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def checked_files(field, allowed=DOCUMENTS, max_bytes: int = 20 * MB) -> list:
+    """The files chosen in a MultipleFileField; each one's problem is added to the field's errors."""
+    files = [f for f in (field.data or []) if getattr(f, "filename", "")]
+    for storage in files:
+        problem = file_problem(storage, allowed, max_bytes)
+        if problem:
+            field.errors = list(field.errors) + [problem]
+    return files
+
+
+def replace_files(kept: list, remove_ids: set[int], files, feature: str, model, keys: list[str], **owner) -> list:
+    """Remove the chosen stored-file rows from `kept` (in place) and add rows for new uploads.
+
+    Returns the removed rows; each new file's key goes into `keys`, so that the view can delete the files of a
+    change that is refused or rolled back.
+    """
+    removed = [row for row in kept if row.id in remove_ids]
+    for row in removed:
+        kept.remove(row)
+    for storage in files:
+        stored = store(storage, feature)
+        keys.append(stored.key)
+        kept.append(model(name=stored.name, key=stored.key, mimetype=stored.mimetype, size=stored.size,
+                          sha256=stored.sha256, **owner))
+    return removed

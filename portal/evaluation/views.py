@@ -486,15 +486,6 @@ def resume(evaluation_id, incident_id):
     return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#incidents", 303)
 
 
-def _checked_files(field, max_bytes, allowed=uploads.DOCUMENTS):
-    files = [f for f in (field.data or []) if getattr(f, "filename", "")]
-    for storage in files:
-        problem = uploads.file_problem(storage, allowed, max_bytes)
-        if problem:
-            field.errors = list(field.errors) + [problem]
-    return files
-
-
 @bp.route("/<int:evaluation_id>/clues", methods=["POST"])
 @permission_required("evaluation.run")
 def clue(evaluation_id):
@@ -502,7 +493,7 @@ def clue(evaluation_id):
     form = ClueForm()
     form.venue_id.choices = [(v.id, v.label) for v in evaluation.venues]
     valid = form.validate_on_submit()
-    files = _checked_files(form.files, CLUE_MAX_BYTES)
+    files = uploads.checked_files(form.files, uploads.DOCUMENTS, CLUE_MAX_BYTES)
     if not valid or form.files.errors:
         return _page(evaluation, 422, clue_form=form, failed="clue")
     venue = _venue(evaluation, form.venue_id.data)
@@ -550,7 +541,7 @@ def handover(evaluation_id):
     form = HandoverForm()
     form.venue_id.choices = [(v.id, v.label) for v in evaluation.venues]
     valid = form.validate_on_submit()
-    files = _checked_files(form.files, HANDOVER_MAX_BYTES, (*uploads.DOCUMENTS, "mp4")) if form.mode.data == "file" else []
+    files = uploads.checked_files(form.files, (*uploads.DOCUMENTS, "mp4"), HANDOVER_MAX_BYTES) if form.mode.data == "file" else []
     if not valid or form.files.errors:
         return _page(evaluation, 422, handover_form=form, failed="handover")
     venue = _venue(evaluation, form.venue_id.data)

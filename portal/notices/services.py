@@ -102,15 +102,8 @@ def save(notice: Notice | None, data: NoticeData, publish: bool, files, remove_i
         notice.withdrawn_reason = None
     elif notice.status is Status.DRAFT or creating:
         notice.publish_at = data.publish_at
-    removed = [a for a in (notice.attachments if not creating else []) if a.id in remove_ids]
-    for attachment in removed:
-        notice.attachments.remove(attachment)
-    for storage in files:
-        stored = uploads.store(storage, UPLOAD_FEATURE)
-        keys.append(stored.key)
-        notice.attachments.append(NoticeAttachment(name=stored.name, key=stored.key, mimetype=stored.mimetype,
-                                                   size=stored.size, sha256=stored.sha256,
-                                                   uploaded_by_id=user.id))
+    removed = uploads.replace_files(notice.attachments, remove_ids, files, UPLOAD_FEATURE, NoticeAttachment, keys,
+                                    uploaded_by_id=user.id)
     try:
         db.session.flush()
     except StaleDataError:

@@ -134,15 +134,6 @@ def _form_data(form: NoticeForm) -> services.NoticeData:
         pinned=bool(form.pinned.data), publish_at=china_to_utc(form.publish_at.data))
 
 
-def _checked_files(form: NoticeForm):
-    files = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
-    for storage in files:
-        problem = uploads.file_problem(storage, services.ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES)
-        if problem:
-            form.files.errors = list(form.files.errors) + [problem]
-    return files
-
-
 def _editor(form, notice=None, status=200):
     return render_template("notices/edit.html", form=form, notice=notice, columns=rules.COLUMNS), status
 
@@ -154,7 +145,7 @@ def _save(form: NoticeForm, notice: Notice | None):
     if valid and form.region_id.data not in {value for value, _ in form.region_id.choices}:
         form.region_id.errors = ["您只能为本地区发布公告。"]
         valid = False
-    files = _checked_files(form)
+    files = uploads.checked_files(form.files, services.ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES)
     if not valid or form.files.errors:
         return _editor(form, notice, 422)
     publish = request.form.get("action") == "publish"

@@ -102,14 +102,8 @@ def save(session: TrainingSession | None, data: SessionData, publish: bool, file
         audience.position = position
     if publish:
         session.status = Status.PUBLISHED
-    removed = [m for m in (session.materials if not creating else []) if m.id in remove_ids]
-    for material in removed:
-        session.materials.remove(material)
-    for storage in files:
-        stored = uploads.store(storage, UPLOAD_FEATURE)
-        keys.append(stored.key)
-        session.materials.append(TrainingMaterial(name=stored.name, key=stored.key, mimetype=stored.mimetype,
-                                                  size=stored.size, sha256=stored.sha256, uploaded_by_id=user.id))
+    removed = uploads.replace_files(session.materials, remove_ids, files, UPLOAD_FEATURE, TrainingMaterial, keys,
+                                    uploaded_by_id=user.id)
     try:
         db.session.flush()
     except StaleDataError:

@@ -212,22 +212,13 @@ def _editor(form, session=None, status=200):
     return render_template("training/edit.html", form=form, session=session), status
 
 
-def _checked_files(form: SessionForm):
-    files = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
-    for storage in files:
-        problem = uploads.file_problem(storage, services.MATERIAL_KINDS, MATERIAL_MAX_BYTES)
-        if problem:
-            form.files.errors = list(form.files.errors) + [problem]
-    return files
-
-
 def _save(form: SessionForm, session: TrainingSession | None):
     _form_choices(form)
     valid = form.validate_on_submit()
     if valid and form.region_id.data not in {value for value, _ in form.region_id.choices}:
         form.region_id.errors = ["您只能为本地区发布培训。"]
         valid = False
-    files = _checked_files(form)
+    files = uploads.checked_files(form.files, services.MATERIAL_KINDS, MATERIAL_MAX_BYTES)
     if not valid or form.files.errors:
         return _editor(form, session, 422)
     data = services.SessionData(
