@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -182,8 +182,3 @@ def popular_tags(now: datetime, limit: int = 20) -> list[str]:
         .where(Notice.public_clause(now)).group_by(NoticeTag.tag)
         .order_by(func.count().desc(), NoticeTag.tag).limit(limit)).all()
     return [tag for tag, _ in rows]
-
-
-def visible_clause(now: datetime, manage_clause):
-    """A notice is visible to a reader when it is public, or when the reader manages it."""
-    return or_(Notice.public_clause(now), and_(manage_clause))
