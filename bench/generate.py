@@ -104,8 +104,11 @@ def weekdays(first: date, last: date) -> list[date]:
     return days
 
 
-def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=print) -> dict[str, int]:
-    """Fill the app's database (inside an app context); returns the rows added per table."""
+def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=print, analyse: bool = True
+          ) -> dict[str, int]:
+    """Fill the app's database (inside an app context); returns the rows added per table. Run again, it adds
+    as much again (new ids, codes and accounts only where missing). `analyse` refreshes the planner's
+    statistics at the end, as a production database would have them."""
     from sqlalchemy import select
 
     from portal.auth.models import User
@@ -124,6 +127,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     from portal.templating import china_today
     from portal.workstations.models import Venue, Workstation
     from portal.auth.passwords import hash_password
+    from portal.models_base import as_utc
 
     n = scaled(scale)
     rng = random.Random(seed)
@@ -166,12 +170,18 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
                                             .group_by(Workstation.center_id)):
         have[center_id] = count
     venues, new_venues = {}, []
+    existing = {(center_id, name): venue_id for venue_id, center_id, name in session.execute(
+        select(Venue.id, Venue.center_id, Venue.name).where(Venue.name.like("远程评标区%")))}
     for c in centers:
-        venues[c.id] = [venue_ids.take(), venue_ids.take()]
-        for number, venue_id in enumerate(venues[c.id], start=1):
-            new_venues.append({"id": venue_id, "center_id": c.id, "name": f"远程评标区{number}",
-                               "address": f"{c.short_name}交易中心{number}楼", "status": "active",
-                               "created_at": now, "updated_at": now})
+        venues[c.id] = []
+        for number in (1, 2):
+            venue_id = existing.get((c.id, f"远程评标区{number}"))
+            if venue_id is None:
+                venue_id = venue_ids.take()
+                new_venues.append({"id": venue_id, "center_id": c.id, "name": f"远程评标区{number}",
+                                   "address": f"{c.short_name}交易中心{number}楼", "status": "active",
+                                   "created_at": now, "updated_at": now})
+            venues[c.id].append(venue_id)
     added["venues"] = insert_rows(session, Venue.__table__, new_venues)
     # City and provincial centers are bigger than county ones (weights 3 : 1).
     weights = {c.id: (3 if c.level != "县级" else 1) for c in centers}
@@ -181,7 +191,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     quota = {c.id: to_add * weights[c.id] // total_weight for c in centers}
     quota[centers[0].id] += to_add - sum(quota.values())
     for c in centers:
-        for k in range(quota[c.id]):
+        for k in range(have[c.id], have[c.id] + quota[c.id]):
             status = "available" if k % 50 else ("maintenance" if k % 100 else "retired")
             rows.append({"id": ws_ids.take(), "center_id": c.id, "venue_id": venues[c.id][k % 2],
                          "code": f"G{c.id:03d}-{k + 1:04d}", "cross_province": k % 4 == 0, "has_av": True,
@@ -199,8 +209,11 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     # --- accounts --------------------------------------------------------------------------------------------
     password = hash_password(DEMO_PASSWORD)
     user_ids, rows = Ids(session, User), []
+    taken = {name: user_id for user_id, name in session.execute(select(User.id, User.username))}
 
     def account(username, role, **more):
+        if username in taken:
+            return taken[username]
         rows.append({"id": user_ids.take(), "username": username, "display_name": username[:40], "role": role,
                      "password_hash": password, "active": True, "created_at": now, "updated_at": now,
                      "region_id": None, "center_id": None, "organisation": None, **more})
@@ -255,7 +268,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
         region_id = center.region_id or by_code["province"].id
         project_id = project_ids.take()
         work = WORKS[k % len(WORKS)]
-        projects.append({"id": project_id, "code": f"JLGG{2021 + k % 6}{k:07d}", "name": f"{center.short_name}{work}",
+        projects.append({"id": project_id, "code": f"JLGG{2021 + k % 6}{project_id:07d}", "name": f"{center.short_name}{work}",
                          "tenderee": f"{center.short_name}某建设单位", "agency": f"第{k % n['agents']}招标代理有限公司",
                          "region_id": region_id, "owner_id": agents[k % len(agents)],
                          "created_at": now, "updated_at": now})
@@ -293,7 +306,11 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     share = min(1.0, wanted_requests / (len(remote) * mean_guests))
     request_ids, booking_ids = Ids(session, SeatRequest), Ids(session, Booking)
     requests, bookings = [], []
-    used: dict[tuple, int] = {}
+    used: dict[tuple, set] = {}          # (center, start) -> workstations booked by this run
+    busy: dict[int, list] = {}           # workstation -> (start, end) of bookings already in the database
+    for ws_id, starts_at, ends_at in session.execute(select(Booking.workstation_id, Booking.starts_at,
+                                                            Booking.ends_at).where(Booking.active.is_(True))):
+        busy.setdefault(ws_id, []).append((as_utc(starts_at), as_utc(ends_at)))
     center_by_id = {c.id: c for c in centers}
     booked = 0
     for s in remote:
@@ -312,11 +329,17 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
                 status = "completed" if roll < 0.9 else ("rejected", "withdrawn", "cancelled")[rng.randrange(3)]
             holds = status in ("accepted", "completed")
             starts, ends = evaluation_range(s["evaluation_date"], s["start_time"], 240)
-            key = (guest.id, s["evaluation_date"], s["start_time"])
+            key = (guest.id, starts)
+            taken = used.setdefault(key, set())
             # Each day starts at another workstation, so that bookings spread over all of them.
             pool = stations[guest.id]
             turn = (s["evaluation_date"].toordinal() * 7) % len(pool)
-            free = (pool[turn:] + pool[:turn])[used.get(key, 0):]
+            free = []
+            for ws_id in pool[turn:] + pool[:turn]:
+                if ws_id not in taken and not any(a < ends and starts < b for a, b in busy.get(ws_id, ())):
+                    free.append(ws_id)
+                    if len(free) == seats:
+                        break
             if holds and len(free) < seats:
                 status, holds = "rejected", False
             request_id = request_ids.take()
@@ -338,7 +361,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
                     bookings.append({"id": booking_ids.take(), "request_id": request_id, "workstation_id": ws_id,
                                      "center_id": guest.id, "starts_at": starts, "ends_at": ends, "active": True,
                                      "created_at": now, "created_by_id": staff[guest.id][0]})
-                used[key] = used.get(key, 0) + seats
+                taken.update(free[:seats])
                 booked += seats
     added["seat_requests"] = insert_rows(session, SeatRequest.__table__, requests)
     added["bookings"] = insert_rows(session, Booking.__table__, bookings)
@@ -389,11 +412,9 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
             session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
     session.commit()
-    if db.engine.dialect.name == "postgresql":
+    if analyse:
         session.execute(db.text("ANALYZE"))
-    else:
-        session.execute(db.text("ANALYZE"))
-    session.commit()
+        session.commit()
     log(f"  committed, analysed   {time.perf_counter() - t0:5.1f} s")
     return added
 
@@ -401,6 +422,8 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
 def file_reports(anchor: date, first_day: date, regions, log) -> int:
     """Every region's report of every past month, submitted and frozen as the portal freezes it, except that
     of the month just ended, which half of the regions have filed (the rest are still due)."""
+    from sqlalchemy import select
+
     from portal.extensions import db
     from portal.reports import rules, services
     from portal.reports.models import MonthlyReport, ReportVersion
@@ -414,8 +437,9 @@ def file_reports(anchor: date, first_day: date, regions, log) -> int:
         rows = services.load_rows([month], regions, live_only=True)[month]
         due = datetime.combine(rules.due_date(month, services.due_day()) - timedelta(days=3), clock(2, 0),
                                tzinfo=timezone.utc)
+        filed = set(db.session.scalars(select(MonthlyReport.region_id).where(MonthlyReport.month == month)))
         for index, row in enumerate(rows):
-            if month == last_month and index % 2:
+            if (month == last_month and index % 2) or row.region.id in filed:
                 continue
             values = row.values
             row.values = values | {"all_projects": values["main_projects"] * 2 + 5,

@@ -278,6 +278,9 @@ def main():
             subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py")], check=True)
         url = f"sqlite:///{path}"
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    from bench.common import bench_app
+
+    bench_app(url)          # the schema at the newest migration, as a deploy leaves it
     pages, sizes = plan(url, args.users)
     port = free_port()
     server = start_gunicorn(url, args.workers, port)

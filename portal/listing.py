@@ -49,9 +49,13 @@ def page_number() -> int:
     return min(100_000, max(1, int_arg("page", 1) or 1))
 
 
-def paginate(stmt, per_page: int | None = None) -> Page:
-    """Run a select for one page (two queries: the count and the rows)."""
+def paginate(stmt, per_page: int | None = None, total: int | None = None) -> Page:
+    """Run a select for one page (two queries: the count and the rows; one when the caller knows the total)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
+    if total is not None:
+        number = min(page_number(), max(1, -(-total // per_page)))
+        items = db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique().all()
+        return Page(list(items), number, per_page, total)
     result = db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, count=True)
     if not result.items and result.page > 1 and result.total:
         # A page past the end (e.g. after filtering) shows the last page instead of nothing.

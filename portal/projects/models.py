@@ -8,6 +8,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -94,6 +95,7 @@ class Section(Timestamped, db.Model):
                         name="amounts_not_negative"),
         CheckConstraint("winning_bid_wan IS NULL OR winning_bid_wan >= 0", name="winning_not_negative"),
         CheckConstraint("category <> 'combined' OR combined_parts <> ''", name="combined_has_parts"),
+        Index("ix_sections_created_at", "created_at"),   # the section list's default order (newest first)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)

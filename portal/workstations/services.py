@@ -246,28 +246,49 @@ def active_clause():
 
 
 def center_counts(where=()):
-    """Per center: (center, region, province, total in use, cross-province, available, cross available)."""
+    """Per center: (center, region, province, total in use, cross-province, available, cross available).
+
+    The workstations are counted per center in a subquery that reads only the index
+    ix_workstations_status_cross_center (status, cross-province, center), then joined to the centers."""
     in_use = active_clause()
     available = Workstation.status == WorkstationStatus.AVAILABLE
     cross = Workstation.cross_province.is_(True)
+    per_center = (select(
+        Workstation.center_id,
+        func.count().filter(in_use).label("total"),
+        func.count().filter(in_use, cross).label("cross"),
+        func.count().filter(available).label("available"),
+        func.count().filter(available, cross).label("cross_available"),
+    ).group_by(Workstation.center_id).subquery())
     stmt = (select(
         TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Region.name.label("region"),
         Region.sort_order,
         Province.name.label("province"), Province.sort_order.label("province_order"),
-        func.count(Workstation.id).filter(in_use).label("total"),
-        func.count(Workstation.id).filter(in_use, cross).label("cross"),
-        func.count(Workstation.id).filter(available).label("available"),
-        func.count(Workstation.id).filter(available, cross).label("cross_available"),
+        *(func.coalesce(per_center.c[key], 0).label(key) for key in COUNT_KEYS),
     ).select_from(TradingCenter)
         .join(Province, TradingCenter.province_id == Province.id)
         .outerjoin(Region, TradingCenter.region_id == Region.id)
-        .outerjoin(Workstation, Workstation.center_id == TradingCenter.id)
+        .outerjoin(per_center, per_center.c.center_id == TradingCenter.id)
         .where(*where)
-        .group_by(TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Region.name,
-                  Region.sort_order, Province.name,
-                  Province.sort_order)
         .order_by(Province.sort_order, Region.sort_order, TradingCenter.name))
     return db.session.execute(stmt).all()
+
+
+def matching_total(counts, status: str, capability: str) -> int | None:
+    """How many workstations the directory lists for a status and capability filter, from the per-center
+    counts (so the page needs no count query of its own); None where the counts cannot tell."""
+    in_use = sum(row.total for row in counts)
+    cross = sum(row.cross for row in counts)
+    available = sum(row.available for row in counts)
+    cross_available = sum(row.cross_available for row in counts)
+    table = {
+        ("", ""): in_use, ("", "cross"): cross, ("", "local"): in_use - cross,
+        ("available", ""): available, ("available", "cross"): cross_available,
+        ("available", "local"): available - cross_available,
+        ("maintenance", ""): in_use - available, ("maintenance", "cross"): cross - cross_available,
+        ("maintenance", "local"): (in_use - cross) - (available - cross_available),
+    }
+    return table.get((status, capability))
 
 
 COUNT_KEYS = ("total", "cross", "available", "cross_available")

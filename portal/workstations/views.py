@@ -102,8 +102,9 @@ def index():
     sort, desc, order = sort_choice(DIRECTORY_SORTS, "region")
     stmt = _workstation_select(filters).order_by(
         order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.name, Workstation.code)
-    page = paginate(stmt)
     counts = services.center_counts(_directory_where(filters))
+    known = None if filters["q"] else services.matching_total(counts, filters["status"], filters["capability"])
+    page = paginate(stmt, total=known)
     regions, centers = _filter_options()
     context = dict(
         filters=filters, page=page, counts=counts, regions=regions, centers=centers, sort=sort,
