@@ -1,5 +1,5 @@
 """The start page: what each role does here, with links."""
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, jsonify, redirect, render_template
 from flask_login import current_user
 
 bp = Blueprint("home", __name__)
@@ -15,7 +15,24 @@ def index():
 
 @bp.route("/healthz")
 def healthz():
-    return {"status": "ok"}
+    """For the load balancer: 200 when this process can run a query on the database, else 503.
+
+    The answer is never cached and says nothing about the data (no version, no counts)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .extensions import db
+
+    try:
+        db.session.execute(text("SELECT 1")).scalar()
+    except SQLAlchemyError:
+        db.session.rollback()
+        response = jsonify(status="unavailable", database="unreachable")
+        response.status_code = 503
+    else:
+        response = jsonify(status="ok", database="ok")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/evaluation/", defaults={"rest": ""})

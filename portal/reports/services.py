@@ -62,7 +62,7 @@ def _counted(first: date, last: date):
                 SeatRequest.evaluation_date <= last, SeatRequest.seats_accepted > 0)
 
 
-def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tuple[date, GuestUse]]:
+def guest_uses(first: date, last: date, region_ids=None) -> list[tuple[date, GuestUse]]:
     """Every guest venue used by a remote evaluation dated first..last, with the evaluation's date.
 
     One query: the accepted guest-seat requests, their section, both centers' regions, the other
@@ -86,11 +86,12 @@ def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tu
         .outerjoin(EvaluationVenue, EvaluationVenue.seat_request_id == SeatRequest.id)
         .where(_counted(first, last))
     )
-    if region_id is not None:
-        stmt = stmt.where(or_(main_center.region_id == region_id, guest_center.region_id == region_id))
+    if region_ids is not None:   # only what these regions' rows count, on either side
+        ids = list(region_ids)
+        stmt = stmt.where(or_(main_center.region_id.in_(ids), guest_center.region_id.in_(ids)))
     out = []
     for (day, section_id, project_id, main_region_id, main_name, main_order, guest_region_id, guest_name, guest_order,
-         province_name, province_order, budget, winning, experts) in db.session.execute(stmt):
+         province_name, province_order, budget, winning, experts) in db.session.connection().execute(stmt):
         in_province = guest_region_id is not None
         out.append((day, GuestUse(
             section_id=section_id, project_id=project_id, main_region_id=main_region_id,
@@ -104,7 +105,8 @@ def guest_uses(first: date, last: date, region_id: int | None = None) -> list[tu
 
 def counted(month: date, region_id: int | None = None):
     """(main side by region, secondary side by region) for the month."""
-    return rules.tally([use for _, use in guest_uses(month, rules.month_end(month), region_id)])
+    return rules.tally([use for _, use in guest_uses(month, rules.month_end(month),
+                                                     None if region_id is None else [region_id])])
 
 
 # --- one region's row -------------------------------------------------------------------------------------------
@@ -205,9 +207,11 @@ def load_rows(months: list[date], regions: list[Region], *, live_only: bool = Fa
         return report is not None and report.id in versions
 
     live_months = [m for m in months if not all(frozen(r, m) for r in regions)]
+    # Counted only for the regions shown live (a submitted row shows its frozen figures).
+    live_regions = {r.id for m in live_months for r in regions if not frozen(r, m)}
     uses_by_month = defaultdict(list)
     if live_months:
-        for day, use in guest_uses(live_months[0], rules.month_end(live_months[-1]), one):
+        for day, use in guest_uses(live_months[0], rules.month_end(live_months[-1]), sorted(live_regions)):
             uses_by_month[date(day.year, day.month, 1)].append(use)
     out = {}
     for month in months:

@@ -182,3 +182,22 @@ def test_main_pages_read_big_tables_through_indexes(app):
             if scans:
                 problems.setdefault(path, []).append(f"{scans}: {statement[:200]}")
     assert problems == {}, "\n".join(f"{p}: {x}" for p, xs in problems.items() for x in xs)
+
+
+# --- health endpoint -----------------------------------------------------------------------------------------------
+
+def test_health_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_answers_503_when_the_database_is_gone(tmp_path):
+    """A portal whose database cannot be opened (a directory that does not exist) is reported unavailable."""
+    from tests.conftest import make_app
+
+    broken = make_app(f"sqlite:///{tmp_path}/missing/folder/portal.sqlite")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "unreachable"}
