@@ -6,8 +6,8 @@ no database, same workers; measured first and last) it runs two bounded phases:
 
   * saturation: the 20 users ask again as soon as they are answered, for --seconds; gives requests per second
     (and the ratio to the bare page, which holds on a noisy machine);
-  * paced: the 20 users think 0.5–1.5 s between requests (office users click far slower), for --seconds;
-    gives the latency a user sees at 20 concurrent users (median, p95, p99).
+  * paced: the 20 users arrive within the first second and think 0.5–1.5 s between requests (office users
+    click far slower), for --seconds; gives the latency a user sees at 20 concurrent users (median, p95, p99).
 
 Every user is a separate account of the role that uses the page (agents, staff of 20 centers, admins and
 supervisors of the regions…), logged in through the login form. Worker memory (RSS) is sampled throughout.
@@ -84,6 +84,8 @@ def user_loop(job):
     rng = random.Random(seed)
     latencies, failures, first = [], 0, None
     deadline = time.perf_counter() + seconds
+    if think:
+        time.sleep(rng.uniform(0, think))   # paced users arrive spread out, not all in the first millisecond
     n = rng.randrange(len(paths))
     while time.perf_counter() < deadline:
         path = paths[n % len(paths)]

@@ -1,4 +1,6 @@
 """Workstation registry services: load -> rules -> change -> audit; they flush, views commit."""
+from types import SimpleNamespace
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -274,24 +276,30 @@ def center_counts(where=()):
     return db.session.execute(stmt).all()
 
 
-def matching_total(counts, status: str, capability: str) -> int | None:
-    """How many workstations the directory lists for a status and capability filter, from the per-center
-    counts (so the page needs no count query of its own); None where the counts cannot tell."""
-    in_use = sum(row.total for row in counts)
-    cross = sum(row.cross for row in counts)
-    available = sum(row.available for row in counts)
-    cross_available = sum(row.cross_available for row in counts)
+def matching_count(row, status: str, capability: str) -> int | None:
+    """How many of one center's workstations the directory lists for a status and capability filter, from its
+    counts row; None where the counts cannot tell (retired or every status)."""
+    local, local_available = row.total - row.cross, row.available - row.cross_available
     table = {
-        ("", ""): in_use, ("", "cross"): cross, ("", "local"): in_use - cross,
-        ("available", ""): available, ("available", "cross"): cross_available,
-        ("available", "local"): available - cross_available,
-        ("maintenance", ""): in_use - available, ("maintenance", "cross"): cross - cross_available,
-        ("maintenance", "local"): (in_use - cross) - (available - cross_available),
+        ("", ""): row.total, ("", "cross"): row.cross, ("", "local"): local,
+        ("available", ""): row.available, ("available", "cross"): row.cross_available,
+        ("available", "local"): local_available,
+        ("maintenance", ""): row.total - row.available, ("maintenance", "cross"): row.cross - row.cross_available,
+        ("maintenance", "local"): local - local_available,
     }
     return table.get((status, capability))
 
 
+def matching_total(counts, status: str, capability: str) -> int | None:
+    """How many workstations the directory lists for the filter, summed over the centers' counts (so the page
+    needs no count query of its own); None where the counts cannot tell."""
+    if matching_count(EMPTY_COUNTS, status, capability) is None:
+        return None
+    return sum(matching_count(row, status, capability) for row in counts)
+
+
 COUNT_KEYS = ("total", "cross", "available", "cross_available")
+EMPTY_COUNTS = SimpleNamespace(**{key: 0 for key in COUNT_KEYS})
 
 
 def group_counts(rows) -> list[dict]:

@@ -1,6 +1,6 @@
 """Shared workstation directory (场所工位共享目录) and the registry of venues and workstations."""
 from flask import current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..audit.models import AuditEntry
@@ -8,7 +8,7 @@ from ..auth.permissions import get_scoped_or_404, permission_required, scope_cla
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render, wants_fragment
-from ..listing import int_arg, paginate, paginate_rows, sort_choice
+from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
 from . import bp, rules, services
@@ -104,7 +104,10 @@ def index():
         order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.name, Workstation.code)
     counts = services.center_counts(_directory_where(filters))
     known = None if filters["q"] else services.matching_total(counts, filters["status"], filters["capability"])
-    page = paginate(stmt, total=known)
+    if known is not None and sort == "region" and not desc:
+        page = _page_in_place_order(filters, counts, known)
+    else:
+        page = paginate(stmt, total=known)
     regions, centers = _filter_options()
     context = dict(
         filters=filters, page=page, counts=counts, regions=regions, centers=centers, sort=sort,
@@ -115,6 +118,28 @@ def index():
     if not wants_fragment():  # the compliance panel is part of the page, not of the filtered list
         context["compliance"] = services.standing_secondary_compliance()
     return render("workstations/index.html", "workstations/_results.html", **context)
+
+
+def _page_in_place_order(filters, counts, total: int) -> Page:
+    """The directory's default order (place: the summary's order of centers, then venue and code) without
+    sorting every workstation: the centers' counts tell which centers the page's rows belong to, and only
+    those centers' workstations are read (by index) and ordered."""
+    per_page = current_app.config["PAGE_SIZE"]
+    number = min(page_number(), max(1, -(-total // per_page)))
+    start, seen, first_seen, picked = (number - 1) * per_page, 0, 0, []
+    for row in counts:
+        n = services.matching_count(row, filters["status"], filters["capability"])
+        if n and seen + n > start and seen < start + per_page:
+            if not picked:
+                first_seen = seen
+            picked.append(row.id)
+        seen += n
+    if not picked:
+        return Page([], number, per_page, total)
+    rank = case({center_id: i for i, center_id in enumerate(picked)}, value=Workstation.center_id)
+    stmt = (_workstation_select(filters).where(Workstation.center_id.in_(picked))
+            .order_by(rank, Venue.name, Workstation.code).limit(per_page).offset(start - first_seen))
+    return Page(list(db.session.scalars(stmt).unique()), number, per_page, total)
 
 
 def _totals(counts) -> dict:

@@ -300,3 +300,43 @@ def test_export_follows_the_filters(login_as, directory):
     assert rows[0][:4] == ("地区/省份", "交易中心", "评标场所", "工位编号")
     assert sorted(r[3] for r in rows[1:]) == ["CC-A01", "JL-A01"]
     assert {r[4] for r in rows[1:]} == {"是"}
+
+
+@pytest.mark.parametrize("filters", ["", "status=available", "capability=cross", "status=maintenance&capability=local",
+                                     "status=available&capability=local&region={jilin}"])
+def test_directory_pages_in_place_order_match_the_full_sort(app, login_as, orgs, filters):
+    """The default order reads only the centers a page needs (from the counts); page by page it lists exactly
+    what sorting every workstation lists (the same filters with a search that matches every code)."""
+    import re
+
+    rng = __import__("random").Random(7)
+    for name in (factories.PROVINCE_CENTER, factories.CHANGCHUN, factories.YUSHU, factories.JILIN_CITY):
+        center = orgs.center(name)
+        for venue_name in ("第二评标区", "第一评标区"):
+            venue = factories.make_venue(center, venue_name)
+            for k in range(rng.randint(0, 9)):
+                status = rng.choice([WorkstationStatus.AVAILABLE] * 3 + [WorkstationStatus.MAINTENANCE,
+                                                                          WorkstationStatus.RETIRED])
+                factories.make_workstation(venue, f"{center.id}-{venue.id}-{k:02d}", cross_province=rng.random() < 0.4,
+                                           status=status)
+    db.session.commit()
+    filters = filters.format(jilin=orgs.region("jilin").id)
+    app.config["PAGE_SIZE"] = 7
+    try:
+        client = login_as("agent")
+
+        def crawl(query):
+            codes, number = [], 1
+            while True:
+                page = client.get(f"/workstations/?{query}&page={number}").get_data(as_text=True)
+                table = page.split('id="ws-table"', 1)[1].split("</table>", 1)[0]
+                codes += re.findall(r"<code>([^<]+)</code>", table)
+                pages = int(re.search(r"第 \d+/(\d+) 页", page).group(1)) if "页" in page else 1
+                if number >= pages:
+                    return codes
+                number += 1
+
+        fast, sorted_all = crawl(filters), crawl(filters + "&q=-")
+        assert fast == sorted_all and len(fast) == len(set(fast)) > 0
+    finally:
+        app.config["PAGE_SIZE"] = 50
