@@ -311,12 +311,11 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     for ws_id, starts_at, ends_at in session.execute(select(Booking.workstation_id, Booking.starts_at,
                                                             Booking.ends_at).where(Booking.active.is_(True))):
         busy.setdefault(ws_id, []).append((as_utc(starts_at), as_utc(ends_at)))
-    center_by_id = {c.id: c for c in centers}
     booked = 0
     for s in remote:
         if booked >= n["bookings"]:
             break
-        if rng.random() > share * 1.0:
+        if rng.random() > share:
             continue
         future = s["evaluation_date"] > anchor
         others = [c for c in centers if c.id != s["main_center_id"] and stations.get(c.id)]
