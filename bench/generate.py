@@ -10,7 +10,8 @@ On top of the demo data (its regions, centers, accounts and settings), adds — 
     admin and a supervisor per region).
 
 Deterministic: the same --seed and --anchor (the day the five years end; default today in China) give the
-same rows. Rows go in by bulk inserts with explicit ids (PostgreSQL's sequences are moved past them at the
+same rows, timestamps included (taken from the anchor), except the demo data underneath, which follows the day
+it is loaded, and password hashes, which are salted. Rows go in by bulk inserts with explicit ids (PostgreSQL's sequences are moved past them at the
 end), so a full-scale load takes well under two minutes on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/generate.py [--url URL] [--scale 1] [--seed 10] [--anchor YYYY-MM-DD]
@@ -106,8 +107,9 @@ def weekdays(first: date, last: date) -> list[date]:
 
 def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=print, analyse: bool = True
           ) -> dict[str, int]:
-    """Fill the app's database (inside an app context); returns the rows added per table. Run again, it adds
-    as much again (new ids, codes and accounts only where missing). `analyse` refreshes the planner's
+    """Fill the app's database (inside an app context); returns the rows added per table. Run again, it tops
+    centers, workstations and experts up to the scale's counts and adds projects, sections, requests, bookings
+    and notices as much again (new ids and codes; accounts and reports only where missing). `analyse` refreshes the planner's
     statistics at the end, as a production database would have them."""
     from sqlalchemy import select
 
@@ -132,7 +134,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     n = scaled(scale)
     rng = random.Random(seed)
     anchor = anchor or china_today()
-    now = datetime.now(timezone.utc)
+    now = datetime.combine(anchor, clock(2, 0), tzinfo=timezone.utc)   # "now" of the generated rows
     session = db.session
     added: dict[str, int] = {}
     t0 = time.perf_counter()

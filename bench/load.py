@@ -125,6 +125,7 @@ def start_gunicorn(url, workers, port):
         except OSError:
             pass
     process.kill()
+    process.wait()
     raise SystemExit("gunicorn did not answer /healthz")
 
 
@@ -240,7 +241,8 @@ def write_results():
              f"{TARGET_P95_MS} ms at 20 concurrent users, directory at least {TARGET_DIRECTORY_RATIO:.0%} of the "
              f"bare page's throughput, each worker under {TARGET_RSS_MB} MB. The p95 target is judged on the paced "
              "phase: with users who never pause, latency is queueing (20 users divided by the throughput) whatever "
-             "the page costs. Bench commands and what each figure means: README, \"Benchmarks\".", ""]
+             "the page costs. Bench commands: README, \"Benchmarks\"; why a target is missed: README, "
+             "\"Performance budgets\".", ""]
     for run in runs:
         bare = run["bare_rps"]
         lines += [f"## {run['database']} — {run['date']}", "",
@@ -311,7 +313,11 @@ def main():
     finally:
         sampler.stop.set()
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()     # the master and, with it gone, its workers
+            server.wait()
     first, last = results[0]["saturated"]["rps"], results[-1]["saturated"]["rps"]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()

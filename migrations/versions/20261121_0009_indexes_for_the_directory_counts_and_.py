@@ -1,5 +1,5 @@
-"""indexes for the directory counts and the section list: workstations (status, cross-province, center) serves the status filters and covers
-the directory's per-center counts; sections (created_at) serves the section list's default order
+"""indexes for the directory counts and the section list: workstations (center, status, cross-province) covers the directory's per-center
+counts, (status, cross-province) serves its status filters; sections (created_at) serves the section list's default order
 
 Revision ID: 0009
 Revises: 0008
@@ -17,12 +17,14 @@ depends_on = None
 
 def upgrade():
     op.create_index('ix_sections_created_at', 'sections', ['created_at'], unique=False)
-    op.create_index('ix_workstations_status_cross_center', 'workstations', ['status', 'cross_province', 'center_id'],
+    op.create_index('ix_workstations_center_status_cross', 'workstations', ['center_id', 'status', 'cross_province'],
                     unique=False)
+    op.create_index('ix_workstations_status_cross', 'workstations', ['status', 'cross_province'], unique=False)
     op.drop_index('ix_workstations_center_status', table_name='workstations')
 
 
 def downgrade():
     op.create_index('ix_workstations_center_status', 'workstations', ['center_id', 'status'], unique=False)
-    op.drop_index('ix_workstations_status_cross_center', table_name='workstations')
+    op.drop_index('ix_workstations_status_cross', table_name='workstations')
+    op.drop_index('ix_workstations_center_status_cross', table_name='workstations')
     op.drop_index('ix_sections_created_at', table_name='sections')

@@ -92,6 +92,7 @@ def guest_uses(first: date, last: date, region_ids=None) -> list[tuple[date, Gue
     out = []
     for (day, section_id, project_id, main_region_id, main_name, main_order, guest_region_id, guest_name, guest_order,
          province_name, province_order, budget, winning, experts) in db.session.connection().execute(stmt):
+        # (Core rows, without the ORM's per-row work; no autoflush: callers count after their changes flushed.)
         in_province = guest_region_id is not None
         out.append((day, GuestUse(
             section_id=section_id, project_id=project_id, main_region_id=main_region_id,

@@ -84,8 +84,10 @@ class Workstation(CenterScoped, Timestamped, db.Model):
                              name="fk_workstations_venue_center"),
         CheckConstraint("code <> '' AND code NOT LIKE '% %'", name="code_has_no_space"),
         CheckConstraint("status <> 'retired' OR retired_at IS NOT NULL", name="retired_has_date"),
-        # The directory's status filters; also covers its per-center counts without reading the table.
-        Index("ix_workstations_status_cross_center", "status", "cross_province", "center_id"),
+        # Covers the directory's per-center counts (read in center order without the table)...
+        Index("ix_workstations_center_status_cross", "center_id", "status", "cross_province"),
+        # ...and serves its province-wide status filters.
+        Index("ix_workstations_status_cross", "status", "cross_province"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"))

@@ -251,7 +251,8 @@ def center_counts(where=()):
     """Per center: (center, region, province, total in use, cross-province, available, cross available).
 
     The workstations are counted per center in a subquery that reads only the index
-    ix_workstations_status_cross_center (status, cross-province, center), then joined to the centers."""
+    ix_workstations_center_status_cross (center, status, cross-province) — and only the centers the filter
+    keeps — then joined to the centers."""
     in_use = active_clause()
     available = Workstation.status == WorkstationStatus.AVAILABLE
     cross = Workstation.cross_province.is_(True)
@@ -261,7 +262,10 @@ def center_counts(where=()):
         func.count().filter(in_use, cross).label("cross"),
         func.count().filter(available).label("available"),
         func.count().filter(available, cross).label("cross_available"),
-    ).group_by(Workstation.center_id).subquery())
+    ).group_by(Workstation.center_id))
+    if where:
+        per_center = per_center.where(Workstation.center_id.in_(select(TradingCenter.id).where(*where)))
+    per_center = per_center.subquery()
     stmt = (select(
         TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Region.name.label("region"),
         Region.sort_order,
@@ -317,18 +321,23 @@ def group_counts(rows) -> list[dict]:
 
 
 def standing_secondary_compliance():
-    """The standing cross-province secondary venues with their cross-province workstations."""
-    cross_in_use = func.count(Workstation.id).filter(active_clause(), Workstation.cross_province.is_(True))
-    cross_available = func.count(Workstation.id).filter(
-        Workstation.status == WorkstationStatus.AVAILABLE, Workstation.cross_province.is_(True))
+    """The standing cross-province secondary venues with their cross-province workstations (their counts read
+    the same covering index as the directory's, for those centers only)."""
+    wanted = TradingCenter.is_standing_secondary.is_(True)
+    per_center = (select(
+        Workstation.center_id,
+        func.count().filter(active_clause(), Workstation.cross_province.is_(True)).label("actual"),
+        func.count().filter(Workstation.status == WorkstationStatus.AVAILABLE,
+                            Workstation.cross_province.is_(True)).label("available"),
+    ).where(Workstation.center_id.in_(select(TradingCenter.id).where(wanted)))
+        .group_by(Workstation.center_id).subquery())
     stmt = (select(TradingCenter.id, TradingCenter.name, TradingCenter.standing_required,
-                   cross_in_use.label("actual"), cross_available.label("available"))
+                   func.coalesce(per_center.c.actual, 0).label("actual"),
+                   func.coalesce(per_center.c.available, 0).label("available"))
             .select_from(TradingCenter)
             .outerjoin(Region, TradingCenter.region_id == Region.id)
-            .outerjoin(Workstation, Workstation.center_id == TradingCenter.id)
-            .where(TradingCenter.is_standing_secondary.is_(True))
-            .group_by(TradingCenter.id, TradingCenter.name, TradingCenter.standing_required,
-                      Region.sort_order)
+            .outerjoin(per_center, per_center.c.center_id == TradingCenter.id)
+            .where(wanted)
             .order_by(Region.sort_order, TradingCenter.name))
     return [(row, rules.standing_compliance(row.standing_required, row.actual))
             for row in db.session.execute(stmt)]

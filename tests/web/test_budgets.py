@@ -103,7 +103,7 @@ def _counts(app, pages):
     for username, path, htmx, _ in pages:
         client = clients.setdefault(username, _log_in(app, username))
         _statements(client, path, htmx)              # warm: the catalogue is computed once per pool version
-        counts[path] = len(_statements(client, path, htmx))
+        counts[(username, path, htmx)] = len(_statements(client, path, htmx))
     return counts
 
 
@@ -124,27 +124,52 @@ def test_main_pages_send_few_queries_and_as_many_with_five_times_the_data(app):
 
 # --- query plans ------------------------------------------------------------------------------------------------
 
+def _limited(statement: str) -> bool:
+    return re.search(r"\bLIMIT\b", statement, re.I) is not None
+
+
 def _sqlite_full_scans(conn, statement, parameters) -> list[str]:
+    """Plan steps that read a big table whole: a bare SCAN, or a SCAN along an index that is not covering
+    (every row looked up in index order) unless the statement stops early (LIMIT)."""
     found = []
     for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters):
         detail = row[-1]
-        match = re.match(r"SCAN (\w+)(?: AS \w+)?$", detail)
-        if match and re.sub(r"_\d+$", "", match.group(1)) in BIG_TABLES:
+        match = re.match(r"SCAN (\w+)(?: AS \w+)?( USING (COVERING )?INDEX \w+)?$", detail)
+        if not match or re.sub(r"_\d+$", "", match.group(1)) not in BIG_TABLES:
+            continue
+        if match.group(2) is None or (match.group(3) is None and not _limited(statement)):
             found.append(detail)
     return found
 
 
 def _postgres_full_scans(conn, statement, parameters) -> list[str]:
+    """The same with sequential scans priced out: a Seq Scan (no index could serve), or an Index Scan with no
+    index condition (a whole table read in index order) unless the statement stops early."""
     conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
     plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
     plan = json.loads(plan) if isinstance(plan, str) else plan
     found, nodes = [], [plan[0]["Plan"]]
     while nodes:
         node = nodes.pop()
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES:
-            found.append(f"Seq Scan on {node['Relation Name']}")
+        table = node.get("Relation Name")
+        if table in BIG_TABLES:
+            if node["Node Type"] == "Seq Scan":
+                found.append(f"Seq Scan on {table}")
+            elif node["Node Type"] == "Index Scan" and "Index Cond" not in node and not _limited(statement):
+                found.append(f"Index Scan on {table} without a condition")
         nodes.extend(node.get("Plans", []))
     return found
+
+
+def test_the_plan_checker_sees_a_whole_table_read_along_an_index(app):
+    """An unindexed filter on a list ordered by an indexed column reads every row in index order."""
+    conn = db.session.connection()
+    statement = "SELECT * FROM sections WHERE id + 0 = 1 ORDER BY created_at"
+    if db.engine.dialect.name == "postgresql":
+        assert _postgres_full_scans(conn, statement, {}) == ["Index Scan on sections without a condition"]
+    else:
+        assert _sqlite_full_scans(conn, statement, ()) == ["SCAN sections USING INDEX ix_sections_created_at"]
+        assert _sqlite_full_scans(conn, statement + " LIMIT 50", ()) == []
 
 
 @pytest.mark.parametrize("table", sorted(BIG_TABLES))

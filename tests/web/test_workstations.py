@@ -303,7 +303,8 @@ def test_export_follows_the_filters(login_as, directory):
 
 
 @pytest.mark.parametrize("filters", ["", "status=available", "capability=cross", "status=maintenance&capability=local",
-                                     "status=available&capability=local&region={jilin}"])
+                                     "status=available&capability=local&region={jilin}", "center={changchun}",
+                                     "status=retired", "status=all&capability=cross"])
 def test_directory_pages_in_place_order_match_the_full_sort(app, login_as, orgs, filters):
     """The default order reads only the centers a page needs (from the counts); page by page it lists exactly
     what sorting every workstation lists (the same filters with a search that matches every code)."""
@@ -320,7 +321,7 @@ def test_directory_pages_in_place_order_match_the_full_sort(app, login_as, orgs,
                 factories.make_workstation(venue, f"{center.id}-{venue.id}-{k:02d}", cross_province=rng.random() < 0.4,
                                            status=status)
     db.session.commit()
-    filters = filters.format(jilin=orgs.region("jilin").id)
+    filters = filters.format(jilin=orgs.region("jilin").id, changchun=orgs.center(factories.CHANGCHUN).id)
     app.config["PAGE_SIZE"] = 7
     try:
         client = login_as("agent")
@@ -338,5 +339,10 @@ def test_directory_pages_in_place_order_match_the_full_sort(app, login_as, orgs,
 
         fast, sorted_all = crawl(filters), crawl(filters + "&q=-")
         assert fast == sorted_all and len(fast) == len(set(fast)) > 0
+        # A page past the end shows the last page.
+        beyond = client.get(f"/workstations/?{filters}&page=999").get_data(as_text=True)
+        table = beyond.split('id="ws-table"', 1)[1].split("</table>", 1)[0]
+        last = re.findall(r"<code>([^<]+)</code>", table)
+        assert last and fast[-len(last):] == last
     finally:
         app.config["PAGE_SIZE"] = 50
