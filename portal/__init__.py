@@ -47,6 +47,10 @@ def create_app(test_config=None):
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Production over HTTPS: PORTAL_SESSION_COOKIE_SECURE=true and PORTAL_REMEMBER_COOKIE_SECURE=true.
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+        PROXY_FIX_HOPS=0,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
@@ -100,7 +104,7 @@ def create_app(test_config=None):
 
     init_login_manager(login_manager)
 
-    from . import cli, errors, home, templating
+    from . import cli, errors, home, security, templating
     from .audit import views as audit_views
     from .auth import views as auth_views
     from .bookings import views as bookings_views
@@ -123,6 +127,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     cli.init_app(app)
     templating.init_app(app)
+    security.init_app(app)
     return app
 
 

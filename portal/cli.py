@@ -1,4 +1,7 @@
-"""Flask commands: seed-demo, create-admin, remind-reports."""
+"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore."""
+from datetime import datetime
+from pathlib import Path
+
 import click
 from flask import current_app
 from sqlalchemy import select
@@ -54,3 +57,33 @@ def init_app(app):
         sent = services.remind(wanted, today)
         db.session.commit()
         click.echo(f"{rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")
+
+    @app.cli.command("backup")
+    @click.argument("target", required=False, type=click.Path(path_type=Path))
+    def backup_command(target):
+        """Back up the database and the uploaded files into a new folder (default instance/backups/<time>)."""
+        from . import backup
+
+        target = target or Path(current_app.instance_path) / "backups" / datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            manifest = backup.backup(current_app, target)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+        sizes = "，".join(f"{name} {facts['bytes']:,} 字节" for name, facts in manifest["files"].items())
+        click.echo(f"已备份到 {target}（{sizes}；数据库结构版本 {manifest['revision']}）。")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
+    @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+    def restore_command(source, yes):
+        """Replace the database and the uploaded files with a backup folder's (stop the portal first)."""
+        from . import backup
+
+        if not yes:
+            click.confirm(f"将用 {source} 中的备份替换当前数据库和上传文件，当前数据将丢失。继续吗？", abort=True)
+        try:
+            manifest = backup.restore(current_app, source)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"已从 {source} 恢复（备份时间 {manifest['created_at']}，数据库结构版本 {manifest['revision']}）。"
+                   "如程序版本更新，请再运行 flask --app portal db upgrade。")

@@ -45,7 +45,13 @@ def live_server(app, database_url, tmp_path):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A page at 1366x768. Every browser test is also a Content-Security-Policy test: whatever it clicks and
+    whatever htmx swaps in, a violation the browser reports (an inline script or style, eval) fails it."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    violations = []
+    context.on("console", lambda message: violations.append(message.text)
+               if "Content Security Policy" in message.text else None)
     page = context.new_page()
     yield page
     context.close()
+    assert violations == [], violations

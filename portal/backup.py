@@ -1,0 +1,151 @@
+"""Backup and restore of the database and the uploaded files (issue 11, reliability).
+
+A backup is a folder: `database.sqlite` (SQLite's online backup API: a consistent copy while the portal runs)
+or `database.dump` (pg_dump's custom format), `uploads.tar` (the upload folder, if any) and `manifest.json`
+(when, which database kind, the schema's migration revision, each file's size and SHA-256).
+
+Restore checks the manifest (files intact, same database kind, a revision this code knows), then replaces
+the database — SQLite through the backup API into the live file, PostgreSQL with pg_restore --clean in one
+transaction, so a failed restore leaves the database as it was — and the upload folder. Stop the portal's
+workers before restoring.
+"""
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from .extensions import db
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message is Chinese."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _libpq_url(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _upload_folder(app) -> Path:
+    return Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
+
+
+def _revision() -> str | None:
+    return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def backup(app, target: Path) -> dict:
+    """Write a backup folder at `target` (it must not exist yet); returns the manifest."""
+    if target.exists():
+        raise BackupError(f"备份目录 {target} 已存在，请换一个位置。")
+    target.mkdir(parents=True)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    kind = url.get_backend_name()
+    revision = _revision()
+    db.session.remove()
+    try:
+        if kind == "sqlite":
+            database = target / "database.sqlite"
+            source = sqlite3.connect(url.database)
+            try:
+                copy = sqlite3.connect(database)
+                with copy:
+                    source.backup(copy)
+                copy.close()
+            finally:
+                source.close()
+        elif kind == "postgresql":
+            database = target / "database.dump"
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={database}", _libpq_url(url)])
+        else:
+            raise BackupError(f"不支持备份 {kind} 数据库。")
+        files = [database]
+        uploads = _upload_folder(app)
+        if uploads.is_dir():
+            archive = target / "uploads.tar"
+            with tarfile.open(archive, "w") as tar:
+                tar.add(uploads, arcname="uploads")
+            files.append(archive)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    manifest = {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "database": kind,
+                "revision": revision,
+                "files": {f.name: {"bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files}}
+    (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+def restore(app, source: Path) -> dict:
+    """Put the database and uploads back as they were in the backup folder `source`."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    manifest_path = source / "manifest.json"
+    if not manifest_path.is_file():
+        raise BackupError(f"{source} 不是备份目录（缺少 manifest.json）。")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for name, facts in manifest["files"].items():
+        path = source / name
+        if not path.is_file() or _sha256(path) != facts["sha256"]:
+            raise BackupError(f"备份文件 {name} 缺失或已损坏（校验值不符），未做任何恢复。")
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    kind = url.get_backend_name()
+    if manifest["database"] != kind:
+        raise BackupError(f"备份来自 {manifest['database']} 数据库，不能恢复到 {kind} 数据库。")
+    config = Config()
+    config.set_main_option("script_location", app.extensions["migrate"].directory)
+    scripts = ScriptDirectory.from_config(config)
+    known = {script.revision for script in scripts.walk_revisions()}
+    if manifest["revision"] and manifest["revision"] not in known:
+        raise BackupError(f"备份的数据库结构版本 {manifest['revision']} 比本程序新，请用对应版本的程序恢复。")
+    db.session.remove()
+    db.engine.dispose()
+    if kind == "sqlite":
+        backup_db = sqlite3.connect(source / "database.sqlite")
+        live = sqlite3.connect(url.database)
+        try:
+            with live:
+                backup_db.backup(live)
+        finally:
+            backup_db.close()
+            live.close()
+    else:
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+              f"--dbname={_libpq_url(url)}", str(source / "database.dump")])
+    uploads = _upload_folder(app)
+    archive = source / "uploads.tar"
+    if archive.is_file():
+        staging = uploads.with_name(uploads.name + ".restoring")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(staging, filter="data")
+        if uploads.exists():
+            shutil.rmtree(uploads)
+        (staging / "uploads").rename(uploads)
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _run(command: list[str]) -> None:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise BackupError(f"找不到 {command[0]}：请安装 PostgreSQL 客户端（Debian：postgresql-client）。") from error
+    if result.returncode != 0:
+        raise BackupError(f"{command[0]} 失败：{result.stderr.strip()[:500]}")

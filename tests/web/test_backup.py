@@ -1,0 +1,101 @@
+"""Backup and restore (issue 11): back up, change, restore, find the data as it was — on SQLite through the
+online backup API, on PostgreSQL through pg_dump/pg_restore (whichever the suite runs on) — uploads included;
+a damaged or foreign backup changes nothing."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from portal import backup
+from portal.extensions import db
+from portal.orgs.models import TradingCenter
+from tests import factories
+
+
+def _names():
+    db.session.expire_all()
+    return sorted(db.session.scalars(select(TradingCenter.name)))
+
+
+def _upload_folder(app):
+    from pathlib import Path
+
+    return Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
+
+
+def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    try:
+        (tmp_path / "uploads" / "notices").mkdir(parents=True)
+        (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"%PDF-1.4 before")
+        center = orgs.center(factories.CHANGCHUN)
+        center.address = "备份前的地址"
+        db.session.commit()
+        before = _names()
+
+        manifest = backup.backup(app, tmp_path / "backup")
+        assert manifest["database"] == db.engine.dialect.name and manifest["revision"]
+        assert set(manifest["files"]) == {"database.sqlite" if db.engine.dialect.name == "sqlite"
+                                          else "database.dump", "uploads.tar"}
+
+        center = orgs.center(factories.CHANGCHUN)
+        center.address = "备份后改过的地址"
+        db.session.delete(orgs.center(factories.YUSHU))
+        db.session.commit()
+        (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"changed")
+        (tmp_path / "uploads" / "notices" / "b.pdf").write_bytes(b"added later")
+        assert _names() != before
+
+        backup.restore(app, tmp_path / "backup")
+        assert _names() == before
+        assert orgs.center(factories.CHANGCHUN).address == "备份前的地址"
+        assert (tmp_path / "uploads" / "notices" / "a.pdf").read_bytes() == b"%PDF-1.4 before"
+        assert not (tmp_path / "uploads" / "notices" / "b.pdf").exists()
+    finally:
+        app.config.pop("UPLOAD_FOLDER", None)
+
+
+def test_a_damaged_backup_is_refused_and_changes_nothing(app, orgs, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    try:
+        backup.backup(app, tmp_path / "backup")
+        orgs.center(factories.CHANGCHUN).address = "恢复失败也不该丢"
+        db.session.commit()
+        damaged = next(p for p in (tmp_path / "backup").iterdir() if p.name.startswith("database"))
+        damaged.write_bytes(damaged.read_bytes()[:-10] + b"0123456789")
+        with pytest.raises(backup.BackupError, match="校验值不符"):
+            backup.restore(app, tmp_path / "backup")
+        db.session.expire_all()
+        assert orgs.center(factories.CHANGCHUN).address == "恢复失败也不该丢"
+    finally:
+        app.config.pop("UPLOAD_FOLDER", None)
+
+
+def test_a_backup_of_another_database_kind_or_a_newer_schema_is_refused(app, orgs, tmp_path):
+    backup.backup(app, tmp_path / "backup")
+    manifest_path = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["database"] = "mysql"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(backup.BackupError, match="不能恢复到"):
+        backup.restore(app, tmp_path / "backup")
+    manifest["database"], manifest["revision"] = db.engine.dialect.name, "9999"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(backup.BackupError, match="比本程序新"):
+        backup.restore(app, tmp_path / "backup")
+    with pytest.raises(backup.BackupError, match="已存在"):
+        backup.backup(app, tmp_path / "backup")
+
+
+def test_the_commands_back_up_and_restore(app, orgs, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert "已备份到" in result.output
+    db.session.delete(orgs.center(factories.YUSHU))
+    db.session.commit()
+    refused = runner.invoke(args=["restore", str(tmp_path / "b")], input="n\n")
+    assert refused.exit_code != 0 and factories.YUSHU not in _names()
+    result = runner.invoke(args=["restore", str(tmp_path / "b"), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert factories.YUSHU in _names()
