@@ -51,6 +51,11 @@ def create_app(test_config=None):
         SESSION_COOKIE_SECURE=False,
         REMEMBER_COOKIE_SECURE=False,
         PROXY_FIX_HOPS=0,
+        # Sessions end after 30 minutes without a request and 12 hours after login; account and permission
+        # changes ask for the password again when it was last given more than 10 minutes ago.
+        SESSION_IDLE_MINUTES=30,
+        SESSION_ABSOLUTE_HOURS=12,
+        CONFIRM_WINDOW_MINUTES=10,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,

@@ -12,6 +12,10 @@ class LoginForm(PortalForm):
     password = PasswordField("密码", validators=[required("密码"), length(128)])
 
 
+class ConfirmForm(PortalForm):
+    password = PasswordField("密码", validators=[required("密码"), length(128)])
+
+
 class PasswordChangeForm(PortalForm):
     current_password = PasswordField("当前密码", validators=[required("当前密码")])
     new_password = PasswordField("新密码", validators=[required("新密码")])

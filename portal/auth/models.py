@@ -3,7 +3,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -65,6 +65,9 @@ class User(UserMixin, Timestamped, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sessions carry the epoch they were opened in; moving it ends every session of the account
+    # ("log out everywhere", a password change, an admin changing the account's role, scope or state).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     region: Mapped[Region | None] = relationship(lazy="raise")
     center: Mapped[TradingCenter | None] = relationship(lazy="raise")
@@ -75,3 +78,17 @@ class User(UserMixin, Timestamped, db.Model):
 
     def __str__(self):
         return f"{self.display_name}（{self.username}）"
+
+
+class LoginThrottle(db.Model):
+    """Consecutive failed logins of one username (typed, lower-cased; also names that do not exist, so the
+    answer does not tell which do) and until when it is locked. In the database, so every worker and host
+    sees the same count."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

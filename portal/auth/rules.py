@@ -35,3 +35,42 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+# --- login throttling and session limits (issue 11) ------------------------------------------------------------
+
+FREE_FAILURES = 5            # consecutive failures before the first lock
+FIRST_LOCK_SECONDS = 30      # then 30 s, 60 s, 120 s … doubling with every further failure
+MAX_LOCK_SECONDS = 15 * 60
+
+
+def lock_seconds(failures: int) -> int:
+    """How long a username stays locked after its `failures`-th consecutive failure (0: not locked)."""
+    if failures < FREE_FAILURES:
+        return 0
+    return min(FIRST_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS)
+
+
+def wait_text(seconds: float) -> str:
+    """'30 秒' / '2 分钟' for the lock message."""
+    seconds = max(1, int(seconds + 0.999))
+    return f"{seconds} 秒" if seconds < 60 else f"{-(-seconds // 60)} 分钟"
+
+
+def session_expiry(now: float, logged_in_at: float | None, seen_at: float | None, idle_seconds: int,
+                   absolute_seconds: int) -> str | None:
+    """Why a logged-in session must end now ('idle', 'absolute'), or None. Times are epoch seconds; a session
+    without its login time (made before these limits) counts as expired."""
+    if logged_in_at is None:
+        return "absolute"
+    if now - logged_in_at >= absolute_seconds:
+        return "absolute"
+    if seen_at is not None and now - seen_at >= idle_seconds:
+        return "idle"
+    return None
+
+
+def is_recent(now: float, confirmed_at: float | None, window_seconds: int) -> bool:
+    """Whether the password was given (login or confirmation) within the window: account and permission
+    changes ask for it again otherwise."""
+    return confirmed_at is not None and 0 <= now - confirmed_at < window_seconds

@@ -1,6 +1,9 @@
 """Login, logout, password change and account management (provincial admins)."""
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+import time
+from functools import wraps
+
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -11,11 +14,26 @@ from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
 from ..orgs.models import Region, TradingCenter
 from . import bp
-from .forms import LoginForm, PasswordChangeForm, UserForm
+from . import rules
+from .forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
 from .models import ROLE_LABELS, Role, User
 from .permissions import get_scoped_or_404, permission_required
 from .rules import is_safe_next
-from .services import AccountError, authenticate, change_password, ensure_not_last_admin, save_user
+from .services import (
+    CONFIRMED_AT,
+    LOGGED_IN_AT,
+    SEEN_AT,
+    SESSION_EPOCH,
+    AccountError,
+    LockedOut,
+    authenticate,
+    change_password,
+    confirm_password,
+    end_all_sessions,
+    ensure_not_last_admin,
+    open_session,
+    save_user,
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,18 +42,25 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     next_url = request.values.get("next")
+    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is None:
-            db.session.commit()  # keep the failed-login audit entry
-            form.password.errors.append("用户名或密码不正确，或账号已停用。")
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except LockedOut as error:
+            user, status = None, 429
+            form.password.errors.append(str(error))
         else:
-            session.clear()  # a fresh session on login (no fixation)
-            login_user(user)
+            if user is None:
+                form.password.errors.append("用户名或密码不正确，或账号已停用。")
+        if user is None:
+            db.session.commit()  # keep the failed-login audit entry and the failure count
+        else:
+            open_session(user)
             db.session.commit()
             flash(f"欢迎，{user.display_name}。", "success")
             return redirect(next_url if is_safe_next(next_url) else url_for("home.index"), 303)
-    return render_template("auth/login.html", form=form, next_url=next_url if is_safe_next(next_url) else None)
+    return render_template("auth/login.html", form=form,
+                           next_url=next_url if is_safe_next(next_url) else None), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -46,6 +71,20 @@ def logout():
     logout_user()
     session.clear()
     flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of this account, on every device and host (this one included)."""
+    user = current_user._get_current_object()
+    end_all_sessions(user)
+    audit.record("logout_all", "user", user, region_id=user.region_id, summary="退出所有设备上的登录")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("已退出所有设备上的登录，请重新登录。", "info")
     return redirect(url_for("auth.login"), 303)
 
 
@@ -60,9 +99,73 @@ def password():
             getattr(form, error.field).errors.append(str(error))
         else:
             db.session.commit()
-            flash("密码已修改。", "success")
+            session[SESSION_EPOCH] = current_user.session_epoch     # this session stays, the others end
+            session[CONFIRMED_AT] = time.time()
+            flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(url_for("home.index"), 303)
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+def confirm():
+    """Give the password again before an account or permission change (after CONFIRM_WINDOW_MINUTES)."""
+    form = ConfirmForm()
+    next_url = request.values.get("next")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ok = confirm_password(current_user._get_current_object(), form.password.data)
+        except LockedOut as error:
+            ok, status = False, 429
+            form.password.errors.append(str(error))
+        else:
+            if not ok:
+                form.password.errors.append("密码不正确。")
+                status = 422
+        db.session.commit()
+        if ok:
+            session[CONFIRMED_AT] = time.time()
+            return redirect(next_url if is_safe_next(next_url) else url_for("home.index"), 303)
+    return render_template("auth/confirm.html", form=form,
+                           next_url=next_url if is_safe_next(next_url) else None), status
+
+
+def recent_password_required(view):
+    """Account and permission changes: the password must have been given within CONFIRM_WINDOW_MINUTES
+    (at login or on /auth/confirm); otherwise the person confirms it first and comes back."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        window = current_app.config["CONFIRM_WINDOW_MINUTES"] * 60
+        if not rules.is_recent(time.time(), session.get(CONFIRMED_AT), window):
+            return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?")), 303)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.before_app_request
+def enforce_session_limits():
+    """Idle and absolute session timeouts (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS)."""
+    if request.endpoint in (None, "static", "home.healthz") or not current_user.is_authenticated:
+        return None
+    now = time.time()
+    config = current_app.config
+    reason = rules.session_expiry(now, session.get(LOGGED_IN_AT), session.get(SEEN_AT),
+                                  config["SESSION_IDLE_MINUTES"] * 60, config["SESSION_ABSOLUTE_HOURS"] * 3600)
+    if reason:
+        logout_user()
+        session.clear()
+        flash("长时间未操作，已自动退出，请重新登录。" if reason == "idle" else "登录已超过有效期，请重新登录。",
+              "info")
+        target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, 303)
+    if now - (session.get(SEEN_AT) or 0) >= 60:     # written at most once a minute
+        session[SEEN_AT] = now
+    return None
 
 
 USER_SORTS = {"username": User.username, "name": User.display_name, "role": User.role,
@@ -121,11 +224,13 @@ def _save_user_form(user: User | None):
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required("users.manage")
+@recent_password_required
 def user_new():
     return _save_user_form(None)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permission_required("users.manage")
+@recent_password_required
 def user_edit(user_id):
     return _save_user_form(get_scoped_or_404("users.manage", User, user_id))

@@ -1,0 +1,149 @@
+"""Login throttling and sessions (issue 11, authentication): a lock after repeated failures kept in the
+database, a fresh session on login, idle and absolute timeouts, logging out everywhere, sessions ending when
+the password or the account's rights change, the password asked again before account changes."""
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.audit.models import AuditEntry
+from portal.auth.models import LoginThrottle, Role, User
+from portal.extensions import db
+from portal.models_base import utcnow
+from tests import factories
+
+
+def _login(client, username, password=factories.PASSWORD):
+    return client.post("/auth/login", data={"username": username, "password": password})
+
+
+def _logged_in(client) -> bool:
+    return client.get("/auth/password").status_code == 200
+
+
+def test_five_failures_lock_the_username_then_the_lock_grows_and_a_success_clears_it(app, users):
+    client = app.test_client()
+    for _ in range(5):
+        assert _login(client, "agent", "wrong-password-1").status_code == 200
+    locked = _login(client, "agent")                      # the right password, but locked
+    assert locked.status_code == 429
+    assert "登录失败次数过多，请在 30 秒后再试" in locked.get_data(as_text=True)
+    assert not _logged_in(client)
+    throttle = db.session.get(LoginThrottle, "agent")
+    assert throttle.failures == 5
+    # The lock runs out; one more failure locks for twice as long.
+    throttle.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert _login(client, "AGENT", "wrong-password-1").status_code == 200
+    assert "请在 1 分钟后再试" in _login(client, "agent").get_data(as_text=True)
+    db.session.expire_all()
+    throttle = db.session.get(LoginThrottle, "agent")
+    throttle.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert _login(client, "agent").status_code == 303     # success clears the count
+    db.session.expire_all()
+    assert db.session.get(LoginThrottle, "agent") is None
+    summaries = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "login_failed")
+                                   .order_by(AuditEntry.id)).all()
+    assert summaries[0] == "密码错误（连续第 1 次）" and any("锁定中" in s for s in summaries)
+
+
+def test_an_unknown_username_locks_the_same_way_so_the_answer_tells_nothing(app, users):
+    client = app.test_client()
+    for _ in range(5):
+        _login(client, "nobody-here", "whatever-password")
+    response = _login(client, "nobody-here", "whatever-password")
+    assert response.status_code == 429 and "登录失败次数过多" in response.get_data(as_text=True)
+
+
+def test_failures_from_several_workers_count_together(app, users):
+    """The count is in the database: two clients (two workers, two hosts) add up."""
+    first, second = app.test_client(), app.test_client()
+    for n in range(5):
+        _login(first if n % 2 else second, "agent", "wrong-password-1")
+    assert _login(first, "agent").status_code == 429
+    assert _login(second, "agent").status_code == 429
+
+
+def test_login_starts_a_fresh_session(app, users):
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["planted"] = "by-an-attacker"
+    assert _login(client, "agent").status_code == 303
+    with client.session_transaction() as sess:
+        assert "planted" not in sess and sess["epoch"] == 0 and sess["login_at"] <= time.time()
+
+
+def _age_session(client, **ages):
+    with client.session_transaction() as sess:
+        for key, seconds in ages.items():
+            sess[key] = time.time() - seconds
+
+
+def test_idle_session_ends_and_htmx_is_sent_to_the_login_page(login_as):
+    client = login_as("agent")
+    _age_session(client, seen_at=29 * 60)
+    assert client.get("/workstations/").status_code == 200          # 29 minutes: still fine, and seen now
+    _age_session(client, seen_at=31 * 60)
+    response = client.get("/workstations/?status=available")
+    assert response.status_code == 303 and "/auth/login" in response.headers["Location"]
+    assert "next=" in response.headers["Location"]
+    assert not _logged_in(client)
+    other = login_as("agent")
+    _age_session(other, seen_at=31 * 60)
+    fragment = other.get("/workstations/?q=A", headers={"HX-Request": "true"})
+    assert fragment.status_code == 204 and fragment.headers["HX-Redirect"].startswith("/auth/login")
+
+
+def test_a_busy_session_still_ends_twelve_hours_after_login(login_as):
+    client = login_as("agent")
+    _age_session(client, login_at=12 * 3600 + 5, seen_at=10)
+    response = client.get("/")
+    assert not _logged_in(client)
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "登录已超过有效期" in page or response.status_code == 303
+
+
+def test_logout_everywhere_ends_every_session_of_the_account(login_as):
+    laptop, phone, colleague = login_as("agent"), login_as("agent"), login_as("supervisor")
+    response = laptop.post("/auth/logout-everywhere")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/auth/login")
+    assert not _logged_in(laptop) and not _logged_in(phone)
+    assert _logged_in(colleague)
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "logout_all")).one()
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(login_as):
+    here, elsewhere = login_as("agent"), login_as("agent")
+    response = here.post("/auth/password", data={"current_password": factories.PASSWORD,
+                                                 "new_password": "another-horse-2027", "confirm": "another-horse-2027"})
+    assert response.status_code == 303
+    assert _logged_in(here) and not _logged_in(elsewhere)
+
+
+def test_an_admin_changing_an_accounts_rights_ends_its_sessions(login_as, users, orgs):
+    agent_session = login_as("agent")
+    admin = login_as("province")
+    agent = db.session.scalars(select(User).where(User.username == "agent")).one()
+    response = admin.post(f"/auth/users/{agent.id}/edit", data={
+        "username": "agent", "display_name": agent.display_name, "role": Role.SUPERVISOR.value,
+        "region_id": orgs.region("changchun").id, "active": "y"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert not _logged_in(agent_session)
+    assert _logged_in(admin)
+
+
+def test_account_changes_ask_for_the_password_again_after_ten_minutes(login_as):
+    admin = login_as("province")
+    assert admin.get("/auth/users/new").status_code == 200             # just logged in
+    _age_session(admin, confirmed_at=11 * 60)
+    response = admin.get("/auth/users/new")
+    assert response.status_code == 303 and "/auth/confirm?next=/auth/users/new" in response.headers["Location"]
+    wrong = admin.post("/auth/confirm", data={"password": "not-my-password", "next": "/auth/users/new"})
+    assert wrong.status_code == 422 and "密码不正确" in wrong.get_data(as_text=True)
+    right = admin.post("/auth/confirm", data={"password": factories.PASSWORD, "next": "/auth/users/new"})
+    assert right.status_code == 303 and right.headers["Location"] == "/auth/users/new"
+    assert admin.get("/auth/users/new").status_code == 200
+    refused_elsewhere = admin.post("/auth/confirm", data={"password": factories.PASSWORD,
+                                                         "next": "https://evil.example/"})
+    assert refused_elsewhere.headers["Location"] == "/"
