@@ -92,13 +92,20 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # One transaction for the whole upgrade on both databases: a failing migration leaves the schema
+            # and alembic_version as they were. SQLite can roll DDL back, but Python's sqlite3 module only
+            # opens a transaction before DML, so it is opened explicitly below.
+            transactional_ddl=True,
             **conf_args
         )
 
         with context.begin_transaction():
+            if sqlite:
+                connection.exec_driver_sql("BEGIN")
             context.run_migrations()
 
 

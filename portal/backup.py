@@ -13,7 +13,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404
 import tarfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,7 +144,8 @@ def restore(app, source: Path) -> dict:
 
 def _run(command: list[str]) -> None:
     try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        # A fixed program (pg_dump or pg_restore) with its arguments as a list, no shell.
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
     except FileNotFoundError as error:
         raise BackupError(f"找不到 {command[0]}：请安装 PostgreSQL 客户端（Debian：postgresql-client）。") from error
     if result.returncode != 0:

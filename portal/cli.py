@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore."""
+"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify."""
 from datetime import datetime
 from pathlib import Path
 
@@ -87,3 +87,27 @@ def init_app(app):
             raise click.ClickException(str(error)) from error
         click.echo(f"已从 {source} 恢复（备份时间 {manifest['created_at']}，数据库结构版本 {manifest['revision']}）。"
                    "如程序版本更新，请再运行 flask --app portal db upgrade。")
+
+    @app.cli.group("audit")
+    def audit_group():
+        """The audit log."""
+
+    @audit_group.command("verify")
+    def audit_verify():
+        """Re-hash the whole audit log in order; exit 1 at the first entry edited, removed or inserted."""
+        from .audit.services import verify_chain
+
+        read, problem = verify_chain()
+        if problem is None:
+            click.echo(f"审计日志完整：{read} 条记录，哈希链首尾相接，未发现修改、删除或插入。")
+            return
+        entry_id, what = problem
+        where = f"第 {entry_id} 号记录" if entry_id is not None else "日志开头"
+        raise click.ClickException(f"审计日志被改动：{where}{what}（已核对 {read} 条）。")
+
+    @app.cli.command("permissions")
+    def permissions_command():
+        """Print the permission table (role x action -> scope) as Markdown, as the README shows it."""
+        from .auth.permissions import permission_table_markdown
+
+        click.echo(permission_table_markdown())

@@ -419,7 +419,8 @@ def load_experts(count: int = 300) -> int:
     load_starter_specialties()
     if db.session.scalar(select(Expert.id).limit(1)) is not None:
         return 0
-    rng = random.Random(2026)
+    # Fictional demo experts, reproducible on purpose (not a security use of randomness).
+    rng = random.Random(2026)  # nosec B311
     regions = list(db.session.scalars(select(Region).order_by(Region.sort_order)))
     leaves = [s for s in db.session.scalars(select(Specialty).where(Specialty.level > 1).order_by(Specialty.code))]
     seen: set[str] = set()

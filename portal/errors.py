@@ -1,6 +1,7 @@
 """Error pages in Chinese: no stack trace ever reaches a user."""
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -12,6 +13,8 @@ MESSAGES = {
     405: ("请求方式不正确", "该页面不支持这种请求方式。"),
     413: ("文件过大", "上传的文件超过大小上限，请拆分后再上传。"),
     500: ("系统内部错误", "服务器处理请求时出错，本次操作未生效。请稍后重试，或联系系统管理员。"),
+    503: ("数据库暂时无法连接", "数据库暂时无法连接，本次操作未生效（没有保存任何内容）。请稍后重试；"
+                              "如持续出现，请联系系统管理员。"),
 }
 
 
@@ -46,6 +49,28 @@ def init_app(app):
         # A description we wrote ourselves (Chinese) is shown; Werkzeug's English defaults are not.
         detail = error.description if getattr(error, "portal_message", False) else None
         return _page(error.code or 500, detail)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database went away (or cannot be reached): the transaction is rolled back, so nothing of the
+        request is kept, and the answer is rendered without touching the database (no account, no menu)."""
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        db.session.remove()
+        # Rendering must not ask the database for the account again (Flask-Login's template context would).
+        g._login_user = app.login_manager.anonymous_user()
+        app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        title, message = MESSAGES[503]
+        from .htmx import wants_fragment
+
+        template = "errors/_message.html" if wants_fragment() else "errors/unavailable.html"
+        response = app.make_response((render_template(template, code=503, title=title, message=message,
+                                                      detail=None), 503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

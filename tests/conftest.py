@@ -66,15 +66,25 @@ def app(database_url):
 
 
 def _empty_all_tables():
+    """Empty every table between tests. The audit log refuses DELETE by trigger (TRUNCATE on PostgreSQL is not a
+    row delete); on SQLite its triggers are set aside for the emptying and put back as they were. The audit
+    chain's head row, which the migration creates, is put back too."""
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND tbl_name = 'audit_entries'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             conn.execute(text("PRAGMA defer_foreign_keys = ON"))   # trees that refer to themselves
             for table in tables:
                 conn.execute(table.delete())
+            for _, sql in triggers:
+                conn.execute(text(sql))
+        conn.execute(text("INSERT INTO audit_chain_head (id, last_hash, entries) VALUES (1, NULL, 0)"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The audit log (操作日志): who changed what, when, with the values before and after."""
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,9 @@ class AuditEntry(db.Model):
     summary: Mapped[str] = mapped_column(String(500), default="")
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # The hash chain (chain.py): the previous entry's hash and this entry's own.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
 
     region = relationship("Region", lazy="raise")
 
@@ -40,3 +43,14 @@ class AuditEntry(db.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class AuditChainHead(db.Model):
+    """The chain's last hash and length (one row); writers update it first, which serialises them."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(Integer, default=0)

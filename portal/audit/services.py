@@ -3,9 +3,12 @@ from decimal import Decimal
 
 from flask import has_request_context
 from flask_login import current_user
+from sqlalchemy import select, update
 
 from ..extensions import db
-from .models import AuditEntry
+from ..models_base import utcnow
+from . import chain
+from .models import AuditChainHead, AuditEntry
 
 ACTION_LABELS = {
     "create": "新增",
@@ -145,17 +148,49 @@ def record(action: str, object_type: str, obj=None, *, label: str = "", region_i
         db.session.flush()  # the entry needs the new record's id
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
-    entry = AuditEntry(
-        user_id=actor.id if actor is not None else None,
-        username=username or (actor.username if actor is not None else "系统"),
-        action=action,
-        object_type=object_type,
-        object_id=getattr(obj, "id", None),
-        object_label=(label or (str(obj) if obj is not None else ""))[:200],
-        region_id=region_id,
-        summary=summary[:500],
-        before=before,
-        after=after,
-    )
+    values = {
+        "created_at": utcnow(),
+        "user_id": actor.id if actor is not None else None,
+        "username": username or (actor.username if actor is not None else "系统"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": getattr(obj, "id", None),
+        "object_label": (label or (str(obj) if obj is not None else ""))[:200],
+        "region_id": region_id,
+        "summary": summary[:500],
+        "before": before,
+        "after": after,
+    }
+    # Take the chain's head first (this serialises writers), link the entry to it, move the head on.
+    prev_hash = db.session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(entries=AuditChainHead.entries + 1)
+        .returning(AuditChainHead.last_hash).execution_options(synchronize_session=False)).scalar_one()
+    entry_hash = chain.entry_hash(values, prev_hash)
+    db.session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=entry_hash)
+                       .execution_options(synchronize_session=False))
+    entry = AuditEntry(**values, prev_hash=prev_hash, entry_hash=entry_hash)
     db.session.add(entry)
     return entry
+
+
+def verify_chain(batch: int = 2000) -> tuple[int, tuple[int | None, str] | None]:
+    """(entries read, first break or None): the whole log re-hashed in id order, a batch at a time."""
+    head = db.session.get(AuditChainHead, 1)
+    columns = [getattr(AuditEntry, name) for name in ("id", "prev_hash", "entry_hash", *chain.FIELDS)]
+    read = 0
+
+    def rows():
+        nonlocal read
+        last_id = 0
+        while True:
+            chunk = db.session.execute(select(*columns).where(AuditEntry.id > last_id)
+                                       .order_by(AuditEntry.id).limit(batch)).mappings().all()
+            if not chunk:
+                return
+            for row in chunk:
+                read += 1
+                yield row
+            last_id = chunk[-1]["id"]
+
+    problem = chain.first_break(rows(), head.last_hash if head else None, head.entries if head else 0)
+    return read, problem

@@ -144,6 +144,23 @@ ACTION_LABELS = {
 }
 
 
+SCOPE_LABELS = {Scope.ALL: "全部", Scope.REGION: "本地区", Scope.CENTER: "本中心", Scope.OWN: "本人登记",
+                Scope.HOME: "本地区（省级账号：全部）"}
+
+
+def permission_table_markdown() -> str:
+    """The permission table as Markdown (action x role -> scope), as the README prints it."""
+    from .models import ROLE_LABELS
+
+    roles = list(Role)
+    lines = ["| 操作 | " + " | ".join(ROLE_LABELS[r] for r in roles) + " |",
+             "| --- |" + " --- |" * len(roles)]
+    for action, grants in PERMISSIONS.items():
+        cells = [SCOPE_LABELS[grants[r]] if r in grants else "—" for r in roles]
+        lines.append(f"| {ACTION_LABELS[action]} (`{action}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def scope_for(action: str, user=None) -> Scope | None:
     """The scope `user` has for `action`, or None when the role may not do it at all."""
     user = user or current_user

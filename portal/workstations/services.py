@@ -194,7 +194,8 @@ def check_import(headers: list[str], body: list[tuple[int, list]]) -> rules.Impo
 
 def apply_import(check: rules.ImportCheck, filename: str) -> dict:
     """Write a fully valid import: missing venues are created, every row becomes a workstation."""
-    assert check.ok
+    if not check.ok:
+        raise RegistryError("导入表有错误，未写入任何记录。")
     center_ids = {row["center_id"] for row in check.rows}
     venues = {(v.center_id, v.name): v for v in db.session.scalars(
         select(Venue).where(Venue.center_id.in_(center_ids)))}

@@ -28,3 +28,53 @@ def test_downgrade_to_base_and_up_again(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     create_engine(url).dispose()
+
+
+def test_a_failing_migration_leaves_the_database_at_the_old_version(tmp_path, database_url):
+    """A migration that creates a table and then fails: the table is gone and the version unchanged, on SQLite
+    (one explicit transaction, migrations/env.py) as on PostgreSQL (transactional DDL)."""
+    import shutil
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    source = Path(__file__).resolve().parents[2] / "migrations"
+    directory = tmp_path / "migrations"
+    shutil.copytree(source, directory)
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    (directory / "versions" / "zz_failing.py").write_text(f'''"""a migration that fails half-way"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "zz_failing"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("INSERT INTO half_done (id) VALUES (1)")
+    raise RuntimeError("this migration fails")
+
+
+def downgrade():
+    pass
+''', encoding="utf-8")
+    url = database_url if database_url.startswith("postgresql") else "sqlite:///" + str(tmp_path / "f.sqlite")
+    app = make_app(url)
+    with app.app_context():
+        if url.startswith("sqlite"):
+            upgrade()                       # a fresh file at the current head
+        try:
+            upgrade(directory=str(directory))
+        except (RuntimeError, SystemExit):  # Flask-Migrate logs the error and exits 1
+            pass
+        else:
+            raise AssertionError("the failing migration did not fail")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        assert "half_done" not in inspect(db.engine).get_table_names()

@@ -105,3 +105,11 @@ def test_htmx_is_configured_for_the_policy():
     assert '"includeIndicatorStyles": false' in config and '"allowEval": false' in config
     css = (TEMPLATES.parent / "static" / "app.css").read_text(encoding="utf-8")
     assert ".htmx-indicator" in css
+
+
+def test_the_readme_prints_the_permission_table_the_code_consults():
+    from portal.auth.permissions import permission_table_markdown
+
+    readme = (TEMPLATES.parent / "README.md").read_text(encoding="utf-8")
+    printed = readme.split("<!-- permissions:start -->\n", 1)[1].split("\n<!-- permissions:end -->", 1)[0]
+    assert printed == permission_table_markdown(), "run: flask --app portal permissions, and paste it in README"

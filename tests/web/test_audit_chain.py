@@ -1,0 +1,118 @@
+"""The audit log cannot be quietly changed (issue 11): the database refuses UPDATE and DELETE of entries (on
+SQLite and PostgreSQL), every entry is chained to the previous by a hash, and `flask audit verify` finds an
+edit, a removal or an insertion made behind the portal's back (by someone who set the triggers aside)."""
+import threading
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from portal.audit import chain
+from portal.audit.models import AuditChainHead, AuditEntry
+from portal.audit.services import record, verify_chain
+from portal.extensions import db
+
+
+def _entries(n=5):
+    for i in range(n):
+        record("create", "notice", label=f"第{i}条", summary=f"测试 {i}", after={"标题": f"公告{i}", "n": i})
+    db.session.commit()
+
+
+def _behind_the_portals_back(statement, params=None):
+    """What a database superuser could do: set the triggers aside, change the table, put them back."""
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
+            conn.execute(text(statement), params or {})
+            conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER USER"))
+        else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND tbl_name = 'audit_entries'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+            conn.execute(text(statement), params or {})
+            for _, sql in triggers:
+                conn.execute(text(sql))
+
+
+def _verify(app):
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def test_a_whole_log_verifies(app):
+    _entries()
+    result = _verify(app)
+    assert result.exit_code == 0 and "审计日志完整：5 条记录" in result.output
+    head = db.session.get(AuditChainHead, 1)
+    last = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert head.entries == 5 and head.last_hash == last.entry_hash
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_entries SET summary = 'x'", "DELETE FROM audit_entries"])
+def test_the_database_refuses_changes_to_entries(statement):
+    _entries(2)
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert db.session.scalar(select(db.func.count(AuditEntry.id))) == 2
+
+
+def test_an_edited_entry_is_found(app):
+    _entries()
+    third = db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id).offset(2)).first()
+    _behind_the_portals_back("UPDATE audit_entries SET summary = '改过了' WHERE id = :id", {"id": third})
+    result = _verify(app)
+    assert result.exit_code == 1 and f"第 {third} 号记录内容与其校验值不符" in result.output
+
+
+def test_a_removed_entry_is_found(app):
+    _entries()
+    ids = db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    _behind_the_portals_back("DELETE FROM audit_entries WHERE id = :id", {"id": ids[1]})
+    result = _verify(app)
+    assert result.exit_code == 1 and f"第 {ids[2]} 号记录与前一条记录的链接不符" in result.output
+
+
+def test_removing_the_last_entries_is_found(app):
+    _entries()
+    last = db.session.scalar(select(db.func.max(AuditEntry.id)))
+    _behind_the_portals_back("DELETE FROM audit_entries WHERE id = :id", {"id": last})
+    result = _verify(app)
+    assert result.exit_code == 1 and "链尾不符：记录 4 条，链头登记 5 条" in result.output
+
+
+def test_an_inserted_entry_is_found(app):
+    _entries(3)
+    row = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().first()
+    values = {name: getattr(row, name) for name in chain.FIELDS}
+    forged = chain.entry_hash(values, None)      # a plausible hash, but nothing links to it rightly
+    _behind_the_portals_back(
+        "INSERT INTO audit_entries (created_at, username, action, object_type, object_label, summary, prev_hash, "
+        "entry_hash) VALUES (:created_at, 'x', 'delete', 'notice', 'y', 'z', NULL, :h)",
+        {"created_at": row.created_at, "h": forged})
+    assert _verify(app).exit_code == 1
+
+
+def test_concurrent_writers_never_fork_the_chain(app):
+    """Eight threads write at once (as eight workers would); the head serialises them into one chain."""
+    errors = []
+
+    def write(n):
+        with app.app_context():
+            try:
+                for i in range(5):
+                    record("update", "notice", label=f"线程{n}", summary=str(i))
+                    db.session.commit()
+            except Exception as error:          # noqa: BLE001 - reported below
+                errors.append(repr(error))
+                db.session.rollback()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    read, problem = verify_chain()
+    assert problem is None and read == 40 - len(errors)
+    assert len(errors) <= 2, errors          # SQLite may answer "database is locked" under this contention
