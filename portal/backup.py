@@ -11,6 +11,7 @@ workers before restoring.
 """
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess  # nosec B404
@@ -19,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from .extensions import db
 
@@ -36,8 +36,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _libpq_url(url) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url) -> tuple[str, dict]:
+    """The database as a libpq URL without its password, and the environment that carries the password (so
+    that it never shows in the process list)."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
 def _upload_folder(app) -> Path:
@@ -52,15 +57,15 @@ def backup(app, target: Path) -> dict:
     """Write a backup folder at `target` (it must not exist yet); returns the manifest."""
     if target.exists():
         raise BackupError(f"备份目录 {target} 已存在，请换一个位置。")
-    target.mkdir(parents=True)
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    target.mkdir(parents=True, mode=0o700)
+    url = db.engine.url
     kind = url.get_backend_name()
     revision = _revision()
     db.session.remove()
     try:
         if kind == "sqlite":
             database = target / "database.sqlite"
-            source = sqlite3.connect(url.database)
+            source = sqlite3.connect(db.engine.url.database)
             try:
                 copy = sqlite3.connect(database)
                 with copy:
@@ -70,7 +75,8 @@ def backup(app, target: Path) -> dict:
                 source.close()
         elif kind == "postgresql":
             database = target / "database.dump"
-            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={database}", _libpq_url(url)])
+            address, env = _libpq(url)
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={database}", address], env)
         else:
             raise BackupError(f"不支持备份 {kind} 数据库。")
         files = [database]
@@ -103,8 +109,12 @@ def restore(app, source: Path) -> dict:
         path = source / name
         if not path.is_file() or _sha256(path) != facts["sha256"]:
             raise BackupError(f"备份文件 {name} 缺失或已损坏（校验值不符），未做任何恢复。")
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    url = db.engine.url
     kind = url.get_backend_name()
+    database_file = "database.sqlite" if kind == "sqlite" else "database.dump"
+    if database_file not in manifest.get("files", {}) or any(
+            p.name not in manifest["files"] for p in source.iterdir() if p.name != "manifest.json"):
+        raise BackupError("备份目录中的文件与其清单不一致（缺少数据库文件或有清单外的文件），未做任何恢复。")
     if manifest["database"] != kind:
         raise BackupError(f"备份来自 {manifest['database']} 数据库，不能恢复到 {kind} 数据库。")
     config = Config()
@@ -113,11 +123,22 @@ def restore(app, source: Path) -> dict:
     known = {script.revision for script in scripts.walk_revisions()}
     if manifest["revision"] and manifest["revision"] not in known:
         raise BackupError(f"备份的数据库结构版本 {manifest['revision']} 比本程序新，请用对应版本的程序恢复。")
+    uploads = _upload_folder(app)
+    archive = source / "uploads.tar"
+    staging = uploads.with_name(uploads.name + ".restoring")
+    if archive.is_file():            # unpacked and checked before anything is replaced
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(staging, filter="data")
+        if not (staging / "uploads").is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BackupError("备份中的上传文件包不完整，未做任何恢复。")
     db.session.remove()
     db.engine.dispose()
     if kind == "sqlite":
         backup_db = sqlite3.connect(source / "database.sqlite")
-        live = sqlite3.connect(url.database)
+        live = sqlite3.connect(db.engine.url.database)
         try:
             with live:
                 backup_db.backup(live)
@@ -125,27 +146,24 @@ def restore(app, source: Path) -> dict:
             backup_db.close()
             live.close()
     else:
+        address, env = _libpq(url)
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              f"--dbname={_libpq_url(url)}", str(source / "database.dump")])
-    uploads = _upload_folder(app)
-    archive = source / "uploads.tar"
+              f"--dbname={address}", str(source / "database.dump")], env)
     if archive.is_file():
-        staging = uploads.with_name(uploads.name + ".restoring")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(staging, filter="data")
+        old = uploads.with_name(uploads.name + ".replaced")
+        shutil.rmtree(old, ignore_errors=True)
         if uploads.exists():
-            shutil.rmtree(uploads)
+            uploads.rename(old)
         (staging / "uploads").rename(uploads)
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return manifest
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], env: dict) -> None:
     try:
         # A fixed program (pg_dump or pg_restore) with its arguments as a list, no shell.
-        result = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)  # nosec B603
     except FileNotFoundError as error:
         raise BackupError(f"找不到 {command[0]}：请安装 PostgreSQL 客户端（Debian：postgresql-client）。") from error
     if result.returncode != 0:

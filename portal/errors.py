@@ -62,7 +62,10 @@ def init_app(app):
         db.session.remove()
         # Rendering must not ask the database for the account again (Flask-Login's template context would).
         g._login_user = app.login_manager.anonymous_user()
-        app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        # The error's class and the driver's first line only: its text may carry the statement's parameters.
+        orig = getattr(error, "orig", None)
+        app.logger.error("Database unavailable on %s %s: %s (%s)", request.method, request.path,
+                         type(error).__name__, (str(orig).splitlines() or [""])[0][:200] if orig is not None else "")
         title, message = MESSAGES[503]
         from .htmx import wants_fragment
 

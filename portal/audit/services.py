@@ -175,6 +175,11 @@ def record(action: str, object_type: str, obj=None, *, label: str = "", region_i
 
 def verify_chain(batch: int = 2000) -> tuple[int, tuple[int | None, str] | None]:
     """(entries read, first break or None): the whole log re-hashed in id order, a batch at a time."""
+    # One snapshot for the head and every batch (PostgreSQL's default isolation would let entries committed
+    # during the walk show up as a mismatch); SQLite's read transaction is a snapshot already.
+    db.session.rollback()
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head = db.session.get(AuditChainHead, 1)
     columns = [getattr(AuditEntry, name) for name in ("id", "prev_hash", "entry_hash", *chain.FIELDS)]
     read = 0
@@ -193,4 +198,5 @@ def verify_chain(batch: int = 2000) -> tuple[int, tuple[int | None, str] | None]
             last_id = chunk[-1]["id"]
 
     problem = chain.first_break(rows(), head.last_hash if head else None, head.entries if head else 0)
+    db.session.rollback()
     return read, problem

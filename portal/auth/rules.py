@@ -42,6 +42,7 @@ def is_safe_next(target: str | None) -> bool:
 FREE_FAILURES = 5            # consecutive failures before the first lock
 FIRST_LOCK_SECONDS = 30      # then 30 s, 60 s, 120 s … doubling with every further failure
 MAX_LOCK_SECONDS = 15 * 60
+FAILURE_MEMORY_SECONDS = 3600   # a failure an hour after the previous one counts as the first again
 
 
 def lock_seconds(failures: int) -> int:

@@ -1,7 +1,7 @@
 """Account services: authenticate, change passwords, create and edit accounts (with audit)."""
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
@@ -44,8 +44,10 @@ def _locked_for(key: str, now) -> float:
 
 def _count_failure(key: str, now) -> int:
     """One more consecutive failure, counted by the database (two workers failing at once count two)."""
+    # A failure an hour after the last one starts counting again (an old lock does not double a new one).
+    fresh = LoginThrottle.last_failure_at < now - timedelta(seconds=rules.FAILURE_MEMORY_SECONDS)
     bump = (update(LoginThrottle).where(LoginThrottle.key == key)
-            .values(failures=LoginThrottle.failures + 1, last_failure_at=now)
+            .values(failures=case((fresh, 1), else_=LoginThrottle.failures + 1), last_failure_at=now)
             .returning(LoginThrottle.failures).execution_options(synchronize_session=False))
     failures = db.session.execute(bump).scalar()
     if failures is None:
@@ -101,18 +103,25 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def _refuse_while_locked(user: User, key: str, now, what: str) -> None:
+    wait = _locked_for(key, now)
+    if wait:
+        audit.record("confirm_failed", "user", user, region_id=user.region_id,
+                     summary=f"{what}：多次失败后锁定中（还剩 {rules.wait_text(wait)}）")
+        raise LockedOut(f"密码错误次数过多，请在 {rules.wait_text(wait)}后再试。")
+
+
 def confirm_password(user: User, password: str) -> bool:
     """The logged-in user gives the password again (before an account or permission change); failures count
     towards the same lock as logins."""
     key = _throttle_key(user.username)
     now = utcnow()
-    wait = _locked_for(key, now)
-    if wait:
-        raise LockedOut(f"密码错误次数过多，请在 {rules.wait_text(wait)}后再试。")
+    _refuse_while_locked(user, key, now, "确认身份")
     ok, _ = verify_password(user.password_hash, password)
     if not ok:
-        _count_failure(key, now)
-        audit.record("confirm_failed", "user", user, region_id=user.region_id, summary="确认身份时密码错误")
+        failures = _count_failure(key, now)
+        audit.record("confirm_failed", "user", user, region_id=user.region_id,
+                     summary=f"确认身份时密码错误（连续第 {failures} 次）")
         return False
     _clear_failures(key)
     audit.record("confirm", "user", user, region_id=user.region_id)
@@ -128,9 +137,20 @@ def end_all_sessions(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Change one's password; the current password is checked under the same lock as logins (a stolen
+    session cannot guess it without limit), and a wrong one is counted and audited (the view commits)."""
+    key, now = _throttle_key(user.username), utcnow()
+    try:
+        _refuse_while_locked(user, key, now, "修改密码")
+    except LockedOut as error:
+        raise AccountError(str(error), field="current_password") from error
     ok, _ = verify_password(user.password_hash, current)
     if not ok:
+        failures = _count_failure(key, now)
+        audit.record("confirm_failed", "user", user, region_id=user.region_id,
+                     summary=f"修改密码时当前密码错误（连续第 {failures} 次）")
         raise AccountError("当前密码不正确。", field="current_password")
+    _clear_failures(key)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     end_all_sessions(user)        # other devices log in again with the new password; the view keeps this one

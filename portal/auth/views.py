@@ -96,6 +96,7 @@ def password():
         try:
             change_password(current_user, form.current_password.data, form.new_password.data)
         except AccountError as error:
+            db.session.commit()          # keep the failure count and its audit entry
             getattr(form, error.field).errors.append(str(error))
         else:
             db.session.commit()
@@ -143,6 +144,9 @@ def recent_password_required(view):
     return wrapped
 
 
+POLL_HEADER = "X-Portal-Poll"
+
+
 @bp.before_app_request
 def enforce_session_limits():
     """Idle and absolute session timeouts (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS)."""
@@ -163,7 +167,9 @@ def enforce_session_limits():
             response.headers["HX-Redirect"] = target
             return response
         return redirect(target, 303)
-    if now - (session.get(SEEN_AT) or 0) >= 60:     # written at most once a minute
+    # A person's request counts as activity, written at most once a minute; a page's background poll
+    # (hx-headers X-Portal-Poll) does not, so an open tab left alone still times out.
+    if not request.headers.get(POLL_HEADER) and now - (session.get(SEEN_AT) or 0) >= 60:
         session[SEEN_AT] = now
     return None
 
@@ -217,6 +223,8 @@ def _save_user_form(user: User | None):
             show_on_form(form, error, "username")
         else:
             db.session.commit()
+            if saved.id == current_user.id:       # one's own change ends the other sessions, not this one
+                session[SESSION_EPOCH] = saved.session_epoch
             flash(f"账号 {saved.username} 已保存。", "success")
             return redirect(url_for("auth.users"), 303)
     return render_template("auth/user_form.html", form=form, user=user)

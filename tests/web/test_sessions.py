@@ -147,3 +147,49 @@ def test_account_changes_ask_for_the_password_again_after_ten_minutes(login_as):
     refused_elsewhere = admin.post("/auth/confirm", data={"password": factories.PASSWORD,
                                                          "next": "https://evil.example/"})
     assert refused_elsewhere.headers["Location"] == "/"
+
+
+def test_a_pages_background_poll_does_not_keep_the_session_alive(login_as):
+    client = login_as("agent")
+    _age_session(client, seen_at=20 * 60)
+    assert client.get("/notifications/badge", headers={"HX-Request": "true", "X-Portal-Poll": "1"}).status_code == 200
+    with client.session_transaction() as sess:
+        assert time.time() - sess["seen_at"] >= 20 * 60            # not renewed by the poll
+    _age_session(client, seen_at=31 * 60)
+    poll = client.get("/notifications/badge", headers={"HX-Request": "true", "X-Portal-Poll": "1"})
+    assert poll.status_code == 204 and poll.headers["HX-Redirect"].startswith("/auth/login")
+
+
+def test_the_password_form_counts_wrong_current_passwords_towards_the_lock(login_as):
+    client = login_as("agent")
+    for _ in range(5):
+        response = client.post("/auth/password", data={"current_password": "guess-guess-1",
+                                                       "new_password": "another-horse-2027",
+                                                       "confirm": "another-horse-2027"})
+        assert "当前密码不正确" in response.get_data(as_text=True)
+    locked = client.post("/auth/password", data={"current_password": factories.PASSWORD,
+                                                 "new_password": "another-horse-2027", "confirm": "another-horse-2027"})
+    assert "密码错误次数过多" in locked.get_data(as_text=True)
+    assert db.session.get(LoginThrottle, "agent").failures == 5         # the same count as the login page's
+
+
+def test_an_admin_editing_their_own_account_stays_logged_in(login_as, users):
+    admin = login_as("province")
+    me = users["province"]
+    response = admin.post(f"/auth/users/{me.id}/edit", data={
+        "username": "province", "display_name": "省管理员（新名）", "role": Role.PROVINCE_ADMIN.value,
+        "active": "y", "password": "a-brand-new-pass-2027"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert _logged_in(admin)
+
+
+def test_failures_an_hour_apart_start_counting_again(app, users):
+    client = app.test_client()
+    for _ in range(4):
+        _login(client, "agent", "wrong-password-1")
+    throttle = db.session.get(LoginThrottle, "agent")
+    throttle.last_failure_at = utcnow() - timedelta(hours=2)
+    db.session.commit()
+    _login(client, "agent", "wrong-password-1")
+    db.session.expire_all()
+    assert db.session.get(LoginThrottle, "agent").failures == 1

@@ -1,0 +1,75 @@
+"""Hostile input to every form (issue 11): hypothesis posts random and hostile values — overlong strings,
+control characters, emoji, full-width digits, SQL and template injection, huge and odd numbers — to every
+POST route of the access matrix, as an account allowed to use it, with the field names the form's own page
+shows. Every answer must be below 500, and a refusal (4xx) must change nothing: no table gains or loses rows
+and no audited change is written."""
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditChainHead
+from portal.auth.permissions import PERMISSIONS
+from portal.extensions import db
+from tests.web.test_access import POST_ROUTES, ROLE_OF, ROLES, ROUTES, expected_status, records  # noqa: F401
+
+HOSTILE = [
+    "", " ", "0", "-1", "1e309", "NaN", "9" * 40, "１２３４５", "2026-02-30", "2026-13-01", "99:99", "１０：００",
+    "' OR '1'='1' --", "'; DROP TABLE users; --", "\" onmouseover=\"alert(1)", "<script>alert(1)</script>",
+    "{{ 7*7 }}", "{% for x in range(9999999) %}{% endfor %}", "${7*7}", "%s%s%s%n", "../../../etc/passwd",
+    "😀" * 60, "\u202eevil", "𠀀𠀁", "\x01\x02\x1b[31m", "\r\n\r\nX-Injected: 1", "a" * 5000, "中" * 2000,
+    "%00", "\\", "null", "true", "[]", "{}",
+]
+# Names a form without a page of its own (buttons posting from another page) may read.
+GENERIC_FIELDS = ["reason", "comment", "version", "note", "action", "seats", "workstation_ids", "evaluation_date",
+                  "name", "phone", "audience", "value"]
+value = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=300),
+                  st.integers(min_value=-10**30, max_value=10**30).map(str),
+                  st.floats(allow_nan=True, allow_infinity=True).map(str))
+
+
+def _form_routes():
+    """(template) of every route that takes a POST: the POST-only ones and the pages whose form posts back."""
+    posting = {template: permission for template, permission in POST_ROUTES}
+    for method, template, permission in ROUTES:
+        if method == "get" and re.search(r"/(new|edit|retire|import|password|answer|specialties|shortage|"
+                                         r"thresholds|joint-tests/\{province\}|fees/\{center\}|feeds)$", template):
+            posting.setdefault(template, permission)
+    return sorted(posting.items())
+
+
+def _fingerprint() -> tuple:
+    counts = tuple(db.session.scalar(select(func.count()).select_from(table))
+                   for table in db.metadata.sorted_tables if table.name != "notifications")
+    head = db.session.get(AuditChainHead, 1)
+    return counts, head.entries if head else 0
+
+
+def _field_names(page: str) -> list[str]:
+    names = re.findall(r'<(?:input|select|textarea)[^>]*\sname="([^"]+)"', page)
+    return sorted({n for n in names if n not in ("csrf_token",)}) or GENERIC_FIELDS
+
+
+@pytest.mark.parametrize("template, permission", _form_routes())
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_values_never_break_a_form(login_as, records, template, permission, data):  # noqa: F811
+    username = next((u for u in ROLES if expected_status(u, template, PERMISSIONS[permission].get(ROLE_OF[u]))
+                     == 200), None)
+    if username is None:
+        pytest.skip(f"no account may post to {template}")
+    client = login_as(username)
+    path = template.format(**records)
+    page = client.get(path)
+    names = _field_names(page.get_data(as_text=True)) if page.status_code == 200 else GENERIC_FIELDS
+    form = {name: data.draw(st.one_of(value, st.lists(value, max_size=3)), label=name) for name in names}
+    db.session.expire_all()
+    before = _fingerprint()
+    response = client.post(path, data=form)
+    assert response.status_code < 500, (path, form, response.get_data(as_text=True)[:500])
+    db.session.expire_all()
+    if 400 <= response.status_code < 500:
+        assert _fingerprint() == before, (path, form, response.status_code)
