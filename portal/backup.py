@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from .extensions import db
+from .uploads import root as uploads_root
 
 
 class BackupError(Exception):
@@ -43,10 +44,6 @@ def _libpq(url) -> tuple[str, dict]:
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
-
-
-def _upload_folder(app) -> Path:
-    return Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
 
 
 def _revision() -> str | None:
@@ -80,7 +77,7 @@ def backup(app, target: Path) -> dict:
         else:
             raise BackupError(f"不支持备份 {kind} 数据库。")
         files = [database]
-        uploads = _upload_folder(app)
+        uploads = uploads_root(app)
         if uploads.is_dir():
             archive = target / "uploads.tar"
             with tarfile.open(archive, "w") as tar:
@@ -123,7 +120,7 @@ def restore(app, source: Path) -> dict:
     known = {script.revision for script in scripts.walk_revisions()}
     if manifest["revision"] and manifest["revision"] not in known:
         raise BackupError(f"备份的数据库结构版本 {manifest['revision']} 比本程序新，请用对应版本的程序恢复。")
-    uploads = _upload_folder(app)
+    uploads = uploads_root(app)
     archive = source / "uploads.tar"
     staging = uploads.with_name(uploads.name + ".restoring")
     if archive.is_file():            # unpacked and checked before anything is replaced

@@ -83,9 +83,14 @@ def file_problem(storage, allowed=DOCUMENTS, max_bytes: int = 20 * MB) -> str | 
     return None
 
 
+def root(app=None) -> Path:
+    """The folder that holds every feature's uploads (UPLOAD_FOLDER, default instance/uploads)."""
+    app = app or current_app
+    return Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
+
+
 def folder(feature: str) -> Path:
-    base = Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
-    path = base / feature
+    path = root() / feature
     path.mkdir(parents=True, exist_ok=True)
     return path
 

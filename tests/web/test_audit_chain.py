@@ -11,6 +11,7 @@ from portal.audit import chain
 from portal.audit.models import AuditChainHead, AuditEntry
 from portal.audit.services import record, verify_chain
 from portal.extensions import db
+from tests.conftest import audit_triggers_set_aside
 
 
 def _entries(n=5):
@@ -20,20 +21,9 @@ def _entries(n=5):
 
 
 def _behind_the_portals_back(statement, params=None):
-    """What a database superuser could do: set the triggers aside, change the table, put them back."""
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
-            conn.execute(text(statement), params or {})
-            conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER USER"))
-        else:
-            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                         "AND tbl_name = 'audit_entries'")).all()
-            for name, _ in triggers:
-                conn.execute(text(f'DROP TRIGGER "{name}"'))
-            conn.execute(text(statement), params or {})
-            for _, sql in triggers:
-                conn.execute(text(sql))
+    """What a database owner could do: set the triggers aside, change the table, put them back."""
+    with db.engine.begin() as conn, audit_triggers_set_aside(conn):
+        conn.execute(text(statement), params or {})
 
 
 def _verify(app):

@@ -17,12 +17,6 @@ def _names():
     return sorted(db.session.scalars(select(TradingCenter.name)))
 
 
-def _upload_folder(app):
-    from pathlib import Path
-
-    return Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
-
-
 def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     try:
