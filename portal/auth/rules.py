@@ -14,6 +14,40 @@ COMMON_PASSWORDS = frozenset({
 })
 
 
+# Words people build passwords on (English, pinyin, keyboard walks, this portal's own words): a password that
+# is one of them with digits or symbols around it ("Password2026!", "woaini1314", "P@ssw0rd123") is refused.
+COMMON_WORDS = frozenset({
+    "password", "passwd", "pass", "pwd", "admin", "administrator", "root", "guest", "test", "user", "login",
+    "welcome", "letmein", "changeme", "default", "secret", "master", "monkey", "dragon", "shadow", "sunshine",
+    "princess", "football", "baseball", "superman", "batman", "iloveyou", "trustno1", "whatever", "freedom",
+    "qwerty", "qwertyuiop", "asdfgh", "asdfghjkl", "zxcvbn", "zxcvbnm", "qazwsx", "qweasd", "qweasdzxc",
+    "1qaz2wsx", "1q2w3e4r", "abc", "abcd", "abcdef", "abcdefg", "abcdefgh", "aaa", "qwe", "asd",
+    "woaini", "aini", "woaiwojia", "nihao", "zhongguo", "china", "beijing", "shanghai", "jilin", "changchun",
+    "huawei", "xiaomi", "tiantian", "aaaa", "wang", "zhang", "liu", "chen", "yang", "li",
+    "portal", "pingbiao", "zhaobiao", "toubiao", "jiaoyi", "zhuanjia", "jiaoyizhongxin",
+})
+SEQUENCES = ("01234567890123456789", "98765432109876543210", "abcdefghijklmnopqrstuvwxyz",
+             "zyxwvutsrqponmlkjihgfedcba", "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn",
+             "1q2w3e4r5t6y7u8i9o0p", "qazwsxedcrfvtgbyhnujm")
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+
+
+def is_guessable(password: str) -> bool:
+    """A common password, a common word dressed with digits or symbols, a run along the keyboard or the
+    alphabet, or one short piece repeated."""
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) <= 2:
+        return True
+    if any(lowered in run for run in SEQUENCES):
+        return True
+    for size in range(1, len(lowered) // 2 + 1):             # "abcabcabca", "1212121212"
+        unit = lowered[:size]
+        if (unit * (len(lowered) // size + 1))[:len(lowered)] == lowered:
+            return True
+    core = lowered.strip("0123456789!@#$%^&*()_+-=.,;:?~`'\"[]{}<>/|")
+    return bool(core) and (core in COMMON_WORDS or core.translate(LEET) in COMMON_WORDS)
+
+
 def password_problems(password: str, username: str = "") -> list[str]:
     """Chinese messages for every way `password` breaks the policy; empty when it is acceptable."""
     problems = []
@@ -22,7 +56,7 @@ def password_problems(password: str, username: str = "") -> list[str]:
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"密码最多 {MAX_PASSWORD_LENGTH} 个字符。")
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) <= 2:
+    if is_guessable(password):
         problems.append("密码过于常见或过于简单，请换一个。")
     if username and username.lower() in lowered:
         problems.append("密码不能包含用户名。")

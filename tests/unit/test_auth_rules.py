@@ -9,11 +9,26 @@ from portal.auth.rules import USERNAME_RE, is_safe_next, password_problems
     ("short1", "", ["密码至少 10 个字符。"]),
     ("1234567890", "", ["密码过于常见或过于简单，请换一个。"]),
     ("aaaaaaaaaaaa", "", ["密码过于常见或过于简单，请换一个。"]),
-    ("changchun-2026!", "changchun", ["密码不能包含用户名。"]),
+    ("changchun-2026!", "changchun", ["密码过于常见或过于简单，请换一个。", "密码不能包含用户名。"]),
+    ("my-changchun-2026!", "changchun", ["密码不能包含用户名。"]),
     ("x" * 129 + "yz", "", ["密码最多 128 个字符。"]),
 ])
 def test_password_policy(password, username, problems):
     assert password_problems(password, username) == problems
+
+
+@pytest.mark.parametrize("password, guessable", [
+    ("Password2026!", True), ("P@ssw0rd2026", True), ("passw0rd123456", True), ("woaini5201314", True),
+    ("Woaini1314!!", True), ("qwerty123456", True), ("1qaz2wsx3edc", True), ("qwertyuiopas", True),
+    ("abcdefghijkl", True), ("0987654321", True), ("abcabcabcabc", True), ("1212121212", True),
+    ("admin@2026!", True), ("jilin2026!!", True), ("zhuanjia123456", True), ("Changchun#2026", True),
+    ("correct-horse-2026", False), ("长白山天池2026年夏", False), ("jilin-bid-portal-x9", False),
+    ("7390-tulip-river", False), ("83920174659", False), ("Qk7#vLm2pX9z", False),
+])
+def test_guessable_passwords(password, guessable):
+    from portal.auth.rules import is_guessable
+
+    assert is_guessable(password) is guessable
 
 
 @pytest.mark.parametrize("target, safe", [
