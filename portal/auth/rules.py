@@ -76,6 +76,7 @@ def is_safe_next(target: str | None) -> bool:
 FREE_FAILURES = 5            # consecutive failures before the first lock
 FIRST_LOCK_SECONDS = 30      # then 30 s, 60 s, 120 s … doubling with every further failure
 MAX_LOCK_SECONDS = 15 * 60
+SAVE_GRACE_FACTOR = 3           # a form opened within the confirmation window may be saved within 3x it
 FAILURE_MEMORY_SECONDS = 3600   # a failure an hour after the previous one counts as the first again
 
 

@@ -134,10 +134,14 @@ def confirm():
 
 def recent_password_required(view):
     """Account and permission changes: the password must have been given within CONFIRM_WINDOW_MINUTES
-    (at login or on /auth/confirm); otherwise the person confirms it first and comes back."""
+    (at login or on /auth/confirm) to open the form; otherwise the person confirms it first and comes back.
+    Saving the form is allowed for three times as long, so that a form opened in time and filled slowly is not
+    lost to the confirmation page."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         window = current_app.config["CONFIRM_WINDOW_MINUTES"] * 60
+        if request.method == "POST":
+            window *= rules.SAVE_GRACE_FACTOR
         if not rules.is_recent(time.time(), session.get(CONFIRMED_AT), window):
             return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?")), 303)
         return view(*args, **kwargs)

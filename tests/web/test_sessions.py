@@ -149,6 +149,22 @@ def test_account_changes_ask_for_the_password_again_after_ten_minutes(login_as):
     assert refused_elsewhere.headers["Location"] == "/"
 
 
+def test_a_form_opened_in_time_and_filled_slowly_is_still_saved(login_as, users, orgs):
+    """Opening the form needs a password given within 10 minutes; saving it, within 30 (what was typed is
+    not lost to the confirmation page); after that, saving asks again."""
+    admin = login_as("province")
+    form = {"username": "newcomer", "display_name": "新同事", "role": Role.AGENT.value, "active": "y",
+            "password": "a-good-secret-99"}
+    _age_session(admin, confirmed_at=25 * 60)
+    assert admin.get("/auth/users/new").status_code == 303                  # opening: asks again
+    assert admin.post("/auth/users/new", data=form).status_code == 303      # saving a form already open: goes
+    assert db.session.scalars(select(User).where(User.username == "newcomer")).one()
+    _age_session(admin, confirmed_at=31 * 60)
+    late = admin.post("/auth/users/new", data=form | {"username": "latecomer"})
+    assert late.status_code == 303 and "/auth/confirm" in late.headers["Location"]
+    assert db.session.scalars(select(User).where(User.username == "latecomer")).first() is None
+
+
 def test_a_pages_background_poll_does_not_keep_the_session_alive(login_as):
     client = login_as("agent")
     _age_session(client, seen_at=20 * 60)
