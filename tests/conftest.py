@@ -83,13 +83,35 @@ def audit_triggers_set_aside(conn):
         conn.execute(text(sql))
 
 
+_SEQUENCES: dict[str, list[str] | None] = {}
+
+
+def _pg_sequences(conn) -> list[str] | None:
+    """The public schema's sequences, or None when the test role is not a superuser."""
+    url = str(conn.engine.url)
+    if url not in _SEQUENCES:
+        superuser = conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+        _SEQUENCES[url] = [row[0] for row in conn.execute(text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences "
+            "WHERE schemaname = 'public'"))] if superuser else None
+    return _SEQUENCES[url]
+
+
 def _empty_all_tables():
     """Empty every table between tests. The audit log refuses DELETE by trigger (TRUNCATE on PostgreSQL is not a
     row delete); on SQLite its triggers are set aside for the emptying and put back as they were. The audit
     chain's head row, which the migration creates, is put back too."""
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
+        if db.engine.dialect.name == "postgresql" and _pg_sequences(conn) is not None:
+            # DELETE with triggers (the audit log's and the foreign keys') set aside for this transaction, and
+            # the sequences restarted: ~8 ms against ~130 ms for TRUNCATE of every table, run after each test.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                conn.execute(table.delete())
+            if _pg_sequences(conn):
+                conn.execute(text("SELECT " + ", ".join(f"setval('{s}', 1, false)" for s in _pg_sequences(conn))))
+        elif db.engine.dialect.name == "postgresql":   # not a superuser: may not set triggers aside
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:

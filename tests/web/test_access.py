@@ -1,4 +1,13 @@
-"""Every route x every role x another region's object: the answer matches the permission table."""
+"""Every route x every role x another region's object: the answer matches the permission table.
+
+Every URL rule of the app is walked (test_every_url_of_the_app_is_walked): a route guarded by the table is in
+ROUTES (pages) or POST_ROUTES (changes); a route open to everyone or to every signed-in account is in PUBLIC,
+PUBLIC_POSTS or SIGNED_IN. Where a record's own rule narrows what the table grants, ANSWERS names each account
+whose answer differs, with the reason.
+"""
+import hashlib
+import json
+from collections import defaultdict
 from datetime import date
 
 import pytest
@@ -8,15 +17,19 @@ from portal.auth.models import Role
 from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
-from portal.evaluation.models import Evaluation, EvaluationVenue
+from portal import uploads
+from portal.evaluation.models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
-from portal.orgs.models import Province
+from portal.models_base import utcnow
+from portal.notices.models import NoticeAttachment
+from portal.notifications.models import Notification
+from portal.orgs.models import CenterContact, Province
 from portal.partners.models import Pairing
 from portal.projects.models import Exemption
-from portal.training.models import Enrolment
-from portal.workdays.models import CalendarOverride
+from portal.training.models import Enrolment, TrainingMaterial
+from portal.workdays.models import AnnouncedYear, CalendarOverride
 from tests import factories
 
 ROLES = ["province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent", "supervisor", "publicity"]
@@ -110,6 +123,15 @@ ROUTES = [
     ("get", "/training/{training}/enrolments.csv", "training.manage"),
     ("get", "/training/record", "training.record"),
     ("get", "/training/record?year=2026&region={region_id}", "training.record"),
+    ("get", "/bookings/fees", "bookings.fees"),
+    ("get", "/reports/monthly/", "reports.view"),
+    ("get", "/projects/sections/{section}/exemption.pdf", "projects.view"),
+    ("get", "/evaluations/{evaluation}/draws/{draw}/verify", "evaluation.view"),
+    ("get", "/evaluations/{evaluation}/files/{clue_file}", "evaluation.view"),
+    ("get", "/evaluations/{evaluation}/members/{member}/replace", "evaluation.run"),
+    ("get", "/evaluations/{evaluation}/members/{member}/sign-in", "evaluation.run"),
+    ("get", "/notices/{notice}", "notices.manage"),
+    ("get", "/training/{draft_training}", "training.manage"),
 ]
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
@@ -166,8 +188,80 @@ POST_ROUTES = [
     ("/training/{training}/attendance", "training.manage"),
     ("/training/{training}/enrolments/{enrolment}/remove", "training.manage"),
     ("/training/{training}/enrol", "training.enrol"),
+    ("/training/{training}/unenrol", "training.enrol"),
+    ("/workstations/new", "workstations.manage"),
+    ("/workstations/{ws}/edit", "workstations.manage"),
+    ("/workstations/{ws}/retire", "workstations.manage"),
+    ("/workstations/{ws}/restore", "workstations.manage"),
+    ("/workstations/import", "workstations.manage"),
+    ("/workstations/venues/new", "workstations.manage"),
+    ("/workstations/venues/{venue}/edit", "workstations.manage"),
+    ("/workstations/venues/{venue}/retire", "workstations.manage"),
+    ("/orgs/centers/new", "orgs.manage"),
+    ("/orgs/centers/{center}/edit", "orgs.manage"),
+    ("/orgs/centers/{center}/contacts", "orgs.manage"),
+    ("/orgs/centers/{center}/contacts/{contact}/delete", "orgs.manage"),
+    ("/auth/users/new", "users.manage"),
+    ("/auth/users/{user}/edit", "users.manage"),
+    ("/partners/pairings/new", "partners.manage"),
+    ("/partners/pairings/{pairing}/edit", "partners.manage"),
+    ("/partners/pairings/{pairing}/end", "partners.manage"),
+    ("/partners/joint-tests/{province}", "partners.manage"),
+    ("/calendar/years/{year}/delete", "calendar.manage"),
+    ("/projects/{project}/edit", "projects.manage"),
+    ("/projects/sections/{section}/edit", "projects.manage"),
+    ("/evaluations/{evaluation}/members/{member}/replace", "evaluation.run"),
+    ("/evaluations/{evaluation}/members/{member}/sign-in", "evaluation.run"),
+    ("/evaluations/{evaluation}/members/{member}/sign/review", "evaluation.run"),
+    ("/evaluations/{evaluation}/members/{member}/paid", "evaluation.pay"),
+    ("/evaluations/{evaluation}/incidents/{incident}/resume", "evaluation.run"),
+    ("/evaluations/{evaluation}/clues/{clue}/report", "evaluation.manage"),
 ]
 CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
+
+# Where the record's own rule narrows (or the page's way of answering shapes) what the table grants.
+REDIRECTS_TO_OWN = 302
+ANSWERS = {
+    # The fee page of the account's own center (or the organisations page): a redirect, not a page.
+    "/bookings/fees": {"province": REDIRECTS_TO_OWN, "staff-changchun": REDIRECTS_TO_OWN,
+                       "staff-jilin": REDIRECTS_TO_OWN},
+    # The monthly table of the month being reported.
+    "/reports/monthly/": {u: REDIRECTS_TO_OWN for u in ("province", "changchun", "jilin", "supervisor")},
+    # The explanation for not evaluating remotely may touch state secrets: its agent and the supervisors only.
+    "/projects/sections/{section}/exemption.pdf": {"changchun": 404, "staff-changchun": 404},
+    # Re-running a draw: those with the audit right, or the drawing venue's staff; not the agent.
+    "/evaluations/{evaluation}/draws/{draw}/verify": {"agent": 403},
+    # A clue filed by the guest venue (榆树): the main venue, the filing venue and supervisors only.
+    "/evaluations/{evaluation}/files/{clue_file}": {"province": 404, "changchun": 404, "agent": 404},
+}
+# Drafts: outside the table a draft does not exist (404), it is not forbidden.
+HIDDEN = {"/notices/{notice}", "/training/{draft_training}"}
+
+# Open to everyone, signed in or not (200 to anonymous visitors and to every account; the login page sends a
+# signed-in account on to the home page).
+PUBLIC = ["/auth/login", "/", "/healthz", "/notices/", "/notices/feed.atom", "/training/",
+          "/training/?month=2026-12&audience=expert", "/notices/{public_notice}",
+          "/notices/{public_notice}/files/{notice_file}", "/training/{training}",
+          "/training/{training}/files/{material}", "/bookings/feed/{feed_token}.ics", "/static/app.css"]
+PUBLIC_REDIRECTS = ["/evaluation/", "/evaluation/{evaluation}"]   # links stored before the pages moved
+PUBLIC_POSTS = ["/auth/login"]
+# Every signed-in account, for its own things (password, confirmation, sessions, notifications).
+SIGNED_IN = [("get", "/auth/password"), ("get", "/auth/confirm"), ("get", "/notifications/"),
+             ("get", "/notifications/badge"), ("post", "/auth/password"), ("post", "/auth/confirm"),
+             ("post", "/notifications/{notification}/open"), ("post", "/notifications/read-all"),
+             ("post", "/auth/logout-everywhere"), ("post", "/auth/logout")]
+
+
+def _stored(model, feature: str, name: str, **owner):
+    """A stored upload of `feature` (a small PDF under a random name) and its record."""
+    body = b"%PDF-1.4\n% test\n%%EOF\n"
+    key = f"{hashlib.sha256(name.encode() + repr(owner).encode()).hexdigest()[:32]}.pdf"
+    (uploads.folder(feature) / key).write_bytes(body)
+    record = model(name=name, key=key, mimetype="application/pdf", size=len(body),
+                   sha256=hashlib.sha256(body).hexdigest(), **owner)
+    db.session.add(record)
+    db.session.flush()
+    return record
 
 
 @pytest.fixture
@@ -209,20 +303,54 @@ def records(users, orgs):
     training.enrolled = 1
     db.session.add(person)
     db.session.flush()
+    draft_training = factories.make_training(orgs.region("changchun"), title="草稿培训", status="draft")
+    material = _stored(TrainingMaterial, "training", "课件.pdf", session_id=training.id)
+    public_notice = factories.make_notice(title="已发布的通知", region=orgs.region("changchun"))
+    notice_file = _stored(NoticeAttachment, "notices", "通知附件.pdf", notice_id=public_notice.id)
+    # The evaluation day: a draw at the main venue seating the expert, an incident there, and a clue the guest
+    # venue (榆树) filed with a file.
+    specialty_id = db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()
+    draw = ExpertDraw(venue_id=evenue, specialty_id=specialty_id, count=1, seed="0" * 64,
+                      candidate_ids=json.dumps([expert.id]), chosen_ids=json.dumps([expert.id]))
+    db.session.add(draw)
+    db.session.flush()
+    member = CommitteeMember(evaluation_id=evaluation.id, venue_id=evenue, expert_id=expert.id,
+                             specialty_id=specialty_id, draw_id=draw.id, seat_no=1)
+    incident = Incident(evaluation_id=evaluation.id, venue_id=evenue, kind="network", occurred_at=utcnow(),
+                        effect="网络中断")
+    clue = Clue(evaluation_id=evaluation.id, venue_id=evaluation.venues[1].id, text="疑似围标串标")
+    db.session.add_all([member, incident, clue])
+    db.session.flush()
+    clue_file = _stored(Attachment, "evaluation", "线索.pdf", evaluation_id=evaluation.id, clue_id=clue.id)
+    # The exemption's written explanation as a stored PDF.
+    exemption = db.session.scalars(select(Exemption).filter_by(section_id=section.id)).one()
+    scan = b"%PDF-1.4\n%%EOF\n"
+    exemption.pdf_key, exemption.pdf_name, exemption.pdf_size = "access-test-exemption.pdf", "说明.pdf", len(scan)
+    (uploads.folder("exemptions") / exemption.pdf_key).write_bytes(scan)
+    contact = CenterContact(center_id=orgs.center(factories.CHANGCHUN).id, name="联系人", phone="0431-88888888")
+    feed_token = "access-test-feed-token"
+    feed.token_sha256 = hashlib.sha256(feed_token.encode()).hexdigest()
+    notification = Notification(user_id=users["agent"].id, text="测试提醒", link="/bookings/")
+    db.session.add_all([contact, notification, AnnouncedYear(year=2027, notice="国务院办公厅通知")])
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
             "section": section.id, "override": override.id, "expert": expert.id,
             "request": outbound.id, "inbound": inbound.id, "feed": feed.id, "evaluation": evaluation.id,
             "evenue": evenue, "region": "changchun", "region_id": orgs.region("changchun").id,
-            "notice": notice.id, "training": training.id, "enrolment": person.id,
-            "specialty": db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one()}
+            "notice": notice.id, "training": training.id, "enrolment": person.id, "specialty": specialty_id,
+            "draft_training": draft_training.id, "material": material.id, "public_notice": public_notice.id,
+            "notice_file": notice_file.id, "draw": draw.id, "member": member.id, "incident": incident.id,
+            "clue": clue.id, "clue_file": clue_file.id, "contact": contact.id, "feed_token": feed_token,
+            "notification": notification.id, "year": 2027}
 
 
 def expected_status(username, template, scope) -> int:
     """What the permission table promises for a 长春 record owned by the user "agent"."""
+    if username in ANSWERS.get(template, {}):
+        return ANSWERS[template][username]
     if scope is None:
-        return 403
+        return 404 if template in HIDDEN else 403
     if "{" not in template or "{region_id}" in template:
         return 200
     reaches = {Scope.ALL: True, Scope.REGION: username in CHANGCHUN_USERS,
@@ -254,16 +382,81 @@ def test_changes_answer_by_the_permission_table(app, login_as, records, username
         assert response.status_code == expected, (username, template)
 
 
-@pytest.mark.parametrize("template", [t for _, t, _ in ROUTES])
+@pytest.mark.parametrize("template", [t for _, t, _ in ROUTES if t not in HIDDEN])
 def test_anonymous_users_are_sent_to_the_login_page(client, records, template):
     response = client.get(template.format(**records))
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("path", ["/auth/login", "/", "/healthz", "/notices/", "/notices/feed.atom", "/training/",
-                                  "/training/?month=2026-12&audience=expert"])
-def test_public_pages(client, path):
-    assert client.get(path).status_code == 200
+@pytest.mark.parametrize("template", sorted(HIDDEN))
+def test_anonymous_visitors_do_not_find_drafts(client, records, template):
+    assert client.get(template.format(**records)).status_code == 404
+
+
+@pytest.mark.parametrize("template, permission", POST_ROUTES)
+def test_anonymous_changes_are_sent_to_the_login_page(client, records, template, permission):
+    response = client.post(template.format(**records), data={})
+    assert response.status_code in (302, 303) and "/auth/login" in response.headers["Location"], template
+
+
+@pytest.mark.parametrize("template", PUBLIC)
+@pytest.mark.parametrize("username", [None, *ROLES])
+def test_public_pages(client, login_as, records, template, username):
+    client = login_as(username) if username else client
+    expected = 302 if username and template == "/auth/login" else 200
+    assert client.get(template.format(**records)).status_code == expected, (username, template)
+
+
+@pytest.mark.parametrize("template", PUBLIC_REDIRECTS)
+def test_old_links_move_for_everyone(client, records, template):
+    response = client.get(template.format(**records))
+    assert response.status_code == 301 and response.headers["Location"].startswith("/evaluations/")
+
+
+def test_a_login_form_posted_with_nothing_is_refused_in_place(client, records):
+    response = client.post("/auth/login", data={})
+    assert response.status_code in (200, 400, 422) and "登录" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, template", SIGNED_IN)
+def test_own_pages_answer_every_account_and_send_anonymous_visitors_to_log_in(client, login_as, records, method,
+                                                                           template):
+    path = template.format(**records)
+    anonymous = getattr(client, method)(path)
+    assert anonymous.status_code in (302, 303) and "/auth/login" in anonymous.headers["Location"], path
+    for username in ROLES:
+        response = getattr(login_as(username), method)(path)
+        assert response.status_code in (200, 204, 302, 303, 422), (username, path, response.status_code)
+
+
+def test_another_accounts_notification_is_not_opened(login_as, records):
+    response = login_as("changchun").post(f"/notifications/{records['notification']}/open")
+    assert response.headers["Location"].endswith("/notifications/")
+    db.session.expire_all()
+    assert db.session.get(Notification, records["notification"]).read_at is None
+    response = login_as("agent").post(f"/notifications/{records['notification']}/open")
+    assert response.headers["Location"].endswith("/bookings/")
+    db.session.expire_all()
+    assert db.session.get(Notification, records["notification"]).read_at is not None
+
+
+def test_a_wrong_feed_token_finds_nothing(client, records):
+    assert client.get("/bookings/feed/not-the-token.ics").status_code == 404
+
+
+def test_every_url_of_the_app_is_walked(app):
+    """Each URL rule x method of the app is in one of the lists above, so a new route cannot skip the walk."""
+    adapter = app.url_map.bind("localhost")
+    walked = set()
+    listed = ([(m, t) for m, t, _ in ROUTES] + [("post", t) for t, _ in POST_ROUTES] + [("get", t) for t in PUBLIC]
+              + [("get", t) for t in PUBLIC_REDIRECTS] + [("post", t) for t in PUBLIC_POSTS] + SIGNED_IN)
+    for method, template in listed:
+        path = template.format_map(defaultdict(lambda: "1")).split("?")[0]
+        endpoint, _ = adapter.match(path, method=method.upper())
+        walked.add((endpoint, method.upper()))
+    missing = sorted(f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
+                     for method in rule.methods - {"HEAD", "OPTIONS"} if (rule.endpoint, method) not in walked)
+    assert not missing, missing
 
 
 def test_a_jilin_admin_sees_404_for_every_changchun_record_and_changchun_sees_200(login_as, records):
