@@ -5,9 +5,11 @@ or `database.dump` (pg_dump's custom format), `uploads.tar` (the upload folder, 
 (when, which database kind, the schema's migration revision, each file's size and SHA-256).
 
 Restore checks the manifest (files intact, same database kind, a revision this code knows), then replaces
-the database — SQLite through the backup API into the live file, PostgreSQL with pg_restore --clean in one
-transaction, so a failed restore leaves the database as it was — and the upload folder. Stop the portal's
-workers before restoring.
+the database — SQLite through the backup API into the live file; PostgreSQL by emptying the schema (every
+table, sequence and function of it, also those a newer release added) and replaying the dump, both in one
+psql transaction, so a failed restore leaves the database as it was — and the upload folder. An older backup
+comes back at its own revision: `flask db upgrade` then brings it to this release. Stop the portal's workers
+before restoring.
 """
 import hashlib
 import json
@@ -16,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess  # nosec B404
 import tarfile
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -144,8 +147,17 @@ def restore(app, source: Path) -> dict:
             live.close()
     else:
         address, env = _libpq(url)
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              f"--dbname={address}", str(source / "database.dump")], env)
+        # The dump's SQL is written whole before psql starts (a dump that breaks half-way must not reach psql,
+        # which would commit what it had read), beside the instance's own data rather than in /tmp.
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=app.instance_path, prefix="restore-") as work:
+            script, empty = Path(work) / "restore.sql", Path(work) / "empty.sql"
+            empty.write_text(EMPTY_SCHEMA, encoding="utf-8")
+            _run(["pg_restore", "--no-owner", "--no-comments", f"--file={script}", str(source / "database.dump")],
+                 env)
+            _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+                  f"--dbname={address}", f"--file={empty}", f"--file={script}"], env)
+    _end_restored_sessions()
     if archive.is_file():
         old = uploads.with_name(uploads.name + ".replaced")
         shutil.rmtree(old, ignore_errors=True)
@@ -157,9 +169,48 @@ def restore(app, source: Path) -> dict:
     return manifest
 
 
+def _end_restored_sessions() -> None:
+    """Sessions open in the backup were ended since (logout, another device, a password change): none comes
+    back. Every account logs in again (a backup older than the session table has none)."""
+    from sqlalchemy import inspect
+
+    from .auth.models import LoginSession, SessionEnd
+    from .models_base import utcnow
+
+    with db.engine.begin() as conn:
+        if "login_sessions" in inspect(conn).get_table_names():
+            conn.execute(LoginSession.__table__.update().where(LoginSession.ended_at.is_(None))
+                         .values(ended_at=utcnow(), end_reason=SessionEnd.RESTORED))
+
+
+# Drops what the schema holds, whichever release made it; run in the restore's transaction. A worker still
+# connected makes it fail after 30 s instead of waiting without end.
+EMPTY_SCHEMA = """
+SET lock_timeout = '30s';
+DO $$
+DECLARE item record;
+BEGIN
+  FOR item IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('DROP TABLE IF EXISTS %I CASCADE', item.relname);
+  END LOOP;
+  FOR item IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = current_schema() AND c.relkind = 'S' LOOP
+    EXECUTE format('DROP SEQUENCE IF EXISTS %I CASCADE', item.relname);
+  END LOOP;
+  FOR item IN SELECT p.oid::regprocedure AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = current_schema()
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') LOOP
+    EXECUTE format('DROP ROUTINE IF EXISTS %s CASCADE', item.signature);
+  END LOOP;
+END $$;
+"""
+
+
 def _run(command: list[str], env: dict) -> None:
     try:
-        # A fixed program (pg_dump or pg_restore) with its arguments as a list, no shell.
+        # A fixed program (pg_dump, pg_restore, psql) with its arguments as a list, no shell.
         result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)  # nosec B603
     except FileNotFoundError as error:
         raise BackupError(f"找不到 {command[0]}：请安装 PostgreSQL 客户端（Debian：postgresql-client）。") from error

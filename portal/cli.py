@@ -93,17 +93,45 @@ def init_app(app):
         """The audit log."""
 
     @audit_group.command("verify")
-    def audit_verify():
-        """Re-hash the whole audit log in order; exit 1 at the first entry edited, removed or inserted."""
-        from .audit.services import verify_chain
+    @click.option("--anchor", "anchors", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                  help="an anchor file written by `audit anchor` (may be given several times)")
+    def audit_verify(anchors):
+        """Re-hash the whole audit log in order; exit 1 at the first entry edited, removed or inserted, or when
+        the log no longer holds an anchored entry with its hash."""
+        import json
+
+        from .audit.services import check_anchor, verify_chain
 
         read, problem = verify_chain()
-        if problem is None:
-            click.echo(f"审计日志完整：{read} 条记录，哈希链首尾相接，未发现修改、删除或插入。")
-            return
-        entry_id, what = problem
-        where = f"第 {entry_id} 号记录" if entry_id is not None else "日志开头"
-        raise click.ClickException(f"审计日志被改动：{where}{what}（已核对 {read} 条）。")
+        if problem is not None:
+            entry_id, what = problem
+            where = f"第 {entry_id} 号记录" if entry_id is not None else "日志开头"
+            raise click.ClickException(f"审计日志被改动：{where}{what}（已核对 {read} 条）。")
+        for path in anchors:
+            try:
+                anchor = json.loads(path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                anchor = None
+            what = check_anchor(anchor) if isinstance(anchor, dict) else "锚点文件不是 JSON"
+            if what:
+                raise click.ClickException(f"审计日志与锚点 {path} 不符：{what}。")
+        checked = f"，与 {len(anchors)} 个锚点相符" if anchors else ""
+        click.echo(f"审计日志完整：{read} 条记录，哈希链首尾相接{checked}，未发现修改、删除或插入。")
+
+    @audit_group.command("anchor")
+    @click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
+                  help="also write the anchor to this file")
+    def audit_anchor(output):
+        """Print the chain's head (length, last hash, time) as JSON, to keep where the database's owner cannot
+        change it; `audit verify --anchor FILE` checks the log against it later."""
+        import json
+
+        from .audit.services import chain_anchor
+
+        text = json.dumps(chain_anchor(), ensure_ascii=False)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        click.echo(text)
 
     @app.cli.command("permissions")
     def permissions_command():

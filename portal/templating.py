@@ -46,6 +46,12 @@ def init_app(app):
 
         return "—" if value is None else wan(value)
 
+    @app.template_filter("browser_label")
+    def browser_label(user_agent):
+        from .auth.rules import browser_label
+
+        return browser_label(user_agent)
+
     @app.template_filter("field_label")
     def field_label(name):
         return FIELD_LABELS.get(name, name)

@@ -53,8 +53,9 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = make_app(database_url)
+def app(database_url, tmp_path_factory):
+    # Uploads of the whole run go to a folder of the run, never to the checkout's instance/uploads.
+    app = make_app(database_url, UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")))
     app.test_client_class = IsolatedClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "login_failed": "登录失败",
     "logout": "退出",
     "logout_all": "退出所有设备",
+    "session_end": "结束登录会话",
     "confirm": "确认身份",
     "confirm_failed": "确认身份失败",
     "password": "修改密码",
@@ -200,3 +201,33 @@ def verify_chain(batch: int = 2000) -> tuple[int, tuple[int | None, str] | None]
     problem = chain.first_break(rows(), head.last_hash if head else None, head.entries if head else 0)
     db.session.rollback()
     return read, problem
+
+
+def chain_anchor() -> dict:
+    """The chain's head now (length and last hash), to be kept off-site: printed, mailed, written to storage the
+    database's owner cannot change. `check_anchor` later proves the log up to that entry is unchanged, also
+    against someone who could set the triggers aside and re-hash the whole log."""
+    from datetime import timezone
+
+    head = db.session.get(AuditChainHead, 1)
+    return {"entries": head.entries if head else 0, "last_hash": head.last_hash if head else None,
+            "taken_at": utcnow().astimezone(timezone.utc).isoformat(timespec="seconds")}
+
+
+def check_anchor(anchor: dict) -> str | None:
+    """None when the log still holds the anchored entry with its hash at its place; else what differs
+    (Chinese). Run after verify_chain: a log that re-hashes rightly and still ends its first `entries` entries
+    in the anchored hash is, up to there, the log the anchor saw."""
+    try:
+        entries, last_hash = int(anchor["entries"]), anchor["last_hash"]
+    except (KeyError, TypeError, ValueError):
+        return "锚点文件格式不对（应含 entries 与 last_hash）"
+    if entries <= 0:
+        return None
+    found = db.session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id).offset(entries - 1).limit(1))
+    db.session.rollback()
+    if found is None:
+        return f"日志不足 {entries} 条：锚点之前的记录被删除"
+    if found != last_hash:
+        return f"第 {entries} 条记录的校验值与锚点（{anchor.get('taken_at', '时间不明')}）不符：锚点之前的记录被改动后重算"
+    return None

@@ -65,9 +65,6 @@ class User(UserMixin, Timestamped, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Sessions carry the epoch they were opened in; moving it ends every session of the account
-    # ("log out everywhere", a password change, an admin changing the account's role, scope or state).
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     region: Mapped[Region | None] = relationship(lazy="raise")
     center: Mapped[TradingCenter | None] = relationship(lazy="raise")
@@ -92,3 +89,34 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SessionEnd(enum.Enum):
+    LOGOUT = "logout"              # the person logged out here
+    ELSEWHERE = "elsewhere"        # "log out everywhere", or this device ended from another one
+    PASSWORD = "password"          # the password was changed (by the person or an admin)
+    RIGHTS = "rights"              # an admin changed the account's role, scope or state
+    IDLE = "idle"
+    EXPIRED = "expired"            # the absolute limit after login
+    RESTORED = "restored"          # the database was restored from a backup: every session logs in again
+
+
+class LoginSession(db.Model):
+    """One logged-in session (登录会话), held in the database: the browser's signed cookie carries only a random
+    key whose SHA-256 is stored here. Ending the row ends the session everywhere, including a copy of the
+    cookie; the person sees and ends their own sessions on /auth/sessions."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (
+        CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[SessionEnd | None] = mapped_column(str_enum(SessionEnd, "session_end"))
+    address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))

@@ -110,3 +110,21 @@ def is_recent(now: float, confirmed_at: float | None, window_seconds: int) -> bo
     """Whether the password was given (login or confirmation) within the window: account and permission
     changes ask for it again otherwise."""
     return confirmed_at is not None and 0 <= now - confirmed_at < window_seconds
+
+
+# (marker in the User-Agent, label), first match wins: Edge and Opera also say "Chrome", Chrome says "Safari".
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("QQBrowser", "QQ 浏览器"), ("360SE", "360 浏览器"),
+            ("MicroMessenger", "微信"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"), ("Chrome/", "Chrome"),
+            ("Safari/", "Safari"), ("Trident/", "Internet Explorer"), ("MSIE ", "Internet Explorer"))
+SYSTEMS = (("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def browser_label(user_agent: str | None) -> str:
+    """'Chrome（Windows）' from a User-Agent header, for a person to recognise their devices; '未知浏览器'."""
+    agent = user_agent or ""
+    browser = next((label for marker, label in BROWSERS if marker in agent), None)
+    system = next((label for marker, label in SYSTEMS if marker in agent), None)
+    if browser is None:
+        return f"未知浏览器（{system}）" if system else "未知浏览器"
+    return f"{browser}（{system}）" if system else browser

@@ -1,7 +1,10 @@
-"""Account services: authenticate, change passwords, create and edit accounts (with audit)."""
+"""Account services: authenticate, change passwords, create and edit accounts (with audit); the database-held
+login sessions."""
+import hashlib
+import secrets
 from datetime import timedelta
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
@@ -10,7 +13,7 @@ from ..extensions import db
 from ..models_base import as_utc, utcnow
 from ..orgs.models import TradingCenter
 from . import rules
-from .models import LoginThrottle, Role, User
+from .models import LoginSession, LoginThrottle, Role, SessionEnd, User
 from .passwords import burn_time, hash_password, verify_password
 
 USER_AUDIT_FIELDS = ("username", "display_name", "role", "region_id", "center_id", "organisation",
@@ -42,21 +45,31 @@ def _locked_for(key: str, now) -> float:
     return max(0.0, (as_utc(locked_until) - now).total_seconds())
 
 
-def _count_failure(key: str, now) -> int:
-    """One more consecutive failure, counted by the database (two workers failing at once count two)."""
+def _count_attempt(key: str, now) -> int | None:
+    """Count this attempt as a failure *before* the password is checked, or None while the username is locked.
+
+    Counting first is what makes the lock hold against a burst of parallel guesses: the counting UPDATE takes
+    the username's row lock until the request commits, and skips a row that is locked, so the sixth of many
+    simultaneous attempts waits for the fifth and then finds the username locked. A right password clears
+    the count afterwards (_clear_failures); two workers counting at once count two."""
     # A failure an hour after the last one starts counting again (an old lock does not double a new one).
     fresh = LoginThrottle.last_failure_at < now - timedelta(seconds=rules.FAILURE_MEMORY_SECONDS)
-    bump = (update(LoginThrottle).where(LoginThrottle.key == key)
+    unlocked = or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)
+    bump = (update(LoginThrottle).where(LoginThrottle.key == key, unlocked)
             .values(failures=case((fresh, 1), else_=LoginThrottle.failures + 1), last_failure_at=now)
             .returning(LoginThrottle.failures).execution_options(synchronize_session=False))
     failures = db.session.execute(bump).scalar()
     if failures is None:
+        if _locked_for(key, now):
+            return None
         try:
             with db.session.begin_nested():
                 db.session.add(LoginThrottle(key=key, failures=1, last_failure_at=now))
             failures = 1
         except IntegrityError:          # another worker created the row just now
             failures = db.session.execute(bump).scalar()
+            if failures is None:
+                return None
     lock = rules.lock_seconds(failures)
     if lock:
         db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
@@ -76,39 +89,48 @@ def authenticate(username: str, password: str) -> User | None:
     while locked, LockedOut is raised without checking the password."""
     now = utcnow()
     key = _throttle_key(username)
-    wait = _locked_for(key, now)
+    failures = _count_attempt(key, now)
+    # The count is committed before the slow password check (the one exception to one transaction per
+    # request): the database's write lock (SQLite) or the username's row (PostgreSQL) is not held while argon2
+    # runs, and a simultaneous sixth attempt sees five committed failures and a lock.
+    db.session.commit()
     user = db.session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
-    if wait:
+    if failures is None:
+        wait = _locked_for(key, now)
         audit.record("login_failed", "user", user, label=username[:40], username=username[:40] or "?",
                      region_id=user.region_id if user else None, actor=user,
                      summary=f"多次失败后锁定中（还剩 {rules.wait_text(wait)}）")
         raise LockedOut(f"登录失败次数过多，请在 {rules.wait_text(wait)}后再试；如忘记密码，请联系管理员。")
     if user is None:
         burn_time(password)
-        failures = _count_failure(key, now)
         audit.record("login_failed", "user", label=username[:40], username=username[:40] or "?",
                      summary=f"用户名不存在（连续第 {failures} 次）")
         return None
     ok, new_hash = verify_password(user.password_hash, password)
     if not ok or not user.active:
-        failures = _count_failure(key, now)
         audit.record("login_failed", "user", user, region_id=user.region_id, actor=user,
                      summary=("密码错误" if not ok else "账号已停用") + f"（连续第 {failures} 次）")
         return None
-    _clear_failures(key)
     if new_hash:
         user.password_hash = new_hash
     user.last_login_at = now
+    db.session.flush()          # the account's row before the throttle's, in the order save_user takes them
+    _clear_failures(key)
     audit.record("login", "user", user, region_id=user.region_id, actor=user)
     return user
 
 
-def _refuse_while_locked(user: User, key: str, now, what: str) -> None:
-    wait = _locked_for(key, now)
-    if wait:
+def _counted_attempt(user: User, key: str, now, what: str) -> int:
+    """A logged-in person's password check, counted first like a login's (_count_attempt); LockedOut while
+    the username is locked."""
+    failures = _count_attempt(key, now)
+    db.session.commit()         # as in authenticate: no lock held while the password is checked
+    if failures is None:
+        wait = _locked_for(key, now)
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
                      summary=f"{what}：多次失败后锁定中（还剩 {rules.wait_text(wait)}）")
         raise LockedOut(f"密码错误次数过多，请在 {rules.wait_text(wait)}后再试。")
+    return failures
 
 
 def confirm_password(user: User, password: str) -> bool:
@@ -116,10 +138,9 @@ def confirm_password(user: User, password: str) -> bool:
     towards the same lock as logins."""
     key = _throttle_key(user.username)
     now = utcnow()
-    _refuse_while_locked(user, key, now, "确认身份")
+    failures = _counted_attempt(user, key, now, "确认身份")
     ok, _ = verify_password(user.password_hash, password)
     if not ok:
-        failures = _count_failure(key, now)
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
                      summary=f"确认身份时密码错误（连续第 {failures} 次）")
         return False
@@ -128,12 +149,11 @@ def confirm_password(user: User, password: str) -> bool:
     return True
 
 
-def end_all_sessions(user: User) -> None:
-    """Move the account's session epoch: every session opened before is logged out at its next request."""
-    db.session.execute(update(User).where(User.id == user.id)
-                       .values(session_epoch=User.session_epoch + 1)
-                       .execution_options(synchronize_session=False))
-    db.session.refresh(user, ["session_epoch"])
+def end_all_sessions(user: User, reason: SessionEnd) -> None:
+    """End every open session of the account, on every device and host (the person's own device, after their
+    own change, then gets a new one: renew_session)."""
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow(), end_reason=reason).execution_options(synchronize_session=False))
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -141,19 +161,18 @@ def change_password(user: User, current: str, new: str) -> None:
     session cannot guess it without limit), and a wrong one is counted and audited (the view commits)."""
     key, now = _throttle_key(user.username), utcnow()
     try:
-        _refuse_while_locked(user, key, now, "修改密码")
+        failures = _counted_attempt(user, key, now, "修改密码")
     except LockedOut as error:
         raise AccountError(str(error), field="current_password") from error
     ok, _ = verify_password(user.password_hash, current)
     if not ok:
-        failures = _count_failure(key, now)
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
                      summary=f"修改密码时当前密码错误（连续第 {failures} 次）")
         raise AccountError("当前密码不正确。", field="current_password")
     _clear_failures(key)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
-    end_all_sessions(user)        # other devices log in again with the new password; the view keeps this one
+    end_all_sessions(user, SessionEnd.PASSWORD)   # every device, this one included (the view renews it)
     audit.record("password", "user", user, region_id=user.region_id)
 
 
@@ -168,7 +187,8 @@ def _check_scope_consistency(role: Role, region_id, center_id):
 
 
 def save_user(user: User | None, data: dict) -> User:
-    """Create (user=None) or update an account from validated form data."""
+    """Create (user=None) or update an account from validated form data. A new password or new rights end the
+    account's sessions (an admin editing their own account gets a new one: renew_session)."""
     role = Role(data["role"])
     region_id = data.get("region_id") if role.needs_region else None
     center_id = data.get("center_id") if role.needs_center else None
@@ -199,7 +219,7 @@ def save_user(user: User | None, data: dict) -> User:
     after = snapshot(user)
     moved = ("role", "region_id", "center_id", "active")
     if not creating and (data.get("password") or any(before[f] != after[f] for f in moved)):
-        end_all_sessions(user)     # the account's sessions end: it logs in again with its new rights
+        end_all_sessions(user, SessionEnd.PASSWORD if data.get("password") else SessionEnd.RIGHTS)
         _clear_failures(_throttle_key(user.username))   # an admin's reset also lifts a lock
     audit.record("create" if creating else "update", "user", user, region_id=user.region_id,
                  before=before, after=after,
@@ -216,35 +236,111 @@ def ensure_not_last_admin(user: User, new_role: str, active: bool) -> None:
             raise AccountError("至少需要保留一个启用的省级管理员账号。", field="role")
 
 
-def user_loader(user_id: str) -> User | None:
-    """The session's account, unless its epoch has moved since the session was opened (logged out
-    everywhere, password changed, rights changed): then the session counts as logged out."""
-    from flask import session
+SESSION_KEY, LOGGED_IN_AT, SEEN_AT, CONFIRMED_AT = "sid", "login_at", "seen_at", "confirmed_at"
+SESSIONS_KEPT_DAYS = 30     # session rows are removed this long after their login
+SEEN_EVERY_SECONDS = 60     # a session's activity is written at most this often
 
+
+def _live(now):
+    """Sessions still valid in the database itself: not ended, within the absolute limit, and active within
+    the idle limit (allowing for activity being written once a minute). The cookie's own times give the
+    person the reason first; these hold also for a copy of the cookie that keeps its own times fresh."""
+    from flask import current_app
+
+    config = current_app.config
+    return and_(LoginSession.ended_at.is_(None),
+                LoginSession.created_at > now - timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+                LoginSession.last_seen_at > now - timedelta(minutes=config["SESSION_IDLE_MINUTES"],
+                                                            seconds=SEEN_EVERY_SECONDS))
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def user_loader(user_id: str) -> User | None:
+    """The session's account, if the session's row is still open (one query: the account with its session).
+    A cookie without a key, with an ended key (logged out, ended from another device, password or rights
+    changed) or with another account's key counts as logged out."""
+    from flask import g, session
+
+    key = session.get(SESSION_KEY)
     try:
-        user = db.session.get(User, int(user_id))
+        ident = int(user_id)
     except (TypeError, ValueError):
         return None
-    if user is None or session.get(SESSION_EPOCH) != user.session_epoch:
+    if not isinstance(key, str) or not key:
         return None
-    return user
+    row = db.session.execute(
+        select(User, LoginSession.id).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == ident, LoginSession.key_sha256 == _digest(key), _live(utcnow()))).first()
+    if row is None:
+        return None
+    g.login_session_id = row[1]
+    return row[0]
 
 
-SESSION_EPOCH, LOGGED_IN_AT, SEEN_AT, CONFIRMED_AT = "epoch", "login_at", "seen_at", "confirmed_at"
-
-
-def open_session(user: User) -> None:
-    """After a successful login: a fresh session (no fixation) stamped with the account's epoch and times."""
+def open_session(user: User, address: str | None, user_agent: str | None) -> None:
+    """After a successful login: a fresh cookie session (no fixation) holding a new random key, and its row."""
     import time
 
     from flask import session
     from flask_login import login_user
 
+    now = utcnow()
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.created_at < now - timedelta(days=SESSIONS_KEPT_DAYS)))
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, key_sha256=_digest(key), created_at=now, last_seen_at=now,
+                                address=(address or "")[:45] or None, user_agent=(user_agent or "")[:200] or None))
     session.clear()
     login_user(user)
-    now = time.time()
-    session[SESSION_EPOCH] = user.session_epoch
-    session[LOGGED_IN_AT] = session[SEEN_AT] = session[CONFIRMED_AT] = now
+    session[SESSION_KEY] = key
+    session[LOGGED_IN_AT] = session[SEEN_AT] = session[CONFIRMED_AT] = time.time()
+
+
+def renew_session(user: User, address: str | None, user_agent: str | None) -> bool:
+    """After the person's own password or rights change ended their sessions: this device goes on under a new
+    key (a copy of the old cookie stays logged out). False when this session had not ended."""
+    from flask import g
+
+    ended = db.session.scalar(select(LoginSession.ended_at).where(LoginSession.id == g.login_session_id))
+    if ended is None:
+        return False
+    open_session(user, address, user_agent)
+    return True
+
+
+def session_seen(session_id: int) -> None:
+    """The person was active in this session now (written at most once a minute by the caller)."""
+    db.session.execute(update(LoginSession).where(LoginSession.id == session_id)
+                       .values(last_seen_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def end_session(session_id: int, reason: SessionEnd) -> None:
+    db.session.execute(update(LoginSession).where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow(), end_reason=reason).execution_options(synchronize_session=False))
+
+
+def open_sessions(user: User) -> list[LoginSession]:
+    """The account's open sessions, the most recently active first."""
+    return list(db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id, _live(utcnow()))
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()).limit(50)))
+
+
+def end_own_session(user: User, session_id: int) -> LoginSession | None:
+    """The person ends one of their own sessions (another device); None when it is not theirs or has ended."""
+    row = db.session.scalars(select(LoginSession).where(
+        LoginSession.id == session_id, LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))).first()
+    if row is None:
+        return None
+    row.ended_at, row.end_reason = utcnow(), SessionEnd.ELSEWHERE
+    from ..templating import to_china
+
+    audit.record("session_end", "user", user, region_id=user.region_id,
+                 summary=f"结束了另一登录会话（{row.address or '地址不明'}，"
+                         f"{to_china(row.created_at):%Y-%m-%d %H:%M} 登录）")
+    return row
 
 
 def init_login_manager(login_manager):

@@ -2,7 +2,7 @@
 import time
 from functools import wraps
 
-from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -12,27 +12,33 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
+from ..models_base import valid_id
 from ..orgs.models import Region, TradingCenter
 from . import bp
 from . import rules
 from .forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
-from .models import ROLE_LABELS, Role, User
+from .models import ROLE_LABELS, Role, SessionEnd, User
 from .permissions import get_scoped_or_404, permission_required
 from .rules import is_safe_next
 from .services import (
     CONFIRMED_AT,
     LOGGED_IN_AT,
     SEEN_AT,
-    SESSION_EPOCH,
+    SEEN_EVERY_SECONDS,
     AccountError,
     LockedOut,
     authenticate,
     change_password,
     confirm_password,
     end_all_sessions,
+    end_own_session,
+    end_session,
     ensure_not_last_admin,
     open_session,
+    open_sessions,
+    renew_session,
     save_user,
+    session_seen,
 )
 
 
@@ -55,7 +61,7 @@ def login():
         if user is None:
             db.session.commit()  # keep the failed-login audit entry and the failure count
         else:
-            open_session(user)
+            open_session(user, request.remote_addr, request.user_agent.string)
             db.session.commit()
             flash(f"欢迎，{user.display_name}。", "success")
             return redirect(next_url if is_safe_next(next_url) else url_for("home.index"), 303)
@@ -67,6 +73,7 @@ def login():
 @login_required
 def logout():
     audit.record("logout", "user", current_user._get_current_object(), region_id=current_user.region_id)
+    end_session(g.login_session_id, SessionEnd.LOGOUT)    # a copy of the cookie ends with it
     db.session.commit()
     logout_user()
     session.clear()
@@ -79,7 +86,7 @@ def logout():
 def logout_everywhere():
     """End every session of this account, on every device and host (this one included)."""
     user = current_user._get_current_object()
-    end_all_sessions(user)
+    end_all_sessions(user, SessionEnd.ELSEWHERE)
     audit.record("logout_all", "user", user, region_id=user.region_id, summary="退出所有设备上的登录")
     db.session.commit()
     logout_user()
@@ -99,9 +106,8 @@ def password():
             db.session.commit()          # keep the failure count and its audit entry
             getattr(form, error.field).errors.append(str(error))
         else:
+            renew_session(current_user._get_current_object(), request.remote_addr, request.user_agent.string)
             db.session.commit()
-            session[SESSION_EPOCH] = current_user.session_epoch     # this session stays, the others end
-            session[CONFIRMED_AT] = time.time()
             flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(url_for("home.index"), 303)
     return render_template("auth/password.html", form=form)
@@ -161,6 +167,8 @@ def enforce_session_limits():
     reason = rules.session_expiry(now, session.get(LOGGED_IN_AT), session.get(SEEN_AT),
                                   config["SESSION_IDLE_MINUTES"] * 60, config["SESSION_ABSOLUTE_HOURS"] * 3600)
     if reason:
+        end_session(g.login_session_id, SessionEnd.IDLE if reason == "idle" else SessionEnd.EXPIRED)
+        db.session.commit()
         logout_user()
         session.clear()
         flash("长时间未操作，已自动退出，请重新登录。" if reason == "idle" else "登录已超过有效期，请重新登录。",
@@ -173,9 +181,34 @@ def enforce_session_limits():
         return redirect(target, 303)
     # A person's request counts as activity, written at most once a minute; a page's background poll
     # (hx-headers X-Portal-Poll) does not, so an open tab left alone still times out.
-    if not request.headers.get(POLL_HEADER) and now - (session.get(SEEN_AT) or 0) >= 60:
+    if not request.headers.get(POLL_HEADER) and now - (session.get(SEEN_AT) or 0) >= SEEN_EVERY_SECONDS:
         session[SEEN_AT] = now
+        session_seen(g.login_session_id)
+        db.session.commit()
     return None
+
+
+@bp.route("/sessions")
+@login_required
+@recent_password_required
+def sessions():
+    """The account's open sessions (登录设备): where and when each began and was last active; end any other."""
+    return render_template("auth/sessions.html", rows=open_sessions(current_user),
+                           current_id=g.login_session_id)
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+@recent_password_required
+def session_end(session_id):
+    if session_id == g.login_session_id:
+        abort(400)          # this device: the ordinary logout
+    ended = end_own_session(current_user, valid_id(session_id)) if valid_id(session_id) else None
+    if ended is None:
+        abort(404)
+    db.session.commit()
+    flash("已结束该设备上的登录。", "success")
+    return redirect(url_for("auth.sessions"), 303)
 
 
 USER_SORTS = {"username": User.username, "name": User.display_name, "role": User.role,
@@ -223,12 +256,12 @@ def _save_user_form(user: User | None):
             if user is not None:
                 ensure_not_last_admin(user, form.role.data, form.active.data)
             saved = save_user(user, form.data)
+            if saved.id == current_user.id:   # one's own change: this device goes on under a new key
+                renew_session(saved, request.remote_addr, request.user_agent.string)
         except AccountError as error:
             show_on_form(form, error, "username")
         else:
             db.session.commit()
-            if saved.id == current_user.id:       # one's own change ends the other sessions, not this one
-                session[SESSION_EPOCH] = saved.session_epoch
             flash(f"账号 {saved.username} 已保存。", "success")
             return redirect(url_for("auth.users"), 303)
     return render_template("auth/user_form.html", form=form, user=user)

@@ -39,3 +39,27 @@ def test_session_expiry(now, logged_in, seen, expected):
 ])
 def test_recent_password(now, confirmed, recent):
     assert rules.is_recent(now, confirmed, 600) is recent
+
+
+@pytest.mark.parametrize("agent, label", [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+     "Safari/537.36", "Chrome（Windows）"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+     "Safari/537.36 Edg/130.0.0.0", "Edge（Windows）"),
+    ("Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko", "Internet Explorer（Windows）"),
+    ("Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/86.0 Safari/537.36 "
+     "QIHU 360SE", "360 浏览器（Windows）"),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox（Linux）"),
+    ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537.36", "Chrome（Android）"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 "
+     "Safari/604.1", "Safari（iPhone）"),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15",
+     "Safari（macOS）"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.50", "微信（iPhone）"),
+    ("Werkzeug/3.1", "未知浏览器"),
+    ("curl/8.0 (Linux)", "未知浏览器（Linux）"),
+    ("", "未知浏览器"),
+    (None, "未知浏览器"),
+])
+def test_a_person_recognises_their_devices_by_browser_and_system(agent, label):
+    assert rules.browser_label(agent) == label

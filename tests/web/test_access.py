@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.auth.models import Role
+from portal.auth.models import LoginSession, Role
 from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
@@ -245,11 +245,16 @@ PUBLIC = ["/auth/login", "/", "/healthz", "/notices/", "/notices/feed.atom", "/t
           "/training/{training}/files/{material}", "/bookings/feed/{feed_token}.ics", "/static/app.css"]
 PUBLIC_REDIRECTS = ["/evaluation/", "/evaluation/{evaluation}"]   # links stored before the pages moved
 PUBLIC_POSTS = ["/auth/login"]
-# Every signed-in account, for its own things (password, confirmation, sessions, notifications).
-SIGNED_IN = [("get", "/auth/password"), ("get", "/auth/confirm"), ("get", "/notifications/"),
-             ("get", "/notifications/badge"), ("post", "/auth/password"), ("post", "/auth/confirm"),
-             ("post", "/notifications/{notification}/open"), ("post", "/notifications/read-all"),
-             ("post", "/auth/logout-everywhere"), ("post", "/auth/logout")]
+# Every signed-in account, for its own things (password, confirmation, sessions, notifications): what each
+# answers, a redirect with where it goes (logging out goes to the login page; nothing else may).
+SIGNED_IN = [("get", "/auth/password", 200), ("get", "/auth/confirm", 200), ("get", "/notifications/", 200),
+             ("get", "/notifications/badge", 200), ("get", "/auth/sessions", 200),
+             ("post", "/auth/password", 200), ("post", "/auth/confirm", 200),
+             ("post", "/notifications/{notification}/open", "/notifications/"),
+             ("post", "/notifications/read-all", "/notifications/"),
+             ("post", "/auth/logout-everywhere", "/auth/login"), ("post", "/auth/logout", "/auth/login")]
+# A record of the account itself: its owner reaches it, every other account finds nothing (404).
+OWN_ONLY = [("post", "/auth/sessions/{login_session}/end", "agent")]
 
 
 def _stored(model, feature: str, name: str, **owner):
@@ -331,6 +336,9 @@ def records(users, orgs):
     feed_token = "access-test-feed-token"
     feed.token_sha256 = hashlib.sha256(feed_token.encode()).hexdigest()
     notification = Notification(user_id=users["agent"].id, text="测试提醒", link="/bookings/")
+    login_session = LoginSession(user_id=users["agent"].id, key_sha256="1" * 64, created_at=utcnow(),
+                                 last_seen_at=utcnow(), address="10.0.0.8")
+    db.session.add(login_session)
     db.session.add_all([contact, notification, AnnouncedYear(year=2027, notice="国务院办公厅通知")])
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
@@ -342,7 +350,7 @@ def records(users, orgs):
             "draft_training": draft_training.id, "material": material.id, "public_notice": public_notice.id,
             "notice_file": notice_file.id, "draw": draw.id, "member": member.id, "incident": incident.id,
             "clue": clue.id, "clue_file": clue_file.id, "contact": contact.id, "feed_token": feed_token,
-            "notification": notification.id, "year": 2027}
+            "notification": notification.id, "year": 2027, "login_session": login_session.id}
 
 
 def expected_status(username, template, scope) -> int:
@@ -418,15 +426,31 @@ def test_a_login_form_posted_with_nothing_is_refused_in_place(client, records):
     assert response.status_code in (200, 400, 422) and "登录" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("method, template", SIGNED_IN)
+@pytest.mark.parametrize("method, template, answer", SIGNED_IN)
 def test_own_pages_answer_every_account_and_send_anonymous_visitors_to_log_in(client, login_as, records, method,
-                                                                           template):
+                                                                           template, answer):
     path = template.format(**records)
     anonymous = getattr(client, method)(path)
     assert anonymous.status_code in (302, 303) and "/auth/login" in anonymous.headers["Location"], path
     for username in ROLES:
         response = getattr(login_as(username), method)(path)
-        assert response.status_code in (200, 204, 302, 303, 422), (username, path, response.status_code)
+        if isinstance(answer, int):
+            assert response.status_code == answer, (username, path, response.status_code)
+        else:
+            assert response.status_code == 303, (username, path, response.status_code)
+            # (the agent's own notification opens what it is about)
+            expected = "/bookings/" if "{notification}" in template and username == "agent" else answer
+            assert response.headers["Location"].endswith(expected), (username, path, response.headers["Location"])
+
+
+@pytest.mark.parametrize("method, template, owner", OWN_ONLY)
+def test_own_records_are_found_by_their_owner_only(client, login_as, records, method, template, owner):
+    path = template.format(**records)
+    anonymous = getattr(client, method)(path)
+    assert anonymous.status_code in (302, 303) and "/auth/login" in anonymous.headers["Location"], path
+    for username in ROLES:
+        response = getattr(login_as(username), method)(path)
+        assert response.status_code == (303 if username == owner else 404), (username, path)
 
 
 def test_another_accounts_notification_is_not_opened(login_as, records):
@@ -449,7 +473,8 @@ def test_every_url_of_the_app_is_walked(app):
     adapter = app.url_map.bind("localhost")
     walked = set()
     listed = ([(m, t) for m, t, _ in ROUTES] + [("post", t) for t, _ in POST_ROUTES] + [("get", t) for t in PUBLIC]
-              + [("get", t) for t in PUBLIC_REDIRECTS] + [("post", t) for t in PUBLIC_POSTS] + SIGNED_IN)
+              + [("get", t) for t in PUBLIC_REDIRECTS] + [("post", t) for t in PUBLIC_POSTS]
+              + [(m, t) for m, t, _ in SIGNED_IN] + [(m, t) for m, t, _ in OWN_ONLY])
     for method, template in listed:
         path = template.format_map(defaultdict(lambda: "1")).split("?")[0]
         endpoint, _ = adapter.match(path, method=method.upper())

@@ -106,3 +106,52 @@ def test_concurrent_writers_never_fork_the_chain(app):
     read, problem = verify_chain()
     assert problem is None and read == 40 - len(errors)
     assert len(errors) <= 2, errors          # SQLite may answer "database is locked" under this contention
+
+
+def _rehash_everything():
+    """What a database owner could do beyond an edit: recompute every hash and the head, so that the chain is
+    consistent again."""
+    rows = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+    previous = None
+    with db.engine.begin() as conn, audit_triggers_set_aside(conn):
+        for row in rows:
+            values = {name: getattr(row, name) for name in chain.FIELDS}
+            values["summary"] = conn.execute(text("SELECT summary FROM audit_entries WHERE id = :id"),
+                                             {"id": row.id}).scalar()
+            digest = chain.entry_hash(values, previous)
+            conn.execute(text("UPDATE audit_entries SET prev_hash = :p, entry_hash = :h WHERE id = :id"),
+                         {"p": previous, "h": digest, "id": row.id})
+            previous = digest
+        conn.execute(text("UPDATE audit_chain_head SET last_hash = :h WHERE id = 1"), {"h": previous})
+    db.session.expire_all()
+
+
+def test_an_anchor_kept_off_site_finds_a_log_edited_and_re_hashed(app, tmp_path):
+    _entries(4)
+    runner = app.test_cli_runner()
+    anchored = runner.invoke(args=["audit", "anchor", "--output", str(tmp_path / "anchor.json")])
+    assert anchored.exit_code == 0 and '"entries": 4' in anchored.output
+    _entries(2)                                   # the log goes on after the anchor
+    result = runner.invoke(args=["audit", "verify", "--anchor", str(tmp_path / "anchor.json")])
+    assert result.exit_code == 0 and "与 1 个锚点相符" in result.output, result.output
+
+    second = db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id).offset(1)).first()
+    _behind_the_portals_back("UPDATE audit_entries SET summary = '改过了' WHERE id = :id", {"id": second})
+    _rehash_everything()
+    assert _verify(app).exit_code == 0           # the chain alone cannot tell any more
+    result = runner.invoke(args=["audit", "verify", "--anchor", str(tmp_path / "anchor.json")])
+    assert result.exit_code == 1 and "第 4 条记录的校验值与锚点" in result.output, result.output
+
+
+def test_an_anchor_finds_entries_removed_before_it(app, tmp_path):
+    _entries(3)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["audit", "anchor", "--output", str(tmp_path / "anchor.json")])
+    _behind_the_portals_back("DELETE FROM audit_entries")
+    _behind_the_portals_back("UPDATE audit_chain_head SET last_hash = NULL, entries = 0 WHERE id = 1")
+    assert _verify(app).exit_code == 0           # an empty log is a consistent chain
+    result = runner.invoke(args=["audit", "verify", "--anchor", str(tmp_path / "anchor.json")])
+    assert result.exit_code == 1 and "日志不足 3 条" in result.output
+    (tmp_path / "bad.json").write_text("not json", encoding="utf-8")
+    result = runner.invoke(args=["audit", "verify", "--anchor", str(tmp_path / "bad.json")])
+    assert result.exit_code == 1 and "锚点文件不是 JSON" in result.output

@@ -4,10 +4,12 @@ a damaged or foreign backup changes nothing."""
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select, text
 
 from portal import backup
+from portal.auth.models import LoginSession
 from portal.extensions import db
+from portal.models_base import utcnow
 from portal.orgs.models import TradingCenter
 from tests import factories
 
@@ -17,52 +19,83 @@ def _names():
     return sorted(db.session.scalars(select(TradingCenter.name)))
 
 
-def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, users, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    (tmp_path / "uploads" / "notices").mkdir(parents=True)
+    (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"%PDF-1.4 before")
+    center = orgs.center(factories.CHANGCHUN)
+    center.address = "备份前的地址"
+    db.session.commit()
+    before = _names()
+
+    open_row = LoginSession(user_id=users["agent"].id, key_sha256="2" * 64, created_at=utcnow(),
+                            last_seen_at=utcnow())
+    db.session.add(open_row)
+    db.session.commit()
+    manifest = backup.backup(app, tmp_path / "backup")
+    assert manifest["database"] == db.engine.dialect.name and manifest["revision"]
+    assert set(manifest["files"]) == {"database.sqlite" if db.engine.dialect.name == "sqlite"
+                                      else "database.dump", "uploads.tar"}
+
+    center = orgs.center(factories.CHANGCHUN)
+    center.address = "备份后改过的地址"
+    db.session.delete(orgs.center(factories.YUSHU))
+    db.session.commit()
+    (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"changed")
+    (tmp_path / "uploads" / "notices" / "b.pdf").write_bytes(b"added later")
+    assert _names() != before
+
+    backup.restore(app, tmp_path / "backup")
+    assert _names() == before
+    # Sessions open in the backup do not come back: every account logs in again.
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)
+                             .where(LoginSession.ended_at.is_(None))) == 0
+    assert orgs.center(factories.CHANGCHUN).address == "备份前的地址"
+    assert (tmp_path / "uploads" / "notices" / "a.pdf").read_bytes() == b"%PDF-1.4 before"
+    assert not (tmp_path / "uploads" / "notices" / "b.pdf").exists()
+
+
+def test_an_older_backup_restores_over_a_newer_schema(app, orgs, tmp_path, monkeypatch):
+    """Yesterday's backup after a release that added a table (with a foreign key into the old ones, and on
+    PostgreSQL a function): the restore empties the schema first, so the database comes back exactly at the
+    backup's revision, ready for `flask db upgrade`."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    manifest = backup.backup(app, tmp_path / "backup")
+    postgres = db.engine.dialect.name == "postgresql"
     try:
-        (tmp_path / "uploads" / "notices").mkdir(parents=True)
-        (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"%PDF-1.4 before")
-        center = orgs.center(factories.CHANGCHUN)
-        center.address = "备份前的地址"
-        db.session.commit()
-        before = _names()
-
-        manifest = backup.backup(app, tmp_path / "backup")
-        assert manifest["database"] == db.engine.dialect.name and manifest["revision"]
-        assert set(manifest["files"]) == {"database.sqlite" if db.engine.dialect.name == "sqlite"
-                                          else "database.dump", "uploads.tar"}
-
-        center = orgs.center(factories.CHANGCHUN)
-        center.address = "备份后改过的地址"
-        db.session.delete(orgs.center(factories.YUSHU))
-        db.session.commit()
-        (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"changed")
-        (tmp_path / "uploads" / "notices" / "b.pdf").write_bytes(b"added later")
-        assert _names() != before
-
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE newer_release (id INTEGER PRIMARY KEY, center_id INTEGER NOT NULL "
+                              "REFERENCES trading_centers (id))"))
+            conn.execute(text("INSERT INTO newer_release (id, center_id) VALUES (1, :c)"),
+                         {"c": orgs.center(factories.YUSHU).id})
+            if postgres:
+                conn.execute(text("CREATE FUNCTION newer_release_fn() RETURNS integer LANGUAGE sql AS 'SELECT 1'"))
         backup.restore(app, tmp_path / "backup")
-        assert _names() == before
-        assert orgs.center(factories.CHANGCHUN).address == "备份前的地址"
-        assert (tmp_path / "uploads" / "notices" / "a.pdf").read_bytes() == b"%PDF-1.4 before"
-        assert not (tmp_path / "uploads" / "notices" / "b.pdf").exists()
+        tables = inspect(db.engine).get_table_names()
+        assert "newer_release" not in tables and "login_sessions" in tables
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == manifest["revision"]
+            if postgres:
+                assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'newer_release_fn'")).scalar() == 0
+        assert factories.YUSHU in _names()
     finally:
-        app.config.pop("UPLOAD_FOLDER", None)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS newer_release"))
+            if postgres:
+                conn.execute(text("DROP FUNCTION IF EXISTS newer_release_fn()"))
 
 
-def test_a_damaged_backup_is_refused_and_changes_nothing(app, orgs, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    try:
-        backup.backup(app, tmp_path / "backup")
-        orgs.center(factories.CHANGCHUN).address = "恢复失败也不该丢"
-        db.session.commit()
-        damaged = next(p for p in (tmp_path / "backup").iterdir() if p.name.startswith("database"))
-        damaged.write_bytes(damaged.read_bytes()[:-10] + b"0123456789")
-        with pytest.raises(backup.BackupError, match="校验值不符"):
-            backup.restore(app, tmp_path / "backup")
-        db.session.expire_all()
-        assert orgs.center(factories.CHANGCHUN).address == "恢复失败也不该丢"
-    finally:
-        app.config.pop("UPLOAD_FOLDER", None)
+def test_a_damaged_backup_is_refused_and_changes_nothing(app, orgs, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    backup.backup(app, tmp_path / "backup")
+    orgs.center(factories.CHANGCHUN).address = "恢复失败也不该丢"
+    db.session.commit()
+    damaged = next(p for p in (tmp_path / "backup").iterdir() if p.name.startswith("database"))
+    damaged.write_bytes(damaged.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(backup.BackupError, match="校验值不符"):
+        backup.restore(app, tmp_path / "backup")
+    db.session.expire_all()
+    assert orgs.center(factories.CHANGCHUN).address == "恢复失败也不该丢"
 
 
 def test_a_backup_of_another_database_kind_or_a_newer_schema_is_refused(app, orgs, tmp_path):

@@ -1,13 +1,14 @@
 """Login throttling and sessions (issue 11, authentication): a lock after repeated failures kept in the
 database, a fresh session on login, idle and absolute timeouts, logging out everywhere, sessions ending when
 the password or the account's rights change, the password asked again before account changes."""
+import hashlib
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import LoginThrottle, Role, User
+from portal.auth.models import LoginSession, LoginThrottle, Role, SessionEnd, User
 from portal.extensions import db
 from portal.models_base import utcnow
 from tests import factories
@@ -71,7 +72,9 @@ def test_login_starts_a_fresh_session(app, users):
         sess["planted"] = "by-an-attacker"
     assert _login(client, "agent").status_code == 303
     with client.session_transaction() as sess:
-        assert "planted" not in sess and sess["epoch"] == 0 and sess["login_at"] <= time.time()
+        assert "planted" not in sess and len(sess["sid"]) >= 40 and sess["login_at"] <= time.time()
+    row = db.session.scalars(select(LoginSession)).one()
+    assert row.key_sha256 == hashlib.sha256(sess["sid"].encode()).hexdigest() and row.ended_at is None
 
 
 def _age_session(client, **ages):
@@ -209,3 +212,122 @@ def test_failures_an_hour_apart_start_counting_again(app, users):
     _login(client, "agent", "wrong-password-1")
     db.session.expire_all()
     assert db.session.get(LoginThrottle, "agent").failures == 1
+
+
+def _copy_of_cookie(app, client):
+    """Another browser holding a copy of `client`'s session cookie (stolen, or a second tab's profile)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_logging_out_ends_a_copy_of_the_cookie_too(app, login_as):
+    client = login_as("agent")
+    copy = _copy_of_cookie(app, client)
+    assert _logged_in(copy)
+    assert client.post("/auth/logout").status_code == 303
+    assert not _logged_in(copy) and not _logged_in(client)
+    row = db.session.scalars(select(LoginSession)).one()
+    assert row.end_reason is SessionEnd.LOGOUT and row.ended_at is not None
+
+
+def test_an_idle_session_is_ended_in_the_database(app, login_as):
+    client = login_as("agent")
+    copy = _copy_of_cookie(app, client)
+    _age_session(client, seen_at=31 * 60)
+    client.get("/")
+    db.session.expire_all()
+    assert db.session.scalars(select(LoginSession.end_reason)).one() is SessionEnd.IDLE
+    assert not _logged_in(copy)
+
+
+def test_a_person_sees_their_sessions_and_ends_another_device(app, login_as, users):
+    laptop, phone, colleague = login_as("agent"), app.test_client(), login_as("supervisor")
+    phone.post("/auth/login", data={"username": "agent", "password": factories.PASSWORD},
+               headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile Safari/537.36"},
+               environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    page = laptop.get("/auth/sessions").get_data(as_text=True)
+    assert page.count("结束此登录") == 1 and "当前设备" in page      # the colleague's session is not listed
+    assert "Chrome（Android）" in page and "10.1.2.3" in page
+    rows = db.session.scalars(select(LoginSession).where(LoginSession.user_id == users["agent"].id)
+                              .order_by(LoginSession.id)).all()
+    mine, theirs = rows
+    assert laptop.post(f"/auth/sessions/{mine.id}/end").status_code == 400        # this one: log out instead
+    supervisor_row = db.session.scalars(select(LoginSession).where(
+        LoginSession.user_id == users["supervisor"].id)).one()
+    assert laptop.post(f"/auth/sessions/{supervisor_row.id}/end").status_code == 404   # not one's own
+    assert laptop.post("/auth/sessions/99999999999999999999/end").status_code == 404
+    response = laptop.post(f"/auth/sessions/{theirs.id}/end")
+    assert response.status_code == 303
+    assert not _logged_in(phone) and _logged_in(laptop) and _logged_in(colleague)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "session_end")).one()
+    assert entry.user_id == users["agent"].id
+    assert "结束此登录" not in laptop.get("/auth/sessions").get_data(as_text=True)
+
+
+def test_the_sessions_page_asks_for_the_password_after_the_confirmation_window(login_as):
+    client = login_as("agent")
+    _age_session(client, confirmed_at=11 * 60)
+    response = client.get("/auth/sessions")
+    assert response.status_code == 303 and "/auth/confirm" in response.headers["Location"]
+
+
+def test_old_session_rows_are_removed_at_the_next_login(app, login_as, users):
+    login_as("agent").post("/auth/logout")
+    db.session.execute(update(LoginSession).values(created_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    login_as("agent")
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 1
+
+
+def test_a_burst_of_simultaneous_guesses_is_held_to_the_same_five(app, users):
+    """Twelve wrong passwords sent at the same instant (twelve workers): the attempt is counted before the
+    password is checked, so at most five are checked and the rest find the username locked."""
+    import threading
+
+    clients = [app.test_client() for _ in range(12)]
+    barrier = threading.Barrier(len(clients))
+    answers: list[int] = []
+
+    def guess(client, n):
+        barrier.wait()
+        answers.append(_login(client, "agent", f"wrong-guess-{n}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(c, n)) for n, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.remove()
+    assert len(answers) == 12
+    assert answers.count(200) <= 5 and answers.count(200) + answers.count(429) == 12, answers
+    checked = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "login_failed",
+                                                          AuditEntry.summary.like("密码错误%"))).all()
+    assert len(checked) == answers.count(200)
+    assert _login(app.test_client(), "agent").status_code == 429      # the right password waits too
+
+
+def test_changing_the_password_gives_this_device_a_new_key(app, login_as):
+    """A copy of this very cookie (the reason to change a password) is logged out too; this device goes on."""
+    here = login_as("agent")
+    copy = _copy_of_cookie(app, here)
+    response = here.post("/auth/password", data={"current_password": factories.PASSWORD,
+                                                 "new_password": "another-horse-2027", "confirm": "another-horse-2027"})
+    assert response.status_code == 303
+    assert _logged_in(here) and not _logged_in(copy)
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)
+                             .where(LoginSession.ended_at.is_(None))) == 1
+
+
+def test_a_session_idle_in_the_database_ends_even_with_a_fresh_cookie(app, login_as):
+    """A copy of the cookie keeps its own times fresh; the database's record of activity still ends it."""
+    client = login_as("agent")
+    db.session.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=32)))
+    db.session.commit()
+    assert not _logged_in(client)
+    other = login_as("agent")
+    db.session.execute(update(LoginSession).where(LoginSession.ended_at.is_(None))
+                       .values(created_at=utcnow() - timedelta(hours=12, minutes=1)))
+    db.session.commit()
+    assert not _logged_in(other)
+    assert "结束此登录" not in login_as("agent").get("/auth/sessions").get_data(as_text=True)

@@ -175,28 +175,26 @@ def test_a_region_organises_for_itself_only(login_as, orgs):
     assert login_as("publicity").get(f"/training/{jilin_session.id}/enrolments").status_code == 200
 
 
-def test_materials_are_public_with_the_session_and_an_executable_is_refused(login_as, client, orgs, app, tmp_path):
-    app.config["UPLOAD_FOLDER"] = str(tmp_path)
-    try:
-        organiser = login_as("changchun")
-        data = session_form(orgs.region("changchun").id)
-        data["files"] = [(io.BytesIO(b"MZ\x90\x00" + b"\0" * 100), "课件.pdf")]
-        refused = organiser.post("/training/new", data=data, content_type="multipart/form-data")
-        assert refused.status_code == 422 and "内容不是允许的文件类型" in refused.get_data(as_text=True)
-        data = session_form(orgs.region("changchun").id)
-        data["files"] = [(io.BytesIO(b"%PDF-1.4 slides"), "课件.pdf")]
-        assert organiser.post("/training/new", data=data, content_type="multipart/form-data").status_code == 303
-        session = db.session.scalars(select(TrainingSession)).one()
-        page = client.get(f"/training/{session.id}").get_data(as_text=True)
-        assert "课件.pdf" in page
-        material_id = db.session.scalar(select(func.min(TrainingSession.id)))
-        from portal.training.models import TrainingMaterial
+def test_materials_are_public_with_the_session_and_an_executable_is_refused(login_as, client, orgs, app, tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    organiser = login_as("changchun")
+    data = session_form(orgs.region("changchun").id)
+    data["files"] = [(io.BytesIO(b"MZ\x90\x00" + b"\0" * 100), "课件.pdf")]
+    refused = organiser.post("/training/new", data=data, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "内容不是允许的文件类型" in refused.get_data(as_text=True)
+    data = session_form(orgs.region("changchun").id)
+    data["files"] = [(io.BytesIO(b"%PDF-1.4 slides"), "课件.pdf")]
+    assert organiser.post("/training/new", data=data, content_type="multipart/form-data").status_code == 303
+    session = db.session.scalars(select(TrainingSession)).one()
+    page = client.get(f"/training/{session.id}").get_data(as_text=True)
+    assert "课件.pdf" in page
+    material_id = db.session.scalar(select(func.min(TrainingSession.id)))
+    from portal.training.models import TrainingMaterial
 
-        material = db.session.scalars(select(TrainingMaterial)).one()
-        download = client.get(f"/training/{session.id}/files/{material.id}")
-        assert download.status_code == 200 and download.data == b"%PDF-1.4 slides" and material_id
-    finally:
-        app.config["UPLOAD_FOLDER"] = None
+    material = db.session.scalars(select(TrainingMaterial)).one()
+    download = client.get(f"/training/{session.id}/files/{material.id}")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 slides" and material_id
 
 
 def test_cancelling_a_session_notifies_those_enrolled(login_as, orgs, users):
