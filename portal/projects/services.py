@@ -5,9 +5,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
+from .. import uploads
 from ..audit.services import current_actor_id, record, snapshot
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
@@ -149,10 +149,7 @@ def _flush_or_refuse(message: str, field: str | None = None):
 # --- exemptions -------------------------------------------------------------------------------------------
 
 def upload_folder() -> Path:
-    folder = Path(current_app.config.get("UPLOAD_FOLDER") or Path(current_app.instance_path) / "uploads")
-    path = folder / "exemptions"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return uploads.folder("exemptions")
 
 
 def pdf_problem(stream, max_bytes: int = PDF_MAX_BYTES) -> str | None:
