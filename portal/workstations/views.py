@@ -391,10 +391,12 @@ def import_():
                                        if result["venues"] else "")
                         flash(f"已导入工位 {result['workstations']} 个{venues_note}。", "success")
                         return redirect(url_for("workstations.index"), 303)
-    return render("workstations/import.html", "workstations/_import.html", form=form, check=check,
-                  result=result,
-                           columns=rules.IMPORT_COLUMNS, max_rows=current_app.config["IMPORT_MAX_ROWS"],
-                           centers=list(services.import_targets().keys()))
+    response = render("workstations/import.html", "workstations/_import.html", form=form, check=check,
+                      result=result, columns=rules.IMPORT_COLUMNS, max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                      centers=list(services.import_targets().keys()))
+    if form.errors or (check and check.errors):
+        response.status_code = 422   # refused: htmx swaps 422 answers (base.html), browsers show the page
+    return response
 
 
 @bp.route("/import/template.xlsx")

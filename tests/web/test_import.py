@@ -69,7 +69,7 @@ def test_a_file_with_one_bad_row_imports_nothing_and_lists_each_error(login_as):
     rows = ROWS + [["吉林市公共资源交易中心", "远程评标区", "JL 1", "也许", "", "", "", "", ""]]
     response = upload(login_as("changchun"), xlsx(rows))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422                 # refused: the page with every error, nothing imported
     assert "校验未通过：3 处错误，未导入任何数据" in page
     for text in ("<td>5</td><td>交易中心</td>", "不在您的管辖范围内", "<td>5</td><td>工位编号</td>", "不能包含空格",
                  "<td>5</td><td>支持跨省远程异地评标</td>", "无法识别“也许”"):
@@ -104,7 +104,7 @@ def test_missing_columns_are_named(login_as):
 def test_unreadable_files_are_refused_with_a_message(login_as, name, data, message):
     response = upload(login_as("changchun"), data, name=name)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and message in page and "Traceback" not in page
+    assert response.status_code == 422 and message in page and "Traceback" not in page
     assert count(Workstation) == 0
 
 
