@@ -111,8 +111,9 @@ def init_app(app):
             try:
                 anchor = json.loads(path.read_text(encoding="utf-8"))
             except (UnicodeDecodeError, ValueError):
-                anchor = None
-            what = check_anchor(anchor) if isinstance(anchor, dict) else "锚点文件不是 JSON"
+                what = "锚点文件不是 JSON"
+            else:
+                what = check_anchor(anchor if isinstance(anchor, dict) else {})
             if what:
                 raise click.ClickException(f"审计日志与锚点 {path} 不符：{what}。")
         checked = f"，与 {len(anchors)} 个锚点相符" if anchors else ""

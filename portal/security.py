@@ -1,11 +1,13 @@
 """Response headers every answer carries (issue 11, ASVS V14.4): a Content-Security-Policy with no inline
 script or style and no eval (htmx is configured for it in base.html: indicator styles in app.css, allowEval
-false), nosniff, no framing, same-origin referrers, and HSTS when the request came over HTTPS.
+false), nosniff, no framing, same-origin referrers, and HSTS when the request came over HTTPS. An answer to a
+logged-in session is never stored by the browser or a proxy (Cache-Control: no-store, ASVS V8.2.1): after
+logging out, the back button shows no page that held expert names or other records.
 
 Behind a reverse proxy that terminates TLS, set PROXY_FIX_HOPS (e.g. PORTAL_PROXY_FIX_HOPS=1) so that the
 proxy's X-Forwarded-Proto/For/Host are believed for that many hops; HTTPS is then seen as HTTPS.
 """
-from flask import request
+from flask import request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join([
@@ -36,4 +38,8 @@ def init_app(app):
         headers.setdefault("Referrer-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", HSTS)
+        # (the session's account id, not current_user: a static file must not load the account)
+        if request.endpoint != "static" and ("_user_id" in session or request.path.startswith("/auth/")):
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response

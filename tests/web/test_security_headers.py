@@ -43,6 +43,20 @@ def test_logged_in_pages_fragments_refusals_and_downloads_carry_the_headers(logi
     _assert_hardened(response)
 
 
+@pytest.mark.parametrize("path, htmx", [("/workstations/", False), ("/workstations/?q=A", True),
+                                        ("/experts/records", False), ("/workstations/export.xlsx", False),
+                                        ("/notices/", False), ("/no-such-page", False)])
+def test_nothing_a_logged_in_session_sees_is_stored_by_the_browser(login_as, path, htmx):
+    response = login_as("province").get(path, headers={"HX-Request": "true"} if htmx else {})
+    assert response.headers["Cache-Control"] == "no-store", path
+
+
+def test_public_pages_and_static_files_may_be_cached(client, login_as):
+    assert "no-store" not in client.get("/notices/").headers.get("Cache-Control", "")
+    assert "no-store" not in login_as("province").get("/static/app.css").headers.get("Cache-Control", "")
+    assert client.get("/auth/login").headers["Cache-Control"] == "no-store"     # the login form itself
+
+
 def test_a_refused_form_carries_the_headers(login_as):
     response = login_as("province").post("/auth/password", data={"current": "x", "new": "y", "confirm": "z"})
     assert 400 <= response.status_code < 500 or response.status_code == 200
