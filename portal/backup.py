@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .uploads import root as uploads_root
@@ -157,7 +158,6 @@ def restore(app, source: Path) -> dict:
                  env)
             _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
                   f"--dbname={address}", f"--file={empty}", f"--file={script}"], env)
-    _end_restored_sessions()
     if archive.is_file():
         old = uploads.with_name(uploads.name + ".replaced")
         shutil.rmtree(old, ignore_errors=True)
@@ -166,6 +166,11 @@ def restore(app, source: Path) -> dict:
         (staging / "uploads").rename(uploads)
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+    try:
+        _end_restored_sessions()
+    except SQLAlchemyError as error:
+        raise BackupError("数据库和上传文件已恢复，但未能结束备份中仍有效的登录会话"
+                          f"（{error.__class__.__name__}）：请检查数据库连接后重新运行恢复命令。") from error
     return manifest
 
 

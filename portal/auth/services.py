@@ -169,9 +169,11 @@ def change_password(user: User, current: str, new: str) -> None:
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
                      summary=f"修改密码时当前密码错误（连续第 {failures} 次）")
         raise AccountError("当前密码不正确。", field="current_password")
-    _clear_failures(key)
-    user.password_hash = hash_password(new)
+    new_hash = hash_password(new)            # before any row is written: no lock is held while argon2 runs
+    user.password_hash = new_hash
     user.password_changed_at = utcnow()
+    db.session.flush()                       # the account's row before the throttle's, as in save_user
+    _clear_failures(key)
     end_all_sessions(user, SessionEnd.PASSWORD)   # every device, this one included (the view renews it)
     audit.record("password", "user", user, region_id=user.region_id)
 

@@ -1,6 +1,7 @@
 """Login, logout, password change and account management (provincial admins)."""
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
@@ -9,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
 from ..errors import show_on_form
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
 from ..models_base import valid_id
@@ -72,8 +73,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    audit.record("logout", "user", current_user._get_current_object(), region_id=current_user.region_id)
     end_session(g.login_session_id, SessionEnd.LOGOUT)    # a copy of the cookie ends with it
+    audit.record("logout", "user", current_user._get_current_object(), region_id=current_user.region_id)
     db.session.commit()
     logout_user()
     session.clear()
@@ -157,6 +158,28 @@ def recent_password_required(view):
 POLL_HEADER = "X-Portal-Poll"
 
 
+def to_login_page(code=303):
+    """Send a request whose session is over to the login page, coming back afterwards to the page the person
+    was on: a page request by 303; an htmx request (a poll, a filter, a button) by 204 + HX-Redirect, so that
+    the browser goes to the login page instead of htmx swapping it into a corner of the page, and comes back
+    to the page the person had open (HX-Current-URL), not to the fragment's address."""
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = current.path + (f"?{current.query}" if current.query else "")
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=back if is_safe_next(back) else None)
+        return response
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=back), code)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Flask-Login's answer to a request without a (live) session: also a session ended from elsewhere."""
+    flash("请先登录。", "info")
+    return to_login_page(302)
+
+
 @bp.before_app_request
 def enforce_session_limits():
     """Idle and absolute session timeouts (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS)."""
@@ -173,12 +196,7 @@ def enforce_session_limits():
         session.clear()
         flash("长时间未操作，已自动退出，请重新登录。" if reason == "idle" else "登录已超过有效期，请重新登录。",
               "info")
-        target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
-        if request.headers.get("HX-Request"):
-            response = make_response("", 204)
-            response.headers["HX-Redirect"] = target
-            return response
-        return redirect(target, 303)
+        return to_login_page()
     # A person's request counts as activity, written at most once a minute; a page's background poll
     # (hx-headers X-Portal-Poll) does not, so an open tab left alone still times out.
     if not request.headers.get(POLL_HEADER) and now - (session.get(SEEN_AT) or 0) >= SEEN_EVERY_SECONDS:
@@ -256,7 +274,7 @@ def _save_user_form(user: User | None):
             if user is not None:
                 ensure_not_last_admin(user, form.role.data, form.active.data)
             saved = save_user(user, form.data)
-            if saved.id == current_user.id:   # one's own change: this device goes on under a new key
+            if saved.id == current_user.id and saved.active:   # one's own change: this device, under a new key
                 renew_session(saved, request.remote_addr, request.user_agent.string)
         except AccountError as error:
             show_on_form(form, error, "username")

@@ -331,3 +331,40 @@ def test_a_session_idle_in_the_database_ends_even_with_a_fresh_cookie(app, login
     db.session.commit()
     assert not _logged_in(other)
     assert "结束此登录" not in login_as("agent").get("/auth/sessions").get_data(as_text=True)
+
+
+def test_an_htmx_request_of_a_session_ended_elsewhere_goes_to_the_login_page_and_back(app, login_as):
+    """A filter typed (or a poll) on a page whose session was ended from another device: the browser is sent to
+    the login page (204 + HX-Redirect), and back afterwards to the page the person had open, not the fragment."""
+    phone, laptop = login_as("agent"), login_as("agent")
+    laptop.post("/auth/logout-everywhere")
+    response = phone.get("/notifications/badge", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://localhost/workstations/?status=available"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/workstations/?status%3Davailable"
+    foreign = phone.get("/notifications/badge", headers={"HX-Request": "true",
+                                                         "HX-Current-URL": "http://evil.example//evil.example/x"})
+    assert foreign.headers["HX-Redirect"] == "/auth/login"       # never sent on to another site
+    page = phone.get("/workstations/")
+    assert page.status_code == 302 and "next=" in page.headers["Location"]
+
+
+def test_an_idle_htmx_poll_comes_back_to_the_page_not_the_fragment(login_as):
+    client = login_as("agent")
+    _age_session(client, seen_at=31 * 60)
+    response = client.get("/notifications/badge", headers={"HX-Request": "true",
+                                                            "HX-Current-URL": "http://localhost/bookings/"})
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/auth/login?next=/bookings/"
+
+
+def test_an_admin_who_deactivates_their_own_account_is_logged_out(login_as, users):
+    admin = login_as("province")
+    factories.make_user("province2", Role.PROVINCE_ADMIN)   # the last admin may not deactivate itself
+    db.session.commit()
+    me = users["province"]
+    response = admin.post(f"/auth/users/{me.id}/edit", data={
+        "username": "province", "display_name": me.display_name, "role": Role.PROVINCE_ADMIN.value})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert not _logged_in(admin)
+    assert db.session.scalar(select(func.count()).select_from(LoginSession).where(
+        LoginSession.user_id == me.id, LoginSession.ended_at.is_(None))) == 0
