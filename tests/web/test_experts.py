@@ -272,7 +272,7 @@ def test_import_reports_first_then_applies_all_rows_then_updates(login_as, orgs)
     codes = db.session.execute(text("SELECT s.code FROM expert_specialties es JOIN specialties s ON s.id = es.specialty_id "
                                     "WHERE es.expert_id = :id"), {"id": wang.id}).scalars().all()
     assert codes == ["A0301"]
-    entry = db.session.scalars(select(AuditEntry).filter_by(action="import")).first()
+    entry = db.session.scalars(select(AuditEntry).filter_by(action="import").order_by(AuditEntry.id)).first()
     assert entry.summary == "新增 3 名，更新 0 名" and entry.region_id == orgs.region("changchun").id
 
 
