@@ -48,9 +48,9 @@ def _locked_for(key: str, now) -> float:
 def _count_attempt(key: str, now) -> int | None:
     """Count this attempt as a failure *before* the password is checked, or None while the username is locked.
 
-    Counting first is what makes the lock hold against a burst of parallel guesses: the counting UPDATE takes
-    the username's row lock until the request commits, and skips a row that is locked, so the sixth of many
-    simultaneous attempts waits for the fifth and then finds the username locked. A right password clears
+    Counting first is what makes the lock hold against a burst of parallel guesses: the counting UPDATE is
+    atomic and skips a row that is locked, and the caller commits it before checking the password, so the
+    sixth of many simultaneous attempts finds five committed failures and the lock. A right password clears
     the count afterwards (_clear_failures); two workers counting at once count two."""
     # A failure an hour after the last one starts counting again (an old lock does not double a new one).
     fresh = LoginThrottle.last_failure_at < now - timedelta(seconds=rules.FAILURE_MEMORY_SECONDS)
@@ -149,11 +149,15 @@ def confirm_password(user: User, password: str) -> bool:
     return True
 
 
+def _end_sessions(reason: SessionEnd, *where) -> None:
+    db.session.execute(update(LoginSession).where(LoginSession.ended_at.is_(None), *where)
+                       .values(ended_at=utcnow(), end_reason=reason).execution_options(synchronize_session=False))
+
+
 def end_all_sessions(user: User, reason: SessionEnd) -> None:
     """End every open session of the account, on every device and host (the person's own device, after their
     own change, then gets a new one: renew_session)."""
-    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-                       .values(ended_at=utcnow(), end_reason=reason).execution_options(synchronize_session=False))
+    _end_sessions(reason, LoginSession.user_id == user.id)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -320,8 +324,7 @@ def session_seen(session_id: int) -> None:
 
 
 def end_session(session_id: int, reason: SessionEnd) -> None:
-    db.session.execute(update(LoginSession).where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
-                       .values(ended_at=utcnow(), end_reason=reason).execution_options(synchronize_session=False))
+    _end_sessions(reason, LoginSession.id == session_id)
 
 
 def open_sessions(user: User) -> list[LoginSession]:
@@ -332,13 +335,13 @@ def open_sessions(user: User) -> list[LoginSession]:
 
 def end_own_session(user: User, session_id: int) -> LoginSession | None:
     """The person ends one of their own sessions (another device); None when it is not theirs or has ended."""
+    from ..templating import to_china
+
     row = db.session.scalars(select(LoginSession).where(
         LoginSession.id == session_id, LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))).first()
     if row is None:
         return None
     row.ended_at, row.end_reason = utcnow(), SessionEnd.ELSEWHERE
-    from ..templating import to_china
-
     audit.record("session_end", "user", user, region_id=user.region_id,
                  summary=f"结束了另一登录会话（{row.address or '地址不明'}，"
                          f"{to_china(row.created_at):%Y-%m-%d %H:%M} 登录）")
