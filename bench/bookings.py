@@ -164,7 +164,7 @@ def main():
               f"requests: {db.session.scalar(select(func.count(SeatRequest.id)))}, "
               f"bookings: {db.session.scalar(select(func.count(Booking.id)))}")
         from portal.templating import china_today
-        from portal.workdays.services import load_calendar
+        from portal.calendar.services import load_calendar
 
         day = load_calendar().add_working_days(china_today(), 10)
     staff, agent = logged_in(app, "staff-jilin"), logged_in(app, "agent")

@@ -88,8 +88,8 @@ def create_app(test_config=None):
                      compare_type=True)
     # Endpoints that accept bigger uploads than MAX_CONTENT_LENGTH; set before CSRF reads the form.
     app.config.setdefault("UPLOAD_LIMITS", {"projects.exemption_save": 21 * 1024 * 1024,
-                                            "evaluation.clue": 61 * 1024 * 1024,
-                                            "evaluation.handover": 151 * 1024 * 1024,
+                                            "evaluations.clue": 61 * 1024 * 1024,
+                                            "evaluations.handover": 151 * 1024 * 1024,
                                             "notices.new": 101 * 1024 * 1024,
                                             "notices.edit": 101 * 1024 * 1024,
                                             "training.new": 101 * 1024 * 1024,
@@ -113,7 +113,7 @@ def create_app(test_config=None):
     from .audit import views as audit_views
     from .auth import views as auth_views
     from .bookings import views as bookings_views
-    from .evaluation import views as evaluation_views
+    from .evaluations import views as evaluations_views
     from .experts import views as experts_views
     from .notices import views as notices_views
     from .notifications import views as notifications_views
@@ -122,11 +122,11 @@ def create_app(test_config=None):
     from .projects import views as projects_views
     from .reports import views as reports_views
     from .training import views as training_views
-    from .workdays import views as workdays_views
+    from .calendar import views as calendar_views
     from .workstations import views as workstations_views
 
-    for module in (home, auth_views, orgs_views, workstations_views, partners_views, workdays_views,
-                   projects_views, bookings_views, evaluation_views, experts_views, audit_views,
+    for module in (home, auth_views, orgs_views, workstations_views, partners_views, calendar_views,
+                   projects_views, bookings_views, evaluations_views, experts_views, audit_views,
                    notifications_views, reports_views, notices_views, training_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)

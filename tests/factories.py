@@ -130,7 +130,7 @@ def valid_id_number(serial: int, prefix="220102", birth="19800101") -> str:
 def working_day(n: int = 10):
     """The date n working days after today (China time), by the portal's calendar."""
     from portal.templating import china_today
-    from portal.workdays.services import load_calendar
+    from portal.calendar.services import load_calendar
 
     return load_calendar().add_working_days(china_today(), n)
 

@@ -28,7 +28,7 @@ from ..partners.models import Pairing, PairingPartner
 from ..partners.services import may_request_many
 from ..projects.models import Project, Section
 from ..templating import china_today, local_midnight_utc
-from ..workdays.services import deadline_for, load_calendar
+from ..calendar.services import deadline_for, load_calendar
 from ..workstations.models import Venue, Workstation, WorkstationStatus
 from . import rules
 from .models import Booking, CalendarFeed, SeatRequest, SeatRequestSpecialty
@@ -467,7 +467,7 @@ def _release(req: SeatRequest, reason: str) -> int:
 
 def _refuse_if_in_evaluation(req: SeatRequest, what: str) -> None:
     """Seats of a committee that was fixed are the evaluation's: its guest venue would lose its workstations."""
-    from ..evaluation.models import EvaluationVenue
+    from ..evaluations.models import EvaluationVenue
 
     if db.session.scalar(select(EvaluationVenue.id).where(EvaluationVenue.seat_request_id == req.id)):
         raise BookingError(f"主场已按本申请确定评标委员会组成（评标当日页面），不能{what}。")

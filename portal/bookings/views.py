@@ -35,8 +35,8 @@ from ..projects.models import Section
 from ..projects.rules import start_time_warning
 from ..models_base import valid_id
 from ..templating import china_today, to_china
-from ..workdays.rules import parse_iso_date
-from ..workdays.services import deadline_for
+from ..calendar.rules import parse_iso_date
+from ..calendar.services import deadline_for
 from . import bp, models, services  # noqa: F401  (the models register with the metadata)
 from .forms import (
     AcceptForm,

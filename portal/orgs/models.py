@@ -92,7 +92,7 @@ class TradingCenter(Timestamped, db.Model):
     @property
     def fee_standard(self):
         """The expert fee standard as a rule value, or None while the center has not published figures."""
-        from ..evaluation.rules import FeeStandard
+        from ..evaluations.rules import FeeStandard
 
         if self.expert_fee_base_yuan is None:
             return None

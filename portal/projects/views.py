@@ -15,7 +15,7 @@ from ..listing import paginate, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..orgs.services import home_regions
 from ..templating import china_today
-from ..workdays.services import deadline_for
+from ..calendar.services import deadline_for
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm, WinningForm
 from .models import Exemption, Project, Section, Threshold

@@ -18,7 +18,7 @@ from ..auth.models import Role, User
 from ..bookings.models import SeatRequest
 from ..bookings.rules import Status as SeatStatus
 from ..errors import ChangeRefused, flush_or_refuse
-from ..evaluation.models import EvaluationVenue
+from ..evaluations.models import EvaluationVenue
 from ..extensions import db
 from ..models_base import utcnow
 from ..notifications.models import Notification

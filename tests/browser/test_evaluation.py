@@ -4,7 +4,7 @@ goes through; the hand-over and the payment appear on the deadlines boards."""
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from portal.evaluation.models import CommitteeMember, EvaluationVenue
+from portal.evaluations.models import CommitteeMember, EvaluationVenue
 from portal.experts.models import Expert, Specialty
 from portal.extensions import db
 from tests.browser.test_workstation_directory import login

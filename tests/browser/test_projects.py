@@ -5,8 +5,8 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.workdays.rules import filing_deadline
-from portal.workdays.services import build_calendar
+from portal.calendar.rules import filing_deadline
+from portal.calendar.services import build_calendar
 from tests import factories
 from tests.browser.test_workstation_directory import login
 

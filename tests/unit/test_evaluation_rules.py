@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from portal.evaluation import rules
-from portal.evaluation.rules import Avoid, AvoidanceFacts, Candidate, FeeStandard, MemberState, VenuePlan
+from portal.evaluations import rules
+from portal.evaluations.rules import Avoid, AvoidanceFacts, Candidate, FeeStandard, MemberState, VenuePlan
 
 MAIN = VenuePlan("主场", True, 0)
 

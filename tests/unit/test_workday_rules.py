@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.workdays.rules import (
+from portal.calendar.rules import (
     DayKind,
     Override,
     WorkCalendar,
@@ -14,7 +14,7 @@ from portal.workdays.rules import (
     month_weeks,
     parse_iso_date,
 )
-from portal.workdays.services import LIBRARY_YEARS, build_calendar
+from portal.calendar.services import LIBRARY_YEARS, build_calendar
 
 D = date.fromisoformat
 CAL = build_calendar()

@@ -18,7 +18,7 @@ from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
 from portal import uploads
-from portal.evaluation.models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
+from portal.evaluations.models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
@@ -29,7 +29,7 @@ from portal.orgs.models import CenterContact, Province
 from portal.partners.models import Pairing
 from portal.projects.models import Exemption
 from portal.training.models import Enrolment, TrainingMaterial
-from portal.workdays.models import AnnouncedYear, CalendarOverride
+from portal.calendar.models import AnnouncedYear, CalendarOverride
 from tests import factories
 
 ROLES = ["province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent", "supervisor", "publicity"]

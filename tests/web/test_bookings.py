@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.orgs.models import Province, TradingCenter
 from portal.partners.models import Pairing, PairingPartner
-from portal.workdays.services import deadline_for, load_calendar
+from portal.calendar.services import deadline_for, load_calendar
 from tests import factories
 from tests.conftest import counted_queries
 

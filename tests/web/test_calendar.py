@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.workdays.models import AnnouncedYear, CalendarOverride, DeadlineSetting
+from portal.calendar.models import AnnouncedYear, CalendarOverride, DeadlineSetting
 from tests.conftest import counted_queries
 
 

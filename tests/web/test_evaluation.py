@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
 from portal.bookings import services as booking_services
-from portal.evaluation.models import (
+from portal.evaluations.models import (
     Attachment,
     Clue,
     CommitteeMember,
@@ -620,7 +620,7 @@ def test_duties_are_ticked_with_who_and_when(drawn, users):
     url = f"/evaluations/{evaluation.id}/venues/{drawn['guest'].id}/duties"
     response = drawn["guest_staff"].post(url, data={"item": "av", "done": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "✓ 音视频连接" in response.get_data(as_text=True)
-    from portal.evaluation.models import DutyItem
+    from portal.evaluations.models import DutyItem
 
     duty = db.session.scalars(select(DutyItem)).one()
     assert duty.done_by_id == users["staff-jilin"].id and duty.done_at is not None

@@ -116,7 +116,7 @@ def test_the_remote_columns_are_counted_from_the_months_guest_seats(month_data):
 
 def test_the_committees_experts_replace_the_seats_once_fixed(month_data, orgs):
     from portal.bookings.models import SeatRequest
-    from portal.evaluation.models import Evaluation, EvaluationVenue
+    from portal.evaluations.models import Evaluation, EvaluationVenue
 
     s1 = db.session.get(Section, month_data["sections"]["S1"])
     req = db.session.scalars(select(SeatRequest).filter_by(section_id=s1.id)).one()

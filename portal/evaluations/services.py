@@ -32,7 +32,7 @@ from ..notifications.services import center_staff_ids, notify
 from ..orgs.models import TradingCenter
 from ..projects.models import Project, Section
 from ..templating import china_today
-from ..workdays.services import deadline_for, load_calendar
+from ..calendar.services import deadline_for, load_calendar
 from ..workstations.models import Workstation, WorkstationStatus
 from .. import uploads
 from . import rules

@@ -24,7 +24,7 @@ from ..listing import paginate, sort_choice
 from ..models_base import valid_id
 from ..projects.models import Section
 from ..templating import china_today
-from ..workdays.rules import parse_iso_date
+from ..calendar.rules import parse_iso_date
 from . import bp, rules, services
 from .forms import (
     NEED_ROWS,
@@ -73,7 +73,7 @@ def index():
     sort, desc, column = sort_choice({"date": Evaluation.evaluation_date, "updated": Evaluation.updated_at}, "date")
     page = paginate(stmt.order_by(column, Evaluation.id))
     ready = services.ready_sections(current_user) if can("evaluation.manage") else []
-    return render("evaluation/index.html", "evaluation/_list.html", page=page, filters=filters, sort=sort,
+    return render("evaluations/index.html", "evaluations/_list.html", page=page, filters=filters, sort=sort,
                   desc=desc, ready=ready, today=china_today())
 
 
@@ -116,7 +116,7 @@ def new():
         if evaluation is None and not services.holding_requests(section):
             flash("该标段还没有已接受的客场机位申请：请先申请客场机位。", "error")
             return redirect(url_for("projects.section", section_id=section.id), 303)
-        return render_template("evaluation/committee.html", **_committee_context(section, evaluation, form))
+        return render_template("evaluations/committee.html", **_committee_context(section, evaluation, form))
     context_keys = ["main"] + [str(r.id) for r in services.holding_requests(section)]
     specialty_ids = {s.id for s in specialty_tree(active_only=True)}
     needs, need_errors = parse_needs(request.form, context_keys, specialty_ids)
@@ -134,9 +134,9 @@ def new():
         else:
             db.session.commit()
             flash("评标委员会组成和抽取条件已保存。各场所可以抽取专家。", "success")
-            return redirect(url_for("evaluation.show", evaluation_id=evaluation.id), 303)
+            return redirect(url_for("evaluations.show", evaluation_id=evaluation.id), 303)
     status = 422
-    return render_template("evaluation/committee.html",
+    return render_template("evaluations/committee.html",
                            **_committee_context(section, evaluation, form, needs, need_errors)), status
 
 
@@ -222,7 +222,7 @@ def _page(evaluation, status=200, **forms):
         handover_kinds=rules.HANDOVER_KINDS, see_fees=main_staff or bool(acting) or can("evaluation.pay")
         or current_user.role.value in ("supervisor", "province_admin", "prefecture_admin"),
         poll_seconds=_poll_seconds())
-    return render_template("evaluation/show.html", **context), status
+    return render_template("evaluations/show.html", **context), status
 
 
 def _poll_seconds():
@@ -242,7 +242,7 @@ def show(evaluation_id):
 def board(evaluation_id):
     """The live sign-in board (polled by htmx; a page of its own without JavaScript)."""
     evaluation = _load(evaluation_id)
-    return render("evaluation/board.html", "evaluation/_board.html", poll_seconds=_poll_seconds(),
+    return render("evaluations/board.html", "evaluations/_board.html", poll_seconds=_poll_seconds(),
                   **_board_context(evaluation))
 
 
@@ -252,7 +252,7 @@ def _refused(evaluation_id, error, **forms):
     if wants_fragment() and forms.get("fragment"):
         context = _board_context(evaluation)
         context["error"] = str(error)
-        response = make_response(render_template("evaluation/_board.html", poll_seconds=_poll_seconds(), **context), 422)
+        response = make_response(render_template("evaluations/_board.html", poll_seconds=_poll_seconds(), **context), 422)
         return response
     forms.pop("fragment", None)
     return _page(evaluation, 422, error=str(error), **forms)
@@ -262,9 +262,9 @@ def _done(evaluation_id, message, anchor=""):
     db.session.commit()
     if wants_fragment():
         evaluation = _load(evaluation_id)
-        return render_template("evaluation/_board.html", poll_seconds=_poll_seconds(), **_board_context(evaluation))
+        return render_template("evaluations/_board.html", poll_seconds=_poll_seconds(), **_board_context(evaluation))
     flash(message, "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + anchor, 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + anchor, 303)
 
 
 # --- draws and replacement --------------------------------------------------------------------------------
@@ -304,9 +304,9 @@ def replace(evaluation_id, member_id):
             else:
                 db.session.commit()
                 flash(f"已更换专家：重新随机抽取为评委席位 {new.seat_no}。", "success")
-                return redirect(url_for("evaluation.show", evaluation_id=evaluation.id) + "#committee", 303)
+                return redirect(url_for("evaluations.show", evaluation_id=evaluation.id) + "#committee", 303)
         status = 422
-    return render_template("evaluation/replace.html", evaluation=evaluation, member=member, form=form), status
+    return render_template("evaluations/replace.html", evaluation=evaluation, member=member, form=form), status
 
 
 @bp.route("/<int:evaluation_id>/draws/<int:draw_id>/verify")
@@ -326,7 +326,7 @@ def verify(evaluation_id, draw_id):
     excluded = {rules.Avoid(k).label: n for k, n in json.loads(record.excluded or "{}").items()}
     # The seed with the pool's ids would name the members: before the winner, only the drawing venue sees it.
     show_seed = bool(evaluation.winner_determined_on) or venue.id in services.acting_venue_ids(current_user, evaluation)
-    return render_template("evaluation/verify.html", evaluation=evaluation, venue=venue, record=record, same=same,
+    return render_template("evaluations/verify.html", evaluation=evaluation, venue=venue, record=record, same=same,
                            candidates=len(json.loads(record.candidate_ids)), excluded=excluded, show_seed=show_seed)
 
 
@@ -354,10 +354,10 @@ def sign_in(evaluation_id, member_id):
             else:
                 db.session.commit()
                 flash(f"评委席位 {member.seat_no} 已签到。", "success")
-                return redirect(url_for("evaluation.show", evaluation_id=evaluation.id) + "#committee", 303)
+                return redirect(url_for("evaluations.show", evaluation_id=evaluation.id) + "#committee", 303)
         status = 422
     taken = {m.workstation_id for m in services.members_of(evaluation) if m.seated and m.workstation_id}
-    return render_template("evaluation/sign_in.html", evaluation=evaluation, member=member, form=form,
+    return render_template("evaluations/sign_in.html", evaluation=evaluation, member=member, form=form,
                            taken=taken), status
 
 
@@ -403,7 +403,7 @@ def winner(evaluation_id):
         return _page(_reload(evaluation_id), 422, winner_form=form, failed="winner")
     db.session.commit()
     flash("已登记中标人确定。评标委员会名单现向行政监督部门公开。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id), 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id), 303)
 
 
 # --- duties, incidents, clues -------------------------------------------------------------------------------
@@ -424,10 +424,10 @@ def duty(evaluation_id, venue_id):
     db.session.commit()
     if wants_fragment():
         evaluation = _load(evaluation_id)
-        return render_template("evaluation/_duties.html", evaluation=evaluation, venue=_venue(evaluation, venue_id),
+        return render_template("evaluations/_duties.html", evaluation=evaluation, venue=_venue(evaluation, venue_id),
                                duties=services.duties_of(evaluation), duty_items=rules.DUTY_ITEMS, acting={venue.id})
     flash("保障清单已更新。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#duties", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#duties", 303)
 
 
 def _on_form(form, error) -> dict:
@@ -460,7 +460,7 @@ def incident(evaluation_id):
         return _page(_reload(evaluation_id), 422, incident_form=form, failed="incident", **_on_form(form, error))
     db.session.commit()
     flash("突发情况已登记，主场和行政监督部门已收到通知。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#incidents", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#incidents", 303)
 
 
 @bp.route("/<int:evaluation_id>/incidents/<int:incident_id>/resume", methods=["POST"])
@@ -483,7 +483,7 @@ def resume(evaluation_id, incident_id):
         return _page(_reload(evaluation_id), 422, resume_form=form, failed="resume", failed_id=incident_id)
     db.session.commit()
     flash("已登记恢复。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#incidents", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#incidents", 303)
 
 
 @bp.route("/<int:evaluation_id>/clues", methods=["POST"])
@@ -509,7 +509,7 @@ def clue(evaluation_id):
         uploads.remove(services.UPLOAD_FEATURE, keys)
         raise
     flash("线索已移交主场。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#clues", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#clues", 303)
 
 
 @bp.route("/<int:evaluation_id>/clues/<int:clue_id>/report", methods=["POST"])
@@ -529,7 +529,7 @@ def report(evaluation_id, clue_id):
         return _page(_reload(evaluation_id), 422, report_form=form, failed="report", failed_id=clue_id)
     db.session.commit()
     flash("已登记向行政监督部门报告。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#clues", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#clues", 303)
 
 
 # --- hand-over --------------------------------------------------------------------------------------------
@@ -557,7 +557,7 @@ def handover(evaluation_id):
         uploads.remove(services.UPLOAD_FEATURE, keys)
         raise
     flash(f"{rules.HANDOVER_LABELS[form.kind.data]}已登记移交。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#handover", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#handover", 303)
 
 
 @bp.route("/<int:evaluation_id>/venues/<int:venue_id>/receive", methods=["POST"])
@@ -574,7 +574,7 @@ def receive(evaluation_id, venue_id):
         return _refused(evaluation_id, error)
     db.session.commit()
     flash(f"已确认接收{venue.label}移交的资料。", "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#handover", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#handover", 303)
 
 
 @bp.route("/<int:evaluation_id>/files/<int:attachment_id>")
@@ -615,7 +615,7 @@ def paid(evaluation_id, member_id):
     message = f"{member.venue.label}评委席位 {member.seat_no} 的劳务费已登记支付。"
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("evaluation.show", evaluation_id=evaluation_id) + "#fees", 303)
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#fees", 303)
 
 
 # --- deadlines board -----------------------------------------------------------------------------------------
@@ -626,7 +626,7 @@ def deadlines():
     today = china_today()
     items = services.due_items(current_user, today)
     overdue = [i for i in items if i.overdue(today)]
-    return render("evaluation/deadlines.html", "evaluation/_deadlines.html", items=items, overdue=overdue,
+    return render("evaluations/deadlines.html", "evaluations/_deadlines.html", items=items, overdue=overdue,
                   today=today, kinds=rules.DueKind)
 
 

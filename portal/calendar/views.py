@@ -82,12 +82,12 @@ def _page_context(year: int, month: int, with_forms: bool) -> dict:
 @bp.route("/")
 @permission_required("calendar.view")
 def index():
-    return render("workdays/index.html", "workdays/_month.html", **_page_context(*_month_arg(), with_forms=True))
+    return render("calendar/index.html", "calendar/_month.html", **_page_context(*_month_arg(), with_forms=True))
 
 
 def _back_to(day_or_year):
     month = day_or_year if isinstance(day_or_year, str) else f"{day_or_year:%Y-%m}"
-    return redirect(url_for("workdays.index", month=month) + "#overrides", 303)
+    return redirect(url_for("calendar.index", month=month) + "#overrides", 303)
 
 
 @bp.route("/overrides", methods=["POST"])
@@ -156,7 +156,7 @@ def settings():
         else:
             db.session.commit()
             flash("申请期限设置已保存。", "success")
-            return redirect(url_for("workdays.index") + "#settings", 303)
+            return redirect(url_for("calendar.index") + "#settings", 303)
     return _refused_page(setting_form=form)
 
 
@@ -164,4 +164,4 @@ def _refused_page(**forms):
     """The calendar page again, with the refused form keeping what was typed."""
     context = _page_context(*_month_arg(), with_forms=True)
     context.update(forms)
-    return render_template("workdays/index.html", **context), 422
+    return render_template("calendar/index.html", **context), 422

@@ -1,3 +1,0 @@
-from flask import Blueprint
-
-bp = Blueprint("evaluation", __name__, url_prefix="/evaluations")
