@@ -13,7 +13,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import date, datetime, time as clock, timedelta, UTC
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,7 +56,7 @@ def build(workstations: int, bookings: int) -> dict:
                  "estimated_price_wan": 1500,
                  "remote_level": Level.MUST.value, "combined_parts": "", "special_expert_needs": False,
                  "local_pool_insufficient": False, "prequalification": False,
-                 "created_at": datetime.now(timezone.utc), "updated_at": datetime.now(timezone.utc)}
+                 "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)}
                 for i in range(400)]
         db.session.execute(insert(Section), rows)
         sections = list(db.session.scalars(select(Section).where(Section.project_id == project.id)))
@@ -79,7 +79,7 @@ def build(workstations: int, bookings: int) -> dict:
             rows.append({"center_id": c.id, "venue_id": venues[c.id], "code": f"BW{n:05d}",
                          "cross_province": n % 3 == 0, "has_av": True, "has_id_reader": False,
                          "has_signature_pad": False, "status": "available",
-                         "created_at": datetime.now(timezone.utc), "updated_at": datetime.now(timezone.utc)})
+                         "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)})
         db.session.execute(insert(Workstation), rows)
         db.session.commit()
 
@@ -108,7 +108,7 @@ def build(workstations: int, bookings: int) -> dict:
                 starts, ends = evaluation_range(day, clock(9, 0), 240)
                 # Distinct days per workstation: the k-th booking of a workstation moves by whole days.
                 starts += timedelta(minutes=k)   # never equal, never overlapping (4 h on distinct days)
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 reqs.append({"section_id": sections[made % len(sections)].id,
                              "main_center_id": changchun.id, "guest_center_id": center_id, "cross_province": False,
                              "requested_by_id": agent.id, "status": "completed", "evaluation_date": day,
@@ -127,7 +127,7 @@ def build(workstations: int, bookings: int) -> dict:
         for i in range(300):
             day = date.today() + timedelta(days=7 + i % 40)
             starts, ends = evaluation_range(day, clock(9, 0), 240)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             db.session.execute(insert(SeatRequest), [{
                 "section_id": sections[i].id, "main_center_id": changchun.id, "guest_center_id": jilin.id,
                 "cross_province": False, "requested_by_id": agent.id, "status": "submitted", "evaluation_date": day,

@@ -24,7 +24,7 @@ import json
 import random
 import sys
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import date, datetime, time as clock, timedelta, UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,7 +134,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     n = scaled(scale)
     rng = random.Random(seed)
     anchor = anchor or china_today()
-    now = datetime.combine(anchor, clock(2, 0), tzinfo=timezone.utc)   # "now" of the generated rows
+    now = datetime.combine(anchor, clock(2, 0), tzinfo=UTC)   # "now" of the generated rows
     session = db.session
     added: dict[str, int] = {}
     t0 = time.perf_counter()
@@ -386,7 +386,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
         chosen = rng.sample(TAGS, 1 + k % 4)
         title = f"关于{WORKS[k % len(WORKS)].removesuffix('项目').removesuffix('工程')}远程异地评标工作的第{k + 1}号通知"
         status = "published" if k % 40 else ("draft" if k % 80 else "withdrawn")
-        published = datetime.combine(first_day, clock(1, 0), tzinfo=timezone.utc) + timedelta(
+        published = datetime.combine(first_day, clock(1, 0), tzinfo=UTC) + timedelta(
             hours=k * (YEARS * 365 * 24) // n["notices"])
         notice_id = notice_ids.take()
         notices.append({"id": notice_id, "title": title, "column": columns[k % len(columns)], "region_id": region,
@@ -437,7 +437,7 @@ def file_reports(anchor: date, first_day: date, regions, log) -> int:
     while month < this_month:
         rows = services.load_rows([month], regions, live_only=True)[month]
         due = datetime.combine(rules.due_date(month, services.due_day()) - timedelta(days=3), clock(2, 0),
-                               tzinfo=timezone.utc)
+                               tzinfo=UTC)
         filed = set(db.session.scalars(select(MonthlyReport.region_id).where(MonthlyReport.month == month)))
         for index, row in enumerate(rows):
             if (month == last_month and index % 2) or row.region.id in filed:

@@ -14,7 +14,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, time as clock, timezone
+from datetime import date, datetime, time as clock, UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,7 +48,7 @@ def build(sections: int) -> str:
     if have >= sections:
         return rules.month_key(month)
     rng = random.Random(9)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     projects = []
     for n in range(sections // 3 + 1):
         center = home[n % len(home)]

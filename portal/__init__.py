@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import uploads
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,23 +87,8 @@ def create_app(test_config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
-    # Endpoints that accept bigger uploads than MAX_CONTENT_LENGTH; set before CSRF reads the form.
-    app.config.setdefault("UPLOAD_LIMITS", {"projects.exemption_save": 21 * 1024 * 1024,
-                                            "evaluations.clue": 61 * 1024 * 1024,
-                                            "evaluations.handover": 151 * 1024 * 1024,
-                                            "notices.new": 101 * 1024 * 1024,
-                                            "notices.edit": 101 * 1024 * 1024,
-                                            "training.new": 101 * 1024 * 1024,
-                                            "training.edit": 101 * 1024 * 1024})
-
-    @app.before_request
-    def upload_limit():
-        from flask import request
-
-        limit = app.config["UPLOAD_LIMITS"].get(request.endpoint)
-        if limit:
-            request.max_content_length = limit
-
+    # Views declared with uploads.limit accept bigger requests; set before CSRF reads the form.
+    app.before_request(uploads.apply_limit)
     csrf.init_app(app)
     login_manager.init_app(app)
     from .auth.services import init_login_manager

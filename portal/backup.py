@@ -19,7 +19,7 @@ import sqlite3
 import subprocess  # nosec B404
 import tarfile
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from sqlalchemy import text
@@ -90,7 +90,7 @@ def backup(app, target: Path) -> dict:
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    manifest = {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "database": kind,
+    manifest = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "database": kind,
                 "revision": revision,
                 "files": {f.name: {"bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files}}
     (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -1,12 +1,17 @@
 """Shared form pieces: Chinese messages for the validators every form uses."""
 import re
 import unicodedata
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, ValidationError
-from wtforms.validators import StopValidation
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, SelectMultipleField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from .models_base import valid_id
+
+CHINA = ZoneInfo("Asia/Shanghai")
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
 
 
@@ -34,15 +39,11 @@ def phone_number(form, field):
 
 def int_or_none(value):
     """SelectField coercion for ids: '' (no choice), or a number no id can have, is None."""
-    from .models_base import valid_id
-
     return valid_id(value)
 
 
 def id_coerce(value):
     """SelectMultipleField coercion for ids: refuses (ValueError) what cannot be a stored id."""
-    from .models_base import valid_id
-
     number = valid_id(value)
     if number is None:
         raise ValueError("not an id")
@@ -77,6 +78,36 @@ class PortalForm(FlaskForm):
         locales = ["zh"]
 
 
+class ActionForm(PortalForm):
+    """A button that posts: only the CSRF token."""
+
+
+def version_number(value) -> int | None:
+    """The version a page showed (a hidden field); anything else is None, which counts as stale."""
+    return valid_id(value)
+
+
+class VersionForm(PortalForm):
+    """A button or form acting on a versioned record: the CSRF token and the version the page showed.
+
+    A service compares the version with the stored one, so a stale page (another person acted meanwhile)
+    is told instead of overwriting.
+    """
+
+    version = HiddenField()
+
+    @property
+    def shown_version(self) -> int | None:
+        return version_number(self.version.data)
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (no "hold Ctrl" multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 def plain_line(form, field):
     """A one-line text: control characters (other than the usual whitespace) are refused."""
     if field.data and any(unicodedata.category(ch) == "Cc" for ch in field.data):
@@ -85,10 +116,7 @@ def plain_line(form, field):
 
 def china_to_utc(value):
     """A naive date-time typed in China time (datetime-local input) as an aware UTC datetime."""
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
-    return value.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC) if value else None
+    return value.replace(tzinfo=CHINA).astimezone(UTC) if value else None
 
 
 def plausible_time(form, field):

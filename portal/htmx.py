@@ -12,9 +12,17 @@ def wants_fragment() -> bool:
     )
 
 
-def render(page_template: str, fragment_template: str, /, **context):
-    """Render the page for a normal request, the fragment for an htmx one; both vary on HX-Request."""
+def render(page_template: str, fragment_template: str, /, status: int = 200, **context):
+    """Render the page for a normal request, the fragment for an htmx one; both vary on HX-Request.
+
+    `status` is the answer's code either way (422 for a refused form: htmx is configured to swap it).
+    """
     template = fragment_template if wants_fragment() else page_template
-    response = make_response(render_template(template, **context))
+    response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def fragment(template: str, /, status: int = 200, **context):
+    """A fragment that is the whole answer whoever asks (e.g. the deadline line, a polled badge)."""
+    return render(template, template, status=status, **context)

@@ -1,6 +1,6 @@
 """Shared column helpers and the scoping hooks every region- or center-owned model provides."""
 import enum
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import DateTime, Enum, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +19,7 @@ def valid_id(value) -> int | None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def str_enum(enum_cls: type[enum.Enum], name: str):
@@ -74,4 +74,4 @@ def as_utc(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC datetime (SQLite hands back naive ones)."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Template filters and globals: China time, yes/no, permission checks, list URLs."""
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from zoneinfo import ZoneInfo
 
 from .audit.services import ACTION_LABELS, FIELD_LABELS, OBJECT_LABELS
@@ -15,7 +15,7 @@ def to_china(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(CHINA)
 
 
@@ -26,7 +26,7 @@ def china_today() -> date:
 
 def local_midnight_utc(day: date) -> datetime:
     """The UTC instant at which `day` starts in China (SQLite stores the UTC wall clock of it)."""
-    return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(UTC)
 
 
 def init_app(app):

@@ -2,13 +2,19 @@
 
 Files live under the instance folder (outside `static/`), one subfolder per feature, named by a random
 key; the original name is kept in the database only for the download's Content-Disposition.
+
+A change that stores files runs inside `transaction(feature)`: the files it stored are deleted again when
+the database transaction does not commit, and the files it dropped are deleted only once it has.
 """
 import hashlib
 import uuid
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, request, send_file
+
+from .extensions import db
 
 MB = 1024 * 1024
 
@@ -127,10 +133,66 @@ def remove(feature: str, keys) -> None:
         (folder(feature) / key).unlink(missing_ok=True)
 
 
+@dataclass
+class UploadBatch:
+    """The files one change stores and drops, so that disk and database end up agreeing."""
+
+    feature: str
+    stored: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    def store(self, storage) -> Stored:
+        """Write an already checked upload; it is deleted again if the change does not commit."""
+        stored = store(storage, self.feature)
+        self.stored.append(stored.key)
+        return stored
+
+    def drop(self, key: str) -> None:
+        """A stored file the change no longer refers to: deleted once the change has committed."""
+        self.dropped.append(key)
+
+
+@contextmanager
+def transaction(feature: str):
+    """Run a change that stores files and commit it: the one commit of the request.
+
+    Any exception (a refusal or a failure) rolls the database back and deletes the files stored meanwhile;
+    after the commit, the files the change dropped are deleted.
+    """
+    batch = UploadBatch(feature)
+    try:
+        yield batch
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        remove(feature, batch.stored)
+        raise
+    remove(feature, batch.dropped)
+
+
+def limit(max_bytes: int):
+    """Declare the largest request a view accepts (uploads bigger than MAX_CONTENT_LENGTH), on the view itself.
+
+    Read by `apply_limit` before the body is parsed, so that renaming a view cannot drop its limit.
+    """
+
+    def decorator(view):
+        view.upload_limit = max_bytes
+        return view
+
+    return decorator
+
+
+def apply_limit() -> None:
+    """before_request: raise the request's size limit for a view declared with `limit` (before CSRF reads it)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    max_bytes = getattr(view, "upload_limit", None)
+    if max_bytes:
+        request.max_content_length = max_bytes
+
+
 def send_stored(feature: str, record):
     """The download of a stored file: its own type, its original name, never sniffed by the browser."""
-    from flask import abort, send_file
-
     path = folder(feature) / record.key
     if not path.is_file():
         abort(404)
@@ -149,18 +211,17 @@ def checked_files(field, allowed=DOCUMENTS, max_bytes: int = 20 * MB) -> list:
     return files
 
 
-def replace_files(kept: list, remove_ids: set[int], files, feature: str, model, keys: list[str], **owner) -> list:
+def replace_files(kept: list, remove_ids: set[int], files, batch: UploadBatch, model, **owner) -> list:
     """Remove the chosen stored-file rows from `kept` (in place) and add rows for new uploads.
 
-    Returns the removed rows; each new file's key goes into `keys`, so that the view can delete the files of a
-    change that is refused or rolled back.
+    Returns the removed rows; their files are deleted once the change has committed.
     """
     removed = [row for row in kept if row.id in remove_ids]
     for row in removed:
         kept.remove(row)
+        batch.drop(row.key)
     for storage in files:
-        stored = store(storage, feature)
-        keys.append(stored.key)
+        stored = batch.store(storage)
         kept.append(model(name=stored.name, key=stored.key, mimetype=stored.mimetype, size=stored.size,
                           sha256=stored.sha256, **owner))
     return removed

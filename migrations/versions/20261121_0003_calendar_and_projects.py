@@ -6,7 +6,7 @@ Revises: 0002
 Create Date: 2026-11-21 13:17:06.068088
 
 """
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 from alembic import op
 import sqlalchemy as sa
@@ -156,7 +156,7 @@ def upgrade():
     thresholds = sa.table("remote_thresholds", sa.column("category", sa.String), sa.column("amount_wan", sa.Numeric),
                           sa.column("effective_from", sa.Date), sa.column("notice", sa.String),
                           sa.column("created_at", sa.DateTime(timezone=True)))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     op.bulk_insert(thresholds, [
         {"category": category, "amount_wan": amount, "effective_from": date(2026, 3, 20),
          "notice": "吉发改法规联〔2026〕146号", "created_at": now}

@@ -5,7 +5,7 @@ Revises: 0003
 Create Date: 2026-11-21 13:28:38.416672
 
 """
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from alembic import op
 import sqlalchemy as sa
@@ -107,7 +107,7 @@ def upgrade():
     op.execute("INSERT INTO expert_pool_version (id, n) VALUES (1, 0)")
 
     conn = op.get_bind()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for code, name in STARTER:
         level = {1: 1, 3: 2, 5: 3}[len(code)]
         parent = {1: None, 2: code[:1], 3: code[:3]}[level]

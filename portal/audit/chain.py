@@ -8,7 +8,7 @@ same entry.
 """
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 FIELDS = ("created_at", "user_id", "username", "action", "object_type", "object_id", "object_label",
           "region_id", "summary", "before", "after")
@@ -16,8 +16,8 @@ FIELDS = ("created_at", "user_id", "username", "action", "object_type", "object_
 
 def _instant(value: datetime) -> str:
     if value.tzinfo is None:                      # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_hash(values: dict, prev_hash: str | None) -> str:

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from . import chain
 from .models import AuditChainHead, AuditEntry
+from datetime import UTC
 
 ACTION_LABELS = {
     "create": "新增",
@@ -207,11 +208,10 @@ def chain_anchor() -> dict:
     """The chain's head now (length and last hash), to be kept off-site: printed, mailed, written to storage the
     database's owner cannot change. `check_anchor` later proves the log up to that entry is unchanged, also
     against someone who could set the triggers aside and re-hash the whole log."""
-    from datetime import timezone
 
     head = db.session.get(AuditChainHead, 1)
     return {"entries": head.entries if head else 0, "last_hash": head.last_hash if head else None,
-            "taken_at": utcnow().astimezone(timezone.utc).isoformat(timespec="seconds")}
+            "taken_at": utcnow().astimezone(UTC).isoformat(timespec="seconds")}
 
 
 def check_anchor(anchor: dict) -> str | None:

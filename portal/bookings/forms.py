@@ -8,7 +8,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,9 +17,18 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange
 
-from ..forms_base import AsciiIntegerField, PortalForm, id_coerce, int_or_none, length, optional, required, strip_filter
-from ..models_base import valid_id
-from ..partners.forms import CheckboxListField
+from ..forms_base import (
+    AsciiIntegerField,
+    CheckboxListField,
+    PortalForm,
+    VersionForm,
+    id_coerce,
+    int_or_none,
+    length,
+    optional,
+    required,
+    strip_filter,
+)
 from .rules import DEFAULT_DURATION, DURATION_CHOICES, MAX_COMMITTEE, MAX_SEATS
 
 GUEST_ROWS = 3
@@ -89,7 +97,7 @@ class RequestForm(_Timing, PortalForm):
             raise ValidationError("请至少选择一个客场交易中心并填写机位数。")
 
 
-class EditForm(_Timing, PortalForm):
+class EditForm(_Timing, VersionForm):
     seats_requested = AsciiIntegerField("客场专家人数（机位数）",
                                    validators=[required("机位数"), NumberRange(1, MAX_SEATS, "申请机位数应在 1 至 50 个之间。")])
     specialty_ids = SelectMultipleField("专业条件（最多 5 个）", coerce=id_coerce, validate_choice=False)
@@ -97,31 +105,19 @@ class EditForm(_Timing, PortalForm):
     change_reason = StringField("变更原因", validators=[optional(), length(200, label="变更原因")],
                                 filters=[strip_filter],
                                 description="已接受的申请变更日期、时间或机位数时必填，客场将重新确认。")
-    version = HiddenField()
 
     def validate_specialty_ids(self, field):
         if len(field.data or []) > 5:
             raise ValidationError("专业条件最多选择 5 个。")
 
 
-def version_number(value) -> int | None:
-    """The version a page showed (a hidden field); anything else is None, which counts as stale."""
-    return valid_id(value)
-
-
-class ActionForm(PortalForm):
-    """Submit, complete: only the version of the page the person saw."""
-
-    version = HiddenField()
-
-
-class ReasonForm(ActionForm):
+class ReasonForm(VersionForm):
     """Withdraw, reject, cancel: with a reason."""
 
     reason = TextAreaField("原因", validators=[optional(), length(500, label="原因")], filters=[strip_filter])
 
 
-class AcceptForm(ActionForm):
+class AcceptForm(VersionForm):
     workstation_ids = CheckboxListField("分配工位", coerce=id_coerce, validate_choice=False)
     reason = TextAreaField("说明", validators=[optional(), length(500, label="说明")], filters=[strip_filter],
                            description="部分接受时请说明原因，如：当日仅有 3 个空闲跨省评标工位。")

@@ -25,10 +25,11 @@ from ..auth.permissions import (
     scoped_select,
 )
 from ..errors import show_on_form
+from ..forms_base import VersionForm, version_number
 from ..experts.models import Specialty
 from ..experts.services import specialty_tree
 from ..extensions import db
-from ..htmx import render, wants_fragment
+from ..htmx import fragment, render, wants_fragment
 from ..listing import paginate, sort_choice
 from ..orgs.models import TradingCenter
 from ..projects.models import Section
@@ -38,16 +39,7 @@ from ..templating import china_today, to_china
 from ..calendar.rules import parse_iso_date
 from ..calendar.services import deadline_for
 from . import bp, models, services  # noqa: F401  (the models register with the metadata)
-from .forms import (
-    AcceptForm,
-    ActionForm,
-    EditForm,
-    FeedForm,
-    FeesForm,
-    ReasonForm,
-    RequestForm,
-    version_number,
-)
+from .forms import AcceptForm, EditForm, FeedForm, FeesForm, ReasonForm, RequestForm
 from .models import CalendarFeed, SeatRequest
 from .rules import (
     DEFAULT_DURATION,
@@ -69,12 +61,9 @@ def deadline():
     if evaluation_date is None:
         message = ("请填写评标日期（格式：YYYY-MM-DD，如 2026-12-03）。" if not text
                    else f"“{text[:20]}”不是有效的评标日期，请按 YYYY-MM-DD 填写 2000—2099 年间的日期。")
-        response = make_response(render_template("bookings/_deadline.html", deadline=None, message=message), 400)
-    else:
-        response = make_response(render_template("bookings/_deadline.html", deadline=deadline_for(evaluation_date),
-                                                 today=china_today(), message=None))
-    response.vary.add("HX-Request")
-    return response
+        return fragment("bookings/_deadline.html", status=400, deadline=None, message=message)
+    return fragment("bookings/_deadline.html", deadline=deadline_for(evaluation_date), today=china_today(),
+                    message=None)
 
 
 # --- lists --------------------------------------------------------------------------------------------------
@@ -272,8 +261,8 @@ def _page(req: SeatRequest, status: int = 200, **forms):
                    Action=Action, Side=Side, bookings=services.bookings_of(req, active_only=False),
                    timeline=services.timeline(req), today=china_today(),
                    reason_form=forms.get("reason_form") or ReasonForm(formdata=None),
-                   action_form=ActionForm(formdata=None), failed=forms.get("failed"))
-    return render("bookings/show.html", "bookings/_status.html", **context), status
+                   action_form=VersionForm(formdata=None), failed=forms.get("failed"))
+    return render("bookings/show.html", "bookings/_status.html", status=status, **context)
 
 
 @bp.route("/<int:request_id>")

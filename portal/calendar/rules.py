@@ -12,7 +12,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Mapping
+from collections.abc import Mapping
 
 # How far the arithmetic looks before it gives up (a calendar with no working day for ten years is wrong data).
 MAX_SCAN_DAYS = 3660

@@ -15,7 +15,16 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange
 
-from ..forms_base import AsciiIntegerField, PortalForm, int_or_none, length, optional, required, strip_filter
+from ..forms_base import (
+    AsciiIntegerField,
+    PortalForm,
+    int_or_none,
+    length,
+    optional,
+    plausible_time,
+    required,
+    strip_filter,
+)
 from ..models_base import valid_id
 from . import rules
 
@@ -76,10 +85,6 @@ def parse_needs(formdata, keys: list[str], specialty_ids: set[int]) -> tuple[dic
     return needs, errors
 
 
-class ActionForm(PortalForm):
-    """A button that posts (CSRF only)."""
-
-
 class ReplaceForm(PortalForm):
     kind = SelectField("更换原因", choices=[(r.value, r.label) for r in rules.ReplaceReason],
                        validators=[required("更换原因")])
@@ -103,24 +108,19 @@ class WinnerForm(PortalForm):
     winner_determined_on = DateField("确定中标人日期", validators=[required("确定中标人日期")])
 
 
-def _plausible_time(form, field):
-    if field.data and not 2000 <= field.data.year <= 2099:
-        raise ValidationError("时间应在 2000 年至 2099 年之间。")
-
-
 class IncidentForm(PortalForm):
     venue_id = SelectField("发生场所", coerce=int_or_none, validate_choice=False)
     kind = SelectField("类型", choices=rules.INCIDENT_KINDS, validators=[required("类型")])
-    occurred_at = DateTimeLocalField("发生时间", format="%Y-%m-%dT%H:%M", validators=[required("发生时间"), _plausible_time])
+    occurred_at = DateTimeLocalField("发生时间", format="%Y-%m-%dT%H:%M", validators=[required("发生时间"), plausible_time])
     effect = TextAreaField("对评标的影响", validators=[required("对评标的影响"), length(500, label="对评标的影响")],
                            filters=[strip_filter], description="如：客场 3 个机位断网，评标暂停。")
     handling = TextAreaField("处置情况", validators=[optional(), length(500, label="处置情况")], filters=[strip_filter])
-    resumed_at = DateTimeLocalField("恢复时间", format="%Y-%m-%dT%H:%M", validators=[optional(), _plausible_time],
+    resumed_at = DateTimeLocalField("恢复时间", format="%Y-%m-%dT%H:%M", validators=[optional(), plausible_time],
                                     description="尚未恢复的留空，恢复后再登记。")
 
 
 class ResumeForm(PortalForm):
-    resumed_at = DateTimeLocalField("恢复时间", format="%Y-%m-%dT%H:%M", validators=[required("恢复时间"), _plausible_time])
+    resumed_at = DateTimeLocalField("恢复时间", format="%Y-%m-%dT%H:%M", validators=[required("恢复时间"), plausible_time])
     handling = TextAreaField("处置情况", validators=[optional(), length(500, label="处置情况")], filters=[strip_filter])
 
 

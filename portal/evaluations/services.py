@@ -607,19 +607,17 @@ def _supervisors(evaluation: Evaluation) -> list[int]:
                                                          User.active.is_(True))))
 
 
-def _store_files(evaluation: Evaluation, files, keys: list[str], **owner) -> list[str]:
-    """Store checked uploads as attachments of a clue or hand-over item. Each stored file's key is appended
-    to `keys` at once, so that the caller can delete the files when the transaction fails later."""
+def _store_files(evaluation: Evaluation, files, batch: uploads.UploadBatch, **owner) -> int:
+    """Store checked uploads as attachments of a clue or hand-over item (through the change's batch)."""
     for storage in files:
-        stored = uploads.store(storage, UPLOAD_FEATURE)
-        keys.append(stored.key)
+        stored = batch.store(storage)
         db.session.add(Attachment(evaluation_id=evaluation.id, name=stored.name, key=stored.key,
                                   mimetype=stored.mimetype, size=stored.size, sha256=stored.sha256,
                                   uploaded_by_id=audit.current_actor_id(), **owner))
-    return keys
+    return len(files)
 
 
-def file_clue(evaluation: Evaluation, venue: EvaluationVenue, text: str, files, keys: list[str]) -> Clue:
+def file_clue(evaluation: Evaluation, venue: EvaluationVenue, text: str, files, batch: uploads.UploadBatch) -> Clue:
     """The secondary venue transfers a suspected violation to the main venue (线索移交)."""
     if venue.is_main:
         raise EvaluationError("线索由副场移交给主场；主场发现的线索请直接向行政监督部门报告。")
@@ -630,11 +628,11 @@ def file_clue(evaluation: Evaluation, venue: EvaluationVenue, text: str, files, 
                 filed_by_id=audit.current_actor_id())
     db.session.add(clue)
     db.session.flush()
-    _store_files(evaluation, files, keys, clue_id=clue.id)
+    stored = _store_files(evaluation, files, batch, clue_id=clue.id)
     db.session.flush()
     # The audit entry says that a clue was filed, not what it says (the log is read more widely).
     audit.record("create", "clue", evaluation, region_id=_region(evaluation),
-                 summary=f"{venue.label}向主场移交违法违规线索（附件 {len(keys)} 个）")
+                 summary=f"{venue.label}向主场移交违法违规线索（附件 {stored} 个）")
     _tell_main_and_supervisors(evaluation, f"{venue.label}移交了一条违法违规线索", "clues")
     return clue
 
@@ -664,7 +662,7 @@ def clues_of(evaluation: Evaluation) -> list[Clue]:
 # --- hand-over (资料移交) ------------------------------------------------------------------------------------
 
 def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: str, reference: str, files,
-              keys: list[str]) -> None:
+              batch: uploads.UploadBatch) -> None:
     """Record one kind of material handed to the main venue; the hand-over is complete with all three."""
     if venue.is_main:
         raise EvaluationError("资料由客场移交给主场。")
@@ -691,7 +689,7 @@ def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: s
     item.handed_at, item.handed_by_id = utcnow(), audit.current_actor_id()
     db.session.flush()
     if mode == "file":
-        _store_files(evaluation, files, keys, handover_item_id=item.id)
+        _store_files(evaluation, files, batch, handover_item_id=item.id)
     kinds = set(db.session.scalars(select(HandoverItem.kind).where(HandoverItem.venue_id == venue.id)))
     complete = kinds >= set(rules.HANDOVER_LABELS)
     if complete and venue.handed_over_at is None:

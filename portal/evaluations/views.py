@@ -5,9 +5,8 @@ Thin views: load in scope or 404, check the role or 403 (and the venue the perso
 commit once, render or 303. A refused change re-renders the page with the message and what was typed (422).
 """
 import json
-from datetime import UTC
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -15,11 +14,11 @@ from sqlalchemy.orm import joinedload
 from .. import uploads
 from ..auth.models import Role
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
-from ..bookings.rules import CHINA
 from ..errors import show_on_form
+from ..forms_base import ActionForm, china_to_utc
 from ..experts.services import specialty_tree
 from ..extensions import db
-from ..htmx import render, wants_fragment
+from ..htmx import fragment, render, wants_fragment
 from ..listing import paginate, sort_choice
 from ..models_base import valid_id
 from ..projects.models import Section
@@ -28,7 +27,6 @@ from ..calendar.rules import parse_iso_date
 from . import bp, rules, services
 from .forms import (
     NEED_ROWS,
-    ActionForm,
     ClueForm,
     CommitteeForm,
     DutyForm,
@@ -252,8 +250,7 @@ def _refused(evaluation_id, error, **forms):
     if wants_fragment() and forms.get("fragment"):
         context = _board_context(evaluation)
         context["error"] = str(error)
-        response = make_response(render_template("evaluations/_board.html", poll_seconds=_poll_seconds(), **context), 422)
-        return response
+        return fragment("evaluations/_board.html", status=422, poll_seconds=_poll_seconds(), **context)
     forms.pop("fragment", None)
     return _page(evaluation, 422, error=str(error), **forms)
 
@@ -262,7 +259,7 @@ def _done(evaluation_id, message, anchor=""):
     db.session.commit()
     if wants_fragment():
         evaluation = _load(evaluation_id)
-        return render_template("evaluations/_board.html", poll_seconds=_poll_seconds(), **_board_context(evaluation))
+        return fragment("evaluations/_board.html", poll_seconds=_poll_seconds(), **_board_context(evaluation))
     flash(message, "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + anchor, 303)
 
@@ -424,7 +421,7 @@ def duty(evaluation_id, venue_id):
     db.session.commit()
     if wants_fragment():
         evaluation = _load(evaluation_id)
-        return render_template("evaluations/_duties.html", evaluation=evaluation, venue=_venue(evaluation, venue_id),
+        return fragment("evaluations/_duties.html", evaluation=evaluation, venue=_venue(evaluation, venue_id),
                                duties=services.duties_of(evaluation), duty_items=rules.DUTY_ITEMS, acting={venue.id})
     flash("保障清单已更新。", "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#duties", 303)
@@ -438,10 +435,6 @@ def _on_form(form, error) -> dict:
     return {"error": str(error)}
 
 
-def _china_to_utc(value):
-    return value.replace(tzinfo=CHINA).astimezone(UTC) if value else None
-
-
 @bp.route("/<int:evaluation_id>/incidents", methods=["POST"])
 @permission_required("evaluation.run")
 def incident(evaluation_id):
@@ -452,8 +445,8 @@ def incident(evaluation_id):
         return _page(evaluation, 422, incident_form=form, failed="incident")
     venue = _venue(evaluation, form.venue_id.data)
     _acting(evaluation, venue)
-    data = {"kind": form.kind.data, "occurred_at": _china_to_utc(form.occurred_at.data), "effect": form.effect.data,
-            "handling": form.handling.data, "resumed_at": _china_to_utc(form.resumed_at.data)}
+    data = {"kind": form.kind.data, "occurred_at": china_to_utc(form.occurred_at.data), "effect": form.effect.data,
+            "handling": form.handling.data, "resumed_at": china_to_utc(form.resumed_at.data)}
     try:
         services.report_incident(evaluation, venue, data)
     except services.EvaluationError as error:
@@ -477,7 +470,7 @@ def resume(evaluation_id, incident_id):
     if not form.validate_on_submit():
         return _page(evaluation, 422, resume_form=form, failed="resume", failed_id=record.id)
     try:
-        services.resume_incident(evaluation, record, _china_to_utc(form.resumed_at.data), form.handling.data or "")
+        services.resume_incident(evaluation, record, china_to_utc(form.resumed_at.data), form.handling.data or "")
     except services.EvaluationError as error:
         form.resumed_at.errors = [str(error)]
         return _page(_reload(evaluation_id), 422, resume_form=form, failed="resume", failed_id=incident_id)
@@ -487,6 +480,7 @@ def resume(evaluation_id, incident_id):
 
 
 @bp.route("/<int:evaluation_id>/clues", methods=["POST"])
+@uploads.limit(61 * uploads.MB)
 @permission_required("evaluation.run")
 def clue(evaluation_id):
     evaluation = _load(evaluation_id)
@@ -498,16 +492,11 @@ def clue(evaluation_id):
         return _page(evaluation, 422, clue_form=form, failed="clue")
     venue = _venue(evaluation, form.venue_id.data)
     _acting(evaluation, venue)
-    keys: list[str] = []
     try:
-        services.file_clue(evaluation, venue, form.text.data, files, keys)
-        db.session.commit()
+        with uploads.transaction(services.UPLOAD_FEATURE) as batch:
+            services.file_clue(evaluation, venue, form.text.data, files, batch)
     except services.EvaluationError as error:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
         return _page(_reload(evaluation_id), 422, clue_form=form, failed="clue", **_on_form(form, error))
-    except Exception:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
-        raise
     flash("线索已移交主场。", "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#clues", 303)
 
@@ -535,6 +524,7 @@ def report(evaluation_id, clue_id):
 # --- hand-over --------------------------------------------------------------------------------------------
 
 @bp.route("/<int:evaluation_id>/handover", methods=["POST"])
+@uploads.limit(151 * uploads.MB)
 @permission_required("evaluation.run")
 def handover(evaluation_id):
     evaluation = _load(evaluation_id)
@@ -546,16 +536,12 @@ def handover(evaluation_id):
         return _page(evaluation, 422, handover_form=form, failed="handover")
     venue = _venue(evaluation, form.venue_id.data)
     _acting(evaluation, venue)
-    keys: list[str] = []
     try:
-        services.hand_over(evaluation, venue, form.kind.data, form.mode.data, form.reference.data or "", files, keys)
-        db.session.commit()
+        with uploads.transaction(services.UPLOAD_FEATURE) as batch:
+            services.hand_over(evaluation, venue, form.kind.data, form.mode.data, form.reference.data or "", files,
+                               batch)
     except services.EvaluationError as error:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
         return _page(_reload(evaluation_id), 422, handover_form=form, failed="handover", **_on_form(form, error))
-    except Exception:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
-        raise
     flash(f"{rules.HANDOVER_LABELS[form.kind.data]}已登记移交。", "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#handover", 303)
 

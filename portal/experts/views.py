@@ -105,7 +105,7 @@ def records():
     if status in {s.value for s in Status}:
         stmt = stmt.where(Expert.status == Status(status))
     page = paginate(stmt.order_by(Expert.region_id, Expert.id))
-    return render("experts/records.html", "experts/_records.html", page=page, q=q, status=status,
+    return render("experts/records.html", "experts/_records.html", page=page, q=q, status_filter=status,
                   statuses=list(Status))
 
 
@@ -219,11 +219,11 @@ def import_():
     if check and check.ok:
         counts = {"new": sum(r["action"] == "new" for r in check.rows),
                   "update": sum(r["action"] == "update" for r in check.rows)}
-    response = render("experts/import.html", "experts/_import.html", form=form, check=check, result=result,
-                      counts=counts, columns=IMPORT_COLUMNS, max_rows=current_app.config["EXPERT_IMPORT_MAX_ROWS"])
-    if form.errors or (check and check.errors):
-        response.status_code = 422   # refused: htmx swaps 422 answers (base.html), browsers show the page
-    return response
+    # A refusal is a 422: htmx swaps 422 answers (base.html), browsers show the page.
+    return render("experts/import.html", "experts/_import.html",
+                  status=422 if form.errors or (check and check.errors) else 200, form=form, check=check,
+                  result=result, counts=counts, columns=IMPORT_COLUMNS,
+                  max_rows=current_app.config["EXPERT_IMPORT_MAX_ROWS"])
 
 
 @bp.route("/import/template.xlsx")

@@ -73,11 +73,11 @@ def _snapshot(notice: Notice) -> dict:
 
 
 def save(notice: Notice | None, data: NoticeData, publish: bool, files, remove_ids: set[int],
-         keys: list[str], user, version: int | None = None) -> Notice:
+         batch: uploads.UploadBatch, user, version: int | None = None) -> Notice:
     """Create or change a notice: keep it a draft, or publish it (now or at its time).
 
-    New files are written first (their keys go into `keys` so that the view can delete them if the
-    transaction is refused or fails); removed attachments are deleted from disk after the commit by the view.
+    New files are stored through `batch` (deleted again if the change does not commit); removed attachments
+    are deleted from disk once it has.
     """
     if not region_allowed(user, data.region_id):
         raise NoticeRefused("您只能为本地区发布公告。", "region_id")
@@ -102,7 +102,7 @@ def save(notice: Notice | None, data: NoticeData, publish: bool, files, remove_i
         notice.withdrawn_reason = None
     elif notice.status is Status.DRAFT or creating:
         notice.publish_at = data.publish_at
-    removed = uploads.replace_files(notice.attachments, remove_ids, files, UPLOAD_FEATURE, NoticeAttachment, keys,
+    removed = uploads.replace_files(notice.attachments, remove_ids, files, batch, NoticeAttachment,
                                     uploaded_by_id=user.id)
     try:
         db.session.flush()

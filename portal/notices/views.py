@@ -150,20 +150,13 @@ def _save(form: NoticeForm, notice: Notice | None):
         return _editor(form, notice, 422)
     publish = request.form.get("action") == "publish"
     remove_ids = {valid_id(v) for v in request.form.getlist("remove_file")} - {None}
-    keys: list[str] = []
-    removed_keys = [a.key for a in (notice.attachments if notice else []) if a.id in remove_ids]
     try:
-        notice = services.save(notice, _form_data(form), publish, files, remove_ids, keys, current_user,
-                               version=(valid_id(form.version.data) or -1) if notice else None)
-        db.session.commit()
+        with uploads.transaction(services.UPLOAD_FEATURE) as batch:
+            notice = services.save(notice, _form_data(form), publish, files, remove_ids, batch, current_user,
+                                   version=(valid_id(form.version.data) or -1) if notice else None)
     except services.NoticeRefused as error:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
         show_on_form(form, error)
         return _editor(form, notice and _reload(notice.id), 422)
-    except Exception:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
-        raise
-    uploads.remove(services.UPLOAD_FEATURE, removed_keys)
     state = notice.state(utcnow())
     flash({State.DRAFT: "草稿已保存。", State.SCHEDULED: "已设定定时发布，到时自动公开。",
            State.PUBLISHED: "已发布，公众无需登录即可查看。", State.WITHDRAWN: "已保存（该公告已撤回，未公开）。"}[state],
@@ -178,6 +171,7 @@ def _reload(notice_id) -> Notice:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@uploads.limit(101 * uploads.MB)
 @permission_required("notices.manage")
 def new():
     form = NoticeForm()
@@ -190,6 +184,7 @@ def new():
 
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
+@uploads.limit(101 * uploads.MB)
 @permission_required("notices.manage")
 def edit(notice_id):
     notice = _reload(notice_id)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models_base import valid_id
-from ..htmx import render
+from ..htmx import fragment, render
 from ..listing import paginate
 from . import bp, services
 from .models import Notification
@@ -27,7 +27,7 @@ def index():
 @login_required
 def badge():
     """The nav badge: the number of unread notifications (polled by htmx)."""
-    return render("notifications/_badge.html", "notifications/_badge.html",
+    return fragment("notifications/_badge.html",
                   unread=services.unread_count(current_user.id))
 
 

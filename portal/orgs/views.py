@@ -8,7 +8,7 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate
-from ..workstations.forms import EmptyForm
+from ..forms_base import ActionForm
 from . import bp
 from .forms import CenterForm, ContactForm
 from .models import CenterContact, Province, Region, TradingCenter
@@ -58,7 +58,7 @@ def _center_form(center: TradingCenter | None):
             flash(f"交易中心“{saved.name}”已保存。", "success")
             return redirect(url_for("orgs.center_edit", center_id=saved.id), 303)
     return render_template("orgs/center_form.html", form=form, center=center,
-                           contact_form=ContactForm(prefix="contact"), empty_form=EmptyForm())
+                           contact_form=ContactForm(prefix="contact"), empty_form=ActionForm())
 
 
 @bp.route("/centers/new", methods=["GET", "POST"])
@@ -91,7 +91,7 @@ def contact_add(center_id):
     # The contact form comes back with its messages and what was typed; the center form is unchanged.
     form = _with_choices(CenterForm(obj=center, formdata=None))
     return render_template("orgs/center_form.html", form=form, center=center,
-                           contact_form=contact_form, empty_form=EmptyForm()), 400
+                           contact_form=contact_form, empty_form=ActionForm()), 400
 
 
 @bp.route("/centers/<int:center_id>/contacts/<int:contact_id>/delete", methods=["POST"])
@@ -101,7 +101,7 @@ def contact_delete(center_id, contact_id):
     contact = db.session.get(CenterContact, contact_id)
     if contact is None or contact.center_id != center.id:
         abort(404)
-    if EmptyForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         remove_contact(center, contact)
         db.session.commit()
         flash("联系人已删除。", "success")

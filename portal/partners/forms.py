@@ -1,14 +1,8 @@
 """Forms for pairings and joint testing."""
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import DateField, SelectField, StringField, TextAreaField, ValidationError
 
-from ..forms_base import PortalForm, int_or_none, length, optional, required, strip_filter
+from ..forms_base import CheckboxListField, PortalForm, int_or_none, length, optional, required, strip_filter
 from .models import JOINT_TEST_LABELS
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PairingForm(PortalForm):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal, InvalidOperation
-from typing import Mapping
+from collections.abc import Mapping
 
 MAX_AMOUNT_WAN = Decimal(10) ** 8   # 10^8 万元 = 1万亿元: anything above is a unit mistake
 

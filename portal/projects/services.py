@@ -1,6 +1,4 @@
 """Projects, sections, thresholds and exemptions: every change audited in the caller's transaction."""
-import hashlib
-import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -148,8 +146,11 @@ def _flush_or_refuse(message: str, field: str | None = None):
 
 # --- exemptions -------------------------------------------------------------------------------------------
 
+EXEMPTION_FEATURE = "exemptions"   # the upload folder of the written explanations
+
+
 def upload_folder() -> Path:
-    return uploads.folder("exemptions")
+    return uploads.folder(EXEMPTION_FEATURE)
 
 
 def pdf_problem(stream, max_bytes: int = PDF_MAX_BYTES) -> str | None:
@@ -170,24 +171,11 @@ def pdf_problem(stream, max_bytes: int = PDF_MAX_BYTES) -> str | None:
     return None
 
 
-def _store_pdf(file_storage) -> tuple[str, int, str]:
-    key = f"{uuid.uuid4().hex}.pdf"
-    digest = hashlib.sha256()
-    size = 0
-    target = upload_folder() / key
-    with open(target, "wb") as out:
-        while chunk := file_storage.stream.read(1024 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return key, size, digest.hexdigest()
-
-
 def pdf_path(exemption: Exemption) -> Path:
     return upload_folder() / exemption.pdf_key
 
 
-def record_exemption(section: Section, data: dict, pdf) -> Exemption:
+def record_exemption(section: Section, data: dict, pdf, batch: uploads.UploadBatch) -> Exemption:
     """The tenderee's written explanation for not using remote evaluation (seed 000, 一(三))."""
     if not section.remote_level.exemptable:
         raise ProjectError("该标段不属于应当采用远程异地评标的情形，无需书面说明。")
@@ -201,20 +189,14 @@ def record_exemption(section: Section, data: dict, pdf) -> Exemption:
     exemption.reason = data["reason"]
     exemption.explanation = data["explanation"]
     exemption.recorded_by_id = current_actor_id()
-    stored = None
     if pdf is not None and getattr(pdf, "filename", ""):
         # A replaced PDF stays on disk: nothing is deleted, the audit log keeps its checksum.
-        stored = _store_pdf(pdf)
-        exemption.pdf_key, exemption.pdf_size, exemption.pdf_sha256 = stored
+        stored = batch.store(pdf)
+        exemption.pdf_key, exemption.pdf_size, exemption.pdf_sha256 = stored.key, stored.size, stored.sha256
         exemption.pdf_name = Path(pdf.filename).name[-200:] or "说明.pdf"
     elif exemption.pdf_key is None:
         raise ProjectError("请上传书面说明的 PDF 文件。", "pdf")
-    try:
-        _flush_or_refuse("该标段的书面说明刚被他人保存，请刷新页面后再试。")
-    except ProjectError:
-        if stored:
-            (upload_folder() / stored[0]).unlink(missing_ok=True)
-        raise
+    _flush_or_refuse("该标段的书面说明刚被他人保存，请刷新页面后再试。")
     record("update" if before else "create", "exemption", exemption, label=f"{section}：{exemption}",
            region_id=section.project.region_id, before=before, after=_exemption_snapshot(exemption))
     return exemption

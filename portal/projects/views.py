@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from .. import uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..bookings.models import SeatRequest
 from ..errors import show_on_form
@@ -287,9 +288,9 @@ def section(section_id):
 
 
 @bp.route("/sections/<int:section_id>/exemption", methods=["POST"])
+@uploads.limit(21 * uploads.MB)
 @permission_required("projects.manage")
 def exemption_save(section_id):
-    # The request may be up to UPLOAD_LIMITS (a 20 MB PDF and the fields; create_app raises it before CSRF).
     section = _load_section("projects.manage", section_id)
     form = ExemptionForm()
     if form.validate_on_submit():
@@ -299,12 +300,12 @@ def exemption_save(section_id):
             form.pdf.errors.append(problem)
         else:
             try:
-                services.record_exemption(section, {"reason": form.reason.data,
-                                                    "explanation": form.explanation.data}, upload)
+                with uploads.transaction(services.EXEMPTION_FEATURE) as batch:
+                    services.record_exemption(section, {"reason": form.reason.data,
+                                                        "explanation": form.explanation.data}, upload, batch)
             except services.ProjectError as error:
                 show_on_form(form, error)
             else:
-                db.session.commit()
                 flash("书面说明已保存。确定中标人后，请向行政监督部门提交并在此登记备案。", "success")
                 return redirect(url_for("projects.section", section_id=section.id) + "#exemption", 303)
     return _section_page(section, exemption_form=form, status=422)

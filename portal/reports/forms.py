@@ -74,6 +74,3 @@ class ImportForm(PortalForm):
                                  "只读取本地区所在行的前四项，读取后请核对再保存。")
 
 
-class ActionForm(PortalForm):
-    """A bare POST with CSRF (reminders)."""
-    version = HiddenField()

@@ -16,6 +16,7 @@ from .. import spreadsheets
 from ..auth.permissions import Scope, can, permission_required, scope_clause, scope_for, scoped_select
 from ..bookings.models import SeatRequest
 from ..errors import show_on_form
+from ..forms_base import ActionForm
 from ..extensions import db
 from ..htmx import render
 from ..listing import paginate_rows
@@ -25,7 +26,7 @@ from ..projects.models import Section
 from ..templating import china_today
 from ..training import services as training_services
 from . import bp, exports, rules, services
-from .forms import ActionForm, ImportForm, ReportForm, ReturnForm
+from .forms import ImportForm, ReportForm, ReturnForm
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 

@@ -4,17 +4,16 @@ from wtforms import (
     HiddenField,
     MultipleFileField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
     ValidationError,
 )
 from wtforms.validators import InputRequired, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import richtext
 from ..forms_base import (
+    CheckboxListField,
     AsciiIntegerField,
     PortalForm,
     length,
@@ -40,8 +39,7 @@ class SessionForm(PortalForm):
     title = StringField("培训名称", validators=[required("培训名称"), length(200, label="培训名称"), plain_line],
                         filters=[strip_filter])
     region_id = SelectField("举办地区", choices=[], validate_choice=False, validators=[required("举办地区")])
-    audiences = SelectMultipleField("培训对象", choices=AUDIENCE_CHOICES, option_widget=CheckboxInput(),
-                                    widget=ListWidget(prefix_label=False))
+    audiences = CheckboxListField("培训对象", choices=AUDIENCE_CHOICES)
     starts_at = DateTimeLocalField("开始时间", format="%Y-%m-%dT%H:%M",
                                    validators=[required("开始时间"), plausible_time])
     ends_at = DateTimeLocalField("结束时间", format="%Y-%m-%dT%H:%M", validators=[required("结束时间"), plausible_time])
@@ -75,5 +73,3 @@ class PersonForm(PortalForm):
     audience = SelectField("参训身份", choices=AUDIENCE_CHOICES, validators=[required("参训身份")])
 
 
-class ActionForm(PortalForm):
-    """A button that only needs the CSRF token."""

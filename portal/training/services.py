@@ -62,7 +62,7 @@ def _snapshot(session: TrainingSession) -> dict:
 
 
 def save(session: TrainingSession | None, data: SessionData, publish: bool, files, remove_ids: set[int],
-         keys: list[str], user, version: int | None = None) -> TrainingSession:
+         batch: uploads.UploadBatch, user, version: int | None = None) -> TrainingSession:
     """Create or change a session; `publish` makes a draft public (a published one stays published)."""
     if data.region_id not in {r.id for r in writable_regions(user)}:
         raise TrainingRefused("您只能为本地区发布培训。", "region_id")
@@ -102,7 +102,7 @@ def save(session: TrainingSession | None, data: SessionData, publish: bool, file
         audience.position = position
     if publish:
         session.status = Status.PUBLISHED
-    removed = uploads.replace_files(session.materials, remove_ids, files, UPLOAD_FEATURE, TrainingMaterial, keys,
+    removed = uploads.replace_files(session.materials, remove_ids, files, batch, TrainingMaterial,
                                     uploaded_by_id=user.id)
     try:
         db.session.flush()

@@ -11,7 +11,7 @@ from .. import uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, region_reach, scope_clause, scoped_select
 from ..errors import show_on_form
 from ..extensions import db
-from ..forms_base import china_to_utc
+from ..forms_base import ActionForm, china_to_utc
 from ..htmx import render
 from ..listing import int_arg, paginate
 from ..models_base import as_utc, utcnow, valid_id
@@ -19,7 +19,7 @@ from ..orgs.models import Region
 from ..spreadsheets import csv_response, workbook_with_table, xlsx_response
 from ..templating import china_today, local_midnight_utc, to_china
 from . import bp, rules, services
-from .forms import ActionForm, CancelForm, EnrolForm, PersonForm, SessionForm
+from .forms import CancelForm, EnrolForm, PersonForm, SessionForm
 from .models import Enrolment, TrainingSession
 from .rules import EnrolmentStatus, Status
 
@@ -200,7 +200,7 @@ def manage():
         status = ""
     stmt = stmt.options(selectinload(TrainingSession.region)).order_by(TrainingSession.starts_at.desc(),
                                                                        TrainingSession.id.desc())
-    return render("training/manage.html", "training/_manage_results.html", page=paginate(stmt), status=status,
+    return render("training/manage.html", "training/_manage_results.html", page=paginate(stmt), status_filter=status,
                   statuses=rules.STATUS_LABELS)
 
 
@@ -227,25 +227,20 @@ def _save(form: SessionForm, session: TrainingSession | None):
         place=form.place.data or None, online_url=form.online_url.data or None, capacity=form.capacity.data,
         audiences=[key for key in rules.AUDIENCES if key in (form.audiences.data or [])])
     remove_ids = {valid_id(v) for v in request.form.getlist("remove_file")} - {None}
-    removed_keys = [m.key for m in (session.materials if session else []) if m.id in remove_ids]
-    keys: list[str] = []
     try:
-        session = services.save(session, data, request.form.get("action") == "publish", files, remove_ids, keys,
-                                current_user, version=(valid_id(form.version.data) or -1) if session else None)
-        db.session.commit()
+        with uploads.transaction(services.UPLOAD_FEATURE) as batch:
+            session = services.save(session, data, request.form.get("action") == "publish", files, remove_ids,
+                                    batch, current_user,
+                                    version=(valid_id(form.version.data) or -1) if session else None)
     except services.TrainingRefused as error:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
         show_on_form(form, error)
         return _editor(form, session and _managed(session.id), 422)
-    except Exception:
-        uploads.remove(services.UPLOAD_FEATURE, keys)
-        raise
-    uploads.remove(services.UPLOAD_FEATURE, removed_keys)
     flash("已发布，公众可在培训日历中看到。" if session.status is Status.PUBLISHED else "草稿已保存。", "success")
     return redirect(url_for("training.show", session_id=session.id), 303)
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@uploads.limit(101 * uploads.MB)
 @permission_required("training.manage")
 def new():
     form = SessionForm()
@@ -258,6 +253,7 @@ def new():
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@uploads.limit(101 * uploads.MB)
 @permission_required("training.manage")
 def edit(session_id):
     session = _managed(session_id)

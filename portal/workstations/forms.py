@@ -43,5 +43,3 @@ class ImportForm(PortalForm):
     dry_run = BooleanField("仅校验，不导入")
 
 
-class EmptyForm(PortalForm):
-    """A form with only the CSRF token, for buttons that POST."""

@@ -6,13 +6,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..audit.models import AuditEntry
 from ..auth.permissions import get_scoped_or_404, permission_required, scope_clause, scoped_select
 from ..errors import show_on_form
+from ..forms_base import ActionForm
 from ..extensions import db
 from ..htmx import render, wants_fragment
 from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
 from . import bp, rules, services
-from .forms import EmptyForm, ImportForm, RetireForm, VenueForm, WorkstationForm
+from .forms import ImportForm, RetireForm, VenueForm, WorkstationForm
 from .models import WORKSTATION_STATUS_LABELS, Venue, VenueStatus, Workstation, WorkstationStatus
 
 STATUS_FILTERS = {
@@ -200,7 +201,7 @@ def venues():
         stmt = stmt.where(or_(Venue.name.ilike(f"%{q}%"), TradingCenter.name.ilike(f"%{q}%")))
     page = paginate_rows(stmt)
     return render("workstations/venues.html", "workstations/_venues.html", page=page, q=q,
-                  status=status)
+                  status_filter=status)
 
 
 def _venue_form(venue: Venue | None):
@@ -296,7 +297,7 @@ def _workstation_form(workstation: Workstation | None, venue_choices: list):
             return redirect(url_for("workstations.index", center=saved.center_id), 303)
     return render_template("workstations/form.html", form=form, workstation=workstation,
                            history=_history("workstation", workstation.id) if workstation else [],
-                           empty_form=EmptyForm())
+                           empty_form=ActionForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -345,7 +346,7 @@ def retire(workstation_id):
 @permission_required("workstations.manage")
 def restore(workstation_id):
     workstation = _load_workstation(workstation_id)
-    form = EmptyForm()
+    form = ActionForm()
     if form.validate_on_submit():
         try:
             services.restore_workstation(workstation)
@@ -391,12 +392,11 @@ def import_():
                                        if result["venues"] else "")
                         flash(f"已导入工位 {result['workstations']} 个{venues_note}。", "success")
                         return redirect(url_for("workstations.index"), 303)
-    response = render("workstations/import.html", "workstations/_import.html", form=form, check=check,
-                      result=result, columns=rules.IMPORT_COLUMNS, max_rows=current_app.config["IMPORT_MAX_ROWS"],
-                      centers=list(services.import_targets().keys()))
-    if form.errors or (check and check.errors):
-        response.status_code = 422   # refused: htmx swaps 422 answers (base.html), browsers show the page
-    return response
+    # A refusal is a 422: htmx swaps 422 answers (base.html), browsers show the page.
+    return render("workstations/import.html", "workstations/_import.html",
+                  status=422 if form.errors or (check and check.errors) else 200, form=form, check=check,
+                  result=result, columns=rules.IMPORT_COLUMNS, max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                  centers=list(services.import_targets().keys()))
 
 
 @bp.route("/import/template.xlsx")

@@ -1,5 +1,5 @@
 """The pure rules of guest-seat requests: every life-cycle transition, time ranges, filing checks, ranking."""
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 
 import pytest
 
@@ -101,8 +101,8 @@ def test_cancelling_needs_a_reason_and_completing_waits_for_the_evaluation_day()
 
 def test_evaluation_range_is_china_wall_clock_in_utc():
     starts, ends = evaluation_range(date(2026, 12, 3), time(9, 0), 240)
-    assert starts == datetime(2026, 12, 3, 1, 0, tzinfo=timezone.utc)
-    assert ends == datetime(2026, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert starts == datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    assert ends == datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("a, b, clash", [
@@ -114,7 +114,7 @@ def test_evaluation_range_is_china_wall_clock_in_utc():
 ])
 def test_overlaps_of_half_open_ranges(a, b, clash):
     def at(hour):
-        return datetime(2026, 12, 3, hour, tzinfo=timezone.utc)
+        return datetime(2026, 12, 3, hour, tzinfo=UTC)
 
     assert overlaps(at(a[0]), at(a[1]), at(b[0]), at(b[1])) is clash
     assert overlaps(at(b[0]), at(b[1]), at(a[0]), at(a[1])) is clash

@@ -1,12 +1,12 @@
 """Notices (公告): the state a reader sees, tags typed by the writer, the attachment limit."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
 from portal.notices import rules
 from portal.notices.rules import AttachmentCount, State, Status, TagError
 
-NOW = datetime(2026, 10, 15, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("status, publish_at, expected", [

@@ -1,13 +1,13 @@
 """Training sessions (宣贯培训): times, capacity, enrolment, cancelling, attendance, the preselected audience,
 and the training record (培训台账) with the monthly report's remark."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, UTC
 
 import pytest
 
 from portal.training import rules
 from portal.training.rules import Status, Trained
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
 START = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)
 
