@@ -22,7 +22,8 @@ from ..experts.models import Specialty
 from ..experts.services import catalogue_counts
 from ..extensions import db
 from ..models_base import utcnow
-from ..notifications.services import center_staff_ids, notify
+from ..auth.recipients import center_staff_ids
+from ..notifications.services import notify
 from ..orgs.models import Province, TradingCenter
 from ..partners.models import Pairing, PairingPartner
 from ..partners.services import may_request_many

@@ -28,7 +28,8 @@ from ..experts.rules import ShareScope
 from ..experts.services import available_clause
 from ..extensions import db
 from ..models_base import utcnow
-from ..notifications.services import center_staff_ids, notify
+from ..auth.recipients import center_staff_ids
+from ..notifications.services import notify
 from ..orgs.models import TradingCenter
 from ..projects.models import Project, Section
 from ..templating import china_today

@@ -3,7 +3,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select, update
 
-from ..auth.models import Role, User
 from ..extensions import db
 from ..models_base import utcnow
 from .models import Notification
@@ -14,15 +13,6 @@ def notify(user_ids: Iterable[int], text: str, link: str = "", skip: int | None 
     ids = [uid for uid in dict.fromkeys(user_ids) if uid and uid != skip]
     db.session.add_all([Notification(user_id=uid, text=text[:300], link=link[:300]) for uid in ids])
     return len(ids)
-
-
-def center_staff_ids(*center_ids: int) -> list[int]:
-    """The active staff accounts of these trading centers."""
-    wanted = [c for c in center_ids if c]
-    if not wanted:
-        return []
-    return list(db.session.scalars(select(User.id).where(
-        User.role == Role.CENTER_STAFF, User.center_id.in_(wanted), User.active.is_(True))))
 
 
 def unread_count(user_id: int) -> int:

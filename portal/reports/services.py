@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import spreadsheets
 from ..audit.services import current_actor_id, record
-from ..auth.models import Role, User
+from ..auth import recipients
 from ..bookings.models import SeatRequest
 from ..bookings.rules import Status as SeatStatus
 from ..errors import ChangeRefused, flush_or_refuse
@@ -26,7 +26,7 @@ from ..notifications.services import notify
 from ..orgs.models import Province, Region, TradingCenter
 from ..projects.models import Section
 from ..templating import china_today, local_midnight_utc
-from . import rules
+from . import access, rules
 from .models import MonthlyReport, ReportCorrection, ReportVersion
 from .rules import CELL, CELLS, COMPUTED, ENTERED, GuestUse, Move, Status
 
@@ -334,7 +334,7 @@ def _submit(report: MonthlyReport, region: Region, month: date, today: date) -> 
     db.session.flush()
     record("submit", "monthly_report", report, label=str_of(region, month), region_id=region.id,
            summary=f"第 {report.submissions} 次报送" + ("（逾期）" if report.late else ""))
-    notify(_province_admin_ids(), f"{region.name}已报送{rules.month_label(month)}远程异地评标月调度情况表",
+    notify(recipients.province_admin_ids(), f"{region.name}已报送{rules.month_label(month)}远程异地评标月调度情况表",
            report_link(month), skip=current_actor_id())
     return report
 
@@ -381,16 +381,9 @@ def report_link(month: date, region: Region | None = None) -> str:
     return f"{base}/{region.code}" if region is not None else base
 
 
-def _province_admin_ids() -> list[int]:
-    return list(db.session.scalars(select(User.id).where(User.role == Role.PROVINCE_ADMIN,
-                                                         User.active.is_(True))))
-
-
 def _filer_ids(region: Region) -> list[int]:
     """Who files a region's report: its prefecture admins; the provincial center's row, the province."""
-    ids = list(db.session.scalars(select(User.id).where(User.role == Role.PREFECTURE_ADMIN,
-                                                        User.region_id == region.id, User.active.is_(True))))
-    return ids or _province_admin_ids()
+    return recipients.prefecture_admin_ids(region.id) or recipients.province_admin_ids()
 
 
 # --- the province's table ---------------------------------------------------------------------------------
@@ -463,11 +456,8 @@ def province_table(month: date, today: date | None = None, regions: list[Region]
 def pending_for(user, today: date | None = None) -> dict | None:
     """The report a filer still owes (for the banner): last month's, from the 1st on, until submitted."""
     today = today or china_today()
-    if user.role is Role.PREFECTURE_ADMIN and user.region_id:
-        region_ids = [user.region_id]
-    elif user.role is Role.PROVINCE_ADMIN:
-        region_ids = None
-    else:
+    region_ids = access.filed_region_ids(user)
+    if region_ids is False:
         return None
     month = rules.reporting_month(today)
     submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
