@@ -99,6 +99,7 @@ def create_app(test_config=None):
     from .audit import views as audit_views
     from .auth import views as auth_views
     from .bookings import views as bookings_views
+    from .calendar import views as calendar_views
     from .evaluations import views as evaluations_views
     from .experts import views as experts_views
     from .notices import views as notices_views
@@ -108,7 +109,6 @@ def create_app(test_config=None):
     from .projects import views as projects_views
     from .reports import views as reports_views
     from .training import views as training_views
-    from .calendar import views as calendar_views
     from .workstations import views as workstations_views
 
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, calendar_views,

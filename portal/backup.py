@@ -19,19 +19,22 @@ import sqlite3
 import subprocess  # nosec B404
 import tarfile
 import tempfile
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .auth.models import LoginSession, SessionEnd
 from .extensions import db
+from .models_base import utcnow
 from .uploads import root as uploads_root
 
 
 class BackupError(Exception):
     """A backup or restore that cannot be done; the message is Chinese."""
-
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -99,9 +102,6 @@ def backup(app, target: Path) -> dict:
 
 def restore(app, source: Path) -> dict:
     """Put the database and uploads back as they were in the backup folder `source`."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
     manifest_path = source / "manifest.json"
     if not manifest_path.is_file():
         raise BackupError(f"{source} 不是备份目录（缺少 manifest.json）。")
@@ -177,10 +177,7 @@ def restore(app, source: Path) -> dict:
 def _end_restored_sessions() -> None:
     """Sessions open in the backup were ended since (logout, another device, a password change): none comes
     back. Every account logs in again (a backup older than the session table has none)."""
-    from sqlalchemy import inspect
 
-    from .auth.models import LoginSession, SessionEnd
-    from .models_base import utcnow
 
     with db.engine.begin() as conn:
         if "login_sessions" in inspect(conn).get_table_names():

@@ -1,4 +1,5 @@
 """Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify."""
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -6,15 +7,23 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from . import backup
+from .audit.services import chain_anchor, check_anchor, verify_chain
+from .auth.models import Role, User
+from .auth.passwords import hash_password
+from .auth.permissions import permission_table_markdown
+from .auth.rules import password_problems
+from .clock import china_today
+from .demo import load_demo
 from .extensions import db
+from .reports import rules as report_rules
+from .reports import services as report_services
 
 
 def init_app(app):
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the demo data (idempotent: a second run adds nothing)."""
-        from .demo import load_demo
-
         added = load_demo()
         db.session.commit()
         summary = "，".join(f"{k} {v}" for k, v in added.items())
@@ -26,10 +35,6 @@ def init_app(app):
     @click.password_option(prompt="密码")
     def create_admin(username, name, password):
         """Create a provincial admin account."""
-        from .auth.models import Role, User
-        from .auth.passwords import hash_password
-        from .auth.rules import password_problems
-
         problems = password_problems(password, username)
         if problems:
             raise click.ClickException(" ".join(problems))
@@ -45,25 +50,20 @@ def init_app(app):
     @click.option("--month", default="", help="YYYY-MM; default: last month")
     def remind_reports(month):
         """Notify the regions that have not submitted the monthly report (run daily from the 1st, e.g. cron)."""
-        from .reports import rules, services
-        from .templating import china_today
-
         today = china_today()
-        wanted = rules.parse_month(month) if month else rules.reporting_month(today)
+        wanted = report_rules.parse_month(month) if month else report_rules.reporting_month(today)
         if wanted is None:
             raise click.ClickException("月份格式应为 YYYY-MM。")
-        if not rules.may_file(wanted, today):
-            raise click.ClickException(f"{rules.month_label(wanted)}尚未结束，不能催报。")
-        sent = services.remind(wanted, today)
+        if not report_rules.may_file(wanted, today):
+            raise click.ClickException(f"{report_rules.month_label(wanted)}尚未结束，不能催报。")
+        sent = report_services.remind(wanted, today)
         db.session.commit()
-        click.echo(f"{rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")
+        click.echo(f"{report_rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")
 
     @app.cli.command("backup")
     @click.argument("target", required=False, type=click.Path(path_type=Path))
     def backup_command(target):
         """Back up the database and the uploaded files into a new folder (default instance/backups/<time>)."""
-        from . import backup
-
         target = target or Path(current_app.instance_path) / "backups" / datetime.now().strftime("%Y%m%d-%H%M%S")
         try:
             manifest = backup.backup(current_app, target)
@@ -77,8 +77,6 @@ def init_app(app):
     @click.option("--yes", is_flag=True, help="do not ask for confirmation")
     def restore_command(source, yes):
         """Replace the database and the uploaded files with a backup folder's (stop the portal first)."""
-        from . import backup
-
         if not yes:
             click.confirm(f"将用 {source} 中的备份替换当前数据库和上传文件，当前数据将丢失。继续吗？", abort=True)
         try:
@@ -91,16 +89,13 @@ def init_app(app):
     @app.cli.group("audit")
     def audit_group():
         """The audit log."""
-
     @audit_group.command("verify")
     @click.option("--anchor", "anchors", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
                   help="an anchor file written by `audit anchor` (may be given several times)")
     def audit_verify(anchors):
         """Re-hash the whole audit log in order; exit 1 at the first entry edited, removed or inserted, or when
         the log no longer holds an anchored entry with its hash."""
-        import json
 
-        from .audit.services import check_anchor, verify_chain
 
         read, problem = verify_chain()
         if problem is not None:
@@ -125,9 +120,7 @@ def init_app(app):
     def audit_anchor(output):
         """Print the chain's head (length, last hash, time) as JSON, to keep where the database's owner cannot
         change it; `audit verify --anchor FILE` checks the log against it later."""
-        import json
 
-        from .audit.services import chain_anchor
 
         text = json.dumps(chain_anchor(), ensure_ascii=False)
         if output:
@@ -137,6 +130,4 @@ def init_app(app):
     @app.cli.command("permissions")
     def permissions_command():
         """Print the permission table (role x action -> scope) as Markdown, as the README shows it."""
-        from .auth.permissions import permission_table_markdown
-
         click.echo(permission_table_markdown())

@@ -470,7 +470,7 @@ def load_projects() -> int:
 
     from .projects.models import Project
     from .projects.services import save_project, save_section
-    from .templating import china_today
+    from .clock import china_today
     from .calendar.services import load_calendar
 
     owner = db.session.scalars(select(User).filter_by(username="agent")).first()

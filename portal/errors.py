@@ -1,10 +1,11 @@
 """Error pages in Chinese: no stack trace ever reaches a user."""
 from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .extensions import db
+from .htmx import wants_fragment
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请检查后重试。"),
@@ -20,7 +21,6 @@ MESSAGES = {
 
 def _page(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
-    from .htmx import wants_fragment
 
     template = "errors/_message.html" if wants_fragment() else "errors/error.html"
     return render_template(template, code=code, title=title, message=message,
@@ -29,7 +29,6 @@ def _page(code: int, detail: str | None = None):
 
 def init_app(app):
     """Register Chinese error pages for HTTP errors, CSRF failures and unexpected exceptions."""
-
     def has_nul(values) -> bool:
         return any("\x00" in key or any("\x00" in v for v in items) for key, items in values.lists())
 
@@ -67,7 +66,6 @@ def init_app(app):
         app.logger.error("Database unavailable on %s %s: %s (%s)", request.method, request.path,
                          type(error).__name__, (str(orig).splitlines() or [""])[0][:200] if orig is not None else "")
         title, message = MESSAGES[503]
-        from .htmx import wants_fragment
 
         template = "errors/_message.html" if wants_fragment() else "errors/unavailable.html"
         response = app.make_response((render_template(template, code=503, title=title, message=message,
@@ -84,7 +82,6 @@ def init_app(app):
 
 class ChangeRefused(ValueError):
     """A service refused a change; the Chinese message is for the user, `field` names the form field."""
-
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
@@ -95,7 +92,6 @@ def flush_or_refuse(message: str, field: str | None = None, error_class=ChangeRe
 
     The session then needs a rollback, which the view does (show_on_form) before it answers.
     """
-    from sqlalchemy.exc import IntegrityError
 
     try:
         db.session.flush()
@@ -112,8 +108,6 @@ def show_on_form(form, error: ChangeRefused, default_field: str | None = None) -
 
 def abort_with(code: int, message: str):
     """Abort with an HTTP error whose Chinese message is shown on the error page."""
-    from werkzeug.exceptions import default_exceptions
-
     error = default_exceptions[code](description=message)
     error.portal_message = True
     raise error

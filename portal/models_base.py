@@ -1,10 +1,16 @@
-"""Shared column helpers and the scoping hooks every region- or center-owned model provides."""
+"""Shared column helpers and the scoping mixins of region- and owner-owned models.
+
+The permission table's scopes (portal.auth.permissions) ask a model for `region_clause(region_id)`,
+`center_clause(center_id)` or `owner_clause(user_id)`: the WHERE clause of the records that a region, a
+center or an account reaches. A model says how it belongs by its mixins (RegionScoped, OwnerScoped here;
+CenterScoped in portal.orgs.scoping, as it needs the centers' regions), or by its own classmethod where the
+way is particular (a section reaches its region through its project).
+"""
 import enum
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, Integer, String, select
+from sqlalchemy import DateTime, Enum, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
-
 
 MAX_ID = 2**31 - 1   # integer primary keys: a larger number in a URL or form is no record, not an error
 
@@ -35,22 +41,24 @@ class Timestamped:
                                                  onupdate=utcnow)
 
 
-class CenterScoped:
-    """A record owned by one trading center; its region is the center's region.
+class RegionScoped:
+    """A record owned by one region through its `region_id` column (`region_key` names another column)."""
 
-    The scoping helper (portal.auth.permissions) asks these two clauses, so that no view
-    re-types how a record belongs to a region.
-    """
-
-    @classmethod
-    def center_clause(cls, center_id):
-        return cls.center_id == center_id
+    region_key = "region_id"
 
     @classmethod
     def region_clause(cls, region_id):
-        from .orgs.models import TradingCenter
+        return getattr(cls, cls.region_key) == region_id
 
-        return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))
+
+class OwnerScoped:
+    """A record owned by one account through its `owner_id` column (`owner_key` names another column)."""
+
+    owner_key = "owner_id"
+
+    @classmethod
+    def owner_clause(cls, user_id):
+        return getattr(cls, cls.owner_key) == user_id
 
 
 class StoredFile:

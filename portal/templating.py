@@ -1,32 +1,11 @@
 """Template filters and globals: China time, yes/no, permission checks, list URLs."""
-from datetime import date, datetime, time, UTC
-from zoneinfo import ZoneInfo
-
 from .audit.services import ACTION_LABELS, FIELD_LABELS, OBJECT_LABELS
 from .auth.models import ROLE_LABELS
 from .auth.permissions import can
+from .auth.rules import browser_label
+from .clock import CHINA, china_today, local_midnight_utc, to_china  # noqa: F401 (re-exported for now)
 from .listing import url_with
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def to_china(value: datetime | None) -> datetime | None:
-    """Stored times are UTC (SQLite hands them back naive); people read China time."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CHINA)
-
-
-def china_today() -> date:
-    """Today's date in China, whatever the server's own time zone."""
-    return datetime.now(CHINA).date()
-
-
-def local_midnight_utc(day: date) -> datetime:
-    """The UTC instant at which `day` starts in China (SQLite stores the UTC wall clock of it)."""
-    return datetime.combine(day, time.min, tzinfo=CHINA).astimezone(UTC)
+from .projects.rules import wan
 
 
 def init_app(app):
@@ -42,14 +21,10 @@ def init_app(app):
     @app.template_filter("wan")
     def wan_filter(value):
         """An amount in 万元 without trailing zeros; '—' when absent."""
-        from .projects.rules import wan
-
         return "—" if value is None else wan(value)
 
     @app.template_filter("browser_label")
-    def browser_label(user_agent):
-        from .auth.rules import browser_label
-
+    def browser_label_filter(user_agent):
         return browser_label(user_agent)
 
     @app.template_filter("field_label")

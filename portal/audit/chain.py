@@ -8,7 +8,7 @@ same entry.
 """
 import hashlib
 import json
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 FIELDS = ("created_at", "user_id", "username", "action", "object_type", "object_id", "object_label",
           "region_id", "summary", "before", "after")

@@ -5,10 +5,10 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import RegionScoped, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(RegionScoped, db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_object", "object_type", "object_id"),
@@ -32,10 +32,6 @@ class AuditEntry(db.Model):
     entry_hash: Mapped[str] = mapped_column(String(64))
 
     region = relationship("Region", lazy="raise")
-
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
 
     @property
     def changes(self) -> list[tuple[str, object, object]]:

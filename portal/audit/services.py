@@ -1,4 +1,5 @@
 """Writing audit entries: called by services, inside the transaction of the change they record."""
+from datetime import UTC
 from decimal import Decimal
 
 from flask import has_request_context
@@ -9,7 +10,6 @@ from ..extensions import db
 from ..models_base import utcnow
 from . import chain
 from .models import AuditChainHead, AuditEntry
-from datetime import UTC
 
 ACTION_LABELS = {
     "create": "新增",

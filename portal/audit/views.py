@@ -6,9 +6,9 @@ from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import permission_required, scoped_select
+from ..clock import local_midnight_utc
 from ..htmx import render
 from ..listing import paginate
-from ..templating import local_midnight_utc
 from . import bp
 from .models import AuditEntry
 from .services import ACTION_LABELS, OBJECT_LABELS

@@ -18,7 +18,7 @@ from sqlalchemy import select, true
 
 from ..extensions import db
 from ..models_base import valid_id
-from .models import Role
+from .models import ROLE_LABELS, Role
 
 
 class Scope(enum.Enum):
@@ -150,8 +150,6 @@ SCOPE_LABELS = {Scope.ALL: "全部", Scope.REGION: "本地区", Scope.CENTER: "�
 
 def permission_table_markdown() -> str:
     """The permission table as Markdown (action x role -> scope), as the README prints it."""
-    from .models import ROLE_LABELS
-
     roles = list(Role)
     lines = ["| 操作 | " + " | ".join(ROLE_LABELS[r] for r in roles) + " |",
              "| --- |" + " --- |" * len(roles)]
@@ -226,7 +224,6 @@ def get_scoped_or_404(action: str, model, ident, options=()):
 
 def permission_required(action: str):
     """Login required, and the role must appear for `action` in the table (else 403)."""
-
     def decorator(view):
         @wraps(view)
         @login_required

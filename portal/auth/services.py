@@ -2,12 +2,16 @@
 login sessions."""
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
+from flask import current_app, g, session
+from flask_login import login_user
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
+from ..clock import to_china
 from ..errors import ChangeRefused
 from ..extensions import db
 from ..models_base import as_utc, utcnow
@@ -23,7 +27,6 @@ USER_AUDIT_FIELDS = ("username", "display_name", "role", "region_id", "center_id
 class AccountError(ChangeRefused):
     """A refused change of this feature."""
 
-
 def snapshot(user: User) -> dict:
     return {f: (getattr(user, f).value if isinstance(getattr(user, f), Role) else getattr(user, f))
             for f in USER_AUDIT_FIELDS}
@@ -31,7 +34,6 @@ def snapshot(user: User) -> dict:
 
 class LockedOut(ChangeRefused):
     """Too many failed logins for this username: refused without looking at the password."""
-
 
 def _throttle_key(username: str) -> str:
     return username.strip().lower()[:80]
@@ -251,7 +253,6 @@ def _live(now):
     """Sessions still valid in the database itself: not ended, within the absolute limit, and active within
     the idle limit (allowing for activity being written once a minute). The cookie's own times give the
     person the reason first; these hold also for a copy of the cookie that keeps its own times fresh."""
-    from flask import current_app
 
     config = current_app.config
     return and_(LoginSession.ended_at.is_(None),
@@ -268,7 +269,6 @@ def user_loader(user_id: str) -> User | None:
     """The session's account, if the session's row is still open (one query: the account with its session).
     A cookie without a key, with an ended key (logged out, ended from another device, password or rights
     changed) or with another account's key counts as logged out."""
-    from flask import g, session
 
     key = session.get(SESSION_KEY)
     try:
@@ -288,10 +288,6 @@ def user_loader(user_id: str) -> User | None:
 
 def open_session(user: User, address: str | None, user_agent: str | None) -> None:
     """After a successful login: a fresh cookie session (no fixation) holding a new random key, and its row."""
-    import time
-
-    from flask import session
-    from flask_login import login_user
 
     now = utcnow()
     db.session.execute(delete(LoginSession).where(
@@ -308,7 +304,6 @@ def open_session(user: User, address: str | None, user_agent: str | None) -> Non
 def renew_session(user: User, address: str | None, user_agent: str | None) -> bool:
     """After the person's own password or rights change ended their sessions: this device goes on under a new
     key (a copy of the old cookie stays logged out). False when this session had not ended."""
-    from flask import g
 
     ended = db.session.scalar(select(LoginSession.ended_at).where(LoginSession.id == g.login_session_id))
     if ended is None:
@@ -335,8 +330,6 @@ def open_sessions(user: User) -> list[LoginSession]:
 
 def end_own_session(user: User, session_id: int) -> LoginSession | None:
     """The person ends one of their own sessions (another device); None when it is not theirs or has ended."""
-    from ..templating import to_china
-
     row = db.session.scalars(select(LoginSession).where(
         LoginSession.id == session_id, LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))).first()
     if row is None:

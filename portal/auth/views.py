@@ -15,8 +15,7 @@ from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
 from ..models_base import valid_id
 from ..orgs.models import Region, TradingCenter
-from . import bp
-from . import rules
+from . import bp, rules
 from .forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
 from .models import ROLE_LABELS, Role, SessionEnd, User
 from .permissions import get_scoped_or_404, permission_required

@@ -10,9 +10,9 @@ properties.
 """
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from collections.abc import Mapping
 
 # How far the arithmetic looks before it gives up (a calendar with no working day for ten years is wrong data).
 MAX_SCAN_DAYS = 3660

@@ -4,10 +4,10 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import extract, select
 
 from ..auth.permissions import can, permission_required
+from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
-from ..templating import china_today
 from . import bp, services
 from .forms import AnnounceYearForm, DeadlineSettingForm, OverrideForm
 from .models import AnnouncedYear, CalendarOverride

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..orgs.rules import FeeStandard
+
 MIN_COMMITTEE = 5
 MAX_COMMITTEE = 49
 AFTER_DAYS = 3              # hand-over and payment: within 3 working days after the evaluation (seed 004, 10 and 12)
@@ -268,25 +270,6 @@ def end_problems(members: list[MemberState]) -> list[str]:
 
 
 # --- fees (劳务费与就餐费) ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FeeStandard:
-    """A center's expert fee standard: `base` yuan for up to `base_hours`, then `extra_hour` per started hour,
-    at most `cap` a day (when set)."""
-
-    base: Decimal
-    base_hours: int = 4
-    extra_hour: Decimal = Decimal(0)
-    cap: Decimal | None = None
-
-    def describe(self) -> str:
-        text = f"{self.base_hours} 小时以内 {self.base:.0f} 元"
-        if self.extra_hour:
-            text += f"，超过部分每小时 {self.extra_hour:.0f} 元"
-        if self.cap is not None:
-            text += f"，每天最高 {self.cap:.0f} 元"
-        return text
-
 
 def expert_fee(standard: FeeStandard, minutes: int) -> Decimal:
     """What one expert is owed for an evaluation of `minutes` under `standard` (yuan, 2 decimals)."""

@@ -1,18 +1,17 @@
 """The expert pool (评标专家库): the specialty tree, expert records, their specialties, shortage minimums."""
 from datetime import date
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, str_enum
+from ..models_base import RegionScoped, Timestamped, str_enum
 from ..orgs.models import Region
 from .rules import MAX_SPECIALTIES, ShareScope, Status, mask_id_number, mask_phone
 
 
 class Specialty(Timestamped, db.Model):
     """A node of the classification: category (A), specialty (A01) or sub-specialty (A0101)."""
-
     __tablename__ = "specialties"
     __table_args__ = (
         CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
@@ -29,9 +28,8 @@ class Specialty(Timestamped, db.Model):
         return f"{self.code} {self.name}"
 
 
-class Expert(Timestamped, db.Model):
+class Expert(RegionScoped, Timestamped, db.Model):
     """One expert of a region's pool. Personal fields are for the owning region and provincial admins only."""
-
     __tablename__ = "experts"
     __table_args__ = (
         CheckConstraint("length(id_number) = 18", name="id_number_18"),
@@ -65,26 +63,18 @@ class Expert(Timestamped, db.Model):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
-
+    # An expert belongs to a region's pool: no center's staff and no agent reach the records themselves.
     @classmethod
     def center_clause(cls, center_id):
-        from sqlalchemy import false
-
         return false()
 
     @classmethod
     def owner_clause(cls, user_id):
-        from sqlalchemy import false
-
         return false()
 
 
 class ExpertSpecialty(db.Model):
     """An expert's specialty; positions 1..5, so the database itself holds at most five per expert."""
-
     __tablename__ = "expert_specialties"
     __table_args__ = (
         UniqueConstraint("expert_id", "specialty_id"),
@@ -102,7 +92,6 @@ class ExpertSpecialty(db.Model):
 
 class SpecialtyMinimum(db.Model):
     """How many available experts of a specialty the province wants (until demand comes from requests)."""
-
     __tablename__ = "specialty_minimums"
     __table_args__ = (CheckConstraint("minimum >= 0", name="not_negative"),)
     specialty_id: Mapped[int] = mapped_column(ForeignKey("specialties.id", ondelete="CASCADE"), primary_key=True)

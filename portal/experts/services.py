@@ -1,22 +1,25 @@
 """Expert pool services: the specialty tree, expert records, transfers, the catalogue counts."""
 from datetime import date
 
+from flask import g, has_app_context
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..clock import china_today
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Region
 from ..orgs.services import home_regions
-from ..spreadsheets import cell_text
-from ..templating import china_today
+from ..spreadsheets import ImportCheck, RowError, cell_text, missing_columns
 from .models import Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMinimum
 from .rules import (
     CODE_LENGTHS,
+    IMPORT_COLUMNS,
     ShareScope,
     Status,
+    check_expert_rows,
     code_level,
     id_number_problem,
     name_problem,
@@ -250,8 +253,6 @@ def bump_pool_version() -> None:
 
 def catalogue_version() -> int:
     """The pool's version: one primary-key read, once per request."""
-    from flask import g, has_app_context
-
     if has_app_context() and "catalogue_version" in g:
         return g.catalogue_version
     version = db.session.scalar(select(PoolVersion.n).where(PoolVersion.id == 1)) or 0
@@ -306,12 +307,8 @@ def _full_catalogue(today: date) -> dict[tuple[str, int, str], int]:
 
 def check_import(headers: list[str], body, own_region_id: int | None):
     """Read the rows against the database (a few queries whatever the size) and check them all."""
-    from ..spreadsheets import RowError, missing_columns
-    from .rules import IMPORT_COLUMNS, check_expert_rows
-
     missing = missing_columns(headers, IMPORT_COLUMNS)
     if missing:
-        from ..spreadsheets import ImportCheck
 
         return ImportCheck(errors=[RowError(1, "", f"缺少列：{'、'.join(missing)}。请使用模板。")])
     keys = {header.strip(): key for key, header, _ in IMPORT_COLUMNS}

@@ -5,10 +5,10 @@ from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import OwnerScoped, utcnow
 
 
-class Notification(db.Model):
+class Notification(OwnerScoped, db.Model):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -18,6 +18,4 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(String(300))
     link: Mapped[str] = mapped_column(String(300), default="")   # a path inside the portal
 
-    @classmethod
-    def owner_clause(cls, user_id):
-        return cls.user_id == user_id
+    owner_key = "user_id"

@@ -4,9 +4,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models_base import valid_id
 from ..htmx import fragment, render
 from ..listing import paginate
+from ..models_base import valid_id
 from . import bp, services
 from .models import Notification
 

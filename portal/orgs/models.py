@@ -5,7 +5,8 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped
+from ..models_base import RegionScoped, Timestamped
+from .rules import FeeStandard
 
 
 class Province(db.Model):
@@ -42,7 +43,7 @@ class Region(db.Model):
         return self.name
 
 
-class TradingCenter(Timestamped, db.Model):
+class TradingCenter(RegionScoped, Timestamped, db.Model):
     """A public resource trading center (公共资源交易中心), in Jilin (with a region) or a partner province."""
 
     __tablename__ = "trading_centers"
@@ -85,15 +86,9 @@ class TradingCenter(Timestamped, db.Model):
     def center_clause(cls, center_id):
         return cls.id == center_id
 
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
-
     @property
     def fee_standard(self):
         """The expert fee standard as a rule value, or None while the center has not published figures."""
-        from ..evaluations.rules import FeeStandard
-
         if self.expert_fee_base_yuan is None:
             return None
         return FeeStandard(base=self.expert_fee_base_yuan, base_hours=self.expert_fee_base_hours or 4,

@@ -6,9 +6,9 @@ from sqlalchemy.orm import selectinload
 from ..auth.permissions import get_scoped_or_404, permission_required
 from ..errors import show_on_form
 from ..extensions import db
+from ..forms_base import ActionForm
 from ..htmx import render
 from ..listing import int_arg, paginate
-from ..forms_base import ActionForm
 from . import bp
 from .forms import CenterForm, ContactForm
 from .models import CenterContact, Province, Region, TradingCenter

@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
+from ..clock import china_today
 from ..errors import ChangeRefused
 from ..extensions import db
 from ..orgs.models import Province, TradingCenter
-from ..templating import china_today
 from . import rules
 from .models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
 

@@ -14,8 +14,8 @@ from wtforms import (
     ValidationError,
 )
 
+from ..clock import china_today
 from ..forms_base import CheckboxListField, PortalForm, int_or_none, length, optional, required, strip_filter
-from ..templating import china_today
 from .models import ExemptionReason
 from .rules import CATEGORY_LABELS, THRESHOLD_LABELS, AmountError, Category, CombinedPart, parse_amount, wan
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, str_enum, utcnow
+from ..models_base import OwnerScoped, RegionScoped, Timestamped, str_enum, utcnow
 from ..orgs.models import Region, TradingCenter
 from .rules import Category, CombinedPart, Level, SectionFacts, ThresholdCategory
 
@@ -48,7 +48,7 @@ class Threshold(db.Model):
         return f"{self.category.label} {self.amount_wan.normalize():f} 万元（{self.effective_from:%Y-%m-%d} 起）"
 
 
-class Project(Timestamped, db.Model):
+class Project(OwnerScoped, RegionScoped, Timestamped, db.Model):
     """A project registered by an agent; its region is the supervising department's region."""
 
     __tablename__ = "projects"
@@ -69,15 +69,8 @@ class Project(Timestamped, db.Model):
         return f"{self.name}（{self.code}）"
 
     @classmethod
-    def owner_clause(cls, user_id):
-        return cls.owner_id == user_id
-
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
-
-    @classmethod
     def center_clause(cls, center_id):
+        """A center's staff reach the projects that have a section whose main venue is their center."""
         return exists(select(Section.id).where(Section.project_id == cls.id, Section.main_center_id == center_id))
 
 

@@ -4,10 +4,10 @@ Also the parsing of amounts in 万元 as agents type them, and the "in principle
 """
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal, InvalidOperation
-from collections.abc import Mapping
 
 MAX_AMOUNT_WAN = Decimal(10) ** 8   # 10^8 万元 = 1万亿元: anything above is a unit mistake
 

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from .. import uploads
 from ..audit.services import current_actor_id, record, snapshot
+from ..clock import china_today, to_china
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
-from ..templating import china_today, to_china
 from .models import Exemption, Project, Section, Threshold
 from .rules import Category, CombinedPart, ScopeDecision, SectionFacts, ThresholdCategory, scope_decision
 

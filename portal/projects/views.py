@@ -9,14 +9,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..bookings.models import SeatRequest
+from ..calendar.services import deadline_for
+from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from ..listing import paginate, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..orgs.services import home_regions
-from ..templating import china_today
-from ..calendar.services import deadline_for
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm, WinningForm
 from .models import Exemption, Project, Section, Threshold

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from ..clock import to_china
 from ..spreadsheets import HEADER_FILL, csv_safe, set_text
 from . import rules
 from .rules import CELLS, GROUPS, Kind
@@ -153,6 +154,4 @@ def _plain(text) -> str:
 
 
 def _local(moment) -> str:
-    from ..templating import to_china
-
     return to_china(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -18,13 +18,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, str_enum, utcnow
+from ..models_base import RegionScoped, Timestamped, str_enum, utcnow
 from ..orgs.models import Region
 from ..projects.models import Amount
 from .rules import Status
 
 
-class MonthlyReport(Timestamped, db.Model):
+class MonthlyReport(RegionScoped, Timestamped, db.Model):
     """One region's report for one month; a draft until submitted, then locked until the province returns it."""
 
     __tablename__ = "monthly_reports"
@@ -68,10 +68,6 @@ class MonthlyReport(Timestamped, db.Model):
     # The entered cells and their columns.
     ENTERED_COLUMNS = {"all_projects": "all_projects", "all_sections": "all_sections",
                        "all_budget": "all_budget_wan", "all_winning": "all_winning_wan"}
-
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
 
     def __str__(self):
         return f"{self.region.name} {self.month.year}年{self.month.month}月远程异地评标月调度情况表"

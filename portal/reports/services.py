@@ -17,6 +17,7 @@ from ..audit.services import current_actor_id, record
 from ..auth import recipients
 from ..bookings.models import SeatRequest
 from ..bookings.rules import Status as SeatStatus
+from ..clock import china_today, local_midnight_utc
 from ..errors import ChangeRefused, flush_or_refuse
 from ..evaluations.models import EvaluationVenue
 from ..extensions import db
@@ -25,7 +26,6 @@ from ..notifications.models import Notification
 from ..notifications.services import notify
 from ..orgs.models import Province, Region, TradingCenter
 from ..projects.models import Section
-from ..templating import china_today, local_midnight_utc
 from . import access, rules
 from .models import MonthlyReport, ReportCorrection, ReportVersion
 from .rules import CELL, CELLS, COMPUTED, ENTERED, GuestUse, Move, Status

@@ -10,20 +10,20 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from .. import spreadsheets
 from ..auth.permissions import Scope, can, permission_required, scope_clause, scope_for, scoped_select
 from ..bookings.models import SeatRequest
+from ..clock import china_today
 from ..errors import show_on_form
-from ..forms_base import ActionForm
 from ..extensions import db
+from ..forms_base import ActionForm
 from ..htmx import render
 from ..listing import paginate_rows
 from ..models_base import utcnow
 from ..orgs.models import Region
 from ..projects.models import Section
-from ..templating import china_today
 from ..training import services as training_services
 from . import bp, exports, rules, services
 from .forms import ImportForm, ReportForm, ReturnForm
@@ -33,13 +33,11 @@ IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 class MonthConverter(BaseConverter):
     """YYYY-MM in a URL, as a date (the first of the month); anything else is no route (404)."""
-
     regex = r"\d{4}-\d{2}"
 
     def to_python(self, value):
         month = rules.parse_month(value)
         if month is None:
-            from werkzeug.routing import ValidationError
 
             raise ValidationError()
         return month

@@ -15,8 +15,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import CenterScoped, Timestamped, str_enum
+from ..models_base import Timestamped, str_enum
 from ..orgs.models import TradingCenter
+from ..orgs.scoping import CenterScoped
 
 
 class VenueStatus(enum.Enum):

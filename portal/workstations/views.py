@@ -6,8 +6,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..audit.models import AuditEntry
 from ..auth.permissions import get_scoped_or_404, permission_required, scope_clause, scoped_select
 from ..errors import show_on_form
-from ..forms_base import ActionForm
 from ..extensions import db
+from ..forms_base import ActionForm
 from ..htmx import render, wants_fragment
 from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
