@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "receive": "确认接收",
     "pay": "登记支付",
     "return": "退回",
+    "approve": "审核通过",
+    "reopen": "重新打开",
     "remind": "催报",
     "winning": "登记中标金额",
     "publish": "发布",

@@ -3,7 +3,7 @@ reason), the province's return comment, the import of the region's own sheet."""
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 
-from ..forms_base import PortalForm, length, optional, required, strip_filter
+from ..forms_base import VersionForm, PortalForm, length, optional, required, strip_filter
 from . import rules
 
 
@@ -62,10 +62,14 @@ def _build():
 ReportForm = _build()
 
 
-class ReturnForm(PortalForm):
+class ReturnForm(VersionForm):
     comment = TextAreaField("退回意见", validators=[required("退回意见"), length(500, label="退回意见")],
                             filters=[strip_filter], description="说明需要修改的内容，该地区填报人会收到通知。")
-    version = HiddenField()
+
+
+class ReopenForm(VersionForm):
+    comment = TextAreaField("重新打开的原因", validators=[required("重新打开的原因"), length(500, label="原因")],
+                            filters=[strip_filter], description="说明为什么要修改已审核通过的数据，该地区填报人会收到通知。")
 
 
 class ImportForm(PortalForm):

@@ -38,6 +38,8 @@ class MonthlyReport(RegionScoped, Timestamped, db.Model):
                         name="submitted_has_time"),
         CheckConstraint("status <> 'returned' OR (return_comment IS NOT NULL AND return_comment <> '')",
                         name="returned_has_comment"),
+        CheckConstraint("status <> 'approved' OR (approved_at IS NOT NULL AND submitted_at IS NOT NULL)",
+                        name="approved_has_time"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
@@ -56,6 +58,9 @@ class MonthlyReport(RegionScoped, Timestamped, db.Model):
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     return_comment: Mapped[str | None] = mapped_column(String(500))
+    # 审核通过: the month's final figures until the province reopens the report (the reopening is a return).
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Bumped by every change: a form showing an older state cannot overwrite a newer one.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -109,7 +114,10 @@ class ReportVersion(db.Model):
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     return_comment: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     report: Mapped[MonthlyReport] = relationship(back_populates="versions", lazy="raise")
     submitted_by = relationship("User", foreign_keys=[submitted_by_id], lazy="raise")
     returned_by = relationship("User", foreign_keys=[returned_by_id], lazy="raise")
+    approved_by = relationship("User", foreign_keys=[approved_by_id], lazy="raise")

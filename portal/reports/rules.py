@@ -143,32 +143,57 @@ def days_left(month: date, today: date, due_day: int = DEFAULT_DUE_DAY) -> int:
 # --- the report's life cycle -------------------------------------------------------------------------------
 
 class Status(enum.Enum):
+    """draft → submitted → approved (final) or returned → submitted again; an approved report is reopened
+    (returned with the reason) only by the province."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
     RETURNED = "returned"
+    APPROVED = "approved"
 
     @property
     def label(self) -> str:
-        return {"draft": "草稿", "submitted": "已报送", "returned": "已退回修改"}[self.value]
+        return {"draft": "草稿", "submitted": "已报送", "returned": "已退回修改",
+                "approved": "已审核通过"}[self.value]
 
     @property
     def editable(self) -> bool:
-        return self is not Status.SUBMITTED
+        """The region may change its figures (a submitted or approved report is locked)."""
+        return self in (Status.DRAFT, Status.RETURNED)
+
+    @property
+    def filed(self) -> bool:
+        """The region has filed the month (counted as submitted in the province's table)."""
+        return self in (Status.SUBMITTED, Status.APPROVED)
 
 
 class Move(enum.Enum):
     SUBMIT = "submit"
     RETURN = "return"
+    APPROVE = "approve"
+    REOPEN = "reopen"
 
 
 def move_problem(status: Status | None, move: Move, *, comment: str = "", missing: list[str] = ()) -> str | None:
     """Why `move` is not allowed from `status` (None = allowed)."""
     if move is Move.SUBMIT:
+        if status is Status.APPROVED:
+            return "本月报表已审核通过，不能再报送；如需修改，请联系省政数局重新打开。"
         if status is Status.SUBMITTED:
             return "本月报表已报送，不能重复报送；如需修改，请联系省政数局退回。"
         if missing:
             return "请先填写：" + "、".join(missing) + "。"
         return None
+    if move is Move.APPROVE:
+        return None if status is Status.SUBMITTED else "只有已报送、待审核的报表可以审核通过。"
+    if move is Move.REOPEN:
+        if status is not Status.APPROVED:
+            return "只有已审核通过的报表需要重新打开；已报送的报表请直接退回。"
+        if not comment.strip():
+            return "请填写重新打开的原因，说明需要修改的内容。"
+        return None
+    if status is Status.APPROVED:
+        return "该报表已审核通过，是本月的最终数据；确需修改时请“重新打开”并说明原因。"
     if status is not Status.SUBMITTED:
         return "只有已报送的报表可以退回。"
     if not comment.strip():

@@ -30,6 +30,8 @@ from . import access, rules
 from .models import MonthlyReport, ReportCorrection, ReportVersion
 from .rules import CELL, CELLS, COMPUTED, ENTERED, GuestUse, Move, Status
 
+FILED = (Status.SUBMITTED, Status.APPROVED)
+
 # Requests whose guest venue was (or is to be) used: accepted in whole or part, or completed.
 USED = (SeatStatus.ACCEPTED, SeatStatus.PARTLY_ACCEPTED, SeatStatus.COMPLETED)
 
@@ -131,7 +133,7 @@ class Row:
 
     @property
     def submitted(self) -> bool:
-        return self.status is Status.SUBMITTED
+        return self.status is not None and self.status.filed
 
     def corrected(self, key: str) -> bool:
         return key in self.reasons
@@ -201,7 +203,7 @@ def load_rows(months: list[date], regions: list[Region], *, live_only: bool = Fa
         stmt = stmt.where(MonthlyReport.region_id == one)
     reports = {(r.region_id, r.month): r for r in db.session.scalars(stmt)}
     versions = {} if live_only else latest_versions(
-        r.id for r in reports.values() if r.status is Status.SUBMITTED)
+        r.id for r in reports.values() if r.status.filed)
 
     def frozen(region, month):
         report = reports.get((region.id, month))
@@ -339,27 +341,58 @@ def _submit(report: MonthlyReport, region: Region, month: date, today: date) -> 
     return report
 
 
-def return_report(region: Region, month: date, comment: str, version: int | None) -> MonthlyReport:
-    """The province sends a submitted report back with a comment; the region corrects and resubmits."""
+def _last_version(report: MonthlyReport) -> ReportVersion | None:
+    return db.session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
+                              .order_by(ReportVersion.number.desc())).first()
+
+
+def approve_report(region: Region, month: date, version: int | None) -> MonthlyReport:
+    """The province approves a submitted report (审核通过): the month's final figures, locked for the region."""
     report = _take(region, month, version, create=False)
     if report is None:
         raise ReportError("该地区本月尚未填报。")
-    problem = rules.move_problem(report.status, Move.RETURN, comment=comment)
+    problem = rules.move_problem(report.status, Move.APPROVE)
+    if problem:
+        raise ReportError(problem)
+    now = utcnow()
+    report.status = Status.APPROVED
+    report.approved_at, report.approved_by_id = now, current_actor_id()
+    last = _last_version(report)
+    if last is not None:
+        last.approved_at, last.approved_by_id = now, current_actor_id()
+    db.session.flush()
+    record("approve", "monthly_report", report, label=str_of(region, month), region_id=region.id,
+           summary=f"审核通过第 {report.submissions} 次报送的数据")
+    notify(_filer_ids(region) + ([report.submitted_by_id] if report.submitted_by_id else []),
+           f"{rules.month_label(month)}月调度情况表已审核通过。", report_link(month, region), skip=current_actor_id())
+    return report
+
+
+def return_report(region: Region, month: date, comment: str, version: int | None,
+                  move: Move = Move.RETURN) -> MonthlyReport:
+    """The province sends a submitted report back with a comment (or reopens an approved one with the
+    reason, Move.REOPEN); the region corrects and resubmits."""
+    report = _take(region, month, version, create=False)
+    if report is None:
+        raise ReportError("该地区本月尚未填报。")
+    problem = rules.move_problem(report.status, move, comment=comment)
     if problem:
         raise ReportError(problem, "comment")
+    reopened = move is Move.REOPEN
     now = utcnow()
     report.status = Status.RETURNED
     report.returned_at, report.returned_by_id = now, current_actor_id()
     report.return_comment = comment.strip()[:500]
-    last = db.session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
-                              .order_by(ReportVersion.number.desc())).first()
+    report.approved_at = report.approved_by_id = None
+    last = _last_version(report)
     if last is not None:
         last.returned_at, last.returned_by_id, last.return_comment = now, current_actor_id(), report.return_comment
     db.session.flush()
-    record("return", "monthly_report", report, label=str_of(region, month), region_id=region.id,
-           summary=f"退回意见：{report.return_comment}")
+    what = "重新打开" if reopened else "退回"
+    record("reopen" if reopened else "return", "monthly_report", report, label=str_of(region, month),
+           region_id=region.id, summary=f"{what}：{report.return_comment}")
     notify(_filer_ids(region) + ([report.submitted_by_id] if report.submitted_by_id else []),
-           f"{rules.month_label(month)}月调度情况表被退回：{report.return_comment}",
+           f"{rules.month_label(month)}月调度情况表被{what}：{report.return_comment}",
            report_link(month, region), skip=current_actor_id())
     return report
 
@@ -461,7 +494,7 @@ def pending_for(user, today: date | None = None) -> dict | None:
         return None
     month = rules.reporting_month(today)
     submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
-        MonthlyReport.month == month, MonthlyReport.status == Status.SUBMITTED)))
+        MonthlyReport.month == month, MonthlyReport.status.in_(FILED))))
     if region_ids is None:
         missing = db.session.scalar(select(func.count(Region.id)).where(Region.id.not_in(submitted))) \
             if submitted else db.session.scalar(select(func.count(Region.id)))
@@ -480,7 +513,7 @@ def remind(month: date, today: date | None = None, only_region_ids=None) -> int:
     today = today or china_today()
     link_base = f"/reports/monthly/{rules.month_key(month)}"
     submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
-        MonthlyReport.month == month, MonthlyReport.status == Status.SUBMITTED)))
+        MonthlyReport.month == month, MonthlyReport.status.in_(FILED))))
     regions = [r for r in home_regions() if r.id not in submitted
                and (only_region_ids is None or r.id in only_region_ids)]
     already = set(db.session.scalars(select(Notification.user_id).where(
@@ -504,7 +537,8 @@ def remind(month: date, today: date | None = None, only_region_ids=None) -> int:
 def versions_of(report: MonthlyReport) -> list[ReportVersion]:
     return list(db.session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
                                    .options(joinedload(ReportVersion.submitted_by),
-                                            joinedload(ReportVersion.returned_by))
+                                            joinedload(ReportVersion.returned_by),
+                                            joinedload(ReportVersion.approved_by))
                                    .order_by(ReportVersion.number.desc())))
 
 

@@ -18,7 +18,7 @@ from ..bookings.models import SeatRequest
 from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
-from ..forms_base import ActionForm
+from ..forms_base import ActionForm, VersionForm
 from ..htmx import render
 from ..listing import paginate_rows
 from ..models_base import utcnow
@@ -26,7 +26,7 @@ from ..orgs.models import Region
 from ..projects.models import Section
 from ..training import services as training_services
 from . import bp, exports, rules, services
-from .forms import ImportForm, ReportForm, ReturnForm
+from .forms import ImportForm, ReopenForm, ReportForm, ReturnForm
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -157,7 +157,7 @@ def _filled_form(row) -> ReportForm:
     return form
 
 
-def _region_page(region, month, form=None, return_form=None, import_form=None, status=200):
+def _region_page(region, month, form=None, return_form=None, import_form=None, status=200, reopen_form=None):
     today = china_today()
     row = services.region_row(region, month)
     report = row.report
@@ -173,7 +173,10 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
         "reports/region.html", region=region, month=month, row=row, report=report, form=form, live=live,
         versions=versions, rules=rules, today=today, may_file=may_file, training=training,
         may_review=can("reports.review") and report is not None and report.status is rules.Status.SUBMITTED,
+        may_reopen=can("reports.review") and report is not None and report.status is rules.Status.APPROVED,
         return_form=return_form or ReturnForm(formdata=None, version=report.version if report else None),
+        approve_form=VersionForm(formdata=None, version=report.version if report else None),
+        reopen_form=reopen_form or ReopenForm(formdata=None, version=report.version if report else None),
         import_form=import_form or ImportForm(formdata=None),
         due=rules.due_date(month, services.due_day()), days_left=rules.days_left(month, today, services.due_day()),
         last_day=rules.last_day_on_time(month, services.due_day()),
@@ -217,21 +220,54 @@ def import_(month, code):
     return _region_page(region, month, import_form=import_form, status=422)
 
 
-@bp.route("/monthly/<month:month>/<code>/return", methods=["POST"])
-@permission_required("reports.review")
-def return_(month, code):
+def _send_back(month, code, move):
+    """Return a submitted report, or reopen an approved one: with a comment, the filers told."""
     region = _region_or_404(code)
-    form = ReturnForm()
+    form = ReopenForm() if move is rules.Move.REOPEN else ReturnForm()
     if form.validate_on_submit():
         try:
-            services.return_report(region, month, form.comment.data, _version(form.version.data))
+            services.return_report(region, month, form.comment.data, _version(form.version.data), move)
         except services.ReportError as error:
             show_on_form(form, error, "comment")
         else:
             db.session.commit()
-            flash(f"已退回{region.name}的月调度情况表，并通知其填报人。", "success")
+            what = "重新打开" if move is rules.Move.REOPEN else "退回"
+            flash(f"已{what}{region.name}的月调度情况表，并通知其填报人。", "success")
             return redirect(url_for("reports.month", month=month), 303)
+    if move is rules.Move.REOPEN:
+        return _region_page(region, month, reopen_form=form, status=422)
     return _region_page(region, month, return_form=form, status=422)
+
+
+@bp.route("/monthly/<month:month>/<code>/return", methods=["POST"])
+@permission_required("reports.review")
+def return_(month, code):
+    return _send_back(month, code, rules.Move.RETURN)
+
+
+@bp.route("/monthly/<month:month>/<code>/reopen", methods=["POST"])
+@permission_required("reports.review")
+def reopen(month, code):
+    """An approved report is final; the province reopens it (with the reason) when it must change."""
+    return _send_back(month, code, rules.Move.REOPEN)
+
+
+@bp.route("/monthly/<month:month>/<code>/approve", methods=["POST"])
+@permission_required("reports.review")
+def approve(month, code):
+    region = _region_or_404(code)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.approve_report(region, month, _version(form.version.data))
+    except services.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("reports.region", month=month, code=region.code) + "#review", 303)
+    db.session.commit()
+    flash(f"已审核通过{region.name}的月调度情况表，并通知其填报人。", "success")
+    return redirect(url_for("reports.month", month=month), 303)
 
 
 @bp.route("/monthly/<month:month>/<code>/sources")

@@ -208,3 +208,30 @@ def test_the_attachment_has_fourteen_columns_in_three_groups():
     assert len(rules.CELLS) == 14
     assert [len(rules.group_cells(g)) for g, _ in rules.GROUPS] == [4, 5, 5]
     assert [c.key for c in rules.ENTERED] == ["all_projects", "all_sections", "all_budget", "all_winning"]
+
+
+# --- review: approve (审核通过) and reopen -----------------------------------------------------------------
+
+S, M = rules.Status, rules.Move
+
+
+@pytest.mark.parametrize("status, move, comment, allowed", [
+    (S.SUBMITTED, M.APPROVE, "", True),
+    (S.DRAFT, M.APPROVE, "", False),
+    (S.RETURNED, M.APPROVE, "", False),
+    (S.APPROVED, M.APPROVE, "", False),        # approved once: final
+    (S.APPROVED, M.SUBMIT, "", False),         # the region cannot resubmit an approved month
+    (S.APPROVED, M.RETURN, "请核对", False),    # not returned: reopened, with its own record
+    (S.APPROVED, M.REOPEN, "补报一个标段", True),
+    (S.APPROVED, M.REOPEN, "  ", False),       # a reopening says why
+    (S.SUBMITTED, M.REOPEN, "请核对", False),   # a submitted report is returned, not reopened
+    (S.SUBMITTED, M.RETURN, "请核对", True),
+])
+def test_review_moves(status, move, comment, allowed):
+    assert (rules.move_problem(status, move, comment=comment) is None) is allowed
+
+
+@pytest.mark.parametrize("status, editable, filed", [
+    (S.DRAFT, True, False), (S.RETURNED, True, False), (S.SUBMITTED, False, True), (S.APPROVED, False, True)])
+def test_an_approved_report_is_filed_and_locked(status, editable, filed):
+    assert status.editable is editable and status.filed is filed

@@ -177,6 +177,8 @@ POST_ROUTES = [
     ("/reports/monthly/2026-10/{region}", "reports.file"),
     ("/reports/monthly/2026-10/{region}/import", "reports.file"),
     ("/reports/monthly/2026-10/{region}/return", "reports.review"),
+    ("/reports/monthly/2026-10/{region}/approve", "reports.review"),
+    ("/reports/monthly/2026-10/{region}/reopen", "reports.review"),
     ("/reports/monthly/2026-10/remind", "reports.review"),
     ("/notices/new", "notices.manage"),
     ("/notices/{notice}/edit", "notices.manage"),

@@ -239,6 +239,77 @@ def test_return_and_resubmit_keep_every_version(login_as, month_data, users):
     assert "第 2 次" in history and "第 1 次" in history and "预算金额请核对" in history
 
 
+def test_the_province_approves_a_submitted_report_and_it_is_final(login_as, month_data, users):
+    key = month_data["key"]
+    region = login_as("changchun")
+    post_report(region, key, action="submit", **ENTERED)
+    province = login_as("province")
+    stale = province.post(f"/reports/monthly/{key}/changchun/approve", data={"version": "999"})
+    assert stale.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(MonthlyReport)).one().status is rules.Status.SUBMITTED   # stale: nothing
+    approved = province.post(f"/reports/monthly/{key}/changchun/approve",
+                             data={"version": _version("changchun", key)})
+    assert approved.status_code == 303
+    db.session.expire_all()
+    report = db.session.scalars(select(MonthlyReport)).one()
+    assert report.status is rules.Status.APPROVED and report.approved_by_id == users["province"].id
+    version = db.session.scalars(select(ReportVersion)).one()
+    assert version.approved_at is not None
+    told = db.session.scalars(select(Notification).filter_by(user_id=users["changchun"].id)).all()
+    assert [n.text for n in told] == [f"{rules.month_label(month_data['month'])}月调度情况表已审核通过。"]
+    # Final: the region has no form, cannot save or resubmit, and the province cannot simply return it.
+    page = region.get(f"/reports/monthly/{key}/changchun").get_data(as_text=True)
+    assert "已审核通过" in page and "保存并报送" not in page
+    again = post_report(region, key, action="submit", version=_version("changchun", key), **ENTERED)
+    assert again.status_code == 422
+    back = province.post(f"/reports/monthly/{key}/changchun/return",
+                         data={"comment": "请核对", "version": _version("changchun", key)})
+    assert back.status_code == 422 and "重新打开" in back.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(select(MonthlyReport)).one().status is rules.Status.APPROVED
+    table = province.get(f"/reports/monthly/{key}").get_data(as_text=True)
+    assert "已审核通过" in table
+
+
+def test_the_province_reopens_an_approved_report_with_a_reason(login_as, month_data, users):
+    key = month_data["key"]
+    region = login_as("changchun")
+    post_report(region, key, action="submit", **ENTERED)
+    province = login_as("province")
+    province.post(f"/reports/monthly/{key}/changchun/approve", data={"version": _version("changchun", key)})
+    no_reason = province.post(f"/reports/monthly/{key}/changchun/reopen",
+                              data={"comment": "", "version": _version("changchun", key)})
+    assert no_reason.status_code == 422 and "请填写重新打开的原因" in no_reason.get_data(as_text=True)
+    reopened = province.post(f"/reports/monthly/{key}/changchun/reopen",
+                             data={"comment": "漏报一个标段", "version": _version("changchun", key)})
+    assert reopened.status_code == 303
+    db.session.expire_all()
+    report = db.session.scalars(select(MonthlyReport)).one()
+    assert report.status is rules.Status.RETURNED and report.return_comment == "漏报一个标段"
+    assert report.approved_at is None
+    from portal.audit.models import AuditEntry
+
+    actions = [e.action for e in db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "monthly_report").order_by(AuditEntry.id))]
+    assert actions[-2:] == ["approve", "reopen"]
+    assert "保存并报送" in region.get(f"/reports/monthly/{key}/changchun").get_data(as_text=True)
+    assert post_report(region, key, action="submit", version=_version("changchun", key), **ENTERED).status_code == 303
+
+
+@pytest.mark.parametrize("who", ["changchun", "supervisor", "staff-changchun"])
+def test_only_the_province_reviews(login_as, month_data, who):
+    key = month_data["key"]
+    post_report(login_as("changchun"), key, action="submit", **ENTERED)
+    client = login_as(who)
+    for action in ("approve", "reopen"):
+        answer = client.post(f"/reports/monthly/{key}/changchun/{action}",
+                             data={"version": _version("changchun", key), "comment": "x"})
+        assert answer.status_code == 403
+    db.session.expire_all()
+    assert db.session.scalars(select(MonthlyReport)).one().status is rules.Status.SUBMITTED
+
+
 def test_a_stale_form_cannot_overwrite_a_newer_save(login_as, month_data):
     client = login_as("changchun")
     key = month_data["key"]
