@@ -85,7 +85,7 @@ class Editing:
     subject: str                       # the audit's object type ("notice")
     files: str                         # the relationship holding the stored files, also the audit's key
     file_model: type
-    published: enum.Enum               # the feature's published status: saving into it is audited "publish"
+    published: enum.Enum               # the feature's published status: publishing into it is audited "publish"
     refused: type[ChangeRefused]
     stale: str                         # someone else saved since the page was read
     new: Callable[[Any], Any]          # a new draft record by this user (added to the session by `save`)
