@@ -2,15 +2,15 @@
 from flask import Blueprint, jsonify, redirect, render_template
 from flask_login import current_user
 
+from .notices import services as notices
+from .training import services as training
+
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 def index():
-    from .notices.views import latest
-    from .training.views import upcoming
-
-    return render_template("home.html", user=current_user, notices=latest(5), sessions=upcoming(3))
+    return render_template("home.html", user=current_user, notices=notices.latest(5), sessions=training.upcoming(3))
 
 
 @bp.route("/healthz")

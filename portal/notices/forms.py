@@ -3,7 +3,7 @@ from wtforms import BooleanField, DateTimeLocalField, HiddenField, MultipleFileF
 from wtforms import ValidationError
 
 from .. import richtext
-from ..forms_base import PortalForm, length, no_control_characters, optional, plain_line, plausible_time, required, strip_filter
+from ..forms_base import PortalForm, VersionForm, length, no_control_characters, optional, plain_line, plausible_time, required, strip_filter
 from . import rules
 
 
@@ -14,7 +14,7 @@ def _tags(form, field):
         raise ValidationError(str(error)) from None
 
 
-class NoticeForm(PortalForm):
+class NoticeForm(VersionForm):
     title = StringField("标题", validators=[required("标题"), length(200, label="标题"), plain_line],
                         filters=[strip_filter])
     column = SelectField("栏目", choices=list(rules.COLUMNS.items()), validators=[required("栏目")])
@@ -29,7 +29,6 @@ class NoticeForm(PortalForm):
                                     description="留空则点“发布”时立即发布；填写将来的时间则到时自动公开（定时发布）。")
     files = MultipleFileField("附件（PDF、Word、Excel、PowerPoint、图片，每个不超过 20 MB，每条最多 10 个）")
     remove = HiddenField()   # the ids of attachments to remove come as checkboxes named remove_file
-    version = HiddenField()
 
 
 class WithdrawForm(PortalForm):

@@ -5,13 +5,14 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import StoredFile, Timestamped, as_utc, str_enum
+from ..models_base import as_utc, str_enum
 from ..orgs.models import Region
+from ..publishing import Publishable, PublishedFile
 from . import rules
 from .rules import Status
 
 
-class Notice(Timestamped, db.Model):
+class Notice(Publishable, db.Model):
     """An announcement or column article; public once published and its publication time has come."""
 
     __tablename__ = "notices"
@@ -20,22 +21,14 @@ class Notice(Timestamped, db.Model):
         Index("ix_notices_public", "status", "publish_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
     column: Mapped[str] = mapped_column(String(20), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)  # None: 全省
-    body_source: Mapped[str] = mapped_column(Text, default="")   # what the writer typed (Markdown)
-    body_html: Mapped[str] = mapped_column(Text, default="")     # sanitised at save time
     search_text: Mapped[str] = mapped_column(Text, default="")   # normalised title, body and tags
     pinned: Mapped[bool] = mapped_column(default=False)
     status: Mapped[Status] = mapped_column(str_enum(Status, "notice_status"), default=Status.DRAFT)
     publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    # Every ORM update checks and bumps the version: of two people saving the same page, one is told.
-    __mapper_args__ = {"version_id_col": version}
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))   # notices only: who saved last
 
     region: Mapped[Region | None] = relationship(lazy="raise")
     tags: Mapped[list["NoticeTag"]] = relationship(lazy="raise", cascade="all, delete-orphan",
@@ -58,9 +51,6 @@ class Notice(Timestamped, db.Model):
     def state(self, now: datetime) -> rules.State:
         return rules.state(self.status, as_utc(self.publish_at), now)
 
-    def __str__(self):
-        return self.title
-
 
 class NoticeTag(db.Model):
     """One tag (标签) of a notice; the list filters by it."""
@@ -71,11 +61,8 @@ class NoticeTag(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class NoticeAttachment(StoredFile, db.Model):
+class NoticeAttachment(PublishedFile, db.Model):
     """A file attached to a notice (PDF, Office document, image), stored outside the static folder."""
 
     __tablename__ = "notice_attachments"
-    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

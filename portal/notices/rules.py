@@ -34,6 +34,15 @@ class State(enum.Enum):
     PUBLISHED = "已发布"
     WITHDRAWN = "已撤回"
 
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def badge(self) -> str:
+        return {"DRAFT": "badge-muted", "SCHEDULED": "badge-warn", "PUBLISHED": "badge-ok",
+                "WITHDRAWN": "badge-bad"}[self.name]
+
 
 def state(status: Status, publish_at: datetime | None, now: datetime) -> State:
     """The state a reader sees: a published notice whose time has not come is scheduled (定时发布)."""

@@ -2,11 +2,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import richtext, uploads
+from .. import publishing, richtext, uploads
 from ..audit.services import record
 from ..auth.permissions import region_reach
 from ..errors import ChangeRefused
@@ -50,7 +49,13 @@ def region_allowed(user, region_id: int | None) -> bool:
     return (province_wide and region_id is None) or any(r.id == region_id for r in regions)
 
 
-def _apply(notice: Notice, data: NoticeData) -> None:
+def _new(user) -> Notice:
+    return Notice(created_by_id=user.id, status=Status.DRAFT)
+
+
+def _apply(notice: Notice, data: NoticeData, change: publishing.Change) -> None:
+    """The fields onto the notice; publishing makes it public now or at its time, a draft keeps its time."""
+    notice.updated_by_id = change.user.id
     notice.title = data.title
     notice.column = data.column
     notice.region_id = data.region_id
@@ -63,6 +68,12 @@ def _apply(notice: Notice, data: NoticeData) -> None:
     notice.tags = [existing.get(tag) or NoticeTag(tag=tag) for tag in data.tags]
     for position, tag in enumerate(notice.tags):
         tag.position = position
+    if change.publish:
+        notice.status = Status.PUBLISHED
+        notice.publish_at = data.publish_at or utcnow()
+        notice.withdrawn_reason = None
+    elif notice.status is Status.DRAFT:
+        notice.publish_at = data.publish_at
 
 
 def _snapshot(notice: Notice) -> dict:
@@ -72,48 +83,24 @@ def _snapshot(notice: Notice) -> dict:
             "tags": "、".join(t.tag for t in notice.tags), "body_length": len(notice.body_source or "")}
 
 
-def save(notice: Notice | None, data: NoticeData, publish: bool, files, remove_ids: set[int],
-         batch: uploads.UploadBatch, user, version: int | None = None) -> Notice:
+EDITING = publishing.Editing(
+    subject="notice", files="attachments", file_model=NoticeAttachment, published=Status.PUBLISHED,
+    refused=NoticeRefused, stale="这条公告已被他人修改，请刷新页面后重新编辑。", new=_new, apply=_apply,
+    snapshot=_snapshot,
+    files_problem=lambda kept, added: rules.attachments_problem(rules.AttachmentCount(kept, added)))
+
+
+def save(notice: Notice | None, data: NoticeData, change: publishing.Change) -> Notice:
     """Create or change a notice: keep it a draft, or publish it (now or at its time).
 
-    New files are stored through `batch` (deleted again if the change does not commit); removed attachments
-    are deleted from disk once it has.
+    New files are stored through `change.batch` (deleted again if the change does not commit); removed
+    attachments are deleted from disk once it has.
     """
-    if not region_allowed(user, data.region_id):
+    if not region_allowed(change.user, data.region_id):
         raise NoticeRefused("您只能为本地区发布公告。", "region_id")
     if data.column not in rules.COLUMNS:
         raise NoticeRefused("请选择栏目。", "column")
-    creating = notice is None
-    if not creating and version is not None and version != notice.version:
-        raise NoticeRefused("这条公告已被他人修改，请刷新页面后重新编辑。")
-    kept = [a for a in (notice.attachments if notice else []) if a.id not in remove_ids]
-    problem = rules.attachments_problem(rules.AttachmentCount(len(kept), len(files)))
-    if problem:
-        raise NoticeRefused(problem, "files")
-    before = None if creating else _snapshot(notice)
-    if creating:
-        notice = Notice(created_by_id=user.id, status=Status.DRAFT)
-        db.session.add(notice)
-    notice.updated_by_id = user.id
-    _apply(notice, data)
-    if publish:
-        notice.status = Status.PUBLISHED
-        notice.publish_at = data.publish_at or utcnow()
-        notice.withdrawn_reason = None
-    elif notice.status is Status.DRAFT or creating:
-        notice.publish_at = data.publish_at
-    removed = uploads.replace_files(notice.attachments, remove_ids, files, batch, NoticeAttachment,
-                                    uploaded_by_id=user.id)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise NoticeRefused("这条公告已被他人修改，请刷新页面后重新编辑。") from None
-    after = _snapshot(notice)
-    if files or removed:
-        after["attachments"] = "、".join(a.name for a in notice.attachments)
-    action = "create" if creating else ("publish" if publish and before["status"] != "published" else "update")
-    record(action, "notice", notice, region_id=notice.region_id, before=before, after=after)
-    return notice
+    return publishing.save(EDITING, notice, data, change)
 
 
 def withdraw(notice: Notice, reason: str) -> None:
@@ -175,10 +162,19 @@ def public_select(filters: Filters, now: datetime):
 
 def popular_tags(now: datetime, limit: int = 20) -> list[str]:
     """The tags most used by public notices, for the list's tag filter."""
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(NoticeTag.tag, func.count()).join(Notice, Notice.id == NoticeTag.notice_id)
         .where(Notice.public_clause(now)).group_by(NoticeTag.tag)
         .order_by(func.count().desc(), NoticeTag.tag).limit(limit)).all()
     return [tag for tag, _ in rows]
+
+
+def latest(limit: int = 5) -> list:
+    """The newest public notices for the home page, pinned first: only the columns its list shows (one query).
+
+    Rows of (id, title, pinned, publish_at), not notices: the bodies and search text stay in the database.
+    """
+    now = utcnow()
+    return db.session.execute(
+        select(Notice.id, Notice.title, Notice.pinned, Notice.publish_at).where(Notice.public_clause(now))
+        .order_by(Notice.pinned.desc(), Notice.publish_at.desc(), Notice.id.desc()).limit(limit)).all()

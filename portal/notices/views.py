@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import richtext, uploads
+from .. import publishing, richtext, uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause, scoped_select
 from ..errors import show_on_form
 from ..extensions import db
@@ -87,11 +87,7 @@ def show(notice_id):
 
 @bp.route("/<int:notice_id>/files/<int:file_id>")
 def attachment(notice_id, file_id):
-    notice = _visible(notice_id)
-    record = next((a for a in notice.attachments if a.id == file_id), None)
-    if record is None:
-        abort(404)
-    return uploads.send_stored(services.UPLOAD_FEATURE, record)
+    return publishing.download(services.UPLOAD_FEATURE, _visible(notice_id).attachments, file_id)
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -135,39 +131,29 @@ def _form_data(form: NoticeForm) -> services.NoticeData:
 
 
 def _editor(form, notice=None, status=200):
-    return render_template("notices/edit.html", form=form, notice=notice, columns=rules.COLUMNS), status
-
-
-def _save(form: NoticeForm, notice: Notice | None):
-    """Validate, save (draft or publish), commit; a refusal keeps everything typed (files must be chosen again)."""
-    _form_choices(form)
-    valid = form.validate_on_submit()
-    if valid and form.region_id.data not in {value for value, _ in form.region_id.choices}:
-        form.region_id.errors = ["您只能为本地区发布公告。"]
-        valid = False
-    files = uploads.checked_files(form.files, services.ATTACHMENT_KINDS, ATTACHMENT_MAX_BYTES)
-    if not valid or form.files.errors:
-        return _editor(form, notice, 422)
-    publish = request.form.get("action") == "publish"
-    remove_ids = {valid_id(v) for v in request.form.getlist("remove_file")} - {None}
-    try:
-        with uploads.transaction(services.UPLOAD_FEATURE) as batch:
-            notice = services.save(notice, _form_data(form), publish, files, remove_ids, batch, current_user,
-                                   version=(valid_id(form.version.data) or -1) if notice else None)
-    except services.NoticeRefused as error:
-        show_on_form(form, error)
-        return _editor(form, notice and _reload(notice.id), 422)
-    state = notice.state(utcnow())
-    flash({State.DRAFT: "草稿已保存。", State.SCHEDULED: "已设定定时发布，到时自动公开。",
-           State.PUBLISHED: "已发布，公众无需登录即可查看。", State.WITHDRAWN: "已保存（该公告已撤回，未公开）。"}[state],
-          "success")
-    return redirect(url_for("notices.show", notice_id=notice.id), 303)
+    return render_template("notices/edit.html", form=form, notice=notice, columns=rules.COLUMNS,
+                           max_file_bytes=ATTACHMENT_MAX_BYTES), status
 
 
 def _reload(notice_id) -> Notice:
     return get_scoped_or_404("notices.manage", Notice, notice_id,
                              options=(selectinload(Notice.tags), selectinload(Notice.attachments),
                                       selectinload(Notice.region)))
+
+
+SAVED = {State.DRAFT: "草稿已保存。", State.SCHEDULED: "已设定定时发布，到时自动公开。",
+         State.PUBLISHED: "已发布，公众无需登录即可查看。", State.WITHDRAWN: "已保存（该公告已撤回，未公开）。"}
+
+EDITOR = publishing.Editor(
+    feature=services.UPLOAD_FEATURE, kinds=services.ATTACHMENT_KINDS, max_bytes=ATTACHMENT_MAX_BYTES,
+    refused=services.NoticeRefused, region_refused="您只能为本地区发布公告。", data=_form_data,
+    save=services.save, page=_editor, reload=_reload,
+    saved=lambda notice: (SAVED[notice.state(utcnow())], url_for("notices.show", notice_id=notice.id)))
+
+
+def _save(form: NoticeForm, notice: Notice | None):
+    _form_choices(form)
+    return publishing.save_from_editor(EDITOR, form, notice)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -220,12 +206,3 @@ def withdraw(notice_id):
     notice = _reload(notice_id)
     return render_template("notices/show.html", notice=notice, state=notice.state(utcnow()), State=State,
                            withdraw_form=form, manages=True), 422
-
-
-def latest(limit: int = 5) -> list[Notice]:
-    """The newest public notices for the home page, pinned first."""
-    now = utcnow()
-    return db.session.scalars(select(Notice).where(Notice.public_clause(now))
-                              .order_by(Notice.pinned.desc(), Notice.publish_at.desc(), Notice.id.desc())
-                              .limit(limit)).all()
-

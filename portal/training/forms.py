@@ -1,7 +1,6 @@
 """Forms of training sessions: the session, enrolment, the organiser's list and attendance."""
 from wtforms import (
     DateTimeLocalField,
-    HiddenField,
     MultipleFileField,
     SelectField,
     StringField,
@@ -16,6 +15,7 @@ from ..forms_base import (
     CheckboxListField,
     AsciiIntegerField,
     PortalForm,
+    VersionForm,
     length,
     no_control_characters,
     optional,
@@ -35,7 +35,7 @@ def _web_link(form, field):
         raise ValidationError("线上链接应以 http:// 或 https:// 开头。")
 
 
-class SessionForm(PortalForm):
+class SessionForm(VersionForm):
     title = StringField("培训名称", validators=[required("培训名称"), length(200, label="培训名称"), plain_line],
                         filters=[strip_filter])
     region_id = SelectField("举办地区", choices=[], validate_choice=False, validators=[required("举办地区")])
@@ -53,7 +53,6 @@ class SessionForm(PortalForm):
     body_source = TextAreaField("培训内容", validators=[optional(), length(richtext.MAX_SOURCE, label="培训内容"), no_control_characters],
                                 description="支持 Markdown；脚本和事件属性会被删除。")
     files = MultipleFileField("培训资料（PDF、Word、Excel、PowerPoint、图片、MP4，每个不超过 50 MB）")
-    version = HiddenField()
 
 
 class EnrolForm(PortalForm):

@@ -9,21 +9,21 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import StoredFile, Timestamped, str_enum, utcnow
+from ..models_base import str_enum, utcnow
 from ..orgs.models import Region
+from ..publishing import Publishable, PublishedFile
 from . import rules
 from .rules import EnrolmentStatus, Status
 
 _AUDIENCE_VALUES = ", ".join(f"'{key}'" for key in rules.AUDIENCES)
 
 
-class TrainingSession(Timestamped, db.Model):
+class TrainingSession(Publishable, db.Model):
     """One training session held by a region: time, place or online link, capacity, materials."""
 
     __tablename__ = "training_sessions"
@@ -36,10 +36,7 @@ class TrainingSession(Timestamped, db.Model):
         Index("ix_training_sessions_public", "status", "starts_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)   # the organising region
-    body_source: Mapped[str] = mapped_column(Text, default="")
-    body_html: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     place: Mapped[str | None] = mapped_column(String(200))
@@ -48,11 +45,6 @@ class TrainingSession(Timestamped, db.Model):
     enrolled: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[Status] = mapped_column(str_enum(Status, "training_status"), default=Status.DRAFT)
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    # Every ORM update checks and bumps the version: of two people saving the same page, one is told.
-    __mapper_args__ = {"version_id_col": version}
 
     region: Mapped[Region] = relationship(lazy="raise")
     audiences: Mapped[list["TrainingAudience"]] = relationship(lazy="raise", cascade="all, delete-orphan",
@@ -69,10 +61,6 @@ class TrainingSession(Timestamped, db.Model):
         return cls.status.in_([Status.PUBLISHED, Status.CANCELLED])
 
     @property
-    def status_label(self) -> str:
-        return rules.STATUS_LABELS[self.status]
-
-    @property
     def seats_left(self) -> int:
         return max(0, self.capacity - self.enrolled)
 
@@ -83,9 +71,6 @@ class TrainingSession(Timestamped, db.Model):
     @property
     def audience_text(self) -> str:
         return "、".join(rules.AUDIENCES[a.audience] for a in self.audiences)
-
-    def __str__(self):
-        return self.title
 
 
 class TrainingAudience(db.Model):
@@ -107,14 +92,11 @@ class TrainingAudience(db.Model):
         return rules.AUDIENCES[self.audience]
 
 
-class TrainingMaterial(StoredFile, db.Model):
+class TrainingMaterial(PublishedFile, db.Model):
     """A file handed out for a session (课件、讲义); public with the session."""
 
     __tablename__ = "training_materials"
-    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Enrolment(db.Model):

@@ -23,6 +23,14 @@ class Status(enum.Enum):
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def badge(self) -> str:
+        return {"draft": "badge-muted", "published": "badge-ok", "cancelled": "badge-bad"}[self.value]
+
 
 STATUS_LABELS = {Status.DRAFT: "草稿", Status.PUBLISHED: "已发布", Status.CANCELLED: "已取消"}
 

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import richtext, uploads
+from .. import publishing, richtext, uploads
 from ..audit.services import record
 from ..auth.permissions import region_reach
 from ..errors import ChangeRefused, flush_or_refuse
@@ -61,10 +59,51 @@ def _snapshot(session: TrainingSession) -> dict:
             "audiences": "、".join(rules.AUDIENCES[a.audience] for a in session.audiences)}
 
 
-def save(session: TrainingSession | None, data: SessionData, publish: bool, files, remove_ids: set[int],
-         batch: uploads.UploadBatch, user, version: int | None = None) -> TrainingSession:
-    """Create or change a session; `publish` makes a draft public (a published one stays published)."""
-    if data.region_id not in {r.id for r in writable_regions(user)}:
+def _new(user) -> TrainingSession:
+    return TrainingSession(created_by_id=user.id, status=Status.DRAFT, enrolled=0)
+
+
+def _check(session: TrainingSession | None, data: SessionData) -> None:
+    """What the stored session allows: a cancelled one is final, the seats cannot drop below those enrolled."""
+    if session is not None and session.status is Status.CANCELLED:
+        raise TrainingRefused("已取消的培训不能修改。")
+    problem = rules.capacity_problem(data.capacity, session.enrolled if session else 0)
+    if problem:
+        raise TrainingRefused(problem, "capacity")
+
+
+def _apply(session: TrainingSession, data: SessionData, change: publishing.Change) -> None:
+    """The fields onto the session; publishing makes a draft public (a published one stays published)."""
+    session.title = data.title
+    session.region_id = data.region_id
+    session.body_source = data.body_source
+    session.body_html = richtext.to_html(data.body_source)
+    session.starts_at, session.ends_at = data.starts_at, data.ends_at
+    session.place, session.online_url = data.place or None, data.online_url or None
+    session.capacity = data.capacity
+    existing = {a.audience: a for a in session.audiences}
+    session.audiences = [existing.get(key) or TrainingAudience(audience=key, walk_ins=0) for key in data.audiences]
+    for position, audience in enumerate(session.audiences):
+        audience.position = position
+    if change.publish:
+        session.status = Status.PUBLISHED
+
+
+def _materials_problem(kept: int, added: int) -> str | None:
+    return f"每期培训最多 {MAX_MATERIALS} 个资料文件。" if kept + added > MAX_MATERIALS else None
+
+
+EDITING = publishing.Editing(
+    subject="training_session", files="materials", file_model=TrainingMaterial, published=Status.PUBLISHED,
+    refused=TrainingRefused, stale="这期培训已被他人修改，请刷新页面后重新编辑。", new=_new, apply=_apply,
+    snapshot=_snapshot, files_problem=_materials_problem, check=_check,
+    # Someone enrolled since the page was read: the CHECK enrolled <= capacity refused the new capacity.
+    conflict=("报名人数已超过新的名额，请刷新页面后重新设定名额。", "capacity"))
+
+
+def save(session: TrainingSession | None, data: SessionData, change: publishing.Change) -> TrainingSession:
+    """Create or change a session; `change.publish` makes a draft public (a published one stays published)."""
+    if data.region_id not in {r.id for r in writable_regions(change.user)}:
         raise TrainingRefused("您只能为本地区发布培训。", "region_id")
     if not data.audiences or any(a not in rules.AUDIENCES for a in data.audiences):
         raise TrainingRefused("请至少选择一类培训对象。", "audiences")
@@ -73,49 +112,7 @@ def save(session: TrainingSession | None, data: SessionData, publish: bool, file
     problem = rules.times_problem(data.starts_at, data.ends_at)
     if problem:
         raise TrainingRefused(problem, "ends_at")
-    creating = session is None
-    if not creating:
-        if version is not None and version != session.version:
-            raise TrainingRefused("这期培训已被他人修改，请刷新页面后重新编辑。")
-        if session.status is Status.CANCELLED:
-            raise TrainingRefused("已取消的培训不能修改。")
-    problem = rules.capacity_problem(data.capacity, 0 if creating else session.enrolled)
-    if problem:
-        raise TrainingRefused(problem, "capacity")
-    kept = [m for m in (session.materials if session else []) if m.id not in remove_ids]
-    if len(kept) + len(files) > MAX_MATERIALS:
-        raise TrainingRefused(f"每期培训最多 {MAX_MATERIALS} 个资料文件。", "files")
-    before = None if creating else _snapshot(session)
-    if creating:
-        session = TrainingSession(created_by_id=user.id, status=Status.DRAFT, enrolled=0)
-        db.session.add(session)
-    session.title = data.title
-    session.region_id = data.region_id
-    session.body_source = data.body_source
-    session.body_html = richtext.to_html(data.body_source)
-    session.starts_at, session.ends_at = data.starts_at, data.ends_at
-    session.place, session.online_url = data.place or None, data.online_url or None
-    session.capacity = data.capacity
-    existing = {a.audience: a for a in (session.audiences if not creating else [])}
-    session.audiences = [existing.get(key) or TrainingAudience(audience=key, walk_ins=0) for key in data.audiences]
-    for position, audience in enumerate(session.audiences):
-        audience.position = position
-    if publish:
-        session.status = Status.PUBLISHED
-    removed = uploads.replace_files(session.materials, remove_ids, files, batch, TrainingMaterial,
-                                    uploaded_by_id=user.id)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise TrainingRefused("这期培训已被他人修改，请刷新页面后重新编辑。") from None
-    except IntegrityError:   # someone enrolled since the page was read: the CHECK enrolled <= capacity refused
-        raise TrainingRefused("报名人数已超过新的名额，请刷新页面后重新设定名额。", "capacity") from None
-    after = _snapshot(session)
-    if files or removed:
-        after["materials"] = "、".join(m.name for m in session.materials)
-    action = "create" if creating else ("publish" if publish and before["status"] == "draft" else "update")
-    record(action, "training_session", session, region_id=session.region_id, before=before, after=after)
-    return session
+    return publishing.save(EDITING, session, data, change)
 
 
 def enrolled_account_ids(session: TrainingSession) -> list[int]:
@@ -310,3 +307,10 @@ def month_remark(region_id: int, month: date) -> str:
 def session_options():
     return (selectinload(TrainingSession.region), selectinload(TrainingSession.audiences),
             selectinload(TrainingSession.materials))
+
+
+def upcoming(limit: int = 3) -> list[TrainingSession]:
+    """The next published sessions (the home page), soonest first (one query)."""
+    return db.session.scalars(select(TrainingSession).where(TrainingSession.status == Status.PUBLISHED,
+                                                            TrainingSession.starts_at > utcnow())
+                              .order_by(TrainingSession.starts_at).limit(limit)).all()

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import uploads
+from .. import publishing, uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, region_reach, scope_clause, scoped_select
 from ..errors import show_on_form
 from ..extensions import db
@@ -89,13 +89,6 @@ def index():
                   regions=_regions(), when=when, whens=WHEN)
 
 
-def upcoming(limit: int = 3) -> list[TrainingSession]:
-    """The next published sessions (the home page)."""
-    return db.session.scalars(select(TrainingSession).where(TrainingSession.status == Status.PUBLISHED,
-                                                            TrainingSession.starts_at > utcnow())
-                              .order_by(TrainingSession.starts_at).limit(limit)).all()
-
-
 def _visible(session_id) -> TrainingSession:
     """A published or cancelled session to anyone; a draft only to those who manage it."""
     ident = valid_id(session_id)
@@ -141,11 +134,7 @@ def show(session_id):
 
 @bp.route("/<int:session_id>/files/<int:file_id>")
 def material(session_id, file_id):
-    session = _visible(session_id)
-    record = next((m for m in session.materials if m.id == file_id), None)
-    if record is None:
-        abort(404)
-    return uploads.send_stored(services.UPLOAD_FEATURE, record)
+    return publishing.download(services.UPLOAD_FEATURE, _visible(session_id).materials, file_id)
 
 
 @bp.route("/<int:session_id>/enrol", methods=["POST"])
@@ -209,34 +198,32 @@ def _form_choices(form: SessionForm) -> None:
 
 
 def _editor(form, session=None, status=200):
-    return render_template("training/edit.html", form=form, session=session), status
+    return render_template("training/edit.html", form=form, session=session,
+                           max_file_bytes=MATERIAL_MAX_BYTES), status
 
 
-def _save(form: SessionForm, session: TrainingSession | None):
-    _form_choices(form)
-    valid = form.validate_on_submit()
-    if valid and form.region_id.data not in {value for value, _ in form.region_id.choices}:
-        form.region_id.errors = ["您只能为本地区发布培训。"]
-        valid = False
-    files = uploads.checked_files(form.files, services.MATERIAL_KINDS, MATERIAL_MAX_BYTES)
-    if not valid or form.files.errors:
-        return _editor(form, session, 422)
-    data = services.SessionData(
+def _form_data(form: SessionForm) -> services.SessionData:
+    return services.SessionData(
         title=form.title.data, region_id=valid_id(form.region_id.data), body_source=form.body_source.data or "",
         starts_at=china_to_utc(form.starts_at.data), ends_at=china_to_utc(form.ends_at.data),
         place=form.place.data or None, online_url=form.online_url.data or None, capacity=form.capacity.data,
         audiences=[key for key in rules.AUDIENCES if key in (form.audiences.data or [])])
-    remove_ids = {valid_id(v) for v in request.form.getlist("remove_file")} - {None}
-    try:
-        with uploads.transaction(services.UPLOAD_FEATURE) as batch:
-            session = services.save(session, data, request.form.get("action") == "publish", files, remove_ids,
-                                    batch, current_user,
-                                    version=(valid_id(form.version.data) or -1) if session else None)
-    except services.TrainingRefused as error:
-        show_on_form(form, error)
-        return _editor(form, session and _managed(session.id), 422)
-    flash("已发布，公众可在培训日历中看到。" if session.status is Status.PUBLISHED else "草稿已保存。", "success")
-    return redirect(url_for("training.show", session_id=session.id), 303)
+
+
+def _saved(session: TrainingSession) -> tuple[str, str]:
+    message = "已发布，公众可在培训日历中看到。" if session.status is Status.PUBLISHED else "草稿已保存。"
+    return message, url_for("training.show", session_id=session.id)
+
+
+EDITOR = publishing.Editor(
+    feature=services.UPLOAD_FEATURE, kinds=services.MATERIAL_KINDS, max_bytes=MATERIAL_MAX_BYTES,
+    refused=services.TrainingRefused, region_refused="您只能为本地区发布培训。", data=_form_data,
+    save=services.save, page=_editor, reload=_managed, saved=_saved)
+
+
+def _save(form: SessionForm, session: TrainingSession | None):
+    _form_choices(form)
+    return publishing.save_from_editor(EDITOR, form, session)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -376,3 +376,37 @@ def test_an_edit_without_its_version_is_treated_as_stale(login_as, users):
     db.session.commit()
     response = post_notice(login_as("publicity"), url=f"/notices/{notice.id}/edit", title="无版本号的修改")
     assert response.status_code == 422 and "已被他人修改" in response.get_data(as_text=True)
+
+
+# --- the shared save skeleton and the home page --------------------------------------------------------------------
+
+def test_saving_is_audited_as_create_publish_update_and_publish_again_after_withdrawing(login_as, users):
+    writer = login_as("publicity")
+    assert post_notice(writer, action="draft").status_code == 303
+    notice = db.session.scalars(select(Notice)).one()
+    edit = f"/notices/{notice.id}/edit"
+    assert post_notice(writer, url=edit, version=str(notice.version)).status_code == 303
+    db.session.expire_all()
+    assert post_notice(writer, url=edit, version=str(notice.version), title="改过的标题").status_code == 303
+    assert writer.post(f"/notices/{notice.id}/withdraw", data={"reason": "内容有误"}).status_code == 303
+    db.session.expire_all()
+    assert post_notice(writer, url=edit, version=str(notice.version)).status_code == 303
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "notice")
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["create", "publish", "update", "withdraw", "publish"]
+
+
+def test_the_home_page_reads_the_latest_titles_not_the_bodies(client, count_queries, users):
+    for n in range(7):
+        factories.make_notice(title=f"首页公告{n}", body=f"正文{n}", publish_at=utcnow() - timedelta(hours=n + 1))
+    factories.make_notice(title="置顶的旧公告", pinned=True, publish_at=utcnow() - timedelta(days=30))
+    factories.make_notice(title="首页草稿", status="draft")
+    db.session.commit()
+    with count_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    shown = [t for t in ["置顶的旧公告", *(f"首页公告{n}" for n in range(7)), "首页草稿"] if t in page]
+    assert shown == ["置顶的旧公告", "首页公告0", "首页公告1", "首页公告2", "首页公告3"]
+    assert page.index("置顶的旧公告") < page.index("首页公告0")
+    reads = [s for s in statements if "FROM notices" in s]
+    assert len(reads) == 1 and "LIMIT" in reads[0].upper()
+    assert not any(column in reads[0] for column in ("body_html", "body_source", "search_text"))

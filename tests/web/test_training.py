@@ -366,3 +366,68 @@ def test_a_body_with_control_characters_is_refused(login_as, orgs):
     data = session_form(orgs.region("changchun").id, body_source="第一行\x0b第二行")
     response = login_as("changchun").post("/training/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and "不能包含控制字符" in response.get_data(as_text=True)
+
+
+# --- the shared save skeleton --------------------------------------------------------------------------------------
+
+def test_saving_a_session_is_audited_as_create_publish_and_update(login_as, orgs):
+    from portal.audit.models import AuditEntry
+
+    organiser = login_as("changchun")
+    region = orgs.region("changchun").id
+    assert organiser.post("/training/new", data=session_form(region, action="draft"),
+                          content_type="multipart/form-data").status_code == 303
+    session = db.session.scalars(select(TrainingSession)).one()
+    for action in ("publish", "save"):
+        db.session.expire_all()
+        data = session_form(region, action=action, version=str(session.version))
+        assert organiser.post(f"/training/{session.id}/edit", data=data,
+                              content_type="multipart/form-data").status_code == 303
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "training_session")
+                                 .order_by(AuditEntry.id)).all()
+    assert actions == ["create", "publish", "update"]
+
+
+def test_editing_a_session_with_a_stale_page_is_refused(login_as, orgs):
+    session = factories.make_training(orgs.region("changchun"))
+    db.session.commit()
+    organiser, version = login_as("changchun"), session.version
+    first = session_form(orgs.region("changchun").id, title="第一次修改", version=str(version), action="save")
+    assert organiser.post(f"/training/{session.id}/edit", data=first,
+                          content_type="multipart/form-data").status_code == 303
+    second = session_form(orgs.region("changchun").id, title="第二次修改", version=str(version), action="save")
+    stale = organiser.post(f"/training/{session.id}/edit", data=second, content_type="multipart/form-data")
+    assert stale.status_code == 422 and "这期培训已被他人修改" in stale.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(TrainingSession, session.id).title == "第一次修改"
+
+
+def test_a_cancelled_session_cannot_be_edited(login_as, orgs):
+    session = factories.make_training(orgs.region("changchun"), status="cancelled")
+    db.session.commit()
+    data = session_form(orgs.region("changchun").id, version=str(session.version), action="save")
+    response = login_as("changchun").post(f"/training/{session.id}/edit", data=data,
+                                          content_type="multipart/form-data")
+    assert response.status_code == 422 and "已取消的培训不能修改" in response.get_data(as_text=True)
+
+
+def test_capacity_below_an_enrolment_made_meanwhile_is_refused_by_the_database(orgs, users):
+    """The seat count grew after the capacity check read it: the CHECK (enrolled <= capacity) refuses the save."""
+    from sqlalchemy import update
+
+    from portal import publishing
+    from portal.training import services
+
+    made = factories.make_training(orgs.region("changchun"), capacity=5)
+    db.session.commit()
+    session = db.session.scalars(select(TrainingSession).where(TrainingSession.id == made.id)
+                                 .options(*services.session_options())).one()
+    db.session.execute(update(TrainingSession).where(TrainingSession.id == session.id).values(enrolled=2)
+                       .execution_options(synchronize_session=False))   # seen by the database, not by `session`
+    data = services.SessionData(title=session.title, region_id=session.region_id, body_source="课程安排",
+                                starts_at=session.starts_at, ends_at=session.ends_at, place=session.place,
+                                online_url=None, capacity=1, audiences=["agency"])
+    with pytest.raises(services.TrainingRefused, match="报名人数已超过新的名额"):
+        services.save(session, data, publishing.Change(users["changchun"], version=session.version))
+    db.session.rollback()
+    assert db.session.get(TrainingSession, session.id).capacity == 5
