@@ -2,7 +2,9 @@
 from flask import Blueprint, jsonify, redirect, render_template
 from flask_login import current_user
 
+from .auth.permissions import can
 from .notices import services as notices
+from .reports import services as reports
 from .training import services as training
 
 bp = Blueprint("home", __name__)
@@ -10,7 +12,10 @@ bp = Blueprint("home", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("home.html", user=current_user, notices=notices.latest(5), sessions=training.upcoming(3))
+    # The monthly report a filer still owes (the banner): asked here and passed to the page.
+    owed = reports.pending_for(current_user) if can("reports.file") else None
+    return render_template("home.html", user=current_user, notices=notices.latest(5), sessions=training.upcoming(3),
+                           owed=owed)
 
 
 @bp.route("/healthz")

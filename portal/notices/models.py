@@ -5,14 +5,14 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import as_utc, str_enum
+from ..models_base import RegionScoped, as_utc, str_enum
 from ..orgs.models import Region
 from ..publishing import Publishable, PublishedFile
 from . import rules
 from .rules import Status
 
 
-class Notice(Publishable, db.Model):
+class Notice(RegionScoped, Publishable, db.Model):
     """An announcement or column article; public once published and its publication time has come."""
 
     __tablename__ = "notices"
@@ -35,10 +35,6 @@ class Notice(Publishable, db.Model):
                                                    order_by="NoticeTag.position")
     attachments: Mapped[list["NoticeAttachment"]] = relationship(lazy="raise", cascade="all, delete-orphan",
                                                                  order_by="NoticeAttachment.id")
-
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
 
     @classmethod
     def public_clause(cls, now: datetime):

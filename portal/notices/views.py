@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import publishing, richtext, uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause, scoped_select
+from ..clock import to_china
 from ..errors import show_on_form
 from ..extensions import db
 from ..forms_base import china_to_utc
@@ -13,7 +14,6 @@ from ..htmx import render
 from ..listing import paginate
 from ..models_base import utcnow, valid_id
 from ..orgs.models import Region
-from ..templating import to_china
 from . import bp, rules, services
 from .forms import NoticeForm, WithdrawForm
 from .models import Notice

@@ -46,17 +46,9 @@ class MonthConverter(BaseConverter):
         return rules.month_key(value) if isinstance(value, date) else str(value)
 
 
-def report_banner():
-    """The report the logged-in filer still owes, for the home page banner (None for everyone else)."""
-    if getattr(current_user, "is_authenticated", False) and can("reports.file"):
-        return services.pending_for(current_user)
-    return None
-
-
 @bp.record_once
 def _setup(state):
     state.app.url_map.converters["month"] = MonthConverter
-    state.app.jinja_env.globals["report_banner"] = report_banner
 
 
 def _region_or_404(code: str):

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import str_enum, utcnow
+from ..models_base import RegionScoped, str_enum, utcnow
 from ..orgs.models import Region
 from ..publishing import Publishable, PublishedFile
 from . import rules
@@ -23,7 +23,7 @@ from .rules import EnrolmentStatus, Status
 _AUDIENCE_VALUES = ", ".join(f"'{key}'" for key in rules.AUDIENCES)
 
 
-class TrainingSession(Publishable, db.Model):
+class TrainingSession(RegionScoped, Publishable, db.Model):
     """One training session held by a region: time, place or online link, capacity, materials."""
 
     __tablename__ = "training_sessions"
@@ -51,10 +51,6 @@ class TrainingSession(Publishable, db.Model):
                                                                order_by="TrainingAudience.position")
     materials: Mapped[list["TrainingMaterial"]] = relationship(lazy="raise", cascade="all, delete-orphan",
                                                                order_by="TrainingMaterial.id")
-
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.region_id == region_id
 
     @classmethod
     def public_clause(cls):

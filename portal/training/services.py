@@ -13,12 +13,12 @@ from sqlalchemy.orm import selectinload
 from .. import publishing, richtext, uploads
 from ..audit.services import record
 from ..auth.permissions import region_reach
+from ..clock import local_midnight_utc, to_china
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..models_base import as_utc, utcnow
 from ..notifications.services import notify
 from ..orgs.models import Region, TradingCenter
-from ..templating import local_midnight_utc, to_china
 from . import rules
 from .models import Enrolment, TrainingAudience, TrainingMaterial, TrainingSession
 from .rules import EnrolmentStatus, Status

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import publishing, uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, region_reach, scope_clause, scoped_select
+from ..clock import china_today, local_midnight_utc, to_china
 from ..errors import show_on_form
 from ..extensions import db
 from ..forms_base import ActionForm, china_to_utc
@@ -17,7 +18,6 @@ from ..listing import int_arg, paginate
 from ..models_base import as_utc, utcnow, valid_id
 from ..orgs.models import Region
 from ..spreadsheets import csv_response, workbook_with_table, xlsx_response
-from ..templating import china_today, local_midnight_utc, to_china
 from . import bp, rules, services
 from .forms import CancelForm, EnrolForm, PersonForm, SessionForm
 from .models import Enrolment, TrainingSession
