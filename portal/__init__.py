@@ -64,6 +64,8 @@ def create_app(test_config=None):
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
         IMPORT_MAX_ROWS=5000,
         EXPERT_IMPORT_MAX_ROWS=20000,
+        # What reading one import may cost (archive entries, sizes, ratio, rows read with blanks, the deadline):
+        # IMPORT_<FIELD> for each field of spreadsheets.ReadLimits, whose defaults say how they were measured.
         PAGE_SIZE=50,
         # How often a page waiting for the other side of a seat request asks for news (seconds).
         POLL_SECONDS=20,
