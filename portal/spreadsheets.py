@@ -284,8 +284,7 @@ def _xlsx_rows(data: bytes, row_limit: int, limits: ReadLimits, deadline: _Deadl
         # beyond the limits it is dropped, and each row is as long as its own cells.
         if (sheet.max_row or 0) > row_limit or (sheet.max_column or 0) > limits.max_columns:
             sheet.reset_dimensions()
-        for row in sheet.iter_rows(values_only=True):
-            yield row
+        yield from sheet.iter_rows(values_only=True)
     except (SpreadsheetError, _OutOfTime):
         raise
     except Exception as error:  # any failure to parse the upload is a refusal, never a 500

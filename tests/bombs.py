@@ -168,7 +168,7 @@ def entity_sheet(headers, kind: str) -> bytes:
     """sheet1.xml declaring an entity used in A2: "laughs" (a billion of them) or "external" (a local file)."""
     if kind == "laughs":
         entities = '<!ENTITY lol0 "lol">' + "".join(
-            f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+            f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
         reference = "&lol9;"
     else:
         entities = '<!ENTITY secret SYSTEM "file:///etc/passwd">'
