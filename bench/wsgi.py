@@ -1,17 +1,19 @@
-"""The portal as gunicorn serves it in production, plus one bare page for the load benchmark's baseline:
-a template rendered with no database and no session lookup, served by the same workers in the same run."""
-from flask import render_template_string
+"""The portal as gunicorn serves it in production, plus the load benchmark's two baselines served by the same
+workers in the same run (bench/reference.py): a bare template page (`/bench/bare`: no database, no session
+lookup) and a plain 50-row ORM list (`/bench/reference`).
 
-from portal import create_app
+    DATABASE_URL=sqlite:///bench/out/province-1.sqlite SECRET_KEY=… \
+        .venv/bin/gunicorn --workers 2 --bind 127.0.0.1:8000 bench.wsgi:app
 
-BARE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body><main><h1>{{ title }}</h1><ul>{% for n in range(50) %}<li>第 {{ n }} 行</li>{% endfor %}</ul></main></body>
-</html>"""
+(bench/wrk_load.py starts it this way itself.)
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import reference  # noqa: E402
+from portal import create_app  # noqa: E402
 
 app = create_app()
-
-
-@app.get("/bench/bare")
-def bare():
-    return render_template_string(BARE, title="基准页面")
+reference.init_app(app)
