@@ -37,7 +37,7 @@ def _calculator(calendar):
     if end is not None:
         result["between"] = calendar.working_days_between(start, end)
         result["end"] = end
-        result["estimated"] = calendar.estimated_years(start, end)
+        result["notes"] = calendar.notes(start, end)
     elif days_text:
         try:
             n = int(days_text)
@@ -48,7 +48,7 @@ def _calculator(calendar):
             return result
         result["n"] = n
         result["target"] = calendar.add_working_days(start, n)
-        result["estimated"] = calendar.estimated_years(start, result["target"])
+        result["notes"] = calendar.notes(start, result["target"])
     else:
         result["error"] = "请填写工作日数或结束日期。"
     return result
@@ -129,7 +129,7 @@ def year_announce():
             show_on_form(form, error)
         else:
             db.session.commit()
-            flash(f"{form.year.data} 年已标记为按通知录入完毕，不再显示“按周末推算”的提示。", "success")
+            flash(f"{form.year.data} 年已标记为按通知录入完毕，不再提示“调休安排尚未公布”。", "success")
             return _back_to(f"{form.year.data}-01")
     return _refused_page(year_form=form)
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.calendar.models import AnnouncedYear, CalendarOverride, DeadlineSetting
+from portal.calendar.rules import statutory_holidays
 from tests.conftest import counted_queries
+from tests.unit.test_statutory_holidays import ORACLE
 
 
 def text_of(response) -> str:
@@ -22,10 +24,19 @@ def test_month_view_marks_holidays_and_make_up_days(login_as):
     assert "内置日历" in page and "暂按周末推算" not in page
 
 
-def test_an_unknown_year_warns(login_as):
+def test_an_unannounced_year_shows_its_statutory_holidays_and_warns_that_the_make_up_days_are_not_known(login_as):
     page = text_of(login_as("agent").get("/calendar/?month=2027-02"))
-    assert "尚未公布节假日安排，暂按周末推算" in page
-    assert "2027 年的节假日安排尚未录入" in page
+    assert "法定节假日已按放假办法计入，调休安排尚未公布" in page
+    assert "2027 年：法定节假日（元旦、春节、清明节、劳动节、端午节、中秋节、国庆节）已按《全国年节及纪念日放假办法》计入" in page
+    assert "调休安排（调休上班日和调整的放假日）尚未公布" in page
+    assert "放假 · 春节 （法定节假日）" in page   # 2027-02-05 (除夕) to 02-08 (初三)
+    assert page.count("放假 · 春节") == 4
+    assert "暂按周末推算" not in page
+
+
+def test_a_year_before_the_revision_is_still_weekends_only(login_as):
+    page = text_of(login_as("agent").get("/calendar/?month=2003-10"))
+    assert "尚未公布节假日安排，暂按周末推算" in page and "2003 年的节假日安排尚未录入" in page
 
 
 def test_month_navigation_answers_htmx_with_the_month_only(login_as):
@@ -60,7 +71,10 @@ def test_deadline_warns_for_a_non_working_day_and_an_unknown_year(login_as):
     holiday = text_of(client.get("/bookings/deadline?date=2026-10-05"))
     assert "评标日期不是工作日" in holiday and "2026-09-28" in holiday
     unknown = text_of(client.get("/bookings/deadline?date=2027-01-05"))
-    assert "2026-12-31" in unknown and "2027 年的节假日安排尚未录入" in unknown
+    # 2027-01-01 (元旦) is a statutory holiday even before the 2027 notice: the deadline goes back over it
+    assert "<output>2026-12-30</output>" in client.get("/bookings/deadline?date=2027-01-05").get_data(as_text=True)
+    assert "2027 年已计入法定节假日，调休安排尚未公布" in unknown
+    assert "2027 年：法定节假日" in unknown and "调休安排（调休上班日和调整的放假日）尚未公布" in unknown
 
 
 @pytest.mark.parametrize("query, message", [
@@ -159,3 +173,23 @@ def test_calendar_page_query_count_is_flat(login_as):
     with counted_queries() as many:
         client.get("/calendar/?month=2027-01")
     assert len(few) == len(many) <= 8, many
+
+
+def test_no_deadline_fragment_of_2027_answers_a_statutory_holiday(login_as):
+    """Done-when of issue 23: for every date of 2027, the latest filing date is never a 2027 statutory holiday."""
+    client = login_as("agent")
+    holidays_2027 = statutory_holidays(2027)
+    day = date(2027, 1, 1)
+    while day.year == 2027:
+        body = client.get(f"/bookings/deadline?date={day.isoformat()}").get_data(as_text=True)
+        latest = date.fromisoformat(re.search(r'data-latest="([0-9-]+)"', body).group(1))
+        assert latest not in holidays_2027 and latest < day, day
+        assert latest.year == 2026 or latest.weekday() < 5, day
+        day += timedelta(1)
+
+
+@pytest.mark.parametrize("evaluation, latest", ORACLE)
+def test_the_deadline_fragment_gives_the_official_answer_in_2025_and_2026(login_as, evaluation, latest):
+    body = login_as("agent").get(f"/bookings/deadline?date={evaluation}").get_data(as_text=True)
+    assert f"<output>{latest}</output>" in body
+    assert "调休安排" not in body and "推算" not in body
