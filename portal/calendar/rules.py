@@ -12,6 +12,7 @@ Nothing here touches the database or the clock: the calendar is a value, so it i
 properties. The lunar dates and 清明 come from the ``holidays`` package (pure data, no I/O).
 """
 import enum
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -201,6 +202,7 @@ class WorkCalendar:
     library_workdays: Mapping[date, str] = field(default_factory=dict)   # make-up working days
     overrides: Mapping[date, Override] = field(default_factory=dict)
     announced_years: frozenset[int] = frozenset()
+    library_version: str = ""   # which library data (and statute) the built-in part comes from
 
     def source(self, year: int) -> YearSource:
         if year in self.library_years:
@@ -296,6 +298,21 @@ class WorkCalendar:
     def notes(self, *days: date) -> tuple[str, ...]:
         """For each not-final year among `days`, what is certain and what is not yet announced."""
         return tuple(self.source(year).note(year) for year in self.estimated_years(*days))
+
+
+def calendar_version(calendar: WorkCalendar) -> str:
+    """A short stable fingerprint of everything the calendar's answers depend on, for a stored deadline to record.
+
+    The library data's version, the overrides' days and kinds (not their notes) and the announced years: equal
+    fingerprints give equal answers for every date; any change of them gives another fingerprint.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{calendar.library_version}|{STATUTE_FIRST_YEAR}-{STATUTE_LAST_YEAR}|".encode())
+    digest.update(",".join(str(y) for y in sorted(calendar.library_years)).encode() + b"|")
+    digest.update(";".join(f"{day.isoformat()}{'W' if o.working else 'O'}"
+                           for day, o in sorted(calendar.overrides.items())).encode() + b"|")
+    digest.update(",".join(str(y) for y in sorted(calendar.announced_years)).encode())
+    return digest.hexdigest()[:12]
 
 
 def _zh(name: str) -> str:

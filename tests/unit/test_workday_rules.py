@@ -1,4 +1,5 @@
 """The working-day calendar: official holidays and make-up days, overrides, unknown years, deadlines."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -230,3 +231,20 @@ def test_the_deadline_is_a_working_day_before_the_evaluation(day, lead, counts):
     # it is counted, make exactly the lead.
     before = CAL.working_days_between(deadline.latest_filing_date - timedelta(1), day - timedelta(1))
     assert before + (1 if counts and CAL.is_working_day(day) else 0) == lead
+
+
+# --- the calendar's version (what a stored deadline records) -------------------------------------------------
+
+def test_the_version_is_short_stable_and_moves_with_every_change():
+    from portal.calendar.rules import calendar_version
+
+    base = calendar_version(build_calendar())
+    assert re.fullmatch(r"[0-9a-f]{12}", base) and calendar_version(build_calendar()) == base
+    off = Override(D("2027-02-09"), False, "通知", "春节")
+    one = calendar_version(build_calendar([off]))
+    assert one != base
+    assert calendar_version(build_calendar([Override(D("2027-02-09"), False, "另一份通知", "另一个名字")])) == one
+    assert calendar_version(build_calendar([Override(D("2027-02-09"), True, "通知")])) not in (base, one)
+    assert calendar_version(build_calendar([off], announced_years=[2027])) not in (base, one)
+    two = [off, Override(D("2027-02-20"), True, "通知")]
+    assert calendar_version(build_calendar(two)) == calendar_version(build_calendar(list(reversed(two))))
