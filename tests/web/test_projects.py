@@ -406,7 +406,7 @@ def test_two_supervision_sections_of_one_project_are_added_up_and_both_must(logi
     assert "不得化整为零" in page and "保存时的判定为" not in page
     # The first section's new decision is audited as a consequence of the second
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "section",
-                                                        AuditEntry.object_id == str(one.id),
+                                                        AuditEntry.object_id == one.id,
                                                         AuditEntry.action == "update")).one()
     assert "合并计算" in entry.summary and entry.after == {"remote_level": "原则上应采用远程异地评标"}
 
