@@ -230,12 +230,14 @@ def parse_notice(text: str | None) -> ParsedNotice:
     if year is not None and not items and not problems:
         problems.append(NoticeProblem(None, "", "没有读到任何节假日安排（如“一、元旦：1月1日（周三）放假1天，不调休。”）。"))
     if year is not None and items:
-        problems.extend(_cross_checks(year, items))
+        # A missing statutory day is only worth telling once every line was read: an unreadable item's days
+        # would otherwise be reported twice.
+        problems.extend(_cross_checks(year, items, statutory_too=not problems))
     title = f"国务院办公厅关于{year}年部分节假日安排的通知" if year and title_match else ""
     return ParsedNotice(year, tuple(items), tuple(problems), document, title)
 
 
-def _cross_checks(year: int, items: list[NoticeItem]) -> list[NoticeProblem]:
+def _cross_checks(year: int, items: list[NoticeItem], statutory_too: bool = True) -> list[NoticeProblem]:
     """Across items: no day twice, and every statutory holiday of the year is a day off in the notice."""
     problems = []
     seen: dict[date, NoticeItem] = {}
@@ -245,6 +247,8 @@ def _cross_checks(year: int, items: list[NoticeItem]) -> list[NoticeProblem]:
                 problems.append(NoticeProblem(item.line, item.name,
                                               f"{day.month}月{day.day}日在“{seen[day].name}”一条中已经出现过。"))
             seen.setdefault(day, item)
+    if not statutory_too:
+        return problems
     off = {day for item in items for day in item.days_off}
     for day, name in statutory_holidays(year).items():
         if day not in off:
