@@ -207,3 +207,12 @@ def test_the_typed_oracle(evaluation, latest):
 def test_every_date_of_2025_and_2026_gives_the_official_answer():
     for day in days("2025-01-01", "2026-12-31"):
         assert filing_deadline(CAL, day).latest_filing_date == official_deadline(day), day
+
+
+@pytest.mark.parametrize("year", range(2026, 2100))
+def test_the_texts_a_request_stores_fit_their_columns(year):
+    """deadline_rule is VARCHAR(100) and deadline_calendar VARCHAR(200): PostgreSQL refuses longer text."""
+    for day in days(f"{year}-01-01", f"{year}-01-20"):
+        for lead in (3, 20):
+            deadline = filing_deadline(CAL, day, lead)
+            assert len(deadline.rule_text()) <= 100 and len(deadline.calendar_text()) <= 200, day
