@@ -1,5 +1,5 @@
 """Forms of the calendar page: overrides, announced years, the deadline setting."""
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from ..forms_base import PortalForm, length, optional, required, strip_filter
@@ -27,3 +27,12 @@ class DeadlineSettingForm(PortalForm):
         description="客场机位申请最迟在评标开始前多少个工作日提交（通知规定为 3 个）。")
     count_evaluation_day = BooleanField("评标当日计入工作日数",
                                         description="默认不计入：周四上午评标，最迟周一提交。")
+
+
+class NoticeForm(PortalForm):
+    """The text of 国务院办公厅关于 XXXX 年部分节假日安排的通知, pasted for the year shown."""
+
+    year = IntegerField("年份", validators=[InputRequired("请填写年份。"), NumberRange(2000, 2099, "年份应在 2000 至 2099 之间。")])
+    text = TextAreaField("通知全文", validators=[required("通知全文"), length(20000, label="通知全文")],
+                         description="从中国政府网复制“国务院办公厅关于 XXXX 年部分节假日安排的通知”全文粘贴到这里，"
+                                     "先识别核对，确认后保存。")

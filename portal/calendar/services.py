@@ -1,15 +1,29 @@
-"""The working-day calendar as the rest of the portal asks it: one load per request, audited changes."""
+"""The working-day calendar as the rest of the portal asks it: one load per request, audited changes.
+
+Every change of the calendar (an override added or removed, a year announced or withdrawn, a pasted notice
+saved) sends `calendar_changed` inside the change's transaction, after the change is flushed and audited and
+before the view commits, with the dates whose answers may have moved. Higher features (bookings,
+evaluations) subscribe to recompute what they stored; this package imports none of them.
+"""
 from datetime import date
+from importlib.metadata import version as package_version
 
 import chinese_calendar
-from flask import g, has_app_context
-from sqlalchemy import Boolean, Date, Integer, String, literal, select, union_all
+from blinker import Namespace
+from flask import current_app, g, has_app_context
+from sqlalchemy import Boolean, Date, Integer, String, extract, literal, select, union_all
 
 from ..audit.services import current_actor_id, record
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from .models import AnnouncedYear, CalendarOverride, DeadlineSetting
-from .rules import Deadline, Override, WorkCalendar, filing_deadline
+from .notice import ParsedNotice
+from .rules import Deadline, Override, WorkCalendar, calendar_version, filing_deadline
+
+calendar_signals = Namespace()
+# Sent as calendar_changed.send(app, first=date, last=date, reason=str, version=str): the answers of the dates
+# first..last (inclusive) may have changed; `version` is calendar_version() of the calendar after the change.
+calendar_changed = calendar_signals.signal("calendar-changed")
 
 
 class CalendarError(ChangeRefused):
@@ -30,6 +44,7 @@ def _library_years() -> frozenset[int]:
 LIBRARY_YEARS = _library_years()
 LIBRARY_HOLIDAYS = dict(chinese_calendar.holidays)
 LIBRARY_WORKDAYS = dict(chinese_calendar.workdays)
+LIBRARY_VERSION = f"chinesecalendar {package_version('chinesecalendar')}; holidays {package_version('holidays')}"
 
 
 def build_calendar(overrides=(), announced_years=()) -> WorkCalendar:
@@ -40,6 +55,7 @@ def build_calendar(overrides=(), announced_years=()) -> WorkCalendar:
         library_workdays=LIBRARY_WORKDAYS,
         overrides={o.day: o for o in overrides},
         announced_years=frozenset(announced_years),
+        library_version=LIBRARY_VERSION,
     )
 
 
@@ -63,6 +79,19 @@ def load_calendar() -> WorkCalendar:
 
 def _forget_calendar():
     g.pop("work_calendar", None)
+
+
+def current_version() -> str:
+    """The fingerprint of the calendar now in force (what a stored deadline records)."""
+    return calendar_version(load_calendar())
+
+
+def _changed(first: date, last: date, reason: str) -> None:
+    """Tell subscribers, inside the transaction, which dates' answers may have moved."""
+    db.session.flush()
+    _forget_calendar()
+    sender = current_app._get_current_object() if has_app_context() else None
+    calendar_changed.send(sender, first=first, last=last, reason=reason, version=current_version())
 
 
 def deadline_setting() -> DeadlineSetting:
@@ -94,16 +123,17 @@ def add_override(day: date, working: bool, notice: str, note: str | None) -> Cal
     flush_or_refuse(f"{day:%Y-%m-%d} 已有调整记录，如需更改请先删除原记录。", "day", CalendarError)
     record("create", "calendar_override", override,
            after={"day": day.isoformat(), "working": working, "notice": notice, "note": note or ""})
-    _forget_calendar()
+    _changed(day, day, "override_added")
     return override
 
 
 def remove_override(override: CalendarOverride) -> None:
+    day = override.day
     record("delete", "calendar_override", override,
            before={"day": override.day.isoformat(), "working": override.working, "notice": override.notice,
                    "note": override.note or ""})
     db.session.delete(override)
-    _forget_calendar()
+    _changed(day, day, "override_removed")
 
 
 def announce_year(year: int, notice: str) -> AnnouncedYear:
@@ -117,14 +147,77 @@ def announce_year(year: int, notice: str) -> AnnouncedYear:
     db.session.add(announced)
     flush_or_refuse(f"{year} 年已标记为按通知录入完毕。", "year", CalendarError)
     record("create", "announced_year", announced, after={"year": year, "notice": notice})
-    _forget_calendar()
+    _changed(date(year, 1, 1), date(year, 12, 31), "year_announced")
     return announced
 
 
 def withdraw_announcement(announced: AnnouncedYear) -> None:
+    year = announced.year
     record("delete", "announced_year", announced, before={"year": announced.year, "notice": announced.notice})
     db.session.delete(announced)
-    _forget_calendar()
+    _changed(date(year, 1, 1), date(year, 12, 31), "year_withdrawn")
+
+
+def notice_refusal(parsed: ParsedNotice, shown_year: int) -> str | None:
+    """Why a parsed notice cannot be entered for the year shown, beyond its own problems, or None."""
+    if parsed.year is None:
+        return None
+    if parsed.year != shown_year:
+        return f"粘贴的是 {parsed.year} 年的通知，当前录入的是 {shown_year} 年：请核对后粘贴 {shown_year} 年的通知。"
+    if parsed.year in LIBRARY_YEARS:
+        return f"{parsed.year} 年的节假日安排已内置，无需录入。"
+    if db.session.get(AnnouncedYear, parsed.year) is not None:
+        return f"{parsed.year} 年已标记为按通知录入完毕；如需重新录入，请先撤销标记并删除原有调整。"
+    clashes = []
+    existing = {o.day: o for o in db.session.scalars(
+        select(CalendarOverride).where(extract("year", CalendarOverride.day) == parsed.year))}
+    wanted = {**{d: False for d in parsed.days_off}, **{d: True for d in parsed.working_days}}
+    for day, override in sorted(existing.items()):
+        if day in wanted and wanted[day] != override.working:
+            clashes.append(f"{day:%Y-%m-%d}（已录入为{'上班' if override.working else '放假'}）")
+    if clashes:
+        return "以下日期已有与通知不同的调整，请先删除后再录入：" + "、".join(clashes) + "。"
+    return None
+
+
+def save_notice(parsed: ParsedNotice, shown_year: int) -> AnnouncedYear:
+    """Enter a year from its pasted notice: each day off and make-up day as an override, the year announced.
+
+    One transaction (the view commits): the overrides, the announced year, their audit entries and one
+    `calendar_changed` for the notice's dates. A day the admin already entered the same way is kept as it is.
+    """
+    if not parsed.ok:
+        raise CalendarError("通知中有无法识别的内容，未保存。", "text")
+    refusal = notice_refusal(parsed, shown_year)
+    if refusal:
+        raise CalendarError(refusal, "text")
+    reference = parsed.reference
+    existing = set(db.session.scalars(select(CalendarOverride.day).where(
+        extract("year", CalendarOverride.day) == parsed.year)))
+    actor = current_actor_id()
+    added = 0
+    for day, working, name in sorted([(d, False, n) for d, n in parsed.days_off.items()] +
+                                     [(d, True, n) for d, n in parsed.working_days.items()]):
+        if day in existing:
+            continue
+        override = CalendarOverride(day=day, working=working, notice=reference, note=name[:100],
+                                    created_by_id=actor)
+        db.session.add(override)
+        flush_or_refuse(f"{day:%Y-%m-%d} 刚被他人录入，请刷新页面后重试。", "text", CalendarError)
+        record("create", "calendar_override", override,
+               after={"day": day.isoformat(), "working": working, "notice": reference, "note": name},
+               summary="依据粘贴的通知录入")
+        added += 1
+    announced = AnnouncedYear(year=parsed.year, notice=reference, created_by_id=actor)
+    db.session.add(announced)
+    flush_or_refuse(f"{parsed.year} 年已标记为按通知录入完毕。", "text", CalendarError)
+    record("create", "announced_year", announced,
+           after={"year": parsed.year, "notice": reference, "days_off": len(parsed.days_off),
+                  "working_days": len(parsed.working_days), "overrides_added": added},
+           summary=f"粘贴通知录入：放假 {len(parsed.days_off)} 天，调休上班 {len(parsed.working_days)} 天")
+    days = sorted({*parsed.days_off, *parsed.working_days, date(parsed.year, 1, 1), date(parsed.year, 12, 31)})
+    _changed(days[0], days[-1], "notice_saved")
+    return announced
 
 
 def save_setting(lead_working_days: int, count_evaluation_day: bool) -> DeadlineSetting:

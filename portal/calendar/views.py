@@ -9,9 +9,10 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
 from . import bp, services
-from .forms import AnnounceYearForm, DeadlineSettingForm, OverrideForm
+from .forms import AnnounceYearForm, DeadlineSettingForm, NoticeForm, OverrideForm
 from .models import AnnouncedYear, CalendarOverride
-from .rules import chinese_date, month_weeks, parse_iso_date
+from .notice import compare, parse_notice
+from .rules import chinese_date, month_weeks, parse_iso_date, statutory_holidays
 
 
 def _month_arg() -> tuple[int, int]:
@@ -37,7 +38,7 @@ def _calculator(calendar):
     if end is not None:
         result["between"] = calendar.working_days_between(start, end)
         result["end"] = end
-        result["estimated"] = calendar.estimated_years(start, end)
+        result["notes"] = calendar.notes(start, end)
     elif days_text:
         try:
             n = int(days_text)
@@ -48,7 +49,7 @@ def _calculator(calendar):
             return result
         result["n"] = n
         result["target"] = calendar.add_working_days(start, n)
-        result["estimated"] = calendar.estimated_years(start, result["target"])
+        result["notes"] = calendar.notes(start, result["target"])
     else:
         result["error"] = "请填写工作日数或结束日期。"
     return result
@@ -129,7 +130,7 @@ def year_announce():
             show_on_form(form, error)
         else:
             db.session.commit()
-            flash(f"{form.year.data} 年已标记为按通知录入完毕，不再显示“按周末推算”的提示。", "success")
+            flash(f"{form.year.data} 年已标记为按通知录入完毕，不再提示“调休安排尚未公布”。", "success")
             return _back_to(f"{form.year.data}-01")
     return _refused_page(year_form=form)
 
@@ -165,3 +166,45 @@ def _refused_page(**forms):
     context = _page_context(*_month_arg(), with_forms=True)
     context.update(forms)
     return render_template("calendar/index.html", **context), 422
+
+
+# --- entering a year by pasting its notice ---------------------------------------------------------------------
+
+def _notice_page(form: NoticeForm, status: int = 200, parsed=None, problems=(), confirmable=False):
+    year = form.year.data if isinstance(form.year.data, int) and 2000 <= form.year.data <= 2099 else china_today().year
+    calendar = services.load_calendar()
+    return render_template(
+        "calendar/notice.html", form=form, year=year, parsed=parsed, problems=list(problems),
+        rows=compare(parsed, calendar) if parsed is not None and confirmable else [],
+        statutory=statutory_holidays(year), source=calendar.source(year), confirmable=confirmable,
+        chinese_date=chinese_date), status
+
+
+@bp.route("/notice", methods=["GET", "POST"])
+@permission_required("calendar.manage")
+def notice():
+    """Paste the year's notice: a POST shows what was read beside the computed year; a confirming POST saves it."""
+    if request.method == "GET":
+        form = NoticeForm(formdata=None, year=request.args.get("year", type=int) or china_today().year)
+        return _notice_page(form)
+    form = NoticeForm()
+    if not form.validate_on_submit():
+        return _notice_page(form, 422)
+    parsed = parse_notice(form.text.data)
+    problems = [str(p) for p in parsed.problems]
+    refusal = services.notice_refusal(parsed, form.year.data)
+    if refusal:
+        problems.append(refusal)
+    if problems:
+        return _notice_page(form, 422, parsed, problems)
+    if request.form.get("action") != "confirm":
+        return _notice_page(form, 200, parsed, confirmable=True)
+    try:
+        services.save_notice(parsed, form.year.data)
+    except services.CalendarError as error:
+        db.session.rollback()
+        return _notice_page(form, 422, parsed, [str(error)])
+    db.session.commit()
+    flash(f"已依据通知录入 {parsed.year} 年的节假日安排：放假 {len(parsed.days_off)} 天，调休上班 "
+          f"{len(parsed.working_days)} 天，该年已标记为按通知录入完毕。", "success")
+    return _back_to(f"{parsed.year}-01")

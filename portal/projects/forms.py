@@ -40,6 +40,15 @@ class AmountField(StringField):
             return None
 
 
+def yes_no(value) -> str:
+    """A boolean column shown as a yes/no choice: True/False from the record, "yes"/"no" from the form."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)
+
+
 class ProjectForm(PortalForm):
     code = StringField("项目编号", validators=[required("项目编号"), length(50, label="项目编号")],
                        filters=[strip_filter], description="招标项目编号，如 JLZB-2026-0158。")
@@ -63,6 +72,9 @@ class SectionForm(PortalForm):
     epc_construction_wan = AmountField("其中施工部分（万元）")
     epc_goods_wan = AmountField("其中货物部分（万元）")
     epc_services_wan = AmountField("其中服务部分（万元）")
+    mandatory_tender = RadioField("是否依法必须招标", choices=[("yes", "是，依法必须招标"), ("no", "否，自愿招标")],
+                                  default="yes", coerce=yes_no,
+                                  description="远程异地评标的适用范围限于依法必须招标的工程建设项目；自愿招标的可自愿采用。")
     combined_parts = CheckboxListField("合并采购的内容", choices=[(p.value, p.label) for p in CombinedPart])
     special_expert_needs = BooleanField("对评标专家的专业能力或实践经验有特殊要求")
     special_specialties = StringField("特殊要求的专业", validators=[optional(), length(200, label="特殊要求的专业")],
@@ -100,6 +112,7 @@ class SectionForm(PortalForm):
             "code", "name", "category", "combined_parts", "special_expert_needs", "special_specialties",
             "local_pool_insufficient", "main_center_id", "evaluation_date", "start_time", "prequalification")}
         data.update({name: getattr(self, name).amount for name in self.AMOUNT_FIELDS})
+        data["mandatory_tender"] = self.mandatory_tender.data != "no"
         return data
 
 

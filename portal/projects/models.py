@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     exists,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,6 +99,7 @@ class Section(Timestamped, db.Model):
     contract_estimate_wan: Mapped[Decimal | None] = mapped_column(Amount)
     investment_estimate_wan: Mapped[Decimal | None] = mapped_column(Amount)
     budget_wan: Mapped[Decimal | None] = mapped_column(Amount)
+    # The parts by kind (施工/货物/服务) of an EPC or of a combined procurement (合并采购); the names predate the latter.
     epc_construction_wan: Mapped[Decimal | None] = mapped_column(Amount)
     epc_goods_wan: Mapped[Decimal | None] = mapped_column(Amount)
     epc_services_wan: Mapped[Decimal | None] = mapped_column(Amount)
@@ -109,6 +111,8 @@ class Section(Timestamped, db.Model):
     evaluation_date: Mapped[date | None] = mapped_column(Date, index=True)
     start_time: Mapped[time | None] = mapped_column(Time)
     prequalification: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 依法必须招标: the notice's scope rule applies only to these (a voluntary tender is never required).
+    mandatory_tender: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The decision when last saved, with the thresholds in force on the registration date.
     remote_level: Mapped[Level] = mapped_column(str_enum(Level, "remote_level"), index=True)
     estimated_price_wan: Mapped[Decimal | None] = mapped_column(Amount)
@@ -131,12 +135,13 @@ class Section(Timestamped, db.Model):
         return SectionFacts(
             category=self.category,
             estimates=(self.contract_estimate_wan, self.investment_estimate_wan, self.budget_wan),
-            epc_parts={ThresholdCategory.CONSTRUCTION: self.epc_construction_wan,
-                       ThresholdCategory.GOODS: self.epc_goods_wan,
-                       ThresholdCategory.SERVICES: self.epc_services_wan},
+            part_amounts={ThresholdCategory.CONSTRUCTION: self.epc_construction_wan,
+                          ThresholdCategory.GOODS: self.epc_goods_wan,
+                          ThresholdCategory.SERVICES: self.epc_services_wan},
             combined_parts=self.parts,
             special_expert_needs=self.special_expert_needs,
             local_pool_insufficient=self.local_pool_insufficient,
+            mandatory_tender=self.mandatory_tender if self.mandatory_tender is not None else True,
         )
 
     @classmethod

@@ -4,7 +4,7 @@ Also the parsing of amounts in 万元 as agents type them, and the "in principle
 """
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal, InvalidOperation
@@ -83,19 +83,19 @@ EPC_PART_LABELS = {
 
 
 class Level(enum.Enum):
-    MUST = "must"                   # 应当采用远程异地评标
-    SHOULD = "should"               # 宜采用（专家特殊需求且本地不足）
-    NOT_REQUIRED = "not_required"   # 未达到标准，可自愿采用
+    MUST = "must"                   # 原则上应采用远程异地评标 (any of the three cases of 一(一))
+    SHOULD = "should"               # no longer decided: case 3 is MUST since issue 23 (migration 0014 moved the rows)
+    NOT_REQUIRED = "not_required"   # 未达到标准（或非依法必须招标），可自愿采用
     INCOMPLETE = "incomplete"       # 估算价未填，无法判断
 
     @property
     def label(self) -> str:
-        return {"must": "应当采用远程异地评标", "should": "宜采用远程异地评标",
+        return {"must": "原则上应采用远程异地评标", "should": "原则上应采用远程异地评标",
                 "not_required": "不强制采用远程异地评标", "incomplete": "尚无法判断"}[self.value]
 
     @property
     def badge(self) -> str:
-        return {"must": "badge-bad", "should": "badge-warn", "not_required": "badge-ok",
+        return {"must": "badge-bad", "should": "badge-bad", "not_required": "badge-ok",
                 "incomplete": "badge-muted"}[self.value]
 
     @property
@@ -111,16 +111,34 @@ STARTER_THRESHOLDS = {ThresholdCategory.CONSTRUCTION: Decimal(1000), ThresholdCa
                       ThresholdCategory.SERVICES: Decimal(400)}
 
 ESTIMATE_LABELS = ("合同估算价", "项目投资概算", "资金预算")
+KIND_LABELS = {ThresholdCategory.CONSTRUCTION: "施工", ThresholdCategory.GOODS: "货物",
+               ThresholdCategory.SERVICES: "服务"}
 
 
 @dataclass(frozen=True)
 class SectionFacts:
     category: Category
     estimates: tuple[Decimal | None, Decimal | None, Decimal | None] = (None, None, None)
-    epc_parts: Mapping[ThresholdCategory, Decimal | None] = field(default_factory=dict)
+    # The amounts of its parts by kind: an EPC's 施工/货物/服务 parts, or a combined procurement's.
+    part_amounts: Mapping[ThresholdCategory, Decimal | None] = field(default_factory=dict)
     combined_parts: frozenset[CombinedPart] = frozenset()
     special_expert_needs: bool = False
     local_pool_insufficient: bool = False
+    mandatory_tender: bool = True   # 依法必须招标; a voluntary tender is outside the notice's scope
+
+    @property
+    def combined_kinds(self) -> list[ThresholdCategory]:
+        """The kinds (施工, 货物, 服务) a combined procurement's parts belong to, in the thresholds' order."""
+        kinds = {p.threshold_category for p in self.combined_parts}
+        return [k for k in ThresholdCategory if k in kinds]
+
+
+@dataclass(frozen=True)
+class SiblingSection:
+    """Another section of the same project, as the same-kind sum (合并计算) needs it: plain values."""
+
+    code: str
+    amounts: Mapping[ThresholdCategory, Decimal]   # kind_amounts() of its facts
 
 
 @dataclass(frozen=True)
@@ -149,15 +167,44 @@ def estimated_price(estimates) -> tuple[Decimal | None, str]:
     return best, name
 
 
-def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, Decimal]) -> ScopeDecision:
-    """Decide, with reasons in Chinese, whether the section must, should or need not go remote."""
+def kind_amounts(facts: SectionFacts) -> dict[ThresholdCategory, Decimal]:
+    """What a section adds to its project's same-kind sums (施工, 货物, 服务), by kind.
+
+    A construction, goods or services section adds its estimate to its kind; an EPC adds its estimate to
+    construction (工程施工类含工程总承包); a combined procurement adds each part's amount to the part's kind
+    (its whole estimate when all its parts are of one kind; nothing for a part whose amount is not known).
+    A voluntary tender (not 依法必须招标) adds nothing.
+    """
+    if not facts.mandatory_tender:
+        return {}
+    estimate, _ = estimated_price(facts.estimates)
+    if facts.category is Category.COMBINED:
+        kinds = facts.combined_kinds
+        if len(kinds) == 1:
+            return {kinds[0]: estimate} if estimate is not None else {}
+        return {k: facts.part_amounts[k] for k in kinds if facts.part_amounts.get(k) is not None}
+    if estimate is None:
+        return {}
+    return {CATEGORY_THRESHOLD[facts.category]: estimate}
+
+
+def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, Decimal],
+                   siblings: Sequence[SiblingSection] = ()) -> ScopeDecision:
+    """Decide, with reasons in Chinese, whether the section shall in principle go remote (seed 000, 一(一)).
+
+    `siblings` are the project's other sections that are 依法必须招标, for the same-kind sums (合并计算).
+    """
     estimate, source = estimated_price(facts.estimates)
     reasons: list[str] = []
     must = False
+    incomplete = estimate is None
     if estimate is None:
         reasons.append("请至少填写合同估算价、项目投资概算、资金预算中的一项，才能判断是否应采用远程异地评标。")
     else:
         reasons.append(f"估算价按合同估算价、项目投资概算、资金预算中的最高者计：{wan(estimate)} 万元（{source}）。")
+    if not facts.mandatory_tender:
+        reasons.append("该项目不属于依法必须招标的项目（自愿招标），不适用“原则上应采用远程异地评标”的规定，可根据需要自愿采用。")
+        return ScopeDecision(Level.NOT_REQUIRED, estimate, tuple(reasons))
 
     def reaches(category: ThresholdCategory, amount: Decimal, what: str) -> bool:
         limit = thresholds.get(category)
@@ -171,16 +218,30 @@ def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, D
         return False
 
     if facts.category is Category.COMBINED:
+        # 一(一)2: each part compared with its own kind's threshold, as for an EPC.
         if not facts.combined_parts:
             raise ValueError("combined procurement needs its parts")
         parts = sorted(facts.combined_parts, key=lambda p: list(CombinedPart).index(p))
-        categories = {p.threshold_category for p in parts if p.threshold_category in thresholds}
-        reasons.append("同一项目合并采购：" + "、".join(p.label for p in parts) + "。")
-        if estimate is not None and categories:
-            lowest = min(categories, key=lambda c: thresholds[c])
-            must = reaches(lowest, estimate, "合并采购估算价")
-        elif estimate is not None:
-            reasons.append("所含内容尚未设定限额标准，无法判断。")
+        kinds = facts.combined_kinds
+        reasons.append("同一项目合并采购：" + "、".join(p.label for p in parts) + "。各部分分别与本类标准比较。")
+        for kind in kinds:
+            amount = facts.part_amounts.get(kind) if len(kinds) > 1 else estimate
+            what = f"合并采购{KIND_LABELS[kind]}部分估算价"
+            if amount is not None:
+                must = reaches(kind, amount, what) or must
+            elif estimate is not None:
+                limit = thresholds.get(kind)
+                if limit is None:
+                    reasons.append(f"{kind.label}尚未设定限额标准，无法判断{KIND_LABELS[kind]}部分。")
+                elif estimate < limit:
+                    reasons.append(f"合并采购估算价 {wan(estimate)} 万元，未达到{kind.label}标准 {wan(limit)} 万元，"
+                                   f"其中{KIND_LABELS[kind]}部分也不会达到。")
+                else:
+                    incomplete = True
+                    reasons.append(f"请填写合并采购中{KIND_LABELS[kind]}部分的估算价，才能判断该部分是否达到"
+                                   f"{kind.label}标准 {wan(limit)} 万元。")
+        if must:
+            reasons.append("同一项目合并采购的，任一部分达到本类标准，应采用远程异地评标。")
     else:
         main_category = CATEGORY_THRESHOLD[facts.category]
         if estimate is not None:
@@ -188,23 +249,43 @@ def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, D
             must = reaches(main_category, estimate, what)
         if facts.category is Category.EPC:
             for part in ThresholdCategory:
-                amount = facts.epc_parts.get(part)
+                amount = facts.part_amounts.get(part)
                 if amount is not None and reaches(part, amount, f"总承包{EPC_PART_LABELS[part]}估算价"):
                     must = True
             if must:
                 reasons.append("实行工程总承包的，施工、货物、服务任一部分达到标准，整个总承包发包应当采用远程异地评标。")
 
+    # 合并计算: one project's sections of the same kind are added up, so splitting (化整为零) changes nothing.
+    own = kind_amounts(facts)
+    for kind, amount in own.items():
+        others = [(s.code, s.amounts[kind]) for s in siblings if kind in s.amounts]
+        if not others:
+            continue
+        limit = thresholds.get(kind)
+        if limit is None:
+            continue
+        total = amount + sum((a for _, a in others), Decimal(0))
+        terms = " + ".join([f"本标段 {wan(amount)} 万元"] + [f"{code} {wan(a)} 万元" for code, a in others])
+        if total >= limit:
+            must = True
+            reasons.append(f"合并计算：同一项目{KIND_LABELS[kind]}类标段 {terms} = {wan(total)} 万元，达到{kind.label}"
+                           f"标准 {wan(limit)} 万元；不得化整为零，本项目该类各标段均应当采用远程异地评标。")
+        else:
+            reasons.append(f"合并计算：同一项目{KIND_LABELS[kind]}类标段 {terms} = {wan(total)} 万元，未达到{kind.label}"
+                           f"标准 {wan(limit)} 万元。")
+
+    # 一(一)3: special expert needs with a local shortage — the same "原则上应采用" as cases 1 and 2.
     if facts.special_expert_needs:
         if facts.local_pool_insufficient:
-            reasons.append("对评标专家的专业能力或实践经验有特殊要求，且本地专家库相应专业专家数量不足或能力难以满足需要。")
+            must = True
+            reasons.append("对评标专家的专业能力或实践经验有特殊要求，且本地专家库相应专业专家数量不足或能力难以满足需要，"
+                           "原则上应采用远程异地评标。")
         else:
             reasons.append("对评标专家有特殊要求，但本地专家库能够满足，不因此要求远程异地评标。")
 
     if must:
         level = Level.MUST
-    elif facts.special_expert_needs and facts.local_pool_insufficient:
-        level = Level.SHOULD
-    elif estimate is None:
+    elif incomplete:
         level = Level.INCOMPLETE
     else:
         level = Level.NOT_REQUIRED

@@ -13,7 +13,16 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
 from .models import Exemption, Project, Section, Threshold
-from .rules import Category, CombinedPart, ScopeDecision, SectionFacts, ThresholdCategory, scope_decision
+from .rules import (
+    Category,
+    CombinedPart,
+    ScopeDecision,
+    SectionFacts,
+    SiblingSection,
+    ThresholdCategory,
+    kind_amounts,
+    scope_decision,
+)
 
 PDF_MAX_BYTES = 20 * 1024 * 1024
 
@@ -57,8 +66,38 @@ def registration_day(section: Section | None) -> date:
     return china_today()
 
 
-def decide(facts: SectionFacts, on: date) -> ScopeDecision:
-    return scope_decision(facts, thresholds_on(on))
+def decide(facts: SectionFacts, on: date, siblings: tuple[SiblingSection, ...] = ()) -> ScopeDecision:
+    return scope_decision(facts, thresholds_on(on), siblings)
+
+
+def siblings_of(project_id: int, exclude_id: int | None = None) -> tuple[SiblingSection, ...]:
+    """The project's other sections as the same-kind sum (合并计算) needs them: plain values (one query)."""
+    stmt = select(Section).where(Section.project_id == project_id).order_by(Section.code)
+    if exclude_id is not None:
+        stmt = stmt.where(Section.id != exclude_id)
+    return tuple(SiblingSection(s.code, amounts) for s in db.session.scalars(stmt)
+                 if (amounts := kind_amounts(s.facts())))
+
+
+def _redecide_siblings(section: Section, project: Project) -> None:
+    """A section's figures move its project's same-kind sums: the other sections' stored decisions follow."""
+    others = list(db.session.scalars(select(Section).where(Section.project_id == project.id,
+                                                           Section.id != section.id)))
+    if not others:
+        return
+    everyone = [section, *others]
+    for other in others:
+        siblings = tuple(SiblingSection(s.code, amounts) for s in everyone
+                         if s is not other and (amounts := kind_amounts(s.facts())))
+        decision = decide(other.facts(), registration_day(other), siblings)
+        if decision.level is other.remote_level and decision.estimate == other.estimated_price_wan:
+            continue
+        before = other.remote_level
+        other.remote_level = decision.level
+        other.estimated_price_wan = decision.estimate
+        record("update", "section", other, label=f"{project.name} · {other}", region_id=project.region_id,
+               before={"remote_level": before.label}, after={"remote_level": decision.level.label},
+               summary=f"同一项目标段 {section.code} 变更后合并计算：{decision.level.label}")
 
 
 # --- projects and sections --------------------------------------------------------------------------------
@@ -67,7 +106,7 @@ PROJECT_FIELDS = ("code", "name", "tenderee", "agency", "region_id")
 SECTION_FIELDS = ("code", "name", "category", "contract_estimate_wan", "investment_estimate_wan", "budget_wan",
                   "epc_construction_wan", "epc_goods_wan", "epc_services_wan", "combined_parts",
                   "special_expert_needs", "special_specialties", "local_pool_insufficient", "main_center_id",
-                  "evaluation_date", "start_time", "prequalification")
+                  "evaluation_date", "start_time", "prequalification", "mandatory_tender")
 
 
 def save_project(project: Project | None, data: dict, owner) -> Project:
@@ -114,12 +153,17 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     section.category = Category(data["category"])
     for name in ("contract_estimate_wan", "investment_estimate_wan", "budget_wan"):
         setattr(section, name, data.get(name))
-    epc = section.category is Category.EPC
-    for name in ("epc_construction_wan", "epc_goods_wan", "epc_services_wan"):
-        setattr(section, name, data.get(name) if epc else None)
     parts = [CombinedPart(v) for v in data.get("combined_parts") or []] \
         if section.category is Category.COMBINED else []
     section.combined_parts = ",".join(p.value for p in CombinedPart if p in parts)
+    # Part amounts by kind: every kind for an EPC; for a combined procurement the kinds of its parts, and only
+    # when it has parts of more than one kind (one kind's part is the whole estimate).
+    kinds = {p.threshold_category for p in parts}
+    for kind, name in ((ThresholdCategory.CONSTRUCTION, "epc_construction_wan"),
+                       (ThresholdCategory.GOODS, "epc_goods_wan"), (ThresholdCategory.SERVICES, "epc_services_wan")):
+        keep = section.category is Category.EPC or (kind in kinds and len(kinds) > 1)
+        setattr(section, name, data.get(name) if keep else None)
+    section.mandatory_tender = bool(data.get("mandatory_tender", True))
     section.special_expert_needs = bool(data.get("special_expert_needs"))
     section.special_specialties = (data.get("special_specialties") or None) if section.special_expert_needs else None
     section.local_pool_insufficient = bool(data.get("local_pool_insufficient")) and section.special_expert_needs
@@ -128,7 +172,8 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     section.start_time = data.get("start_time")
     section.prequalification = bool(data.get("prequalification"))
     with db.session.no_autoflush:
-        decision = decide(section.facts(), registration_day(section if before else None))
+        siblings = siblings_of(project.id, section.id)
+        decision = decide(section.facts(), registration_day(section if before else None), siblings)
     section.remote_level = decision.level
     section.estimated_price_wan = decision.estimate
     _flush_or_refuse("本项目已有该标段编号。", "code")
@@ -136,6 +181,7 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
            region_id=project.region_id, before=before,
            after=snapshot(section, SECTION_FIELDS) | {"remote_level": decision.level.label},
            summary=decision.level.label)
+    _redecide_siblings(section, project)
     return section
 
 
@@ -178,7 +224,7 @@ def pdf_path(exemption: Exemption) -> Path:
 def record_exemption(section: Section, data: dict, pdf, batch: uploads.UploadBatch) -> Exemption:
     """The tenderee's written explanation for not using remote evaluation (seed 000, 一(三))."""
     if not section.remote_level.exemptable:
-        raise ProjectError("该标段不属于应当采用远程异地评标的情形，无需书面说明。")
+        raise ProjectError("该标段不属于原则上应采用远程异地评标的情形，无需书面说明。")
     exemption = db.session.scalar(select(Exemption).where(Exemption.section_id == section.id))
     if exemption is not None and exemption.filed:
         raise ProjectError("书面说明已向行政监督部门备案，不能再修改。")

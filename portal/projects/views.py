@@ -32,9 +32,10 @@ from .rules import (
     start_time_warning,
 )
 
-LEVEL_FILTERS = {"": "全部"} | {level.value: level.label for level in Level if level is not Level.INCOMPLETE}
+LEVEL_FILTERS = {"": "全部"} | {level.value: level.label for level in Level
+                                if level not in (Level.INCOMPLETE, Level.SHOULD)}
 EXEMPTION_FILTERS = {"": "全部", "exempt": "不采用远程异地评标（有书面说明）", "unfiled": "书面说明未备案",
-                     "missing": "应当采用但尚未说明"}
+                     "missing": "原则上应采用但尚未说明"}
 SECTION_SORTS = {
     "date": Section.evaluation_date,
     "created": Section.created_at,
@@ -158,24 +159,27 @@ def _center_choices():
     return [("", "请选择")] + [(cid, name) for cid, name in rows]
 
 
-def _panel_context(form: SectionForm, registered_on: date) -> dict:
+def _panel_context(form: SectionForm, registered_on: date, project_id: int | None,
+                   section_id: int | None) -> dict:
     """The live decision panel: the scope decision, the filing deadline and the warnings for what is typed."""
     category = form.category.data if form.category.data in {c.value for c in Category} else Category.CONSTRUCTION.value
     parts = [p for p in (form.combined_parts.data or []) if p]
     facts = SectionFacts(
         category=Category(category),
         estimates=(form.contract_estimate_wan.amount, form.investment_estimate_wan.amount, form.budget_wan.amount),
-        epc_parts={ThresholdCategory.CONSTRUCTION: form.epc_construction_wan.amount,
-                   ThresholdCategory.GOODS: form.epc_goods_wan.amount,
-                   ThresholdCategory.SERVICES: form.epc_services_wan.amount},
+        part_amounts={ThresholdCategory.CONSTRUCTION: form.epc_construction_wan.amount,
+                      ThresholdCategory.GOODS: form.epc_goods_wan.amount,
+                      ThresholdCategory.SERVICES: form.epc_services_wan.amount},
         combined_parts=frozenset(CombinedPart(p) for p in parts
                                  if p in {c.value for c in CombinedPart}),
         special_expert_needs=bool(form.special_expert_needs.data),
         local_pool_insufficient=bool(form.local_pool_insufficient.data) and bool(form.special_expert_needs.data),
+        mandatory_tender=form.mandatory_tender.data != "no",
     )
     decision = None
     if facts.category is not Category.COMBINED or facts.combined_parts:
-        decision = services.decide(facts, registered_on)
+        siblings = services.siblings_of(project_id, section_id) if project_id is not None else ()
+        decision = services.decide(facts, registered_on, siblings)
     evaluation_date = form.evaluation_date.data
     if evaluation_date and not 2000 <= evaluation_date.year <= 2099:
         evaluation_date = None   # the form says why; nothing to count from
@@ -216,7 +220,7 @@ def _section_form(project: Project, section: Section | None):
             if warning:
                 flash(warning, "warning")
             return redirect(url_for("projects.section", section_id=saved.id), 303)
-    panel = _panel_context(form, services.registration_day(section))
+    panel = _panel_context(form, services.registration_day(section), project.id, section.id if section else None)
     status = 422 if form.errors else 200
     return render_template("projects/section_form.html", form=form, project=project, section=section,
                            **panel), status
@@ -248,8 +252,14 @@ def scope_preview():
     form = SectionForm()
     section_id = request.args.get("section", type=int)
     section = _load_section("projects.manage", section_id) if section_id else None
+    project_id = request.args.get("project", type=int)
+    if section is not None:
+        project_id = section.project_id
+    elif project_id is not None:
+        project_id = get_scoped_or_404("projects.manage", Project, project_id).id
     return render("projects/_scope_panel.html", "projects/_scope_panel.html",
-                  **_panel_context(form, services.registration_day(section)))
+                  **_panel_context(form, services.registration_day(section), project_id,
+                                   section.id if section else None))
 
 
 def _may_see_exemption(section: Section) -> bool:
@@ -261,7 +271,8 @@ def _may_see_exemption(section: Section) -> bool:
 
 
 def _section_page(section: Section, exemption_form=None, filing_form=None, winning_form=None, status=200):
-    decision = services.decide(section.facts(), services.registration_day(section))
+    decision = services.decide(section.facts(), services.registration_day(section),
+                               services.siblings_of(section.project_id, section.id))
     seat_requests = list(db.session.scalars(
         select(SeatRequest).where(SeatRequest.section_id == section.id, scope_clause("bookings.view", SeatRequest))
         .options(joinedload(SeatRequest.guest_center)).order_by(SeatRequest.id))) if can("bookings.view") else []

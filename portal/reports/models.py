@@ -54,7 +54,7 @@ class MonthlyReport(RegionScoped, Timestamped, db.Model):
     first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    late: Mapped[bool] = mapped_column(Boolean, default=False)       # first submission on or after the due date
+    late: Mapped[bool] = mapped_column(Boolean, default=False)       # first submission after the due date (the due date itself is on time)
     returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     return_comment: Mapped[str | None] = mapped_column(String(500))

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 TITLE = "远程异地评标月调度情况表"
-DEFAULT_DUE_DAY = 10          # "于每月 10 日前": the 10th itself is late
+DEFAULT_DUE_DAY = 10          # "于每月 10 日前": the 10th itself is still on time, the 11th is late
 MAX_COUNT = 1_000_000
 MAX_AMOUNT = Decimal("100000000")   # 万元 (10^12 元): anything larger is a typing error
 
@@ -114,20 +114,37 @@ def reporting_month(today: date) -> date:
 
 
 def due_date(month: date, due_day: int = DEFAULT_DUE_DAY) -> date:
-    """The first day on which the report of `month` is late: the due day of the following month
-    ("10 日前" means before the 10th, so the 10th itself is late)."""
+    """The last day on which the report of `month` is on time: the due day of the following month.
+
+    "每月 10 日前报送" in administrative usage includes the 10th: the 10th is on time, the 11th is late. A due
+    day past the 28th is the 28th, so it is never past a short month.
+    """
     following = next_month(month)
     return date(following.year, following.month, max(1, min(due_day, 28)))
 
 
 def last_day_on_time(month: date, due_day: int = DEFAULT_DUE_DAY) -> date:
-    return date.fromordinal(due_date(month, due_day).toordinal() - 1)
+    """The same day as `due_date`: the due day itself is on time."""
+    return due_date(month, due_day)
+
+
+def first_late_day(month: date, due_day: int = DEFAULT_DUE_DAY) -> date:
+    return date.fromordinal(due_date(month, due_day).toordinal() + 1)
+
+
+def due_wording(due: date) -> str:
+    """The one wording of a report's deadline that every page and reminder uses."""
+    return f"{due.year}年{due.month}月{due.day}日前（含当日）"
+
+
+def due_text(month: date, due_day: int = DEFAULT_DUE_DAY) -> str:
+    return due_wording(due_date(month, due_day))
 
 
 def is_late(submitted_on: date | None, month: date, today: date, due_day: int = DEFAULT_DUE_DAY) -> bool:
-    """Late: submitted on or after the due date, or not submitted and the due date has come."""
+    """Late: submitted after the due date, or not submitted and the due date has passed."""
     due = due_date(month, due_day)
-    return (submitted_on if submitted_on is not None else today) >= due
+    return (submitted_on if submitted_on is not None else today) > due
 
 
 def may_file(month: date, today: date) -> bool:

@@ -444,11 +444,11 @@ class Table:
         return [r for r in self.rows if not r.submitted]
 
     def is_late(self, row: Row) -> bool:
-        """Late: first submitted on or after the due date, or not submitted (never, or returned and not yet
-        resubmitted) when the due date has come."""
+        """Late: first submitted after the due date, or not submitted (never, or returned and not yet
+        resubmitted) when the due date has passed (the due date itself is on time)."""
         if row.report is not None and row.report.late:
             return True
-        return not row.submitted and self.today >= self.due
+        return not row.submitted and self.today > self.due
 
     def month_share(self, row: Row) -> Decimal | None:
         return rules.share_over([row.values])
@@ -520,7 +520,7 @@ def remind(month: date, today: date | None = None, only_region_ids=None) -> int:
         Notification.link.like(link_base + "%"), Notification.text.contains(REMINDER_MARK),
         Notification.created_at >= local_midnight_utc(today))))
     left = rules.days_left(month, today, due_day())
-    when = (f"请于 {rules.last_day_on_time(month, due_day()):%m月%d日} 前报送" if left >= 0
+    when = (f"请于 {rules.due_text(month, due_day())}报送" if left >= 0
             else f"已逾期 {-left} 天，请尽快报送")
     sent = 0
     for region in regions:

@@ -171,7 +171,7 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
         reopen_form=reopen_form or ReopenForm(formdata=None, version=report.version if report else None),
         import_form=import_form or ImportForm(formdata=None),
         due=rules.due_date(month, services.due_day()), days_left=rules.days_left(month, today, services.due_day()),
-        last_day=rules.last_day_on_time(month, services.due_day()),
+        due_text=rules.due_text(month, services.due_day()),
         previous_month=rules.previous_month(month), next_month=rules.next_month(month)), status
 
 

@@ -40,7 +40,7 @@ def test_agent_sees_the_decision_and_the_deadline_appear_while_typing(page, user
     page.get_by_label("合同估算价（万元）").fill("900")
     expect(page.locator("#scope-level")).to_have_text("不强制采用远程异地评标")
     page.get_by_label("其中货物部分（万元）").fill("850")
-    expect(page.locator("#scope-level")).to_have_text("应当采用远程异地评标")
+    expect(page.locator("#scope-level")).to_have_text("原则上应采用远程异地评标")
     expect(page.locator("#scope-panel")).to_contain_text("总承包货物部分估算价 850 万元，达到")
     page.get_by_label("评标日期").fill(evaluation.isoformat())
     expect(page.locator("#deadline output")).to_have_text(expected_deadline.isoformat())
@@ -50,7 +50,7 @@ def test_agent_sees_the_decision_and_the_deadline_appear_while_typing(page, user
 
     page.get_by_label("资金预算（万元）").fill("")
     page.get_by_role("button", name="保存标段").click()
-    expect(page.get_by_text("标段已保存：应当采用远程异地评标。")).to_be_visible()
+    expect(page.get_by_text("标段已保存：原则上应采用远程异地评标。")).to_be_visible()
     expect(page.get_by_role("heading", name="EPC 总承包")).to_be_visible()
 
 

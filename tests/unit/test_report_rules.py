@@ -18,24 +18,33 @@ def test_parse_month(text, expected):
     assert rules.parse_month(text) == expected
 
 
+# "每月 10 日前" includes the 10th (issue 23): the due day is the last day on time
 @pytest.mark.parametrize("month, due_day, due, last_on_time", [
-    (date(2026, 10, 1), 10, date(2026, 11, 10), date(2026, 11, 9)),
-    (date(2026, 12, 1), 10, date(2027, 1, 10), date(2027, 1, 9)),     # December's report is due in January
-    (date(2026, 1, 1), 15, date(2026, 2, 15), date(2026, 2, 14)),     # the day is a setting
-    (date(2026, 1, 1), 31, date(2026, 2, 28), date(2026, 2, 27)),     # never past a short month
+    (date(2026, 10, 1), 10, date(2026, 11, 10), date(2026, 11, 10)),
+    (date(2026, 12, 1), 10, date(2027, 1, 10), date(2027, 1, 10)),    # December's report is due in January
+    (date(2026, 1, 1), 15, date(2026, 2, 15), date(2026, 2, 15)),     # the day is a setting
+    (date(2026, 1, 1), 31, date(2026, 2, 28), date(2026, 2, 28)),     # never past a short month
 ])
 def test_due_date(month, due_day, due, last_on_time):
     assert rules.due_date(month, due_day) == due
     assert rules.last_day_on_time(month, due_day) == last_on_time
+    assert rules.first_late_day(month, due_day) == date.fromordinal(due.toordinal() + 1)
+
+
+def test_one_wording_of_the_deadline():
+    assert rules.due_text(date(2026, 11, 1)) == "2026年12月10日前（含当日）"
+    assert rules.due_wording(date(2027, 1, 10)) == "2027年1月10日前（含当日）"
 
 
 @pytest.mark.parametrize("submitted_on, today, late", [
     (date(2026, 11, 1), date(2026, 11, 1), False),
     (date(2026, 11, 9), date(2026, 11, 20), False),   # the 9th is before the 10th
-    (date(2026, 11, 10), date(2026, 11, 10), True),   # "10 日前": the 10th itself is late
+    (date(2026, 11, 10), date(2026, 11, 10), False),  # "10 日前" includes the 10th: on time
+    (date(2026, 11, 11), date(2026, 11, 11), True),   # the 11th is late
     (date(2026, 12, 3), date(2026, 12, 3), True),
     (None, date(2026, 11, 9), False),                 # not yet submitted, not yet due
-    (None, date(2026, 11, 10), True),                 # not submitted on the due date: late
+    (None, date(2026, 11, 10), False),                # the due date itself: still time
+    (None, date(2026, 11, 11), True),                 # not submitted by the due date: late
 ])
 def test_is_late(submitted_on, today, late):
     assert rules.is_late(submitted_on, date(2026, 10, 1), today) is late
@@ -56,7 +65,8 @@ def test_reporting_month_is_last_month(today, month):
     assert rules.reporting_month(today) == month
 
 
-@pytest.mark.parametrize("today, left", [(date(2026, 11, 1), 8), (date(2026, 11, 9), 0), (date(2026, 11, 12), -3)])
+@pytest.mark.parametrize("today, left", [(date(2026, 11, 1), 9), (date(2026, 11, 9), 1), (date(2026, 11, 10), 0),
+                                         (date(2026, 11, 12), -2)])
 def test_days_left(today, left):
     assert rules.days_left(date(2026, 10, 1), today) == left
 

@@ -1,4 +1,5 @@
 """The working-day calendar: official holidays and make-up days, overrides, unknown years, deadlines."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -46,9 +47,10 @@ def test_the_library_knows_2004_to_2026_and_not_2027():
     ("2026-01-01", False, DayKind.HOLIDAY, "元旦"),
     ("2026-01-02", False, DayKind.HOLIDAY, "元旦"),
     ("2026-01-04", True, DayKind.MAKEUP_WORKDAY, "元旦"),
-    # 2027 is unknown to the library: weekends only, New Year's Day counted as a working day
-    ("2027-01-01", True, DayKind.WORKDAY, ""),
+    # 2027 is unknown to the library: its statutory holidays (放假办法) are off, weekends off, the rest worked
+    ("2027-01-01", False, DayKind.HOLIDAY, "元旦"),
     ("2027-01-02", False, DayKind.WEEKEND, ""),
+    ("2027-01-04", True, DayKind.WORKDAY, ""),
 ])
 def test_official_days(day, working, kind, name):
     info = CAL.describe(D(day))
@@ -57,10 +59,11 @@ def test_official_days(day, working, kind, name):
 
 
 @pytest.mark.parametrize("year, source", [(2026, YearSource.LIBRARY), (2004, YearSource.LIBRARY),
-                                          (2027, YearSource.ESTIMATED), (2003, YearSource.ESTIMATED)])
+                                          (2027, YearSource.STATUTORY), (2099, YearSource.STATUTORY),
+                                          (2003, YearSource.ESTIMATED)])
 def test_sources(year, source):
     assert CAL.source(year) is source
-    assert CAL.is_estimated(date(year, 5, 5)) is (source is YearSource.ESTIMATED)
+    assert CAL.is_estimated(date(year, 5, 5)) is (not source.final)
 
 
 def test_an_announced_year_is_no_longer_estimated():
@@ -101,8 +104,8 @@ def test_overrides_win(override, day, working, kind):
     # Across the year end: Sunday 4 January 2026 is worked, 1-3 January are not
     ("2026-01-05", False, "2025-12-30", True),
     ("2026-01-06", False, "2025-12-31", True),
-    # Into 2027 (unknown): weekends only
-    ("2027-01-05", False, "2026-12-31", True),
+    # Into 2027 (not announced): 元旦 is a statutory holiday, so the deadline goes back over it
+    ("2027-01-05", False, "2026-12-30", True),
 ])
 def test_filing_deadlines(evaluation, counts_day, expected, evaluation_working):
     deadline = filing_deadline(CAL, D(evaluation), 3, counts_day)
@@ -113,8 +116,11 @@ def test_filing_deadlines(evaluation, counts_day, expected, evaluation_working):
 def test_a_deadline_in_an_unknown_year_says_it_is_estimated_and_which_calendar_it_used():
     deadline = filing_deadline(CAL, D("2027-01-05"))
     assert deadline.estimated and deadline.estimated_years == (2027,)
-    assert dict(deadline.sources) == {2026: YearSource.LIBRARY, 2027: YearSource.ESTIMATED}
-    assert "2027 年：尚未公布节假日安排，暂按周末推算" in deadline.calendar_text()
+    assert dict(deadline.sources) == {2026: YearSource.LIBRARY, 2027: YearSource.STATUTORY}
+    assert "2027 年：法定节假日已按放假办法计入，调休安排尚未公布" in deadline.calendar_text()
+    assert "2027 年已计入法定节假日，调休安排尚未公布" in deadline.rule_text()
+    old = filing_deadline(CAL, D("2003-06-10"))
+    assert old.estimated_years == (2003,) and "2003 年：尚未公布节假日安排，暂按周末推算" in old.calendar_text()
     known = filing_deadline(CAL, D("2026-12-03"))
     assert not known.estimated and known.calendar_text() == "2026 年：国务院办公厅节假日安排（内置日历）"
 
@@ -140,7 +146,7 @@ def test_the_lead_is_a_setting(lead):
     ("2026-10-09", 1, "2026-10-10"),    # onto the make-up Saturday
     ("2026-10-10", -1, "2026-10-09"),
     ("2026-10-08", -1, "2026-09-30"),
-    ("2026-12-31", 1, "2027-01-01"),    # into the estimated year
+    ("2026-12-31", 1, "2027-01-04"),    # into 2027: over 元旦 (statutory) and the weekend
     ("2026-10-01", 0, "2026-10-01"),    # n == 0 leaves a holiday as it is
     ("2026-02-13", 1, "2026-02-14"),
     ("2026-02-14", 1, "2026-02-24"),
@@ -225,3 +231,20 @@ def test_the_deadline_is_a_working_day_before_the_evaluation(day, lead, counts):
     # it is counted, make exactly the lead.
     before = CAL.working_days_between(deadline.latest_filing_date - timedelta(1), day - timedelta(1))
     assert before + (1 if counts and CAL.is_working_day(day) else 0) == lead
+
+
+# --- the calendar's version (what a stored deadline records) -------------------------------------------------
+
+def test_the_version_is_short_stable_and_moves_with_every_change():
+    from portal.calendar.rules import calendar_version
+
+    base = calendar_version(build_calendar())
+    assert re.fullmatch(r"[0-9a-f]{12}", base) and calendar_version(build_calendar()) == base
+    off = Override(D("2027-02-09"), False, "通知", "春节")
+    one = calendar_version(build_calendar([off]))
+    assert one != base
+    assert calendar_version(build_calendar([Override(D("2027-02-09"), False, "另一份通知", "另一个名字")])) == one
+    assert calendar_version(build_calendar([Override(D("2027-02-09"), True, "通知")])) not in (base, one)
+    assert calendar_version(build_calendar([off], announced_years=[2027])) not in (base, one)
+    two = [off, Override(D("2027-02-20"), True, "通知")]
+    assert calendar_version(build_calendar(two)) == calendar_version(build_calendar(list(reversed(two))))

@@ -68,7 +68,7 @@ def test_an_agent_registers_a_project_and_a_section(login_as, orgs):
     section = db.session.scalars(select(Section)).one()
     assert section.remote_level is Level.MUST and section.estimated_price_wan == Decimal(1200)
     page = text_of(agent.get(response.headers["Location"]))
-    assert "应当采用远程异地评标" in page and "达到工程施工类（含工程总承包）标准 1000 万元" in page
+    assert "原则上应采用远程异地评标" in page and "达到工程施工类（含工程总承包）标准 1000 万元" in page
     assert "客场机位申请最迟应于" in page
     actions = db.session.execute(select(AuditEntry.object_type, AuditEntry.action)).all()
     assert ("project", "create") in actions and ("section", "create") in actions
@@ -191,7 +191,8 @@ def test_another_agent_cannot_edit_or_add_sections(login_as, users, orgs, projec
 def test_list_filters_and_sorts(login_as, orgs, project):
     center = orgs.center(factories.CHANGCHUN)
     factories.make_section(project, center, code="01", contract="1500")
-    factories.make_section(project, center, code="02", contract="100", name="小标段")
+    # A services section: two construction sections of one project would be added up (合并计算) and both be must
+    factories.make_section(project, center, code="02", contract="100", name="小标段", category="services")
     db.session.commit()
     agent = login_as("agent")
     must = agent.get("/projects/?level=must").get_data(as_text=True)
@@ -383,3 +384,96 @@ def test_the_explanation_is_for_the_agent_and_supervisors_only(login_as, uploads
         assert ("涉及国家秘密的具体理由" in page) is sees, username
         pdf = client.get(f"/projects/sections/{must_section.id}/exemption.pdf")
         assert pdf.status_code == (200 if sees else 404), username
+
+
+# --- the scope rule as the notice reads (issue 23) ----------------------------------------------------------
+
+def test_two_supervision_sections_of_one_project_are_added_up_and_both_must(login_as, orgs, project):
+    agent = login_as("agent")
+    first = agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, code="JL1", name="监理一标段", category="services", contract_estimate_wan="250"))
+    assert first.status_code == 303
+    one = db.session.scalars(select(Section)).one()
+    assert one.remote_level is Level.NOT_REQUIRED
+    second = agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, code="JL2", name="监理二标段", category="services", contract_estimate_wan="200"))
+    assert second.status_code == 303
+    db.session.expire_all()
+    levels = dict(db.session.execute(select(Section.code, Section.remote_level)).all())
+    assert levels == {"JL1": Level.MUST, "JL2": Level.MUST}
+    page = text_of(agent.get(f"/projects/sections/{one.id}"))
+    assert "合并计算：同一项目服务类标段 本标段 250 万元 + JL2 200 万元 = 450 万元，达到勘察、设计、监理等服务类标准 400 万元" in page
+    assert "不得化整为零" in page and "保存时的判定为" not in page
+    # The first section's new decision is audited as a consequence of the second
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "section",
+                                                        AuditEntry.object_id == one.id,
+                                                        AuditEntry.action == "update")).one()
+    assert "合并计算" in entry.summary and entry.after == {"remote_level": "原则上应采用远程异地评标"}
+
+
+def test_lowering_one_section_moves_its_sibling_back(login_as, orgs, project):
+    agent = login_as("agent")
+    agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, code="JL1", category="services", contract_estimate_wan="250"))
+    agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, code="JL2", category="services", contract_estimate_wan="200"))
+    second = db.session.scalars(select(Section).filter_by(code="JL2")).one()
+    assert agent.post(f"/projects/sections/{second.id}/edit", data=section_data(
+        orgs, code="JL2", category="services", contract_estimate_wan="100")).status_code == 303
+    db.session.expire_all()
+    assert dict(db.session.execute(select(Section.code, Section.remote_level)).all()) == {
+        "JL1": Level.NOT_REQUIRED, "JL2": Level.NOT_REQUIRED}
+
+
+def test_a_voluntary_tender_is_not_required_and_says_why(login_as, orgs, project):
+    agent = login_as("agent")
+    form = text_of(agent.get(f"/projects/{project.id}/sections/new"))
+    assert "是否依法必须招标" in form and "否，自愿招标" in form
+    response = agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, contract_estimate_wan="1200", mandatory_tender="no"))
+    assert response.status_code == 303
+    section = db.session.scalars(select(Section)).one()
+    assert section.mandatory_tender is False and section.remote_level is Level.NOT_REQUIRED
+    page = text_of(agent.get(response.headers["Location"]))
+    assert "不属于依法必须招标的项目（自愿招标）" in page and "依法必须招标 否（自愿招标）" in page
+    edit = agent.get(f"/projects/sections/{section.id}/edit").get_data(as_text=True)
+    assert re.search(r'value="no"[^>]*checked|checked[^>]*value="no"', edit)
+
+
+def test_a_section_saved_without_the_field_is_a_mandatory_tender(login_as, orgs, project):
+    assert login_as("agent").post(f"/projects/{project.id}/sections/new",
+                                  data=section_data(orgs)).status_code == 303
+    section = db.session.scalars(select(Section)).one()
+    assert section.mandatory_tender is True and section.remote_level is Level.MUST
+    response = login_as("agent").post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, code="02", mandatory_tender="perhaps"))
+    assert response.status_code == 422 and count(Section) == 1
+
+
+def test_a_combined_procurement_compares_each_part_with_its_own_threshold(login_as, orgs, project):
+    agent = login_as("agent")
+    response = agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, category="combined", combined_parts=["construction", "goods"], contract_estimate_wan="850",
+        epc_construction_wan="500", epc_goods_wan="350", epc_services_wan="99"))
+    assert response.status_code == 303
+    section = db.session.scalars(select(Section)).one()
+    assert section.remote_level is Level.NOT_REQUIRED
+    assert (section.epc_construction_wan, section.epc_goods_wan, section.epc_services_wan) == (500, 350, None)
+    page = text_of(agent.get(response.headers["Location"]))
+    assert "合并采购施工部分估算价 500 万元，未达到工程施工类" in page
+    assert "合并采购货物部分估算价 350 万元，未达到设备、材料等货物采购类标准 800 万元" in page
+    preview = agent.post(f"/projects/scope-preview?project={project.id}", data=section_data(
+        orgs, code="02", category="combined", combined_parts=["construction", "goods"], contract_estimate_wan="850",
+        epc_goods_wan="800"), headers={"HX-Request": "true"})
+    assert "原则上应采用远程异地评标" in text_of(preview)
+    assert "合并采购货物部分估算价 800 万元，达到" in text_of(preview)
+
+
+def test_the_preview_adds_the_projects_other_sections(login_as, orgs, project):
+    agent = login_as("agent")
+    agent.post(f"/projects/{project.id}/sections/new", data=section_data(
+        orgs, code="JL1", category="services", contract_estimate_wan="250"))
+    preview = text_of(agent.post(f"/projects/scope-preview?project={project.id}", data=section_data(
+        orgs, code="JL2", category="services", contract_estimate_wan="150"), headers={"HX-Request": "true"}))
+    assert "原则上应采用远程异地评标" in preview and "本标段 150 万元 + JL1 250 万元 = 400 万元，达到" in preview
+    assert agent.post(f"/projects/scope-preview?project={project.id + 999}", data=section_data(orgs)).status_code == 404

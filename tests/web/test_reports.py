@@ -321,12 +321,17 @@ def test_a_stale_form_cannot_overwrite_a_newer_save(login_as, month_data):
     assert db.session.scalars(select(MonthlyReport)).one().all_projects == 10
 
 
+def second_day_after(month: date) -> date:
+    """The 2nd of the month after `month`: due day 1 has passed (the 1st itself is on time), 28 has not."""
+    following = rules.next_month(month)
+    return date(following.year, following.month, 2)
+
+
 @pytest.mark.parametrize("due_day, late", [(1, True), (28, False)])
-def test_lateness_follows_the_due_day_setting(app, login_as, month_data, due_day, late):
-    # Today is in the month after the one reported: due day 1 has passed, due day 28 (at most) has not
-    # unless today is the 28th or later.
-    if china_today().day >= 28 and not late:
-        pytest.skip("the 28th or later: every due day has passed")
+def test_lateness_follows_the_due_day_setting(app, login_as, month_data, due_day, late, monkeypatch):
+    # The due day is on time ("10 日前" includes the 10th), so the submission is dated the 2nd of the following
+    # month: due day 1 has passed, due day 28 has not.
+    monkeypatch.setattr(services, "china_today", lambda: second_day_after(month_data["month"]))
     app.config["MONTHLY_REPORT_DUE_DAY"] = due_day
     try:
         post_report(login_as("changchun"), month_data["key"], action="submit", **ENTERED)
@@ -548,12 +553,11 @@ def test_remote_share_ignores_regions_without_a_total(login_as, month_data):
     assert table.year_shares[services.region_by_code("jilin").id] is None
 
 
-def test_a_returned_report_not_resubmitted_after_the_due_date_is_late(app, login_as, month_data):
+def test_a_returned_report_not_resubmitted_after_the_due_date_is_late(app, login_as, month_data, monkeypatch):
     client = login_as("changchun")
+    monkeypatch.setattr(services, "china_today", lambda: second_day_after(month_data["month"]))
     app.config["MONTHLY_REPORT_DUE_DAY"] = 28
     try:
-        if china_today().day >= 28:
-            pytest.skip("the 28th or later")
         submit_as(client, "changchun", month_data["key"], ENTERED)
         login_as("province").post(f"/reports/monthly/{month_data['key']}/changchun/return",
                                   data={"comment": "请核对", "version": _version("changchun", month_data["key"])})
@@ -615,3 +619,15 @@ def test_two_saves_at_once_one_wins_and_the_other_is_told(app, login_as, month_d
     assert sorted(answers) == [303, 422]
     report = db.session.scalars(select(MonthlyReport)).one()
     assert report.version == version + 1 and report.all_projects in (11, 12)
+
+
+def test_the_due_date_has_one_wording_and_the_tenth_is_on_time(login_as, month_data):
+    """"每月 10 日前" includes the 10th (issue 23): the region's page and the province's say the same."""
+    due = rules.due_date(month_data["month"])
+    wording = f"{due.year}年{due.month}月10日前（含当日）"
+    region = login_as("changchun").get(f"/reports/monthly/{month_data['key']}").get_data(as_text=True)
+    province = login_as("province").get(f"/reports/monthly/{month_data['key']}").get_data(as_text=True)
+    for page in (region, province):
+        assert wording in page
+        assert "当天即为逾期" not in page and "（含）前" not in page
+    assert "10 日当天报送为按时" in province
