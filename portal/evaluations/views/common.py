@@ -160,22 +160,27 @@ class Page:
 
     @cached_property
     def acting(self) -> set[int]:
+        """The venues the person runs."""
         return access.acting_venue_ids(current_user, self.evaluation)
 
     @cached_property
     def main_staff(self) -> bool:
+        """Whether the person is the main venue's staff."""
         return access.is_main_staff(current_user, self.evaluation)
 
     @cached_property
     def members(self) -> list[CommitteeMember]:
+        """Every member, read once for the board and the fees."""
         return common.members_of(self.evaluation)
 
     @cached_property
     def draws(self) -> list[ExpertDraw]:
+        """The stored draws, read once for the committee facts and the draw records."""
         return draw.draws_of(self.evaluation)
 
     @cached_property
     def guests(self) -> list[EvaluationVenue]:
+        """The guest venues (客场), for duties, clues and the hand-over."""
         return [v for v in self.evaluation.venues if not v.is_main]
 
     def form(self, name: str, form_class):
