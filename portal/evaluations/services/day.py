@@ -12,7 +12,7 @@ from ...calendar.services import load_calendar
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.services import notify
-from ...templating import china_today
+from ...clock import china_today
 from ...workstations.models import Workstation, WorkstationStatus
 from .. import rules
 from ..models import CommitteeMember, Evaluation, EvaluationVenue

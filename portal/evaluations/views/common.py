@@ -17,7 +17,7 @@ from ...forms_base import ActionForm
 from ...htmx import fragment, wants_fragment
 from ...models_base import valid_id
 from ...projects.models import Section
-from ...templating import china_today
+from ...clock import china_today
 from .. import access, rules
 from ..models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
 from ..services import committee, common, day, draw

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from ...auth.permissions import permission_required
 from ...htmx import render
-from ...templating import china_today
+from ...clock import china_today
 from .. import access, bp, rules
 from ..services import deadlines as due
 

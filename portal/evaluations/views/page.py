@@ -9,7 +9,7 @@ from ...calendar.rules import parse_iso_date
 from ...htmx import render
 from ...listing import paginate, sort_choice
 from ...projects.models import Section
-from ...templating import china_today
+from ...clock import china_today
 from .. import access, bp
 from ..models import Evaluation
 from ..services import committee
