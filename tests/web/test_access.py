@@ -108,6 +108,7 @@ ROUTES = [
     ("get", "/evaluations/{evaluation}", "evaluation.view"),
     ("get", "/evaluations/{evaluation}/board", "evaluation.view"),
     ("get", "/evaluations/new?section={section}", "evaluation.manage"),
+    ("get", "/evaluations/sections/{section}", "evaluation.view"),
     ("get", "/reports/monthly/2026-10", "reports.view"),
     ("get", "/reports/monthly/2026-10.xlsx", "reports.view"),
     ("get", "/reports/monthly/2026-10.csv", "reports.view"),
@@ -225,6 +226,7 @@ CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 
 # Where the record's own rule narrows (or the page's way of answering shapes) what the table grants.
 REDIRECTS_TO_OWN = 302
+REDIRECTS_TO_EVALUATION = 302
 ANSWERS = {
     # The fee page of the account's own center (or the organisations page): a redirect, not a page.
     "/bookings/fees": {"province": REDIRECTS_TO_OWN, "staff-changchun": REDIRECTS_TO_OWN,
@@ -235,6 +237,9 @@ ANSWERS = {
     "/projects/sections/{section}/exemption.pdf": {"changchun": 404, "staff-changchun": 404},
     # Re-running a draw: those with the audit right, or the drawing venue's staff; not the agent.
     "/evaluations/{evaluation}/draws/{draw}/verify": {"agent": 403},
+    # The section page's way into its evaluation: a redirect to the evaluation for whoever reaches it.
+    "/evaluations/sections/{section}": {u: REDIRECTS_TO_EVALUATION for u in (
+        "province", "changchun", "staff-changchun", "agent", "supervisor")},
     # A clue filed by the guest venue (榆树): the main venue, the filing venue and supervisors only.
     "/evaluations/{evaluation}/files/{clue_file}": {"province": 404, "changchun": 404, "agent": 404},
 }

@@ -182,6 +182,28 @@ def test_the_committee_cannot_change_once_drawing_started(drawn):
     assert _evaluation().committee_size == 5
 
 
+def test_the_section_page_leads_to_the_committee_form_then_to_the_evaluation(day, login_as):
+    """The section page links to the evaluations feature, which knows whether the evaluation exists."""
+    section = day["section"]
+    link = f"/evaluations/sections/{section.id}"
+    main_staff, agent = login_as("staff-changchun"), login_as("agent")
+    for client in (main_staff, agent):
+        assert link in client.get(f"/projects/sections/{section.id}").get_data(as_text=True)
+    # Before the committee: the main venue's staff go to its form; the agent back to the section, told why.
+    assert main_staff.get(link).headers["Location"].endswith(f"/evaluations/new?section={section.id}")
+    back = agent.get(link)
+    assert back.status_code == 302 and back.headers["Location"].endswith(f"/projects/sections/{section.id}")
+    assert "尚未确定评标委员会组成" in agent.get(back.headers["Location"]).get_data(as_text=True)
+    assert _fix(main_staff, day).status_code == 303
+    evaluation = _evaluation()
+    for username in ("staff-changchun", "agent", "supervisor"):
+        response = login_as(username).get(link)
+        assert response.status_code == 302, username
+        assert response.headers["Location"].endswith(f"/evaluations/{evaluation.id}"), username
+    assert login_as("staff-jilin").get(link).status_code == 302     # a guest venue reaches the evaluation too
+    assert login_as("publicity").get(link).status_code == 403
+
+
 # --- the draw -------------------------------------------------------------------------------------------------
 
 def test_each_venue_draws_its_own_pool_and_avoidance_is_applied(drawn):

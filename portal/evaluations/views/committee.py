@@ -1,0 +1,96 @@
+"""Fixing the committee (评标委员会组成): the main venue's form, the section page's way in, and the
+committee facts at the top of the evaluation page."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
+from ...errors import show_on_form
+from ...experts.services import specialty_tree
+from ...extensions import db
+from ...models_base import valid_id
+from ...projects.models import Section
+from .. import access, bp
+from ..forms import NEED_ROWS, CommitteeForm, parse_needs
+from ..models import Evaluation
+from ..services import committee
+from ..services.common import EvaluationError
+from .common import Page, load_section, page_section
+
+FIELDS = ("committee_size", "tenderee_reps", "bidders", "supervising_department", "avoid_months")
+
+
+def _initial_needs(evaluation, keys) -> dict:
+    """The experts per venue the form starts with: as saved, or one row per seat request's first specialty."""
+    needs = {}
+    if evaluation is not None:
+        by_request = {v.seat_request_id or "main": v for v in evaluation.venues}
+        for key, _, req in keys:
+            venue = by_request.get(req.id if req else "main")
+            needs[key] = [(n.specialty_id, n.count) for n in venue.needs] if venue else []
+        return needs
+    for key, _, req in keys:
+        if req is not None:
+            specialties = [link.specialty_id for link in req.specialty_links][:1]
+            needs[key] = [(specialties[0], req.seats_accepted or req.seats_requested)] if specialties else []
+    return needs
+
+
+def _form_context(section, evaluation, form, needs=None, need_errors=None) -> dict:
+    requests = committee.holding_requests(section)
+    keys = [("main", f"主场（{section.main_center.name}）", None)]
+    keys += [(str(r.id), f"客场（{r.guest_center.name}）", r) for r in requests]
+    return dict(section=section, project=section.project, evaluation=evaluation, form=form, venue_keys=keys,
+                needs=_initial_needs(evaluation, keys) if needs is None else needs, need_errors=need_errors or {},
+                rows=range(NEED_ROWS), specialties=specialty_tree(active_only=True))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("evaluation.manage")
+def new():
+    """The main venue fixes the committee of a section with accepted guest seats (or changes it before drawing)."""
+    section = load_section(request.args.get("section"))
+    evaluation = committee.evaluation_of(section)
+    if request.method == "GET":
+        if evaluation is None and not committee.holding_requests(section):
+            flash("该标段还没有已接受的客场机位申请：请先申请客场机位。", "error")
+            return redirect(url_for("projects.section", section_id=section.id), 303)
+        return render_template("evaluations/committee.html",
+                               **_form_context(section, evaluation, CommitteeForm(obj=evaluation)))
+    form = CommitteeForm()
+    keys = ["main"] + [str(r.id) for r in committee.holding_requests(section)]
+    needs, need_errors = parse_needs(request.form, keys, {s.id for s in specialty_tree(active_only=True)})
+    if form.validate_on_submit() and not need_errors:
+        data = {name: getattr(form, name).data for name in FIELDS}
+        data["tenderee_reps"] = data["tenderee_reps"] or 0
+        try:
+            evaluation = committee.fix_committee(section, evaluation, data, needs)
+        except EvaluationError as error:
+            show_on_form(form, error)
+            evaluation = committee.evaluation_of(section)
+        else:
+            db.session.commit()
+            flash("评标委员会组成和抽取条件已保存。各场所可以抽取专家。", "success")
+            return redirect(url_for("evaluations.show", evaluation_id=evaluation.id), 303)
+    return render_template("evaluations/committee.html",
+                           **_form_context(section, evaluation, form, needs, need_errors)), 422
+
+
+@bp.route("/sections/<int:section_id>")
+@permission_required("evaluation.view")
+def for_section(section_id):
+    """The section page's link: the section's evaluation; before it exists, the committee form for the main
+    venue's staff, or back to the section with a message for everyone else."""
+    evaluation_id = committee.evaluation_id_for(valid_id(section_id), scope_clause("evaluation.view", Evaluation))
+    if evaluation_id is not None:
+        return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
+    section = get_scoped_or_404("projects.view", Section, section_id)
+    if can("evaluation.manage") and access.may_fix_committee(current_user, section.main_center_id):
+        return redirect(url_for("evaluations.new", section=section.id))
+    flash("该标段尚未确定评标委员会组成：主场确定后，可在此查看评标当日的专家抽取、签到与事后办理。", "info")
+    return redirect(url_for("projects.section", section_id=section.id))
+
+
+@page_section
+def committee_section(p: Page) -> dict:
+    """The committee facts at the top of the page: changed by the main venue until the first draw."""
+    return {"may_change_committee": p.main_staff and not p.draws}
