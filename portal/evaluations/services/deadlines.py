@@ -50,7 +50,7 @@ def _filing(reach: DueReach, today: date, limit: int) -> list[DueItem]:
         deadline = deadline_for(req.evaluation_date)
         items.append(DueItem(DueKind.FILING, deadline.latest_filing_date,
                              f"{req.section.name} → {req.guest_center.name}", f"/bookings/{req.id}", who="主场",
-                             detail=f"评标日期 {req.evaluation_date:%Y-%m-%d}；{deadline.rule_text}"))
+                             detail=f"评标日期 {req.evaluation_date:%Y-%m-%d}；{deadline.rule_text()}"))
     return items
 
 
