@@ -178,7 +178,7 @@ def main():
     parser.add_argument("--old-app", help="app.css for the old side (default: the one the portal serves)")
     parser.add_argument("--new-app", help="app.css for the new side (default: the one the portal serves)")
     parser.add_argument("--out", default="/tmp/css-compare")
-    parser.add_argument("--only", help="a substring of the paths to compare")
+    parser.add_argument("--only", help="compare only paths containing one of these substrings (comma-separated)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -210,7 +210,7 @@ def main():
                 path = seat_request_form(contexts[role]["old"], args.url)
             if path == "REGION_REPORT_FORM":
                 path = region_report_form(contexts[role]["old"], args.url)
-            if args.only and args.only not in path:
+            if args.only and not any(part in path for part in args.only.split(",")):
                 continue
             name = f"{role or 'anonymous'}{path}".replace("/", "_").replace("?", "_").replace("=", "-").replace("&", "_")
             results = {}

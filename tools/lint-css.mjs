@@ -9,11 +9,14 @@
 // `overflow` partial in 86 because of the value `clip`); doiuse's :not() list test, a regular expression that
 // reads any `=` inside :not( as a list, is re-checked with a selector parser.
 //
-//   node tools/lint-css.mjs [--summary] [--browser "chrome 86"] [FILE.css ...]   (default: static/**/*.css)
+//   node tools/lint-css.mjs [--summary] [--browser "chrome 86"] [--emit-kept OUT.css] [FILE.css ...]
+//   (default: static/**/*.css). --emit-kept writes the one FILE as that browser keeps it (rules with a selector
+//   it cannot parse and declarations it does not know removed, @supports selector(:has()) blocks too), to see
+//   it in a modern Chromium (tools/compare-styles.py).
 //
 // Exit 1 on any finding not in ALLOWED below. --summary prints, per file, how many rules Chromium would drop
 // whole (a selector it cannot parse) and how many declarations it would drop, allowed ones included.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +34,9 @@ const summary = args.includes('--summary');
 const browserAt = args.indexOf('--browser');
 const browser = browserAt >= 0 ? args[browserAt + 1] : 'chrome 86';
 const CHROME = Number(browser.match(/chrome (\d+)/)[1]);
-const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--browser');
+const emitAt = args.indexOf('--emit-kept');
+const emit = emitAt >= 0 ? args[emitAt + 1] : null;
+const files = args.filter((a, i) => !a.startsWith('--') && !['--browser', '--emit-kept'].includes(args[i - 1]));
 
 // The harmless ones: what Chromium 86 skips here costs nothing the pages need. Each says why.
 const ALLOWED = [
@@ -60,9 +65,9 @@ const ALLOWED = [
     test: (f) => f.kind === 'property' && f.what === 'accent-color',
   },
   {
-    // Only the thumb of a switch (<input type=checkbox role=switch>) uses it; no template has a switch. A
-    // switch added later would need a width for its thumb in Chromium 86.
-    why: 'aspect-ratio (Chrome 88) of the switch thumb',
+    // Only the thumb of a switch (<input type=checkbox role=switch>, every BooleanField) uses it; app.css
+    // gives the thumb a width under @supports not (aspect-ratio: 1), so Chromium 86 draws the knob too.
+    why: 'aspect-ratio (Chrome 88) of the switch thumb, whose width app.css gives Chromium 86',
     test: (f) => f.kind === 'property' && f.what === 'aspect-ratio' && /\[role=switch\]/.test(f.rule?.selector || ''),
   },
   {
@@ -241,6 +246,19 @@ async function lint(file) {
     finding.allowed = own || (twin && twin.allowed) || (node.type === 'rule' && usage.feature === 'css-has'
       && guardsOf(node).some((g) => g.includes('selector(:has(')) ? ALLOWED[0].why : null);
     findings.push(finding);
+  }
+  if (emit) {
+    const kept = parsed.clone();
+    const dropped = new Set(findings.filter((f) => f.kind === 'selector' || ['property', 'value'].includes(f.kind)
+      || (f.source === 'caniuse' && f.node.type === 'rule')).map((f) => f.node));
+    let i = 0;
+    const originals = [];
+    parsed.walk((node) => { originals.push(node); });
+    const copies = [];
+    kept.walk((node) => { copies.push(node); });
+    for (i = 0; i < originals.length; i += 1) if (dropped.has(originals[i])) copies[i].remove();
+    kept.walkAtRules('supports', (at) => { if (at.params.includes(':has(')) at.remove(); });
+    writeFileSync(emit, kept.toString());
   }
   let rules = 0;
   parsed.walkRules(() => { rules += 1; });
