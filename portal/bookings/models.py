@@ -26,8 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import CenterScoped, Timestamped, str_enum, utcnow
+from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
+from ..orgs.scoping import CenterScoped
 from ..projects.models import Section
 from ..workstations.models import Workstation
 from .rules import ACTIVE_STATUSES, HOLDING_STATUSES, Status

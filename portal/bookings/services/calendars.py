@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...templating import local_midnight_utc, to_china
+from ...clock import local_midnight_utc, to_china
 from ...workstations.models import Workstation
 from ..models import Booking, SeatRequest
 

@@ -11,7 +11,7 @@ from ...audit import services as audit
 from ...extensions import db
 from ...models_base import utcnow
 from ...orgs.models import TradingCenter
-from ...templating import local_midnight_utc
+from ...clock import local_midnight_utc
 from ...workstations.models import Workstation
 from ..models import Booking, CalendarFeed, SeatRequest
 from .common import BookingError

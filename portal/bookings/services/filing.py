@@ -16,7 +16,7 @@ from ...extensions import db
 from ...orgs.models import TradingCenter
 from ...partners.services import may_request_many
 from ...projects.models import Section
-from ...templating import china_today
+from ...clock import china_today
 from .. import rules
 from ..models import SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Side, Status

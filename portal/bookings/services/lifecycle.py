@@ -9,7 +9,7 @@ from ...audit import services as audit
 from ...audit.models import AuditEntry
 from ...extensions import db
 from ...projects.models import Section
-from ...templating import china_today
+from ...clock import china_today
 from ...workstations.models import Workstation
 from .. import rules
 from ..models import Booking, SeatRequest

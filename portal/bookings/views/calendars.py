@@ -9,7 +9,7 @@ from ...calendar.rules import parse_iso_date
 from ...extensions import db
 from ...htmx import render
 from ...orgs.models import TradingCenter
-from ...templating import china_today
+from ...clock import china_today
 from .. import access, bp
 from ..services import calendars
 

@@ -12,7 +12,7 @@ from ...experts.services import specialty_tree
 from ...extensions import db
 from ...htmx import render
 from ...projects.models import Section
-from ...templating import china_today
+from ...clock import china_today
 from .. import access
 from ..forms import ReasonForm
 from ..models import CalendarFeed, SeatRequest

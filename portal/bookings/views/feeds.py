@@ -6,7 +6,7 @@ from flask_login import current_user
 from ...auth.permissions import get_scoped_or_404, permission_required
 from ...extensions import db
 from ...orgs.models import TradingCenter
-from ...templating import china_today
+from ...clock import china_today
 from .. import access, bp
 from ..forms import FeedForm
 from ..services import feeds as feed_service

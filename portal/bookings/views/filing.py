@@ -12,7 +12,7 @@ from ...extensions import db
 from ...htmx import fragment
 from ...projects.models import Section
 from ...projects.rules import start_time_warning
-from ...templating import china_today
+from ...clock import china_today
 from .. import bp
 from ..forms import RequestForm
 from ..rules import MAX_SEATS

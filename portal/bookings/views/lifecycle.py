@@ -6,7 +6,7 @@ from ...calendar.services import deadline_for
 from ...errors import show_on_form
 from ...extensions import db
 from ...htmx import fragment, wants_fragment
-from ...templating import china_today
+from ...clock import china_today
 from .. import bp
 from ..forms import EditForm
 from ..rules import Action

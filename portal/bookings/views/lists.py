@@ -10,7 +10,7 @@ from ...calendar.rules import parse_iso_date
 from ...htmx import render
 from ...listing import paginate, sort_choice
 from ...projects.models import Section
-from ...templating import china_today
+from ...clock import china_today
 from .. import bp
 from ..models import SeatRequest
 from ..rules import Status
