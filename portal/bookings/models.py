@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
+from ..orgs.scoping import CenterScoped
 from ..projects.models import Section
 from ..workstations.models import Workstation
 from .rules import ACTIVE_STATUSES, HOLDING_STATUSES, Status
@@ -157,7 +158,7 @@ class SeatRequestSpecialty(db.Model):
     specialty = relationship("Specialty", lazy="raise")
 
 
-class Booking(db.Model):
+class Booking(CenterScoped, db.Model):
     """One workstation held for one accepted request (机位占用). Released bookings stay, inactive."""
 
     __tablename__ = "bookings"
@@ -185,16 +186,8 @@ class Booking(db.Model):
     request: Mapped[SeatRequest] = relationship(back_populates="bookings", lazy="raise")
     workstation: Mapped[Workstation] = relationship(lazy="raise")
 
-    @classmethod
-    def center_clause(cls, center_id):
-        return cls.center_id == center_id
 
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))
-
-
-class CalendarFeed(db.Model):
+class CalendarFeed(CenterScoped, db.Model):
     """A private iCalendar subscription of one center's bookings; only the token's hash is stored."""
 
     __tablename__ = "calendar_feeds"
@@ -210,14 +203,6 @@ class CalendarFeed(db.Model):
 
     center: Mapped[TradingCenter] = relationship(lazy="raise")
     created_by = relationship("User", foreign_keys=[created_by_id], lazy="raise")
-
-    @classmethod
-    def center_clause(cls, center_id):
-        return cls.center_id == center_id
-
-    @classmethod
-    def region_clause(cls, region_id):
-        return cls.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id == region_id))
 
     def __str__(self):
         return f"日历订阅：{self.label}"

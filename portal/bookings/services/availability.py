@@ -1,0 +1,149 @@
+"""Which workstations are free when: the candidate guest centers of a section ranked by fit, seat counts,
+clashes with other requests' bookings, and the requests holding given workstations.
+
+Every overlap test reads the (workstation_id, starts_at) index over a short range (see `_overlapping`).
+"""
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ...experts.services import catalogue_counts
+from ...extensions import db
+from ...models_base import utcnow
+from ...orgs.models import Province, TradingCenter
+from ...partners.models import Pairing, PairingPartner
+from ...partners.services import may_request_many
+from ...projects.models import Section
+from ...workstations.models import Workstation, WorkstationStatus
+from .. import rules
+from ..models import Booking, SeatRequest
+from .fees import expert_fee_text, meal_fee_text
+
+
+def kind_clause(cross_province: bool):
+    """Available workstations, supporting cross-province evaluation when the request is across provinces."""
+    clause = Workstation.status == WorkstationStatus.AVAILABLE
+    return clause & Workstation.cross_province.is_(True) if cross_province else clause
+
+
+def _overlapping(starts: datetime, ends: datetime):
+    """Active bookings overlapping [starts, ends). No booking lasts longer than MAX_DURATION_MINUTES, so one
+    that overlaps starts after starts - MAX: the (workstation_id, starts_at) index reads a short range."""
+    earliest = starts - timedelta(minutes=rules.MAX_DURATION_MINUTES)
+    return and_(Booking.active.is_(True), Booking.starts_at > earliest, Booking.starts_at < ends,
+                Booking.ends_at > starts)
+
+
+def busy_clause(starts: datetime, ends: datetime, exclude_request_id: int | None = None):
+    """Workstations with an active booking overlapping [starts, ends)."""
+    cond = and_(Booking.workstation_id == Workstation.id, _overlapping(starts, ends))
+    if exclude_request_id:
+        cond = cond & (Booking.request_id != exclude_request_id)
+    return exists().where(cond)
+
+
+def capacities(center_ids: list[int], cross_province: bool) -> dict[int, int]:
+    """Available workstations of the needed kind per center (all times)."""
+    if not center_ids:
+        return {}
+    rows = db.session.execute(select(Workstation.center_id, func.count(Workstation.id))
+                              .where(Workstation.center_id.in_(center_ids), kind_clause(cross_province))
+                              .group_by(Workstation.center_id)).all()
+    return dict(rows)
+
+
+def seat_counts(center_ids: list[int], starts: datetime, ends: datetime,
+                exclude_request_id: int | None = None) -> dict[int, tuple[int, int, int, int]]:
+    """Per center: (free cross-province, all cross-province, free in total, all) available workstations.
+
+    One grouped query over the workstations with a NOT EXISTS probe of the bookings index.
+    """
+    if not center_ids:
+        return {}
+    free = ~busy_clause(starts, ends, exclude_request_id)
+    cross = Workstation.cross_province.is_(True)
+    stmt = (select(Workstation.center_id,
+                   func.count(Workstation.id).filter(cross & free),
+                   func.count(Workstation.id).filter(cross),
+                   func.count(Workstation.id).filter(free),
+                   func.count(Workstation.id))
+            .where(Workstation.center_id.in_(center_ids), Workstation.status == WorkstationStatus.AVAILABLE)
+            .group_by(Workstation.center_id))
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
+
+
+def guest_centers(section: Section) -> list[TradingCenter]:
+    """The centers that might be asked: the home province's other centers, and the partner centers of the
+    main center's pairings (whether a pairing is in force on the day is the partner rule's to say)."""
+    partners = (select(PairingPartner.partner_center_id).join(Pairing, PairingPartner.pairing_id == Pairing.id)
+                .where(Pairing.implementing_center_id == section.main_center_id))
+    return list(db.session.scalars(
+        select(TradingCenter).options(joinedload(TradingCenter.province))
+        .join(Province, TradingCenter.province_id == Province.id)
+        .where(TradingCenter.active.is_(True), TradingCenter.id != section.main_center_id,
+               or_(Province.is_home.is_(True), TradingCenter.id.in_(partners)))
+        .order_by(Province.is_home.desc(), Province.sort_order, TradingCenter.level_rank(), TradingCenter.name)))
+
+
+def availability(section: Section, day: date, start: time, minutes: int, seats: int,
+                 specialty_codes: list[str], scope: str = "",
+                 candidates: list[TradingCenter] | None = None) -> list[rules.CenterOption]:
+    """Candidate guest centers for the evaluation, ranked by fit (rules.rank_centers).
+
+    scope: "in" (this province only), "cross" (partner centers only) or "" (both). `candidates` are
+    guest_centers(section) when the caller has them already.
+    """
+    main = db.session.get(TradingCenter, section.main_center_id)
+    starts, ends = rules.evaluation_range(day, start, minutes)
+    centers = [c for c in (candidates if candidates is not None else guest_centers(section))
+               if scope == "" or (scope == "cross") == (c.province_id != main.province_id)]
+    decisions = may_request_many(main, centers, day)
+    counts = seat_counts([c.id for c in centers], starts, ends)
+    catalogue = catalogue_counts(scope="province") if specialty_codes else {}
+    options = []
+    for c in centers:
+        cross = c.province_id != main.province_id
+        decision = decisions[c.id]
+        allowed, reason = decision.allowed, decision.reason
+        if cross and section.prequalification:
+            allowed, reason = False, "资格预审项目暂不列入跨省远程异地评标。"
+        free_cross, all_cross, free_all, all_all = counts.get(c.id, (0, 0, 0, 0))
+        experts = (tuple(catalogue.get((code, c.region_id), 0) for code in specialty_codes)
+                   if c.region_id else None)
+        options.append(rules.CenterOption(
+            center_id=c.id, name=c.name, province=c.province.name, cross_province=cross, allowed=allowed,
+            reason=reason, free_seats=free_cross if cross else free_all, total_seats=all_cross if cross else all_all,
+            expert_counts=experts, meal_fee=meal_fee_text(c), expert_fee=expert_fee_text(c)))
+    return rules.rank_centers(options, seats)
+
+
+def clashes(workstation_ids: list[int], starts: datetime, ends: datetime,
+            exclude_request_id: int | None = None) -> list[str]:
+    """Chinese descriptions of active bookings of these workstations that overlap [starts, ends)."""
+    if not workstation_ids:
+        return []
+    stmt = (select(Booking, Workstation.code, SeatRequest, Section.name)
+            .join(Workstation, Booking.workstation_id == Workstation.id)
+            .join(SeatRequest, Booking.request_id == SeatRequest.id)
+            .join(Section, SeatRequest.section_id == Section.id)
+            .where(Booking.workstation_id.in_(workstation_ids), _overlapping(starts, ends))
+            .order_by(Workstation.code))
+    if exclude_request_id:
+        stmt = stmt.where(Booking.request_id != exclude_request_id)
+    return [f"工位 {code} 在 {rules.china_clock(b.starts_at)}—{rules.china_clock(b.ends_at)[11:]} "
+            f"已被申请 {req.number}（{name}）占用"
+            for b, code, req, name in db.session.execute(stmt)]
+
+
+def holding_requests(workstation_ids: list[int]) -> list[str]:
+    """Requests whose active bookings of these workstations have not ended: '工位 X：KC…（时间）'."""
+    if not workstation_ids:
+        return []
+    rows = db.session.execute(
+        select(Workstation.code, SeatRequest, Booking.starts_at)
+        .join(Booking, Booking.workstation_id == Workstation.id)
+        .join(SeatRequest, Booking.request_id == SeatRequest.id)
+        .where(Booking.workstation_id.in_(workstation_ids), Booking.active.is_(True), Booking.ends_at > utcnow())
+        .order_by(Booking.starts_at).limit(5)).all()
+    return [f"工位 {code}：{req.number}（{rules.china_clock(starts)}）" for code, req, starts in rows]

@@ -1,0 +1,157 @@
+"""Filing (提出申请): from a section to one or more guest centers, with the deadline (3 working days ahead), the
+partner rule, seat counts and the committee's composition.
+
+The checks here also guard submitting a draft and editing a request (portal.bookings.services.lifecycle).
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...audit import services as audit
+from ...calendar.services import deadline_for, load_calendar
+from ...experts.models import Specialty
+from ...extensions import db
+from ...orgs.models import TradingCenter
+from ...partners.services import may_request_many
+from ...projects.models import Section
+from ...clock import china_today
+from .. import rules
+from ..models import SeatRequest, SeatRequestSpecialty
+from ..rules import Action, Move, Side, Status
+from .availability import capacities
+from .common import AUDIT_FIELDS, BookingError, label, move
+
+
+@dataclass(frozen=True)
+class GuestAsk:
+    """One guest center asked, as typed in the request form."""
+
+    center_id: int
+    seats: int
+    specialty_ids: tuple[int, ...]
+
+
+def _filing_facts(day: date, committee_size: int, seats: tuple[int, ...], today: date):
+    deadline = deadline_for(day)
+    info = load_calendar().describe(day)
+    return deadline, rules.FilingFacts(
+        today=today, evaluation_date=day, latest_filing_date=deadline.latest_filing_date,
+        deadline_rule=deadline.rule_text(), evaluation_is_working_day=deadline.evaluation_is_working_day,
+        day_description=info.name or info.kind.label, committee_size=committee_size, guest_seats=seats)
+
+
+def check_guests(section: Section, day: date, asks: list[GuestAsk]) -> dict[int, TradingCenter]:
+    """The partner rule, prequalification and seat counts for each guest center asked; the centers by id."""
+    if not asks:
+        raise BookingError("请至少选择一个客场交易中心并填写机位数。", field="guests")
+    ids = [a.center_id for a in asks]
+    if len(set(ids)) != len(ids):
+        raise BookingError("同一客场交易中心只能填写一行。", field="guests")
+    centers = {c.id: c for c in db.session.scalars(select(TradingCenter).where(TradingCenter.id.in_(ids)))}
+    if len(centers) != len(ids):
+        raise BookingError("所选客场交易中心不存在。", field="guests")
+    main = db.session.get(TradingCenter, section.main_center_id)
+    decisions = may_request_many(main, list(centers.values()), day)
+    capacity_cross = capacities(ids, True)
+    capacity_all = capacities(ids, False)
+    for ask in asks:
+        center = centers[ask.center_id]
+        cross = center.province_id != main.province_id
+        if cross and section.prequalification:
+            raise BookingError(f"资格预审项目暂不列入跨省远程异地评标，不能向{center.name}申请客场机位。", field="guests")
+        if not decisions[center.id].allowed:
+            raise BookingError(decisions[center.id].reason, field="guests")
+        capacity = (capacity_cross if cross else capacity_all).get(center.id, 0)
+        problem = rules.seats_problem(ask.seats, center.name, capacity, cross)
+        if problem:
+            raise BookingError(problem, field="guests")
+        if len(ask.specialty_ids) > 5:
+            raise BookingError("每个客场的专业条件最多选择 5 个。", field="guests")
+    return centers
+
+
+def other_live_seats(section_id: int, exclude_id: int | None = None) -> tuple[int, ...]:
+    """Guest seats the section's other live requests already ask for (one committee across all guests)."""
+    stmt = select(SeatRequest.seats_requested).where(SeatRequest.section_id == section_id,
+                                                     SeatRequest.status.in_(rules.ACTIVE_STATUSES))
+    if exclude_id:
+        stmt = stmt.where(SeatRequest.id != exclude_id)
+    return tuple(db.session.scalars(stmt))
+
+
+def check_filing(day: date, committee_size: int, seats: tuple[int, ...], today: date, *, deadline_too=True):
+    """The filing rules; `deadline_too=False` keeps only the committee's (an edit that moves nothing)."""
+    deadline, facts = _filing_facts(day, committee_size, seats, today)
+    problems = [p for p in rules.filing_problems(facts) if deadline_too or p[0] != "evaluation_date"]
+    if problems:
+        field, message = problems[0]
+        raise BookingError(message, field=field)
+    return deadline
+
+
+def set_deadline(req: SeatRequest, deadline) -> None:
+    """Record the deadline the request was filed against, with the calendar it used."""
+    req.latest_filing_date = deadline.latest_filing_date
+    req.deadline_rule = deadline.rule_text()
+    req.deadline_calendar = deadline.calendar_text()
+
+
+def set_specialties(req: SeatRequest, specialty_ids: tuple[int, ...]) -> None:
+    """The guest experts' specialties in the order chosen (unknown ids dropped, at most five kept)."""
+    known = set(db.session.scalars(select(Specialty.id).where(Specialty.id.in_(specialty_ids)))) \
+        if specialty_ids else set()
+    wanted = [sid for sid in dict.fromkeys(specialty_ids) if sid in known][:5]
+    if req.id is not None:
+        if [link.specialty_id for link in req.specialty_links] == wanted:
+            return
+        req.specialty_links = []
+        db.session.flush()   # the old rows go first: the new ones may reuse their keys and positions
+    req.specialty_links = [SeatRequestSpecialty(specialty_id=sid, position=n) for n, sid in enumerate(wanted, 1)]
+
+
+def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bool,
+                  today: date | None = None) -> list[SeatRequest]:
+    """Create one request per guest center asked: as drafts, or submitted when `submit` (deadline checked)."""
+    today = today or china_today()
+    day, start, minutes = data["evaluation_date"], data["start_time"], data["duration_minutes"]
+    starts, ends = rules.evaluation_range(day, start, minutes)
+    asks = sorted(asks, key=lambda a: a.center_id)   # one lock order for concurrent filings
+    seats = tuple(a.seats for a in asks) + other_live_seats(section.id)
+    centers = check_guests(section, day, asks)
+    # A draft meets the deadline when it is submitted; the committee's rules hold for drafts too.
+    deadline = check_filing(day, data["committee_size"], seats, today, deadline_too=submit)
+    main = db.session.get(TradingCenter, section.main_center_id)
+    actor = audit.current_actor_id()
+    created = []
+    for ask in asks:
+        center = centers[ask.center_id]
+        req = SeatRequest(
+            section_id=section.id, main_center_id=main.id, guest_center_id=center.id,
+            cross_province=center.province_id != main.province_id, requested_by_id=actor,
+            status=Status.DRAFT, evaluation_date=day, start_time=start, duration_minutes=minutes,
+            starts_at=starts, ends_at=ends, committee_size=data["committee_size"], seats_requested=ask.seats,
+            notes=data.get("notes") or None)
+        _store(req, ask, section, center, main)
+        if submit:
+            set_deadline(req, deadline)
+            move(req, Move(Action.SUBMIT, Side.MAIN), section=section, guest=center, main=main)
+        created.append(req)
+    return created
+
+
+def _store(req: SeatRequest, ask: GuestAsk, section: Section, center: TradingCenter, main: TradingCenter) -> None:
+    """Insert a new request with its specialties and audit its creation; a second live one is refused."""
+    set_specialties(req, ask.specialty_ids)
+    db.session.add(req)
+    # Written before the flush: a failed flush expires every loaded record, the center's name with it.
+    duplicate = f"该标段已向{center.name}提出过客场机位申请（未撤回），不能重复申请；如需调整，请修改原申请。"
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The partial unique index: one live request per section and guest center (a double click, a 2nd tab).
+        raise BookingError(duplicate, field="guests") from None
+    audit.record("create", "seat_request", req, label=label(req, section, center),
+                 region_id=main.region_id, after=audit.snapshot(req, AUDIT_FIELDS),
+                 summary=f"向{center.name}申请客场机位 {ask.seats} 个")

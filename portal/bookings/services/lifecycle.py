@@ -1,0 +1,122 @@
+"""The life cycle of a request after filing: submitting a draft, withdrawing, cancelling, completing, editing
+(an accepted request whose timing changes goes back to the guest side), and its timeline and bookings."""
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ...audit import services as audit
+from ...audit.models import AuditEntry
+from ...extensions import db
+from ...projects.models import Section
+from ...clock import china_today
+from ...workstations.models import Workstation
+from .. import rules
+from ..models import Booking, SeatRequest
+from ..rules import Action, Move, Side, Status
+from .common import AUDIT_FIELDS, BookingError, lock, move, refuse_if_seats_in_use, release
+from .filing import GuestAsk, check_filing, check_guests, other_live_seats, set_deadline, set_specialties
+
+
+def timeline(req: SeatRequest) -> list[AuditEntry]:
+    """Every recorded change of the request, oldest first: who, when, what and why."""
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "seat_request", AuditEntry.object_id == req.id)
+        .order_by(AuditEntry.created_at, AuditEntry.id)))
+
+
+def bookings_of(req: SeatRequest, active_only: bool = True) -> list[Booking]:
+    """The request's bookings with their workstations and venues, active ones first."""
+    stmt = (select(Booking).where(Booking.request_id == req.id)
+            .options(joinedload(Booking.workstation).joinedload(Workstation.venue))
+            .order_by(Booking.active.desc(), Booking.id))
+    if active_only:
+        stmt = stmt.where(Booking.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def submit(req: SeatRequest, version: int | None, today: date | None = None) -> None:
+    """Submit a draft to its guest center, checked as a new filing (deadline included)."""
+    lock(req, version)
+    if req.status is not Status.DRAFT:
+        raise BookingError(f"申请当前为“{req.status.label}”，不能提交。")
+    section = db.session.get(Section, req.section_id)
+    check_guests(section, req.evaluation_date, [GuestAsk(req.guest_center_id, req.seats_requested, ())])
+    deadline = check_filing(req.evaluation_date, req.committee_size,
+                            (req.seats_requested, *other_live_seats(req.section_id, req.id)), today or china_today())
+    set_deadline(req, deadline)
+    move(req, Move(Action.SUBMIT, Side.MAIN), section=section)
+
+
+def withdraw(req: SeatRequest, version: int | None, reason: str = "") -> None:
+    """Withdraw a draft or a request not yet answered (the main side)."""
+    lock(req, version)
+    move(req, Move(Action.WITHDRAW, Side.MAIN, reason=reason))
+
+
+def cancel(req: SeatRequest, version: int | None, reason: str, side: Side) -> None:
+    """Cancel an accepted booking with a reason; its workstations are released (the rows stay)."""
+    lock(req, version)
+    refuse_if_seats_in_use(req, "取消预订")
+    move(req, Move(Action.CANCEL, side, reason=reason))
+    release(req, f"预订取消：{reason.strip()}")
+
+
+def complete(req: SeatRequest, version: int | None, side: Side, today: date | None = None) -> None:
+    """Mark an accepted booking completed, on or after the evaluation day."""
+    lock(req, version)
+    move(req, Move(Action.COMPLETE, side, today=today or china_today(), evaluation_date=req.evaluation_date))
+
+
+def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple[int, ...],
+         today: date | None = None) -> bool:
+    """Change a draft, a submitted or an accepted request. Returns True when it went back to the guest side.
+
+    A changed date, time, duration or seat count of an accepted request releases its workstations and
+    asks the guest center to confirm again.
+    """
+    lock(req, version)
+    before = audit.snapshot(req, AUDIT_FIELDS)
+    day, start, minutes = data["evaluation_date"], data["start_time"], data["duration_minutes"]
+    timing_changed = (day, start, minutes, data["seats_requested"]) != (
+        req.evaluation_date, req.start_time, req.duration_minutes, req.seats_requested)
+    section = db.session.get(Section, req.section_id)
+    check_guests(section, day, [GuestAsk(req.guest_center_id, data["seats_requested"], specialty_ids)])
+    seats = (data["seats_requested"], *other_live_seats(req.section_id, req.id))
+    # Drafts meet the deadline at submission; a submitted or accepted request only when its timing moves.
+    moves_timing = req.status is not Status.DRAFT and timing_changed
+    deadline = check_filing(day, data["committee_size"], seats, today or china_today(), deadline_too=moves_timing)
+    if moves_timing:
+        set_deadline(req, deadline)
+    reconfirm = timing_changed and req.status in rules.HOLDING_STATUSES
+    step = _edit_step(req, data, reconfirm)
+    req.evaluation_date, req.start_time, req.duration_minutes = day, start, minutes
+    req.starts_at, req.ends_at = rules.evaluation_range(day, start, minutes)
+    req.committee_size, req.seats_requested = data["committee_size"], data["seats_requested"]
+    req.notes = data.get("notes") or None
+    set_specialties(req, specialty_ids)
+    if reconfirm:
+        release(req, "申请变更，待客场重新确认")
+        req.seats_accepted = None
+        req.answered_at = req.answered_by_id = None
+        req.revision += 1
+    summary = "变更日期、时间或机位数，待客场重新确认" if reconfirm else "修改申请"
+    if step.reason.strip():
+        summary += f"；原因：{step.reason.strip()}"
+    move(req, step, section=section, before=before, summary=summary)
+    return reconfirm
+
+
+def _edit_step(req: SeatRequest, data: dict, reconfirm: bool) -> Move:
+    """The edit as a life-cycle move, refused before anything changes (a fixed committee holds the seats; a
+    change that goes back to the guest side needs a reason)."""
+    if reconfirm:
+        refuse_if_seats_in_use(req, "再变更日期、时间或机位数")
+    step = Move(Action.EDIT, Side.MAIN, reason=data.get("change_reason") or "", needs_reconfirmation=reconfirm)
+    try:
+        rules.next_status(req.status, step)
+    except rules.TransitionRefused as error:
+        raise BookingError(str(error)) from None
+    if reconfirm and not step.reason.strip():
+        raise BookingError("已接受的申请变更日期、时间或机位数后须客场重新确认，请填写变更原因。", field="change_reason")
+    return step
