@@ -8,7 +8,6 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
-from ..bookings.models import SeatRequest
 from ..calendar.services import deadline_for
 from ..clock import china_today
 from ..errors import show_on_form
@@ -20,6 +19,7 @@ from ..orgs.services import home_regions
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm, WinningForm
 from .models import Exemption, Project, Section, Threshold
+from .panels import SectionView, section_panels
 from .rules import (
     CATEGORY_LABELS,
     AmountError,
@@ -273,18 +273,14 @@ def _may_see_exemption(section: Section) -> bool:
 def _section_page(section: Section, exemption_form=None, filing_form=None, winning_form=None, status=200):
     decision = services.decide(section.facts(), services.registration_day(section),
                                services.siblings_of(section.project_id, section.id))
-    seat_requests = list(db.session.scalars(
-        select(SeatRequest).where(SeatRequest.section_id == section.id, scope_clause("bookings.view", SeatRequest))
-        .options(joinedload(SeatRequest.guest_center)).order_by(SeatRequest.id))) if can("bookings.view") else []
     return render_template(
         "projects/section.html", section=section, project=section.project, decision=decision,
         deadline=deadline_for(section.evaluation_date) if section.evaluation_date else None,
         time_warning=start_time_warning(section.start_time), today=china_today(), may_edit=_owns(section.project),
         may_see_exemption=_may_see_exemption(section), exemption_form=exemption_form,
-        filing_form=filing_form, seat_requests=seat_requests,
-        winning_form=winning_form or (WinningForm(formdata=None, obj=section) if _owns(section.project) else None),
-        may_request_seats=can("bookings.request") and (
-            _owns(section.project) or section.main_center_id == current_user.center_id)), status
+        filing_form=filing_form, panels=section_panels(SectionView(section, _owns(section.project))),
+        winning_form=winning_form or (WinningForm(formdata=None, obj=section) if _owns(section.project) else None)), \
+        status
 
 
 @bp.route("/sections/<int:section_id>")

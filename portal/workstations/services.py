@@ -1,4 +1,5 @@
 """Workstation registry services: load -> rules -> change -> audit; they flush, views commit."""
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -118,11 +119,15 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
     return workstation
 
 
+# Features above workstations that hold workstations for a time (bookings: the guest seats) register here a
+# function giving, for some workstation ids, descriptions of the holds not yet ended; workstations asks them
+# before a workstation leaves service, and so imports none of them.
+future_holds: list[Callable[[list[int]], list[str]]] = []
+
+
 def _refuse_if_booked(workstation_ids: list[int], doing: str) -> None:
     """A workstation held for an evaluation still to come keeps its status until the booking is settled."""
-    from ..bookings.services import holding_requests
-
-    held = holding_requests(workstation_ids)
+    held = [text for holds in future_holds for text in holds(workstation_ids)]
     if held:
         raise RegistryError(f"以下工位已被客场机位申请预订，不能{doing}：{'；'.join(held)}。"
                             "请先与主场协商取消预订或改派工位。")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
-from portal.bookings import services as booking_services
+from portal.bookings.services import answering as booking_services
 from portal.evaluations.models import (
     Attachment,
     Clue,

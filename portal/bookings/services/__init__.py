@@ -9,8 +9,5 @@
 - calendars, feeds, fees: a center's day and week calendar, its private .ics feeds, its fee standards.
 
 Services load, apply the pure rules, change, write the audit entry and notifications, and flush; the view
-commits once. Views import the module of their sub-area; nothing is re-exported here but the two names below,
-which callers outside this package import from `portal.bookings.services` today.
+commits once. Callers import the module of their sub-area; nothing is re-exported here.
 """
-from .answering import accept  # noqa: F401  (tests/web/test_evaluation.py: booking_services.accept)
-from .availability import holding_requests  # noqa: F401  (portal/workstations/services.py)

@@ -5,7 +5,17 @@ Thin views in a fixed order: load in scope or 404 and check the record's own rul
 """
 from .. import bp, models  # noqa: F401  (bp is what create_app registers; the models join the metadata)
 from ..rules import Status
-from . import answering, availability, calendars, feeds, fees, filing, lifecycle, lists  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes, and the section page's panel)
+    answering,
+    availability,
+    calendars,
+    feeds,
+    fees,
+    filing,
+    lifecycle,
+    lists,
+    section_panel,
+)
 
 
 @bp.app_context_processor

@@ -6,12 +6,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...audit import services as audit
 from ...bookings.models import SeatRequest, SeatRequestSpecialty
-from ...bookings.rules import HOLDING_STATUSES
+from ...bookings.rules import HOLDING_STATUSES, Status
+from ...bookings.services.common import seat_users
 from ...extensions import db
 from ...projects.models import Section
 from .. import rules
 from ..models import Clue, DutyItem, Evaluation, EvaluationVenue, ExpertDraw, Incident, VenueNeed
 from .common import EvaluationError, evaluation_options, lock
+
+# Requests whose seats an evaluation uses or used: the section's evaluation day has a page.
+HELD_OR_DONE = (*HOLDING_STATUSES, Status.COMPLETED)
 
 AUDITED = ("committee_size", "tenderee_reps", "bidders", "supervising_department")
 
@@ -34,6 +38,22 @@ def evaluation_of(section: Section) -> Evaluation | None:
     """The section's evaluation once its committee is fixed, loaded for the pages."""
     return db.session.scalars(select(Evaluation).where(Evaluation.section_id == section.id)
                               .options(*evaluation_options())).first()
+
+
+def request_in_committee(request_id: int) -> bool:
+    """Whether a guest-seat request's seats belong to a fixed committee (one of its guest venues)."""
+    return db.session.scalar(select(EvaluationVenue.id).where(EvaluationVenue.seat_request_id == request_id)) \
+        is not None
+
+
+# Bookings asks this before giving a request's seats up (it does not import evaluations).
+seat_users.append(request_in_committee)
+
+
+def has_guest_seats(section_id: int, scope) -> bool:
+    """Whether the section has an accepted (or completed) guest-seat request within `scope` (on SeatRequest)."""
+    return db.session.scalar(select(SeatRequest.id).where(
+        SeatRequest.section_id == section_id, SeatRequest.status.in_(HELD_OR_DONE), scope).limit(1)) is not None
 
 
 def evaluation_id_for(section_id: int, scope) -> int | None:

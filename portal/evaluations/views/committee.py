@@ -4,11 +4,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
+from ...bookings.models import SeatRequest
 from ...errors import show_on_form
 from ...experts.services import specialty_tree
 from ...extensions import db
 from ...models_base import valid_id
 from ...projects.models import Section
+from ...projects.panels import SectionView, section_panel
 from .. import access, bp
 from ..forms import NEED_ROWS, CommitteeForm, parse_needs
 from ..models import Evaluation
@@ -88,6 +90,16 @@ def for_section(section_id):
         return redirect(url_for("evaluations.new", section=section.id))
     flash("该标段尚未确定评标委员会组成：主场确定后，可在此查看评标当日的专家抽取、签到与事后办理。", "info")
     return redirect(url_for("projects.section", section_id=section.id))
+
+
+@section_panel(20)
+def evaluation_link(view: SectionView) -> str | None:
+    """The section page's way into its evaluation day, once guest seats the viewer sees were accepted."""
+    if not (can("evaluation.view") and can("bookings.view")):
+        return None
+    if not committee.has_guest_seats(view.section.id, scope_clause("bookings.view", SeatRequest)):
+        return None
+    return render_template("evaluations/_section_link.html", section=view.section)
 
 
 @page_section
