@@ -426,7 +426,7 @@ def file_reports(anchor: date, first_day: date, regions, log) -> int:
     from sqlalchemy import select
 
     from portal.extensions import db
-    from portal.reports import rules, services
+    from portal.reports import counting, rules
     from portal.reports.models import MonthlyReport, ReportVersion
 
     this_month = date(anchor.year, anchor.month, 1)
@@ -435,8 +435,8 @@ def file_reports(anchor: date, first_day: date, regions, log) -> int:
     report_ids, version_ids = Ids(db.session, MonthlyReport), Ids(db.session, ReportVersion)
     reports, versions = [], []
     while month < this_month:
-        rows = services.load_rows([month], regions, live_only=True)[month]
-        due = datetime.combine(rules.due_date(month, services.due_day()) - timedelta(days=3), clock(2, 0),
+        rows = counting.load_rows([month], regions, live_only=True)[month]
+        due = datetime.combine(rules.due_date(month, counting.due_day()) - timedelta(days=3), clock(2, 0),
                                tzinfo=UTC)
         filed = set(db.session.scalars(select(MonthlyReport.region_id).where(MonthlyReport.month == month)))
         for index, row in enumerate(rows):
@@ -454,7 +454,7 @@ def file_reports(anchor: date, first_day: date, regions, log) -> int:
                             "submissions": 1, "first_submitted_at": due, "submitted_at": due, "late": False,
                             "version": 2, "created_at": due, "updated_at": due})
             versions.append({"id": version_ids.take(), "report_id": report_id, "number": 1,
-                             "figures": services.freeze(row), "submitted_at": due, "late": False})
+                             "figures": counting.freeze(row), "submitted_at": due, "late": False})
         month = rules.next_month(month)
     insert_rows(db.session, MonthlyReport.__table__, reports)
     insert_rows(db.session, ReportVersion.__table__, versions)

@@ -33,7 +33,7 @@ def build(sections: int) -> str:
     from portal.orgs.models import Province, TradingCenter
     from portal.projects.models import Project, Section
     from portal.projects.rules import Category, Level
-    from portal.reports import rules, services
+    from portal.reports import counting, rules, services
     from portal.templating import china_today
 
     load_demo()
@@ -88,7 +88,7 @@ def build(sections: int) -> str:
     for start in range(0, len(requests), 5000):
         db.session.execute(insert(SeatRequest), requests[start:start + 5000])
     db.session.commit()
-    for region in services.home_regions()[::2]:
+    for region in counting.home_regions()[::2]:
         services.save_draft(region, month, {"all_projects": 5000, "all_sections": 9000, "all_budget": Decimal("1e6"),
                                             "all_winning": Decimal("9e5")}, {}, None, None)
         services.submit(region, month, None)

@@ -17,7 +17,7 @@ from .clock import china_today
 from .demo import load_demo
 from .extensions import db
 from .reports import rules as report_rules
-from .reports import services as report_services
+from .reports import table as report_table
 
 
 def init_app(app):
@@ -56,7 +56,7 @@ def init_app(app):
             raise click.ClickException("月份格式应为 YYYY-MM。")
         if not report_rules.may_file(wanted, today):
             raise click.ClickException(f"{report_rules.month_label(wanted)}尚未结束，不能催报。")
-        sent = report_services.remind(wanted, today)
+        sent = report_table.remind(wanted, today)
         db.session.commit()
         click.echo(f"{report_rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")
 

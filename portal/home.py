@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from .auth.permissions import can
 from .notices import services as notices
-from .reports import services as reports
+from .reports import table as reports_table
 from .training import services as training
 
 bp = Blueprint("home", __name__)
@@ -13,7 +13,7 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 def index():
     # The monthly report a filer still owes (the banner): asked here and passed to the page.
-    owed = reports.pending_for(current_user) if can("reports.file") else None
+    owed = reports_table.pending_for(current_user) if can("reports.file") else None
     return render_template("home.html", user=current_user, notices=notices.latest(5), sessions=training.upcoming(3),
                            owed=owed)
 

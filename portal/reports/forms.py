@@ -3,7 +3,7 @@ reason), the province's return comment, the import of the region's own sheet."""
 from flask_wtf.file import FileField
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 
-from ..forms_base import VersionForm, PortalForm, length, optional, required, strip_filter
+from ..forms_base import PortalForm, VersionForm, length, optional, required, strip_filter
 from . import rules
 
 

@@ -25,7 +25,8 @@ from ..models_base import utcnow
 from ..orgs.models import Region
 from ..projects.models import Section
 from ..training import services as training_services
-from . import bp, exports, rules, services
+from . import bp, counting, exports, rules, services
+from . import table as tables
 from .forms import ImportForm, ReopenForm, ReportForm, ReturnForm
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -86,7 +87,7 @@ def month(month):
 
 
 def _province_page(month, remind_form=None):
-    table = services.province_table(month)
+    table = tables.province_table(month)
     chart = _chart(table)
     chart_total = {"month": table.month_share_total, "year": table.year_share_total}
     return render_template("reports/month.html", table=table, month=month, chart=chart, rules=rules,
@@ -151,7 +152,7 @@ def _filled_form(row) -> ReportForm:
 
 def _region_page(region, month, form=None, return_form=None, import_form=None, status=200, reopen_form=None):
     today = china_today()
-    row = services.region_row(region, month)
+    row = counting.region_row(region, month)
     report = row.report
     may_file = _may_file(region) and rules.may_file(month, today) and (report is None or report.status.editable)
     training = training_services.month_remark(region.id, month) if may_file else ""
@@ -170,8 +171,8 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
         approve_form=VersionForm(formdata=None, version=report.version if report else None),
         reopen_form=reopen_form or ReopenForm(formdata=None, version=report.version if report else None),
         import_form=import_form or ImportForm(formdata=None),
-        due=rules.due_date(month, services.due_day()), days_left=rules.days_left(month, today, services.due_day()),
-        due_text=rules.due_text(month, services.due_day()),
+        due=rules.due_date(month, counting.due_day()), days_left=rules.days_left(month, today, counting.due_day()),
+        due_text=rules.due_text(month, counting.due_day()),
         previous_month=rules.previous_month(month), next_month=rules.next_month(month)), status
 
 
@@ -184,7 +185,7 @@ def import_(month, code):
         abort(403)
     import_form = ImportForm()
     form = None
-    row = services.region_row(region, month)
+    row = counting.region_row(region, month)
     report = row.report
     if not rules.may_file(month, china_today()):
         flash(f"{rules.month_label(month)}尚未结束，月报从次月 1 日起填报。", "error")
@@ -270,7 +271,7 @@ def sources(month, code):
     side = request.args.get("side", "main")
     if side not in ("main", "sec"):
         side = "main"
-    row = services.region_row(region, month)
+    row = counting.region_row(region, month)
     ids = list(row.sources.get(side, []))
     # Each section with whether the viewer may open it (the permission table; others are listed unlinked).
     openable = case((scope_clause("projects.view", Section), True), else_=False).label("openable")
@@ -279,7 +280,7 @@ def sources(month, code):
     guests = {}
     if page.items:
         for req in db.session.scalars(
-                services.used_requests([s.id for s, _ in page.items], month)
+                counting.used_requests([s.id for s, _ in page.items], month)
                 .where(scope_clause("bookings.view", SeatRequest))      # not other regions' guest seats
                 .options(joinedload(SeatRequest.guest_center))):
             guests.setdefault(req.section_id, []).append(req)
@@ -298,7 +299,7 @@ def remind(month):
     if not rules.may_file(month, china_today()):
         flash(f"{rules.month_label(month)}尚未结束，不能催报。", "error")
         return redirect(url_for("reports.month", month=month), 303)
-    sent = services.remind(month)
+    sent = tables.remind(month)
     db.session.commit()
     flash(f"已向未报送地区的填报人发出催报通知 {sent} 条。" if sent else "今天已经催报过，或没有未报送的地区。", "success")
     return redirect(url_for("reports.month", month=month) + "#missing", 303)
@@ -306,10 +307,10 @@ def remind(month):
 
 def _export_table(month):
     if scope_for("reports.view") is Scope.ALL:
-        return services.province_table(month)
+        return tables.province_table(month)
     if not current_user.region_id:
         abort(404)
-    return services.province_table(month, regions=[db.session.get(Region, current_user.region_id)])
+    return tables.province_table(month, regions=[db.session.get(Region, current_user.region_id)])
 
 
 @bp.route("/monthly/<month:month>.xlsx")

@@ -13,7 +13,8 @@ from portal.bookings.rules import Status as SeatStatus
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.projects.models import Project, Section
-from portal.reports import rules, services
+from portal.reports import counting, rules, services
+from portal.reports import table as tables
 from portal.reports.models import MonthlyReport, ReportVersion
 from portal.templating import china_today
 from tests import factories
@@ -83,14 +84,14 @@ def post_report(client, key, region="changchun", action="save", version=None, **
 
 def _version(region_code, key):
     month = rules.parse_month(key)
-    region = services.region_by_code(region_code)
+    region = counting.region_by_code(region_code)
     report = db.session.scalars(select(MonthlyReport).filter_by(region_id=region.id, month=month)).first()
     return report.version if report else 0
 
 
 def row_of(code, month):
     db.session.expire_all()
-    return services.region_row(services.region_by_code(code), month)
+    return counting.region_row(counting.region_by_code(code), month)
 
 
 # --- pre-fill --------------------------------------------------------------------------------------------
@@ -547,10 +548,10 @@ def test_the_reminder_command_for_cron(app, month_data, users):
 
 def test_remote_share_ignores_regions_without_a_total(login_as, month_data):
     submit_as(login_as("changchun"), "changchun", month_data["key"], ENTERED)
-    table = services.province_table(month_data["month"])
+    table = tables.province_table(month_data["month"])
     # Only 长春 entered its total (15 sections, 3 remote): 20%, not (3 + 1 + 1) / 15.
     assert table.month_share_total == Decimal("20.0") and table.year_share_total == Decimal("20.0")
-    assert table.year_shares[services.region_by_code("jilin").id] is None
+    assert table.year_shares[counting.region_by_code("jilin").id] is None
 
 
 def test_a_returned_report_not_resubmitted_after_the_due_date_is_late(app, login_as, month_data, monkeypatch):
@@ -562,10 +563,10 @@ def test_a_returned_report_not_resubmitted_after_the_due_date_is_late(app, login
         login_as("province").post(f"/reports/monthly/{month_data['key']}/changchun/return",
                                   data={"comment": "请核对", "version": _version("changchun", month_data["key"])})
         db.session.expire_all()
-        row = services.province_table(month_data["month"]).rows[1]
-        assert services.province_table(month_data["month"]).is_late(row) is False
+        row = tables.province_table(month_data["month"]).rows[1]
+        assert tables.province_table(month_data["month"]).is_late(row) is False
         app.config["MONTHLY_REPORT_DUE_DAY"] = 1
-        table = services.province_table(month_data["month"])
+        table = tables.province_table(month_data["month"])
         assert table.is_late(table.rows[1]) is True
     finally:
         app.config.pop("MONTHLY_REPORT_DUE_DAY")
