@@ -20,114 +20,126 @@ from .reports import rules as report_rules
 from .reports import table as report_table
 
 
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo data (idempotent: a second run adds nothing)."""
+    added = load_demo()
+    db.session.commit()
+    summary = "，".join(f"{k} {v}" for k, v in added.items())
+    click.echo(f"演示数据已就绪（本次新增：{summary}）。演示账号密码：demo-pass-2026")
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--name", default="省级管理员", help="display name")
+@click.password_option(prompt="密码")
+def create_admin(username, name, password):
+    """Create a provincial admin account."""
+    problems = password_problems(password, username)
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    if db.session.scalars(select(User.id).filter_by(username=username)).first():
+        raise click.ClickException(f"用户名 {username} 已存在。")
+    db.session.add(User(username=username, display_name=name, role=Role.PROVINCE_ADMIN,
+                        password_hash=hash_password(password), active=True))
+    db.session.commit()
+    click.echo(f"已创建省级管理员 {username}。")
+    current_app.logger.info("created provincial admin %s", username)
+
+
+@click.command("remind-reports")
+@click.option("--month", default="", help="YYYY-MM; default: last month")
+def remind_reports(month):
+    """Notify the regions that have not submitted the monthly report (run daily from the 1st, e.g. cron)."""
+    today = china_today()
+    wanted = report_rules.parse_month(month) if month else report_rules.reporting_month(today)
+    if wanted is None:
+        raise click.ClickException("月份格式应为 YYYY-MM。")
+    if not report_rules.may_file(wanted, today):
+        raise click.ClickException(f"{report_rules.month_label(wanted)}尚未结束，不能催报。")
+    sent = report_table.remind(wanted, today)
+    db.session.commit()
+    click.echo(f"{report_rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")
+
+
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path(path_type=Path))
+def backup_command(target):
+    """Back up the database and the uploaded files into a new folder (default instance/backups/<time>)."""
+    target = target or Path(current_app.instance_path) / "backups" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        manifest = backup.backup(current_app, target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    sizes = "，".join(f"{name} {facts['bytes']:,} 字节" for name, facts in manifest["files"].items())
+    click.echo(f"已备份到 {target}（{sizes}；数据库结构版本 {manifest['revision']}）。")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def restore_command(source, yes):
+    """Replace the database and the uploaded files with a backup folder's (stop the portal first)."""
+    if not yes:
+        click.confirm(f"将用 {source} 中的备份替换当前数据库和上传文件，当前数据将丢失。继续吗？", abort=True)
+    try:
+        manifest = backup.restore(current_app, source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已从 {source} 恢复（备份时间 {manifest['created_at']}，数据库结构版本 {manifest['revision']}）。"
+               "如程序版本更新，请再运行 flask --app portal db upgrade。")
+
+@click.group("audit")
+def audit_group():
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--anchor", "anchors", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="an anchor file written by `audit anchor` (may be given several times)")
+def audit_verify(anchors):
+    """Re-hash the whole audit log in order; exit 1 at the first entry edited, removed or inserted, or when
+    the log no longer holds an anchored entry with its hash."""
+    read, problem = verify_chain()
+    if problem is not None:
+        entry_id, what = problem
+        where = f"第 {entry_id} 号记录" if entry_id is not None else "日志开头"
+        raise click.ClickException(f"审计日志被改动：{where}{what}（已核对 {read} 条）。")
+    for path in anchors:
+        try:
+            anchor = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            what = "锚点文件不是 JSON"
+        else:
+            what = check_anchor(anchor if isinstance(anchor, dict) else {})
+        if what:
+            raise click.ClickException(f"审计日志与锚点 {path} 不符：{what}。")
+    checked = f"，与 {len(anchors)} 个锚点相符" if anchors else ""
+    click.echo(f"审计日志完整：{read} 条记录，哈希链首尾相接{checked}，未发现修改、删除或插入。")
+
+@audit_group.command("anchor")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="also write the anchor to this file")
+def audit_anchor(output):
+    """Print the chain's head (length, last hash, time) as JSON, to keep where the database's owner cannot
+    change it; `audit verify --anchor FILE` checks the log against it later."""
+    text = json.dumps(chain_anchor(), ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    click.echo(text)
+
+
+@click.command("permissions")
+def permissions_command():
+    """Print the permission table (role x action -> scope) as Markdown, as the README shows it."""
+    click.echo(permission_table_markdown())
+
+
+COMMANDS = (seed_demo, create_admin, remind_reports, backup_command, restore_command, audit_group,
+            permissions_command)
+
+
 def init_app(app):
-    @app.cli.command("seed-demo")
-    def seed_demo():
-        """Load the demo data (idempotent: a second run adds nothing)."""
-        added = load_demo()
-        db.session.commit()
-        summary = "，".join(f"{k} {v}" for k, v in added.items())
-        click.echo(f"演示数据已就绪（本次新增：{summary}）。演示账号密码：demo-pass-2026")
-
-    @app.cli.command("create-admin")
-    @click.argument("username")
-    @click.option("--name", default="省级管理员", help="display name")
-    @click.password_option(prompt="密码")
-    def create_admin(username, name, password):
-        """Create a provincial admin account."""
-        problems = password_problems(password, username)
-        if problems:
-            raise click.ClickException(" ".join(problems))
-        if db.session.scalars(select(User.id).filter_by(username=username)).first():
-            raise click.ClickException(f"用户名 {username} 已存在。")
-        db.session.add(User(username=username, display_name=name, role=Role.PROVINCE_ADMIN,
-                            password_hash=hash_password(password), active=True))
-        db.session.commit()
-        click.echo(f"已创建省级管理员 {username}。")
-        current_app.logger.info("created provincial admin %s", username)
-
-    @app.cli.command("remind-reports")
-    @click.option("--month", default="", help="YYYY-MM; default: last month")
-    def remind_reports(month):
-        """Notify the regions that have not submitted the monthly report (run daily from the 1st, e.g. cron)."""
-        today = china_today()
-        wanted = report_rules.parse_month(month) if month else report_rules.reporting_month(today)
-        if wanted is None:
-            raise click.ClickException("月份格式应为 YYYY-MM。")
-        if not report_rules.may_file(wanted, today):
-            raise click.ClickException(f"{report_rules.month_label(wanted)}尚未结束，不能催报。")
-        sent = report_table.remind(wanted, today)
-        db.session.commit()
-        click.echo(f"{report_rules.month_label(wanted)}月调度情况表：已发送催报通知 {sent} 条。")
-
-    @app.cli.command("backup")
-    @click.argument("target", required=False, type=click.Path(path_type=Path))
-    def backup_command(target):
-        """Back up the database and the uploaded files into a new folder (default instance/backups/<time>)."""
-        target = target or Path(current_app.instance_path) / "backups" / datetime.now().strftime("%Y%m%d-%H%M%S")
-        try:
-            manifest = backup.backup(current_app, target)
-        except backup.BackupError as error:
-            raise click.ClickException(str(error)) from error
-        sizes = "，".join(f"{name} {facts['bytes']:,} 字节" for name, facts in manifest["files"].items())
-        click.echo(f"已备份到 {target}（{sizes}；数据库结构版本 {manifest['revision']}）。")
-
-    @app.cli.command("restore")
-    @click.argument("source", type=click.Path(path_type=Path, exists=True, file_okay=False))
-    @click.option("--yes", is_flag=True, help="do not ask for confirmation")
-    def restore_command(source, yes):
-        """Replace the database and the uploaded files with a backup folder's (stop the portal first)."""
-        if not yes:
-            click.confirm(f"将用 {source} 中的备份替换当前数据库和上传文件，当前数据将丢失。继续吗？", abort=True)
-        try:
-            manifest = backup.restore(current_app, source)
-        except backup.BackupError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"已从 {source} 恢复（备份时间 {manifest['created_at']}，数据库结构版本 {manifest['revision']}）。"
-                   "如程序版本更新，请再运行 flask --app portal db upgrade。")
-
-    @app.cli.group("audit")
-    def audit_group():
-        """The audit log."""
-    @audit_group.command("verify")
-    @click.option("--anchor", "anchors", multiple=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                  help="an anchor file written by `audit anchor` (may be given several times)")
-    def audit_verify(anchors):
-        """Re-hash the whole audit log in order; exit 1 at the first entry edited, removed or inserted, or when
-        the log no longer holds an anchored entry with its hash."""
-
-
-        read, problem = verify_chain()
-        if problem is not None:
-            entry_id, what = problem
-            where = f"第 {entry_id} 号记录" if entry_id is not None else "日志开头"
-            raise click.ClickException(f"审计日志被改动：{where}{what}（已核对 {read} 条）。")
-        for path in anchors:
-            try:
-                anchor = json.loads(path.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                what = "锚点文件不是 JSON"
-            else:
-                what = check_anchor(anchor if isinstance(anchor, dict) else {})
-            if what:
-                raise click.ClickException(f"审计日志与锚点 {path} 不符：{what}。")
-        checked = f"，与 {len(anchors)} 个锚点相符" if anchors else ""
-        click.echo(f"审计日志完整：{read} 条记录，哈希链首尾相接{checked}，未发现修改、删除或插入。")
-
-    @audit_group.command("anchor")
-    @click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
-                  help="also write the anchor to this file")
-    def audit_anchor(output):
-        """Print the chain's head (length, last hash, time) as JSON, to keep where the database's owner cannot
-        change it; `audit verify --anchor FILE` checks the log against it later."""
-
-
-        text = json.dumps(chain_anchor(), ensure_ascii=False)
-        if output:
-            output.write_text(text + "\n", encoding="utf-8")
-        click.echo(text)
-
-    @app.cli.command("permissions")
-    def permissions_command():
-        """Print the permission table (role x action -> scope) as Markdown, as the README shows it."""
-        click.echo(permission_table_markdown())
+    """Register the portal's commands with `flask --app portal ...`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
