@@ -5,7 +5,7 @@ from flask import request
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
-from ..auth.permissions import permission_required, scoped_select
+from ..auth.permissions import permission_required, region_reach, scoped_select
 from ..clock import local_midnight_utc
 from ..htmx import render
 from ..listing import paginate
@@ -46,4 +46,4 @@ def index():
         stmt = stmt.where(AuditEntry.created_at < local_midnight_utc(filters["end"] + timedelta(days=1)))
     page = paginate(stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()))
     return render("audit/index.html", "audit/_entries.html", page=page, filters=filters,
-                  actions=ACTION_LABELS, objects=OBJECT_LABELS)
+                  actions=ACTION_LABELS, objects=OBJECT_LABELS, whole_province=region_reach("audit.view") is None)
