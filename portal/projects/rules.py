@@ -188,6 +188,101 @@ def kind_amounts(facts: SectionFacts) -> dict[ThresholdCategory, Decimal]:
     return {CATEGORY_THRESHOLD[facts.category]: estimate}
 
 
+@dataclass
+class _Reasoning:
+    """The reasons of one scope decision as they are found, and whether the section must go remote."""
+
+    thresholds: Mapping[ThresholdCategory, Decimal]
+    reasons: list[str] = field(default_factory=list)
+    must: bool = False
+    incomplete: bool = False
+
+    def say(self, text: str) -> None:
+        self.reasons.append(text)
+
+    def reaches(self, category: ThresholdCategory, amount: Decimal, what: str) -> bool:
+        """Compare `amount` with the category's threshold, saying so; True when it reaches it."""
+        limit = self.thresholds.get(category)
+        if limit is None:
+            self.say(f"{category.label}尚未设定限额标准，无法按{what}判断。")
+            return False
+        if amount >= limit:
+            self.say(f"{what} {wan(amount)} 万元，达到{category.label}标准 {wan(limit)} 万元。")
+            return True
+        self.say(f"{what} {wan(amount)} 万元，未达到{category.label}标准 {wan(limit)} 万元。")
+        return False
+
+
+def _combined_parts(facts: SectionFacts, estimate: Decimal | None, r: _Reasoning) -> None:
+    """一(一)2: each part of a combined procurement compared with its own kind's threshold, as for an EPC."""
+    if not facts.combined_parts:
+        raise ValueError("combined procurement needs its parts")
+    parts = sorted(facts.combined_parts, key=lambda p: list(CombinedPart).index(p))
+    kinds = facts.combined_kinds
+    r.say("同一项目合并采购：" + "、".join(p.label for p in parts) + "。各部分分别与本类标准比较。")
+    for kind in kinds:
+        amount = facts.part_amounts.get(kind) if len(kinds) > 1 else estimate
+        if amount is not None:
+            r.must = r.reaches(kind, amount, f"合并采购{KIND_LABELS[kind]}部分估算价") or r.must
+        elif estimate is not None:
+            limit = r.thresholds.get(kind)
+            if limit is None:
+                r.say(f"{kind.label}尚未设定限额标准，无法判断{KIND_LABELS[kind]}部分。")
+            elif estimate < limit:
+                r.say(f"合并采购估算价 {wan(estimate)} 万元，未达到{kind.label}标准 {wan(limit)} 万元，"
+                      f"其中{KIND_LABELS[kind]}部分也不会达到。")
+            else:
+                r.incomplete = True
+                r.say(f"请填写合并采购中{KIND_LABELS[kind]}部分的估算价，才能判断该部分是否达到"
+                      f"{kind.label}标准 {wan(limit)} 万元。")
+    if r.must:
+        r.say("同一项目合并采购的，任一部分达到本类标准，应采用远程异地评标。")
+
+
+def _one_kind_or_epc(facts: SectionFacts, estimate: Decimal | None, r: _Reasoning) -> None:
+    """一(一)1: the estimate against its category's threshold; an EPC also by each of its parts."""
+    if estimate is not None:
+        what = "工程总承包估算价" if facts.category is Category.EPC else "估算价"
+        r.must = r.reaches(CATEGORY_THRESHOLD[facts.category], estimate, what)
+    if facts.category is Category.EPC:
+        for part in ThresholdCategory:
+            amount = facts.part_amounts.get(part)
+            if amount is not None and r.reaches(part, amount, f"总承包{EPC_PART_LABELS[part]}估算价"):
+                r.must = True
+        if r.must:
+            r.say("实行工程总承包的，施工、货物、服务任一部分达到标准，整个总承包发包应当采用远程异地评标。")
+
+
+def _same_kind_sums(facts: SectionFacts, siblings: Sequence[SiblingSection], r: _Reasoning) -> None:
+    """合并计算: one project's sections of the same kind are added up, so splitting (化整为零) changes nothing."""
+    for kind, amount in kind_amounts(facts).items():
+        others = [(s.code, s.amounts[kind]) for s in siblings if kind in s.amounts]
+        limit = r.thresholds.get(kind)
+        if not others or limit is None:
+            continue
+        total = amount + sum((a for _, a in others), Decimal(0))
+        terms = " + ".join([f"本标段 {wan(amount)} 万元"] + [f"{code} {wan(a)} 万元" for code, a in others])
+        if total >= limit:
+            r.must = True
+            r.say(f"合并计算：同一项目{KIND_LABELS[kind]}类标段 {terms} = {wan(total)} 万元，达到{kind.label}"
+                  f"标准 {wan(limit)} 万元；不得化整为零，本项目该类各标段均应当采用远程异地评标。")
+        else:
+            r.say(f"合并计算：同一项目{KIND_LABELS[kind]}类标段 {terms} = {wan(total)} 万元，未达到{kind.label}"
+                  f"标准 {wan(limit)} 万元。")
+
+
+def _special_expert_needs(facts: SectionFacts, r: _Reasoning) -> None:
+    """一(一)3: special expert needs with a local shortage — the same "原则上应采用" as cases 1 and 2."""
+    if not facts.special_expert_needs:
+        return
+    if facts.local_pool_insufficient:
+        r.must = True
+        r.say("对评标专家的专业能力或实践经验有特殊要求，且本地专家库相应专业专家数量不足或能力难以满足需要，"
+              "原则上应采用远程异地评标。")
+    else:
+        r.say("对评标专家有特殊要求，但本地专家库能够满足，不因此要求远程异地评标。")
+
+
 def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, Decimal],
                    siblings: Sequence[SiblingSection] = ()) -> ScopeDecision:
     """Decide, with reasons in Chinese, whether the section shall in principle go remote (seed 000, 一(一)).
@@ -195,103 +290,24 @@ def scope_decision(facts: SectionFacts, thresholds: Mapping[ThresholdCategory, D
     `siblings` are the project's other sections that are 依法必须招标, for the same-kind sums (合并计算).
     """
     estimate, source = estimated_price(facts.estimates)
-    reasons: list[str] = []
-    must = False
-    incomplete = estimate is None
+    r = _Reasoning(thresholds, incomplete=estimate is None)
     if estimate is None:
-        reasons.append("请至少填写合同估算价、项目投资概算、资金预算中的一项，才能判断是否应采用远程异地评标。")
+        r.say("请至少填写合同估算价、项目投资概算、资金预算中的一项，才能判断是否应采用远程异地评标。")
     else:
-        reasons.append(f"估算价按合同估算价、项目投资概算、资金预算中的最高者计：{wan(estimate)} 万元（{source}）。")
+        r.say(f"估算价按合同估算价、项目投资概算、资金预算中的最高者计：{wan(estimate)} 万元（{source}）。")
     if not facts.mandatory_tender:
-        reasons.append("该项目不属于依法必须招标的项目（自愿招标），不适用“原则上应采用远程异地评标”的规定，可根据需要自愿采用。")
-        return ScopeDecision(Level.NOT_REQUIRED, estimate, tuple(reasons))
-
-    def reaches(category: ThresholdCategory, amount: Decimal, what: str) -> bool:
-        limit = thresholds.get(category)
-        if limit is None:
-            reasons.append(f"{category.label}尚未设定限额标准，无法按{what}判断。")
-            return False
-        if amount >= limit:
-            reasons.append(f"{what} {wan(amount)} 万元，达到{category.label}标准 {wan(limit)} 万元。")
-            return True
-        reasons.append(f"{what} {wan(amount)} 万元，未达到{category.label}标准 {wan(limit)} 万元。")
-        return False
-
+        r.say("该项目不属于依法必须招标的项目（自愿招标），不适用“原则上应采用远程异地评标”的规定，可根据需要自愿采用。")
+        return ScopeDecision(Level.NOT_REQUIRED, estimate, tuple(r.reasons))
     if facts.category is Category.COMBINED:
-        # 一(一)2: each part compared with its own kind's threshold, as for an EPC.
-        if not facts.combined_parts:
-            raise ValueError("combined procurement needs its parts")
-        parts = sorted(facts.combined_parts, key=lambda p: list(CombinedPart).index(p))
-        kinds = facts.combined_kinds
-        reasons.append("同一项目合并采购：" + "、".join(p.label for p in parts) + "。各部分分别与本类标准比较。")
-        for kind in kinds:
-            amount = facts.part_amounts.get(kind) if len(kinds) > 1 else estimate
-            what = f"合并采购{KIND_LABELS[kind]}部分估算价"
-            if amount is not None:
-                must = reaches(kind, amount, what) or must
-            elif estimate is not None:
-                limit = thresholds.get(kind)
-                if limit is None:
-                    reasons.append(f"{kind.label}尚未设定限额标准，无法判断{KIND_LABELS[kind]}部分。")
-                elif estimate < limit:
-                    reasons.append(f"合并采购估算价 {wan(estimate)} 万元，未达到{kind.label}标准 {wan(limit)} 万元，"
-                                   f"其中{KIND_LABELS[kind]}部分也不会达到。")
-                else:
-                    incomplete = True
-                    reasons.append(f"请填写合并采购中{KIND_LABELS[kind]}部分的估算价，才能判断该部分是否达到"
-                                   f"{kind.label}标准 {wan(limit)} 万元。")
-        if must:
-            reasons.append("同一项目合并采购的，任一部分达到本类标准，应采用远程异地评标。")
+        _combined_parts(facts, estimate, r)
     else:
-        main_category = CATEGORY_THRESHOLD[facts.category]
-        if estimate is not None:
-            what = "工程总承包估算价" if facts.category is Category.EPC else "估算价"
-            must = reaches(main_category, estimate, what)
-        if facts.category is Category.EPC:
-            for part in ThresholdCategory:
-                amount = facts.part_amounts.get(part)
-                if amount is not None and reaches(part, amount, f"总承包{EPC_PART_LABELS[part]}估算价"):
-                    must = True
-            if must:
-                reasons.append("实行工程总承包的，施工、货物、服务任一部分达到标准，整个总承包发包应当采用远程异地评标。")
-
-    # 合并计算: one project's sections of the same kind are added up, so splitting (化整为零) changes nothing.
-    own = kind_amounts(facts)
-    for kind, amount in own.items():
-        others = [(s.code, s.amounts[kind]) for s in siblings if kind in s.amounts]
-        if not others:
-            continue
-        limit = thresholds.get(kind)
-        if limit is None:
-            continue
-        total = amount + sum((a for _, a in others), Decimal(0))
-        terms = " + ".join([f"本标段 {wan(amount)} 万元"] + [f"{code} {wan(a)} 万元" for code, a in others])
-        if total >= limit:
-            must = True
-            reasons.append(f"合并计算：同一项目{KIND_LABELS[kind]}类标段 {terms} = {wan(total)} 万元，达到{kind.label}"
-                           f"标准 {wan(limit)} 万元；不得化整为零，本项目该类各标段均应当采用远程异地评标。")
-        else:
-            reasons.append(f"合并计算：同一项目{KIND_LABELS[kind]}类标段 {terms} = {wan(total)} 万元，未达到{kind.label}"
-                           f"标准 {wan(limit)} 万元。")
-
-    # 一(一)3: special expert needs with a local shortage — the same "原则上应采用" as cases 1 and 2.
-    if facts.special_expert_needs:
-        if facts.local_pool_insufficient:
-            must = True
-            reasons.append("对评标专家的专业能力或实践经验有特殊要求，且本地专家库相应专业专家数量不足或能力难以满足需要，"
-                           "原则上应采用远程异地评标。")
-        else:
-            reasons.append("对评标专家有特殊要求，但本地专家库能够满足，不因此要求远程异地评标。")
-
-    if must:
-        level = Level.MUST
-    elif incomplete:
-        level = Level.INCOMPLETE
-    else:
-        level = Level.NOT_REQUIRED
+        _one_kind_or_epc(facts, estimate, r)
+    _same_kind_sums(facts, siblings, r)
+    _special_expert_needs(facts, r)
+    level = Level.MUST if r.must else Level.INCOMPLETE if r.incomplete else Level.NOT_REQUIRED
     if level is Level.NOT_REQUIRED:
-        reasons.append("未达到应当采用远程异地评标的标准，可根据需要自愿采用。")
-    return ScopeDecision(level, estimate, tuple(reasons))
+        r.say("未达到应当采用远程异地评标的标准，可根据需要自愿采用。")
+    return ScopeDecision(level, estimate, tuple(r.reasons))
 
 
 FULL_WIDTH_DIGITS = re.compile(r"[０-９．－＋]")
