@@ -1,4 +1,5 @@
-"""Reading uploaded .xlsx/.csv tables and writing .xlsx files, shared by every import and export."""
+"""Reading uploaded .xlsx/.csv tables, shared by every import: bounded in size, rows and time (a small file cannot
+hold a worker), parsed safely, every failure a Chinese refusal. Writing them is `portal.workbooks`."""
 import csv
 import io
 import logging
@@ -8,19 +9,15 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
 from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 import openpyxl
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
-from flask import current_app, has_app_context, send_file
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from flask import current_app, has_app_context
+from openpyxl import load_workbook
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 logger = logging.getLogger(__name__)
 
@@ -506,67 +503,3 @@ def _bounded_lines(lines):
         if len(line) > CSV_MAX_LINE_CHARS:
             raise SpreadsheetError(f"CSV 文件第 {number} 行超过 {CSV_MAX_LINE_CHARS} 个字符，不像是导入表，已拒绝读取。")
         yield line
-
-
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-def set_text(cell, value) -> None:
-    """Write a value so that text is never taken for a formula (CSV/formula injection)."""
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-    elif isinstance(value, (datetime, date)):
-        cell.value = value.replace(tzinfo=None) if isinstance(value, datetime) else value
-    else:
-        cell.value = value
-
-
-def workbook_with_table(title: str, headers: list[str], rows, widths: list[int] | None = None) -> Workbook:
-    """A one-sheet workbook: bold header row, frozen, columns sized for Chinese text."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=col)
-        set_text(cell, header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            set_text(sheet.cell(row=r, column=c), value)
-    for col, header in enumerate(headers, start=1):
-        width = widths[col - 1] if widths else max(10, len(header) * 2 + 2)
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.freeze_panes = "A2"
-    return workbook
-
-
-def xlsx_response(workbook: Workbook, download_name: str):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=download_name)
-
-
-def bytes_response(data: bytes, mimetype: str, download_name: str):
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name)
-
-
-def csv_safe(value):
-    """Typed text that a spreadsheet would take for a formula is quoted (CSV injection); numbers pass."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def csv_response(headers: list[str], rows, download_name: str):
-    """A CSV in UTF-8 with a BOM, which Excel opens with Chinese intact; no cell is read as a formula."""
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(headers)
-    writer.writerows([csv_safe(value) for value in row] for row in rows)
-    data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
-    return send_file(data, mimetype="text/csv", as_attachment=True, download_name=download_name)

@@ -11,7 +11,8 @@ from ..extensions import db
 from ..htmx import render
 from ..listing import int_arg, paginate
 from ..orgs.services import home_regions
-from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
+from ..spreadsheets import SpreadsheetError, read_table
+from ..workbooks import csv_response, workbook_with_table, xlsx_response
 from . import bp, services
 from .forms import ExpertForm, ImportForm, MinimumForm, SpecialtyForm, TransferForm
 from .models import Expert, ExpertSpecialty, Specialty

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..htmx import render
 from ..listing import paginate
 from ..orgs.models import Province, TradingCenter
-from ..spreadsheets import workbook_with_table, xlsx_response
+from ..workbooks import workbook_with_table, xlsx_response
 from ..workstations.services import standing_secondary_compliance
 from . import bp, services
 from .forms import EndPairingForm, JointTestForm, PairingForm

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from ..clock import to_china
-from ..spreadsheets import HEADER_FILL, csv_safe, set_text
+from ..workbooks import HEADER_FILL, csv_safe, set_text
 from . import rules
 from .rules import CELLS, GROUPS, Kind
 

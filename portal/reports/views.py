@@ -12,7 +12,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BaseConverter, ValidationError
 
-from .. import spreadsheets
+from .. import workbooks
 from ..auth.permissions import Scope, can, permission_required, scope_clause, scope_for, scoped_select
 from ..bookings.models import SeatRequest
 from ..clock import china_today
@@ -318,7 +318,7 @@ def _export_table(month):
 def export_xlsx(month):
     table = _export_table(month)
     data = exports.workbook(table, utcnow())
-    return spreadsheets.bytes_response(data, spreadsheets.XLSX_MIME,
+    return workbooks.bytes_response(data, workbooks.XLSX_MIME,
                                        f"远程异地评标月调度情况表-{rules.month_key(month)}.xlsx")
 
 
@@ -326,5 +326,5 @@ def export_xlsx(month):
 @permission_required("reports.view")
 def export_csv(month):
     table = _export_table(month)
-    return spreadsheets.csv_response(exports.header_cells(), exports.csv_rows(table),
+    return workbooks.csv_response(exports.header_cells(), exports.csv_rows(table),
                                      f"远程异地评标月调度情况表-{rules.month_key(month)}.csv")

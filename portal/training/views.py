@@ -17,7 +17,7 @@ from ..htmx import render
 from ..listing import int_arg, paginate
 from ..models_base import as_utc, utcnow, valid_id
 from ..orgs.models import Region
-from ..spreadsheets import csv_response, workbook_with_table, xlsx_response
+from ..workbooks import csv_response, workbook_with_table, xlsx_response
 from . import bp, rules, services
 from .forms import CancelForm, EnrolForm, PersonForm, SessionForm
 from .models import Enrolment, TrainingSession

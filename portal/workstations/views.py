@@ -11,7 +11,8 @@ from ..forms_base import ActionForm
 from ..htmx import render, wants_fragment
 from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
-from ..spreadsheets import SpreadsheetError, csv_response, read_table, workbook_with_table, xlsx_response
+from ..spreadsheets import SpreadsheetError, read_table
+from ..workbooks import csv_response, workbook_with_table, xlsx_response
 from . import bp, rules, services
 from .forms import ImportForm, RetireForm, VenueForm, WorkstationForm
 from .models import WORKSTATION_STATUS_LABELS, Venue, VenueStatus, Workstation, WorkstationStatus

@@ -14,7 +14,8 @@ from openpyxl.utils import get_column_letter
 
 from portal import spreadsheets
 from portal.experts.rules import IMPORT_COLUMNS as EXPERT_COLUMNS
-from portal.spreadsheets import ReadLimits, SpreadsheetError, check_archive, read_table, set_text, workbook_with_table
+from portal.spreadsheets import ReadLimits, SpreadsheetError, check_archive, read_table
+from portal.workbooks import set_text, workbook_with_table
 from tests import bombs
 
 
