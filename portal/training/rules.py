@@ -40,18 +40,6 @@ class EnrolmentStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
-# Which audience an account most likely attends as (the enrolment form preselects it).
-ROLE_AUDIENCE = {"agent": "agency", "center_staff": "staff", "prefecture_admin": "staff", "province_admin": "staff"}
-
-
-def default_audience(role_value: str, offered: list[str]) -> str | None:
-    """The audience preselected for an account of that role among those a session offers."""
-    preferred = ROLE_AUDIENCE.get(role_value)
-    if preferred in offered:
-        return preferred
-    return offered[0] if offered else None
-
-
 def times_problem(starts_at: datetime | None, ends_at: datetime | None) -> str | None:
     """Why a session's times are wrong, or None."""
     if starts_at is None or ends_at is None:

@@ -172,10 +172,17 @@ def own_enrolment(session: TrainingSession, user) -> Enrolment | None:
                                                       Enrolment.user_id == user.id)).first()
 
 
-def enrol(session: TrainingSession, user, audience: str) -> Enrolment:
-    """An account enrols itself (报名) as one of the session's audiences, while seats are left."""
-    if audience not in session.audience_keys:
-        raise TrainingRefused("请选择本期培训面向的参训身份。", "audience")
+# Supervisors, publicity staff, or an agent at a session for experts only: the organisers register them.
+NOT_AN_AUDIENCE = "本期培训面向{audiences}，您的账号不在其中，不能在线报名；如需参加，请联系主办方登记。"
+
+
+def enrol(session: TrainingSession, user, audience: str, own: list[str]) -> Enrolment:
+    """An account enrols itself (报名) as one of the session's audiences that it is (`own`, from
+    training.access), while seats are left."""
+    if not own:
+        raise TrainingRefused(NOT_AN_AUDIENCE.format(audiences=session.audience_text), "audience")
+    if audience not in own:
+        raise TrainingRefused("请选择本期培训面向的、与您的账号相符的参训身份。", "audience")
     mine = own_enrolment(session, user)
     problem = rules.enrol_problem(session.status, as_utc(session.starts_at), utcnow(), session.enrolled,
                                   session.capacity, already=mine is not None and mine.status is EnrolmentStatus.ENROLLED)

@@ -18,7 +18,7 @@ from ..listing import int_arg, paginate
 from ..models_base import as_utc, utcnow, valid_id
 from ..orgs.models import Region
 from ..workbooks import csv_response, workbook_with_table, xlsx_response
-from . import bp, rules, services
+from . import access, bp, rules, services
 from .forms import CancelForm, EnrolForm, PersonForm, SessionForm
 from .models import Enrolment, TrainingSession
 from .rules import EnrolmentStatus, Status
@@ -113,15 +113,15 @@ def _manages(session: TrainingSession) -> bool:
 def _show(session: TrainingSession, status=200, **forms):
     mine = services.own_enrolment(session, current_user) if current_user.is_authenticated else None
     enrol_form = forms.get("enrol_form") or EnrolForm(formdata=None)
-    enrol_form.audience.choices = [(key, rules.AUDIENCES[key]) for key in session.audience_keys]
-    if not forms.get("enrol_form") and current_user.is_authenticated:
-        enrol_form.audience.data = (mine.audience if mine else
-                                    rules.default_audience(current_user.role.value, session.audience_keys))
+    own = access.own_audiences(current_user, session.audience_keys)
+    enrol_form.audience.choices = [(key, rules.AUDIENCES[key]) for key in own]
+    if not forms.get("enrol_form") and own:
+        enrol_form.audience.data = mine.audience if mine and mine.audience in own else own[0]
     now = utcnow()
     return render_template(
         "training/show.html", session=session, mine=mine if mine and mine.status is EnrolmentStatus.ENROLLED else None,
         enrol_form=enrol_form, cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
-        action_form=ActionForm(formdata=None), manages=_manages(session),
+        action_form=ActionForm(formdata=None), manages=_manages(session), own_audiences=own,
         started=as_utc(session.starts_at) <= now, ended=as_utc(session.ends_at) <= now,
         enrol_problem=rules.enrol_problem(session.status, as_utc(session.starts_at), now, session.enrolled,
                                           session.capacity, already=False)), status
@@ -144,10 +144,11 @@ def enrol(session_id):
         abort(403)
     session = _visible(session_id)
     form = EnrolForm()
-    form.audience.choices = [(key, rules.AUDIENCES[key]) for key in session.audience_keys]
+    own = access.own_audiences(current_user, session.audience_keys)
+    form.audience.choices = [(key, rules.AUDIENCES[key]) for key in own]
     if form.validate_on_submit():
         try:
-            services.enrol(session, current_user, form.audience.data)
+            services.enrol(session, current_user, form.audience.data, own)
             db.session.commit()
         except services.TrainingRefused as error:
             show_on_form(form, error, "audience")

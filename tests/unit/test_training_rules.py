@@ -1,10 +1,12 @@
 """Training sessions (宣贯培训): times, capacity, enrolment, cancelling, attendance, the preselected audience,
 and the training record (培训台账) with the monthly report's remark."""
+from types import SimpleNamespace
 from datetime import date, datetime, timedelta, timezone, UTC
 
 import pytest
 
-from portal.training import rules
+from portal.auth.models import Role
+from portal.training import access, rules
 from portal.training.rules import Status, Trained
 
 UTC = UTC
@@ -84,20 +86,19 @@ def test_attendance_is_recorded_once_a_published_session_has_begun(status, start
     assert rules.attendance_problem(status, starts_at, NOW) == problem
 
 
-@pytest.mark.parametrize("role, offered, audience", [
-    ("agent", ["tenderee", "agency", "expert"], "agency"),
-    ("center_staff", ["expert", "staff"], "staff"),
-    ("prefecture_admin", ["tenderee", "staff"], "staff"),
-    ("province_admin", ["staff"], "staff"),
-    ("agent", ["tenderee", "expert"], "tenderee"),        # the role's audience not offered: the first offered
-    ("center_staff", ["expert"], "expert"),
-    ("expert", ["tenderee", "expert"], "tenderee"),       # a role without a preference: the first offered
-    ("unknown", ["staff", "agency"], "staff"),
-    ("agent", [], None),                                  # nothing offered
-    ("unknown", [], None),
+@pytest.mark.parametrize("role, offered, own", [
+    (Role.AGENT, ["tenderee", "agency", "expert"], ["tenderee", "agency"]),   # the session's order
+    (Role.AGENT, ["expert", "staff"], []),            # a session for experts and staff: not an agent's
+    (Role.CENTER_STAFF, ["expert", "staff"], ["staff"]),
+    (Role.PREFECTURE_ADMIN, ["tenderee", "staff"], ["staff"]),
+    (Role.PROVINCE_ADMIN, ["staff"], ["staff"]),
+    (Role.CENTER_STAFF, ["expert"], []),              # staff never enrol as experts
+    (Role.SUPERVISOR, ["tenderee", "agency", "expert", "staff"], []),   # not a participant: the organisers add
+    (Role.PUBLICITY, ["staff"], []),
+    (Role.AGENT, [], []),
 ])
-def test_default_audience(role, offered, audience):
-    assert rules.default_audience(role, offered) == audience
+def test_an_account_enrols_only_as_what_it_is(role, offered, own):
+    assert access.own_audiences(SimpleNamespace(role=role), offered) == own
 
 
 def test_audiences_are_in_the_notices_order():

@@ -56,7 +56,7 @@ def test_a_draft_session_is_invisible_to_the_public(client, login_as, orgs):
 
 
 def test_an_account_enrols_and_cancels(login_as, orgs):
-    session = factories.make_training(orgs.region("changchun"), capacity=2)
+    session = factories.make_training(orgs.region("changchun"), capacity=2, audiences=("agency", "tenderee", "expert"))
     db.session.commit()
     agent = login_as("agent")
     page = agent.get(f"/training/{session.id}").get_data(as_text=True)
@@ -71,9 +71,22 @@ def test_an_account_enrols_and_cancels(login_as, orgs):
     assert enrolled(session.id) == 0
     mine = db.session.scalars(select(Enrolment)).one()
     assert mine.status is EnrolmentStatus.CANCELLED
-    # Enrolling again reuses the row (one per account) and takes a seat again.
-    assert agent.post(f"/training/{session.id}/enrol", data={"audience": "expert"}).status_code == 303
-    assert enrolled(session.id) == 1 and db.session.scalars(select(Enrolment)).one().audience == "expert"
+    # Enrolling again reuses the row (one per account) and takes a seat again; an agent is 招标人 or 代理机构.
+    assert agent.post(f"/training/{session.id}/enrol", data={"audience": "tenderee"}).status_code == 303
+    assert enrolled(session.id) == 1 and db.session.scalars(select(Enrolment)).one().audience == "tenderee"
+
+
+@pytest.mark.parametrize("who, audience", [("agent", "expert"), ("staff-changchun", "agency"),
+                                           ("supervisor", "staff"), ("publicity", "staff")])
+def test_an_account_enrols_only_as_what_it_is(login_as, orgs, who, audience):
+    session = factories.make_training(orgs.region("changchun"), audiences=("agency", "expert", "staff"))
+    db.session.commit()
+    client = login_as(who)
+    response = client.post(f"/training/{session.id}/enrol", data={"audience": audience})
+    assert response.status_code == 422 and enrolled(session.id) == 0
+    if who in ("supervisor", "publicity"):
+        page = client.get(f"/training/{session.id}").get_data(as_text=True)
+        assert "不能在线报名" in page and "报名参加" not in page
 
 
 def test_an_audience_the_session_is_not_for_is_refused(login_as, orgs):
@@ -84,29 +97,29 @@ def test_an_audience_the_session_is_not_for_is_refused(login_as, orgs):
 
 
 def test_a_full_session_refuses_with_a_message(login_as, orgs):
-    session = factories.make_training(orgs.region("changchun"), capacity=1)
+    session = factories.make_training(orgs.region("changchun"), capacity=1, audiences=("agency", "staff"))
     db.session.commit()
     assert login_as("agent").post(f"/training/{session.id}/enrol", data={"audience": "agency"}).status_code == 303
-    response = login_as("staff-changchun").post(f"/training/{session.id}/enrol", data={"audience": "expert"})
+    response = login_as("staff-changchun").post(f"/training/{session.id}/enrol", data={"audience": "staff"})
     assert response.status_code == 422 and "名额已满" in response.get_data(as_text=True)
     assert enrolled(session.id) == 1
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
 
 
 def test_two_people_taking_the_last_seat_at_once_one_gets_it(app, login_as, orgs):
-    session = factories.make_training(orgs.region("changchun"), capacity=1)
+    session = factories.make_training(orgs.region("changchun"), capacity=1, audiences=("agency", "staff"))
     db.session.commit()
     session_id = session.id
-    clients = [login_as("agent"), login_as("staff-changchun")]
+    clients = [(login_as("agent"), "agency"), (login_as("staff-changchun"), "staff")]
     db.session.remove()
     barrier, answers = threading.Barrier(2), []
 
-    def enrol(client):
+    def enrol(client, audience):
         barrier.wait()
-        response = client.post(f"/training/{session_id}/enrol", data={"audience": "agency"})
+        response = client.post(f"/training/{session_id}/enrol", data={"audience": audience})
         answers.append((response.status_code, "名额已满" in response.get_data(as_text=True)))
 
-    threads = [threading.Thread(target=enrol, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=enrol, args=pair) for pair in clients]
     for t in threads:
         t.start()
     for t in threads:
@@ -136,10 +149,10 @@ def test_enrolment_closes_when_the_session_starts(login_as, orgs):
 
 
 def test_capacity_cannot_drop_below_those_enrolled(login_as, orgs):
-    session = factories.make_training(orgs.region("changchun"), capacity=5)
+    session = factories.make_training(orgs.region("changchun"), capacity=5, audiences=("agency", "staff"))
     db.session.commit()
-    for name in ("agent", "staff-changchun"):
-        login_as(name).post(f"/training/{session.id}/enrol", data={"audience": "agency"})
+    for name, audience in (("agent", "agency"), ("staff-changchun", "staff")):
+        login_as(name).post(f"/training/{session.id}/enrol", data={"audience": audience})
     db.session.expire_all()
     data = session_form(orgs.region("changchun").id, capacity="1", version=str(session.version), action="save")
     response = login_as("changchun").post(f"/training/{session.id}/edit", data=data, content_type="multipart/form-data")
