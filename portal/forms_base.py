@@ -5,9 +5,10 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import HiddenField, IntegerField, SelectMultipleField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .models_base import valid_id
 
@@ -76,6 +77,12 @@ class PortalForm(FlaskForm):
 
     class Meta:
         locales = ["zh"]
+
+    def hidden_tag(self, *fields):
+        """The form's hidden fields without id attributes: a page holds several forms, each with its
+        csrf_token and version, and an id must be unique on the page (hidden inputs have no label to point)."""
+        wanted = [getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self)]
+        return Markup("\n".join(f(id=False) for f in wanted if f is not None and isinstance(f.widget, HiddenInput)))
 
 
 class ActionForm(PortalForm):

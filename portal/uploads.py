@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import abort, current_app, request, send_file
 
+from .downloads import name_download
 from .extensions import db
 
 MB = 1024 * 1024
@@ -196,7 +197,8 @@ def send_stored(feature: str, record):
     path = folder(feature) / record.key
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=record.mimetype, as_attachment=True, download_name=record.name)
+    response = name_download(send_file(path, mimetype=record.mimetype, as_attachment=True, download_name=record.name),
+                             record.name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

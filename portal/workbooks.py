@@ -8,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .downloads import name_download
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HEADER_FONT = Font(bold=True)
@@ -50,11 +52,11 @@ def xlsx_response(workbook: Workbook, download_name: str):
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX_MIME, as_attachment=True, download_name=download_name)
+    return _attachment(buffer, XLSX_MIME, download_name)
 
 
 def bytes_response(data: bytes, mimetype: str, download_name: str):
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name)
+    return _attachment(io.BytesIO(data), mimetype, download_name)
 
 
 def csv_safe(value):
@@ -71,4 +73,9 @@ def csv_response(headers: list[str], rows, download_name: str):
     writer.writerow(headers)
     writer.writerows([csv_safe(value) for value in row] for row in rows)
     data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
-    return send_file(data, mimetype="text/csv", as_attachment=True, download_name=download_name)
+    return _attachment(data, "text/csv", download_name)
+
+
+def _attachment(stream, mimetype: str, name: str):
+    """A download of `stream` named `name` (with an ASCII name beside it for clients that read only that)."""
+    return name_download(send_file(stream, mimetype=mimetype, as_attachment=True, download_name=name), name)

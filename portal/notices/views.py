@@ -11,6 +11,7 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..forms_base import china_to_utc
 from ..htmx import render
+from ..identifiers import stable_urn
 from ..listing import paginate
 from ..models_base import utcnow, valid_id
 from ..orgs.models import Region
@@ -59,7 +60,8 @@ def feed():
         select(Notice).where(Notice.public_clause(now)).options(selectinload(Notice.region))
         .order_by(Notice.publish_at.desc(), Notice.id.desc()).limit(FEED_SIZE)).all()
     updated = max((n.updated_at for n in notices), default=now)
-    body = render_template("notices/feed.xml", notices=notices, updated=updated)
+    body = render_template("notices/feed.xml", notices=notices, updated=updated, feed_id=stable_urn("notices-feed", 1),
+                           entry_id=lambda notice_id: stable_urn("notice", notice_id))
     response = make_response(body)
     response.mimetype = "application/atom+xml"
     return response

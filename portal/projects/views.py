@@ -10,6 +10,7 @@ from .. import uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..calendar.services import deadline_for
 from ..clock import china_today
+from ..downloads import name_download
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
@@ -366,8 +367,8 @@ def exemption_pdf(section_id):
     path = services.pdf_path(exemption)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=exemption.pdf_name or "说明.pdf")
+    return name_download(send_file(path, mimetype="application/pdf", as_attachment=True),
+                         exemption.pdf_name or "说明.pdf")
 
 
 @bp.route("/exemptions")

@@ -226,6 +226,20 @@ def test_the_atom_feed_lists_published_notices(client, corpus):
     assert link.startswith("http://localhost/notices/")
 
 
+def test_feed_ids_do_not_depend_on_the_host_name(client, corpus):
+    """A reader subscribed under two names of the portal must not see every notice twice."""
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+
+    def ids(host):
+        root = ET.fromstring(client.get("/notices/feed.atom", headers={"Host": host}).data)
+        return [root.findtext("a:id", namespaces=ns)] + [e.findtext("a:id", namespaces=ns)
+                                                         for e in root.findall("a:entry", ns)]
+
+    by_name, by_address = ids("portal.example"), ids("10.0.0.8")
+    assert by_name == by_address and all(i.startswith("urn:uuid:") for i in by_name)
+    assert len(set(by_name)) == len(by_name)
+
+
 def test_the_public_list_uses_few_queries_whatever_the_number_of_notices(client, count_queries, users):
     def render():
         with count_queries() as statements:
