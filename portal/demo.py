@@ -1,12 +1,12 @@
 """Demo data: the 12 Jilin regions (seed 000 attachment order), trading centers, the Hubei plan's
 implementing and partner units (seed 004 attachment), venues, workstations and one account per role."""
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from .auth.models import Role, User
 from .auth.passwords import hash_password
+from .clock import CHINA, china_today
 from .extensions import db
 from .models_base import utcnow
 from .orgs.models import CenterContact, Province, Region, TradingCenter
@@ -329,8 +329,9 @@ def load_training() -> int:
     region = db.session.scalars(select(Region).filter_by(code="province")).first()
     if region is None:
         return 0
-    china = ZoneInfo("Asia/Shanghai")
-    starts = datetime.combine(datetime.now(china).date() + timedelta(days=14), time(9, 0), tzinfo=china)
+    # 09:00 China time, stored as UTC like every time (SQLite keeps no offset: an aware China time read back
+    # as UTC showed 17:00).
+    starts = datetime.combine(china_today() + timedelta(days=14), time(9, 0), tzinfo=CHINA).astimezone(UTC)
     db.session.add(TrainingSession(
         title=title, region_id=region.id, starts_at=starts, ends_at=starts + timedelta(hours=3),
         place="吉林省公共资源交易中心 三楼培训室", online_url="https://meeting.example.cn/remote-evaluation",
@@ -468,10 +469,9 @@ def load_projects() -> int:
     from datetime import time
     from decimal import Decimal
 
+    from .calendar.services import load_calendar
     from .projects.models import Project
     from .projects.services import save_project, save_section
-    from .clock import china_today
-    from .calendar.services import load_calendar
 
     owner = db.session.scalars(select(User).filter_by(username="agent")).first()
     if owner is None:

@@ -50,3 +50,15 @@ def test_seed_demo_loads_the_spec_accounts_and_a_second_run_changes_nothing(app)
                        "松原地区", "白城地区", "延边州", "长白山开发区", "梅河口市"]
     client = app.test_client()
     assert client.post("/auth/login", data={"username": "staff-jilin", "password": "demo-pass-2026"}).status_code == 303
+
+
+def test_the_demo_training_session_starts_at_nine_china_time(app):
+    """Stored as UTC like every time: SQLite keeps no offset, and an aware China time read back as UTC showed 17:00."""
+    from portal.clock import to_china
+    from portal.training.models import TrainingSession
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    session = db.session.scalars(select(TrainingSession)).one()
+    assert to_china(session.starts_at).strftime("%H:%M") == "09:00"
+    page = app.test_client().get(f"/training/{session.id}").get_data(as_text=True)
+    assert "09:00" in page and "17:00" not in page
