@@ -82,7 +82,7 @@ class PortalForm(FlaskForm):
         """The form's hidden fields without id attributes: a page holds several forms, each with its
         csrf_token and version, and an id must be unique on the page (hidden inputs have no label to point)."""
         wanted = [getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self)]
-        return Markup("\n".join(f(id=False) for f in wanted if f is not None and isinstance(f.widget, HiddenInput)))
+        return Markup("\n").join(f(id=False) for f in wanted if f is not None and isinstance(f.widget, HiddenInput))
 
 
 class ActionForm(PortalForm):

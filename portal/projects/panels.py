@@ -33,5 +33,7 @@ def section_panel(order: int):
 
 
 def section_panels(view: SectionView) -> list[Markup]:
-    """The rendered panels for one section page, in order (a panel with nothing to show gives None)."""
-    return [Markup(html) for _, render in _PANELS if (html := render(view))]
+    """The rendered panels for one section page, in order (a panel with nothing to show gives None).
+
+    Each panel is the output of `render_template` (autoescaped Jinja), so it is marked safe as a whole."""
+    return [Markup(html) for _, render in _PANELS if (html := render(view))]  # nosec B704
