@@ -63,6 +63,13 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
     allowed = {w.id for w in workstation_choices(evaluation, member.venue)}
     workstation_id = data.get("workstation_id")
     if workstation_id and workstation_id not in allowed:
+        taken = []
+        own = db.session.scalar(select(Workstation.center_id).where(Workstation.id == workstation_id))
+        if member.venue.is_main and own == member.venue.center_id:   # its own, held by something else: say by what
+            starts_at, ends_at = evaluation_range(evaluation)
+            taken = holds.clashes([workstation_id], starts_at, ends_at, own_holds(evaluation))
+        if taken:
+            raise EvaluationError("；".join(taken) + "。请选择其他工位。", "workstation_id")
         raise EvaluationError("请选择本场所为本次评标安排的工位。", "workstation_id")
     problems = rules.sign_in_problems(True, data.get("photo_checked"), data.get("phone_in_custody"),
                                       workstation_id, data.get("no_conflict_declared"))
