@@ -67,6 +67,8 @@ def create_app(test_config=None):
         # What reading one import may cost (archive entries, sizes, ratio, rows read with blanks, the deadline):
         # IMPORT_<FIELD> for each field of spreadsheets.ReadLimits, whose defaults say how they were measured.
         PAGE_SIZE=50,
+        # A list's print view (?print=1) shows every row up to this many (then says how many it left out).
+        PRINT_MAX_ROWS=2000,
         # How often a page waiting for the other side of a seat request asks for news (seconds).
         POLL_SECONDS=20,
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.

@@ -9,7 +9,7 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..forms_base import ActionForm
 from ..htmx import render, wants_fragment
-from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
+from ..listing import Page, int_arg, page_number, page_size, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, read_table
 from ..workbooks import csv_response, workbook_with_table, xlsx_response
@@ -126,7 +126,7 @@ def _page_in_place_order(filters, counts, total: int) -> Page:
     """The directory's default order (place: the summary's order of centers, then venue and code) without
     sorting every workstation: the centers' counts tell which centers the page's rows belong to, and only
     those centers' workstations are read (by index) and ordered."""
-    per_page = current_app.config["PAGE_SIZE"]
+    per_page = page_size()
     number = min(page_number(), max(1, -(-total // per_page)))
     start, seen, first_seen, picked = (number - 1) * per_page, 0, 0, []
     for row in counts:
