@@ -61,9 +61,10 @@ def world(orgs, users):
             "changchun": orgs.center(factories.CHANGCHUN)}
 
 
-def _ended_evaluation(world, requester, *, days_ago=10, handover_due=None, payment_due=None, with_member=False):
+def _ended_evaluation(world, requester, *, days_ago=10, handover_due=None, payment_due=None, with_member=False,
+                      serial=77):
     """An evaluation of a new section of the world's project that ended `days_ago` days ago, with a guest venue
-    at 吉林市."""
+    at 吉林市 (and there one seated expert, ID number serial `serial`, when `with_member`)."""
     day = china_today() - timedelta(days=days_ago)
     guest_center = world["jilin"]
     section = factories.make_section(world["project"], world["changchun"], code="E1",
@@ -85,7 +86,7 @@ def _ended_evaluation(world, requester, *, days_ago=10, handover_due=None, payme
     db.session.flush()
     if with_member:
         specialty = db.session.scalars(select(Specialty).filter_by(code="A0201")).one()
-        expert = factories.make_expert(db.session.get(Region, guest_center.region_id), factories.valid_id_number(77),
+        expert = factories.make_expert(db.session.get(Region, guest_center.region_id), factories.valid_id_number(serial),
                                        name=SECRET_NAME)
         draw = ExpertDraw(venue_id=guest.id, specialty_id=specialty.id, count=1, seed="0" * 64,
                           candidate_ids=f"[{expert.id}]", chosen_ids=f"[{expert.id}]")
@@ -96,6 +97,41 @@ def _ended_evaluation(world, requester, *, days_ago=10, handover_due=None, payme
                                        status=MemberStatus.SEATED))
     db.session.flush()
     return evaluation, guest
+
+
+def grow_work(orgs, users, n: int, prefix: str, serial_base: int) -> None:
+    """n of every kind of work the cards count: requests to answer, drafts, sections to file, evaluations today,
+    ended evaluations with a late hand-over, an unpaid member, a clue and an incident, exemptions, draft and
+    scheduled notices, sessions filling up (for the query counts: the same number of queries for 1 and for 5)."""
+    factories.load_thresholds()
+    if not db.session.scalar(select(func.count(Specialty.id))):
+        load_starter_specialties()
+    agent = users["agent"]
+    changchun, jilin = orgs.center(factories.CHANGCHUN), orgs.center(factories.JILIN_CITY)
+    today = china_today()
+    for i in range(n):
+        project = factories.make_project(agent, orgs.region("changchun"), code=f"{prefix}-{i:03d}", name=f"{prefix}工程{i}")
+        world = {"project": project, "changchun": changchun, "jilin": jilin}
+        waiting = factories.make_section(project, changchun, code="01", evaluation_date=factories.working_day(10))
+        factories.make_seat_request(waiting, jilin, agent)
+        now = factories.make_section(project, changchun, code="02", evaluation_date=today)
+        factories.make_seat_request(now, jilin, agent, day=today, status=RequestStatus.ACCEPTED)
+        factories.make_section(project, changchun, code="03", evaluation_date=factories.working_day(8))
+        draft = factories.make_section(project, changchun, code="04", evaluation_date=factories.working_day(9))
+        factories.make_seat_request(draft, jilin, agent, day=factories.working_day(9), status=RequestStatus.DRAFT)
+        evaluation, guest = _ended_evaluation(world, agent, handover_due=today - timedelta(days=1),
+                                              payment_due=today - timedelta(days=1), with_member=True,
+                                              serial=serial_base + i)
+        db.session.add(Clue(evaluation_id=evaluation.id, venue_id=guest.id, text="线索"))
+        db.session.add(Incident(evaluation_id=evaluation.id, venue_id=guest.id, kind="power",
+                                occurred_at=utcnow() - timedelta(days=10), effect="停电"))
+        exempt = factories.make_section(project, changchun, code="05")
+        db.session.add(Exemption(section_id=exempt.id, reason="complex", explanation="技术复杂"))
+        factories.make_notice(title=f"{prefix}草稿{i}", status="draft")
+        factories.make_notice(title=f"{prefix}定时{i}", publish_at=utcnow() + timedelta(days=2))
+        session = factories.make_training(orgs.region("changchun"), title=f"{prefix}培训{i}", capacity=10)
+        session.enrolled = 9
+    db.session.commit()
 
 
 # --- center staff ------------------------------------------------------------------------------------------------
