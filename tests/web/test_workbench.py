@@ -157,7 +157,7 @@ def test_the_poll_gets_the_workbench_alone_and_the_page_has_it_too(login_as, wor
     fragment = client.get("/", headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
-    assert 'hx-trigger="every 60s"' in text
+    assert f'hx-trigger="every {client.application.config["POLL_SECONDS"] * 3}s"' in text
     assert "<html" not in text and "最新公告" not in text
     assert cards(text)["inbox"]["count"] == 1
 
