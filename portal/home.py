@@ -19,7 +19,7 @@ def index():
     now = china_now()
     cards = workbench.build(current_user, now.date())
     if wants_fragment():   # the poll: the cards only, none of the page's other queries
-        return render("home.html", "workbench/_workbench.html", user=current_user, cards=cards, now=now)
+        return render("home.html", "workbench/_workbench.html", user=current_user, cards=cards, now=now, polled=True)
     # The monthly report a filer still owes (the banner): asked here and passed to the page.
     owed = reports_table.pending_for(current_user) if can("reports.file") else None
     return render("home.html", "workbench/_workbench.html", user=current_user, cards=cards, now=now,
