@@ -1,4 +1,5 @@
 """Guest-seat requests through the Flask client: filing, answering, the life cycle, calendars, feeds, fees."""
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -389,9 +390,14 @@ def test_completing_before_the_evaluation_day_is_refused(login_as, world, users)
 
 def test_the_timeline_shows_who_did_what_and_why(login_as, world, users):
     req = _submitted(world, users)
+    users["staff-jilin"].display_name = "吉林市中心王工"
+    db.session.commit()
     login_as("staff-jilin").post(f"/bookings/{req.id}/reject", data={"version": req.version, "reason": "设备检修"})
     page = login_as("agent").get(f"/bookings/{req.id}").get_data(as_text=True)
-    assert "staff-jilin：拒绝：待客场确认 → 已拒绝；原因：设备检修" in page
+    # The person's name, not the account; the machine-readable time in China time with its offset.
+    assert "吉林市中心王工：拒绝：待客场确认 → 已拒绝；原因：设备检修" in page
+    assert "staff-jilin：" not in page
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00">', page)
 
 
 def test_the_polled_status_asks_for_a_refresh_once_the_request_changed(login_as, world, users):
