@@ -1,4 +1,5 @@
 """Lists: page, sort and filter arguments read the same way on every list page."""
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -6,6 +7,9 @@ from flask import current_app, request
 from sqlalchemy import func, select
 
 from .extensions import db
+from .models_base import MAX_ID
+
+INTEGER_RE = re.compile(r"[+-]?[0-9]{1,12}", re.ASCII)
 
 
 @dataclass
@@ -36,12 +40,16 @@ class Page:
         return min(self.total, self.page * self.per_page)
 
 
-def int_arg(name: str, default=None):
-    """An integer query argument; anything unparsable counts as absent."""
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
+def int_arg(name: str, default=None, low: int = 1, high: int = MAX_ID):
+    """An integer query argument from `low` to `high` (by default a record id); anything else counts as absent.
+
+    Only ASCII digits count: int() would also read "１２３" and "1_000", and a number no column can hold would
+    overflow the database driver (a 500) instead of finding nothing."""
+    raw = request.args.get(name, "").strip()
+    if not INTEGER_RE.fullmatch(raw):
         return default
+    number = int(raw)
+    return number if low <= number <= high else default
 
 
 def page_number() -> int:

@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     # Shared workstation directory (场所工位共享目录): everyone reads, admins maintain their own
     "workstations.view": EVERY_ROLE,
     "workstations.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
+    "workstations.local_use": {R.CENTER_STAFF: Scope.CENTER},
     # Cross-province cooperation (跨省合作): pairings, joint testing
     "partners.view": EVERY_ROLE,
     "partners.manage": {R.PROVINCE_ADMIN: Scope.ALL},
@@ -105,6 +106,7 @@ ACTION_LABELS = {
     "users.manage": "管理账号",
     "workstations.view": "查看场所工位共享目录",
     "workstations.manage": "登记、修改、停用评标场所和工位",
+    "workstations.local_use": "登记和取消本中心工位的本地使用（本地评标、维护）",
     "partners.view": "查看跨省合作",
     "partners.manage": "维护对口合作与联调联试",
     "audit.view": "查看操作日志",

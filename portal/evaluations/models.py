@@ -235,6 +235,8 @@ class CommitteeMember(db.Model):
     no_conflict_declared: Mapped[bool] = mapped_column(Boolean, default=False)
     workstation_id: Mapped[int | None] = mapped_column(ForeignKey("workstations.id", ondelete="RESTRICT"))
     signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A main-venue member's workstation is held for the evaluation from sign-in (a guest venue's is booked).
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("workstation_holds.id"))
     signed_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Signatures (个人评审表、评标汇总表、评标报告)
     review_form_signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

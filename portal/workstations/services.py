@@ -1,5 +1,4 @@
 """Workstation registry services: load -> rules -> change -> audit; they flush, views commit."""
-from collections.abc import Callable
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -12,8 +11,8 @@ from ..errors import ChangeRefused
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
-from . import rules
-from .models import Venue, VenueStatus, Workstation, WorkstationStatus
+from . import holds, rules
+from .models import HoldPurpose, Venue, VenueStatus, Workstation, WorkstationStatus
 
 WORKSTATION_FIELDS = ("code", "venue_id", "cross_province", "has_av", "has_id_reader",
                       "has_signature_pad", "status", "notes", "retire_reason")
@@ -119,18 +118,13 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
     return workstation
 
 
-# Features above workstations that hold workstations for a time (bookings: the guest seats) register here a
-# function giving, for some workstation ids, descriptions of the holds not yet ended; workstations asks them
-# before a workstation leaves service, and so imports none of them.
-future_holds: list[Callable[[list[int]], list[str]]] = []
-
-
 def _refuse_if_booked(workstation_ids: list[int], doing: str) -> None:
-    """A workstation held for an evaluation still to come keeps its status until the booking is settled."""
-    held = [text for holds in future_holds for text in holds(workstation_ids)]
+    """A workstation held for something still to come (a guest booking, a local evaluation, a sign-in) keeps
+    its status until that is settled; a maintenance block does not stand in the way."""
+    held = holds.future(workstation_ids, purposes=[p for p in HoldPurpose if p is not HoldPurpose.MAINTENANCE])
     if held:
-        raise RegistryError(f"以下工位已被客场机位申请预订，不能{doing}：{'；'.join(held)}。"
-                            "请先与主场协商取消预订或改派工位。")
+        raise RegistryError(f"以下工位此后仍有占用，不能{doing}：{'；'.join(held)}。"
+                            "请先取消或改派这些占用（客场预订请与主场协商）。")
 
 
 def _retire_workstation(workstation: Workstation, reason: str, region_id) -> None:

@@ -8,7 +8,7 @@ whose answer differs, with the reason.
 import hashlib
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from portal.orgs.models import CenterContact, Province
 from portal.partners.models import Pairing
 from portal.projects.models import Exemption
 from portal.training.models import Enrolment, TrainingMaterial
+from portal.workstations.models import HoldPurpose, LocalUse
 from portal.calendar.models import AnnouncedYear, CalendarOverride
 from tests import factories
 
@@ -52,6 +53,10 @@ ROUTES = [
     ("get", "/workstations/import", "workstations.manage"),
     ("get", "/workstations/import/template.xlsx", "workstations.manage"),
     ("get", "/workstations/import/template.csv", "workstations.manage"),
+    ("get", "/workstations/local-use", "workstations.local_use"),
+    ("get", "/workstations/local-use?show=all", "workstations.local_use"),
+    ("get", "/workstations/local-use/new", "workstations.local_use"),
+    ("get", "/workstations/local-use/{local_use}/cancel", "workstations.local_use"),
     ("get", "/orgs/", "orgs.view"),
     ("get", "/orgs/centers/new", "orgs.manage"),
     ("get", "/orgs/centers/{center}/edit", "orgs.manage"),
@@ -202,6 +207,8 @@ POST_ROUTES = [
     ("/workstations/venues/new", "workstations.manage"),
     ("/workstations/venues/{venue}/edit", "workstations.manage"),
     ("/workstations/venues/{venue}/retire", "workstations.manage"),
+    ("/workstations/local-use/new", "workstations.local_use"),
+    ("/workstations/local-use/{local_use}/cancel", "workstations.local_use"),
     ("/orgs/centers/new", "orgs.manage"),
     ("/orgs/centers/{center}/edit", "orgs.manage"),
     ("/orgs/centers/{center}/contacts", "orgs.manage"),
@@ -348,7 +355,11 @@ def records(users, orgs):
     login_session = LoginSession(user_id=users["agent"].id, key_sha256="1" * 64, created_at=utcnow(),
                                  last_seen_at=utcnow(), address="10.0.0.8")
     db.session.add(login_session)
-    db.session.add_all([contact, notification, AnnouncedYear(year=2027, notice="国务院办公厅通知")])
+    # A maintenance block of 长春's workstation (local use).
+    local_use = LocalUse(center_id=workstation.center_id, purpose=HoldPurpose.MAINTENANCE, title="设备巡检",
+                         first_date=date(2027, 3, 2), last_date=date(2027, 3, 2), start_time=time(8, 30),
+                         end_time=time(12), seats=1)
+    db.session.add_all([contact, notification, local_use, AnnouncedYear(year=2027, notice="国务院办公厅通知")])
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
@@ -359,7 +370,8 @@ def records(users, orgs):
             "draft_training": draft_training.id, "material": material.id, "public_notice": public_notice.id,
             "notice_file": notice_file.id, "draw": draw.id, "member": member.id, "incident": incident.id,
             "clue": clue.id, "clue_file": clue_file.id, "contact": contact.id, "feed_token": feed_token,
-            "notification": notification.id, "year": 2027, "login_session": login_session.id}
+            "notification": notification.id, "year": 2027, "login_session": login_session.id,
+            "local_use": local_use.id}
 
 
 def expected_status(username, template, scope) -> int:

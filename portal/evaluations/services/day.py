@@ -13,7 +13,9 @@ from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.services import notify
 from ...clock import china_today
-from ...workstations.models import Workstation, WorkstationStatus
+from ...projects.models import Section
+from ...workstations import holds
+from ...workstations.models import HoldPurpose, Workstation, WorkstationStatus
 from .. import rules
 from ..models import CommitteeMember, Evaluation, EvaluationVenue
 from .common import EvaluationError, agent_of, aware, lock, members_of, region_of, staff_of
@@ -22,17 +24,28 @@ from .common import EvaluationError, agent_of, aware, lock, members_of, region_o
 def workstation_choices(evaluation: Evaluation, venue: EvaluationVenue) -> list[Workstation]:
     """Where a venue's experts may sit: a guest venue's booked workstations; the main venue's own ones."""
     if venue.is_main:
-        ends_at = aware(evaluation.starts_at) + timedelta(minutes=evaluation.duration_minutes)
-        # The main center's own workstations, except those lent to another evaluation at that time.
-        lent = select(Booking.workstation_id).where(Booking.center_id == venue.center_id, Booking.active.is_(True),
-                                                    Booking.starts_at < ends_at, Booking.ends_at > evaluation.starts_at)
+        starts_at, ends_at = evaluation_range(evaluation)
+        # The main center's own workstations, except those held at that time by anything but this evaluation's
+        # own sign-ins: lent to another evaluation, used locally, under maintenance, another evaluation's seats.
+        taken = holds.busy_clause(starts_at, ends_at, own_holds(evaluation))
         stmt = (select(Workstation).where(Workstation.center_id == venue.center_id,
-                                          Workstation.status == WorkstationStatus.AVAILABLE,
-                                          Workstation.id.not_in(lent)))
+                                          Workstation.status == WorkstationStatus.AVAILABLE, ~taken))
     else:
         stmt = (select(Workstation).join(Booking, Booking.workstation_id == Workstation.id)
                 .where(Booking.request_id == venue.seat_request_id, Booking.active.is_(True)))
     return list(db.session.scalars(stmt.order_by(Workstation.code)))
+
+
+def evaluation_range(evaluation: Evaluation):
+    """The evaluation's scheduled [start, end) as aware UTC times."""
+    starts_at = aware(evaluation.starts_at)
+    return starts_at, starts_at + timedelta(minutes=evaluation.duration_minutes)
+
+
+def own_holds(evaluation: Evaluation):
+    """The hold ids of this evaluation's main-venue sign-ins."""
+    return select(CommitteeMember.hold_id).where(CommitteeMember.evaluation_id == evaluation.id,
+                                                 CommitteeMember.hold_id.is_not(None))
 
 
 def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None:
@@ -50,6 +63,13 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
     allowed = {w.id for w in workstation_choices(evaluation, member.venue)}
     workstation_id = data.get("workstation_id")
     if workstation_id and workstation_id not in allowed:
+        taken = []
+        own = db.session.scalar(select(Workstation.center_id).where(Workstation.id == workstation_id))
+        if member.venue.is_main and own == member.venue.center_id:   # its own, held by something else: say by what
+            starts_at, ends_at = evaluation_range(evaluation)
+            taken = holds.clashes([workstation_id], starts_at, ends_at, own_holds(evaluation))
+        if taken:
+            raise EvaluationError("；".join(taken) + "。请选择其他工位。", "workstation_id")
         raise EvaluationError("请选择本场所为本次评标安排的工位。", "workstation_id")
     problems = rules.sign_in_problems(True, data.get("photo_checked"), data.get("phone_in_custody"),
                                       workstation_id, data.get("no_conflict_declared"))
@@ -64,6 +84,18 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
         db.session.flush()
     except IntegrityError as error:
         raise EvaluationError("该工位已分配给本次评标的另一位专家，请选择其他工位。", "workstation_id") from error
+    if member.venue.is_main:
+        # The main venue's own workstation is held for the evaluation's time, guarded by the database together
+        # with guest bookings and local use (a guest venue's expert sits on a workstation booked already).
+        starts_at, ends_at = evaluation_range(evaluation)
+        name = db.session.scalar(select(Section.name).where(Section.id == evaluation.section_id))
+        try:
+            (hold,) = holds.take([workstation_id], starts_at, ends_at, HoldPurpose.SIGN_IN,
+                                 f"评标“{name}”主场专家签到", member.venue.center_id,
+                                 created_by_id=member.signed_in_by_id)
+        except holds.HoldTaken as error:
+            raise EvaluationError(str(error), "workstation_id") from None
+        member.hold_id = hold.id
     audit.record("sign_in", "evaluation", evaluation, region_id=region_of(evaluation),
                  summary=f"{member.venue.label}评委席位 {member.seat_no} 身份核验通过并签到")
 

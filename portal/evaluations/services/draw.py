@@ -14,6 +14,7 @@ from ...experts.services import available_clause
 from ...extensions import db
 from ...models_base import utcnow
 from ...projects.models import Project, Section
+from ...workstations import holds
 from .. import rules
 from ..models import CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, MemberStatus
 from ..rules import ReplaceReason
@@ -137,6 +138,8 @@ def replace_member(evaluation: Evaluation, member: CommitteeMember, kind: Replac
     member.replaced_kind = kind
     member.replaced_reason = reason[:300]
     member.workstation_id = None
+    if member.hold_id is not None:
+        holds.release([member.hold_id], f"专家更换：{kind.label}")   # the link stays, for the record
     db.session.flush()
     facts = _avoidance_facts(evaluation)
     venue = member.venue
