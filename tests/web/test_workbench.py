@@ -333,3 +333,17 @@ def test_a_visitor_has_no_workbench(client, orgs):
 def test_every_role_opens_its_workbench(login_as, world, username):
     found = home(login_as(username))
     assert found and all(card["count"] >= 0 for card in found.values())
+
+
+@pytest.mark.parametrize("username", ["province", "changchun", "staff-jilin", "staff-changchun", "agent", "supervisor",
+                                      "publicity"])
+def test_every_link_of_the_workbench_opens_for_its_reader(login_as, orgs, users, username):
+    grow_work(orgs, users, 1, "A", 400)
+    client = login_as(username)
+    page = client.get("/").get_data(as_text=True)
+    workbench = re.search(r'<section id="workbench".*?</section>', page, re.S).group(0)
+    links = sorted({href.split("#")[0] for href in re.findall(r'href="([^"]+)"', workbench)})
+    assert len(links) >= 3, links
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"), follow_redirects=True)
+        assert response.status_code == 200, (link, response.status_code)
