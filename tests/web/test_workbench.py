@@ -185,6 +185,15 @@ def test_staff_sees_overdue_hand_overs_of_its_guest_venue(login_as, users, world
     assert guest["count"] == 1 and "已逾期 2 天" in guest["html"] and "移交评标资料" in guest["html"]
     assert f"/evaluations/{evaluation.id}#handover" in guest["html"]
     assert 'workbench-danger' in login_as("staff-jilin").get("/").get_data(as_text=True)
+    assert home(login_as("staff-changchun"))["due"]["count"] == 1   # the main venue waits for it
+
+
+def test_the_main_venue_sees_a_receipt_due_once_the_guest_venue_handed_over(login_as, users, world):
+    _, guest = _ended_evaluation(world, users["agent"], handover_due=china_today() + timedelta(days=1))
+    guest.handed_over_at = utcnow()
+    db.session.commit()
+    main = home(login_as("staff-changchun"))["due"]
+    assert main["count"] == 1 and "确认接收移交资料" in main["html"] and "明天截止" in main["html"]
 
 
 def test_staff_sees_the_specialties_short_of_experts(login_as, world):
@@ -311,6 +320,8 @@ def test_publicity_sees_drafts_scheduled_notices_and_sessions_filling_up(login_a
     full = factories.make_training(orgs.region("changchun"), title="将满的培训", capacity=10)
     full.enrolled = 8
     factories.make_training(orgs.region("changchun"), title="宽松的培训", capacity=30)
+    for title, extra in (("已结束的培训", {"days_ahead": -3}), ("已取消的培训", {"status": "cancelled"})):
+        factories.make_training(orgs.region("changchun"), title=title, capacity=10, **extra).enrolled = 10
     db.session.commit()
     publicity = home(login_as("publicity"))
     notices = publicity["notices"]
@@ -318,6 +329,7 @@ def test_publicity_sees_drafts_scheduled_notices_and_sessions_filling_up(login_a
     assert "已发布公告" not in notices["html"] and 'href="/notices/new"' in notices["html"]
     training = publicity["training"]
     assert training["count"] == 1 and "将满的培训" in training["html"] and "宽松的培训" not in training["html"]
+    assert "已结束的培训" not in training["html"] and "已取消的培训" not in training["html"]
     assert f"/training/{full.id}/enrolments" in training["html"] and "余 2 个名额" in training["html"]
 
 
