@@ -353,7 +353,8 @@ def exemptions(user, today: date) -> Card:
             .join(Project, Section.project_id == Project.id).where(scope_clause("exemptions.view", Section, user)))
     rows = db.session.execute(stmt.order_by(Exemption.filed_on.is_not(None), Exemption.created_at.desc())
                               .limit(rules.SHOWN)).all()
-    unfiled = _count(stmt.where(Exemption.filed_on.is_(None)))
+    unfiled = _count(select(Exemption.id).join(Section, Exemption.section_id == Section.id)
+                     .where(scope_clause("exemptions.view", Section, user), Exemption.filed_on.is_(None)))
     entries = [Entry(f"{project} {section}", url_for("projects.section", section_id=e.section_id),
                      detail=e.reason_label + (f"；{e.filed_on:%Y-%m-%d} 已备案" if e.filed_on else "；待中标后备案"),
                      rank=n)
