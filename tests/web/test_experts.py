@@ -339,3 +339,23 @@ def test_a_reimport_with_a_blank_status_keeps_a_suspension(login_as, orgs):
     assert again.status is Status.SUSPENDED and again.suspended_reason == "年度考核" and again.employer == "新单位"
     entry = db.session.scalars(select(AuditEntry).filter_by(object_type="expert", action="update")).one()
     assert entry.object_id == expert.id and "新单位" not in f"{entry.before}{entry.after}"
+
+
+def test_the_csv_template_keeps_id_numbers_as_text_in_a_spreadsheet(login_as, tmp_path):
+    from tests.office import office_opens_csv
+
+    data = login_as("changchun").get("/experts/import/template.csv").data
+    sheet = office_opens_csv(data, tmp_path, "template")
+    headers = [c.value for c in sheet[1]]
+    id_cell, phone_cell = sheet[2][headers.index("身份证号码")], sheet[2][headers.index("手机号码")]
+    # Not 2.2010219800101E+17: the whole number, as text, so that saving the sheet back keeps it.
+    assert id_cell.value == "220102198001010012" and id_cell.data_type == "s"
+    assert phone_cell.value == "13912345678" and phone_cell.data_type == "s"
+
+
+def test_an_id_number_written_as_text_formula_imports_as_the_number(login_as):
+    client = login_as("changchun")
+    number = factories.valid_id_number(7, birth="19850505")
+    done = upload(client, csv_file(row(7, name="王七", id=f'"=""{number}"""')))
+    assert "新增专家 1 名" in text_of(done)
+    assert db.session.scalars(select(Expert.id_number).filter_by(name="王七")).one() == number
