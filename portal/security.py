@@ -25,8 +25,9 @@ CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    # Notice bodies may show images from http(s) addresses; the stylesheet's icons are data: URIs.
-    "img-src 'self' data: http: https:",
+    # Notice and training bodies show only their own image files or embedded data: images (richtext), the
+    # stylesheet's icons are data: URIs: no image from another host (a tracking pixel) is fetched.
+    "img-src 'self' data:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
