@@ -1,6 +1,7 @@
 """Expert records: ID-card numbers (GB 11643), names, specialty codes, masking — pure rules."""
 import enum
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from ..spreadsheets import ImportCheck, RowError, cell_text
@@ -247,3 +248,86 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
                                "title": title, "specialty_ids": [specialty_ids[c] for c in codes],
                                "share_scope": share_scope, "status": status, "region_id": region_id})
     return check
+
+
+# --- eligible experts for a guest venue (可抽取专家数) ----------------------------------------------------------
+
+def normalise_org(name: str | None) -> str:
+    """An organisation's name compared loosely: no spaces or brackets, full-width folded, case-free.
+
+    The same comparison as the draw's avoidance (portal.evaluations.rules.normalise_org; a unit test keeps the
+    two equal), so that a count before the draw excludes the experts the draw will exclude.
+    """
+    out = []
+    for ch in (name or "").strip():
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:
+            ch = chr(code - 0xFEE0)
+        if ch.isspace() or ch in "()（）[]【】·,，.。":
+            continue
+        out.append(ch.lower())
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """Experts of one region, sharing scope and employer holding a specialty (or one below it): a row of the
+    grouped pool query. `code` "" counts every expert whatever the specialty; `suspended_until` is set for a
+    suspended expert (available from the day after), None for an active one."""
+
+    code: str
+    region_id: int
+    share_scope: ShareScope
+    employer: str
+    suspended_until: date | None
+    experts: int
+
+
+@dataclass(frozen=True)
+class PoolAsk:
+    """A guest venue's pool as the draw will see it: its region, whether only experts shared beyond their
+    region may serve (the main venue is in another region), the evaluation day and the employers avoided."""
+
+    region_id: int
+    shared_only: bool
+    day: date
+    avoid_employers: tuple[str, ...] = ()
+
+
+SHARED_SCOPES = frozenset({ShareScope.PROVINCE, ShareScope.CROSS_PROVINCE})
+
+
+def eligible_count(rows: list[PoolRow], ask: PoolAsk, code: str) -> int:
+    """How many experts of `code` ("" for any) the venue could draw, after the avoidance rules known before
+    the committee is fixed: available on the day, shared widely enough, not employed by an avoided employer."""
+    avoided = {normalise_org(name) for name in ask.avoid_employers} - {""}
+    total = 0
+    for row in rows:
+        if row.code != code or row.region_id != ask.region_id:
+            continue
+        if ask.shared_only and row.share_scope not in SHARED_SCOPES:
+            continue
+        if row.suspended_until is not None and row.suspended_until >= ask.day:
+            continue
+        if avoided and normalise_org(row.employer) in avoided:
+            continue
+        total += row.experts
+    return total
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """A specialty (code "" for any) with fewer eligible experts than the guest seats asked."""
+
+    code: str
+    eligible: int
+    needed: int
+
+
+def expert_shortages(counts: dict[str, int], seats: int) -> list[Shortage]:
+    """The asked specialties (keys of `counts`, in order) whose eligible experts are fewer than `seats`.
+
+    The committee may put every guest seat on any one of the asked specialties, so each must have at least as
+    many eligible experts as seats; the draw refuses later otherwise, when nobody can change the request.
+    """
+    return [Shortage(code, n, seats) for code, n in counts.items() if n < seats]

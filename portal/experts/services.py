@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import g, has_app_context
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -17,6 +17,7 @@ from .models import Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMi
 from .rules import (
     CODE_LENGTHS,
     IMPORT_COLUMNS,
+    PoolRow,
     ShareScope,
     Status,
     check_expert_rows,
@@ -302,6 +303,32 @@ def _full_catalogue(today: date) -> dict[tuple[str, int, str], int]:
         _CATALOGUE_CACHE.clear()
     _CATALOGUE_CACHE[key] = table
     return table
+
+
+def pool_rows(region_ids, codes) -> list[PoolRow]:
+    """The pools of `region_ids` for the specialty `codes` ("" for any specialty), grouped by region, sharing
+    scope, employer and suspension: one query (a UNION ALL of one grouped select per code) for a whole page.
+
+    Retired experts and open-ended suspensions are left out; whether a suspension is over on the evaluation day,
+    the sharing scope and the avoided employers are the pure rule's (rules.eligible_count).
+    """
+    region_ids, codes = sorted(set(region_ids)), list(dict.fromkeys(codes))
+    if not region_ids or not codes:
+        return []
+    may_serve = or_(Expert.status == Status.ACTIVE,
+                    and_(Expert.status == Status.SUSPENDED, Expert.suspended_until.is_not(None)))
+    columns = (Expert.region_id, Expert.share_scope, Expert.employer, Expert.suspended_until)
+    selects = []
+    for code in codes:
+        stmt = select(literal(code).label("code"), *columns, func.count(func.distinct(Expert.id)).label("n"))
+        if code:
+            stmt = (stmt.select_from(ExpertSpecialty).join(Expert, ExpertSpecialty.expert_id == Expert.id)
+                    .join(Specialty, ExpertSpecialty.specialty_id == Specialty.id)
+                    .where(Specialty.code.startswith(code, autoescape=True)))
+        selects.append(stmt.where(Expert.region_id.in_(region_ids), may_serve).group_by(*columns))
+    rows = db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
+    return [PoolRow(code, region, ShareScope(getattr(share, "value", share)), employer or "", until, n)
+            for code, region, share, employer, until, n in rows]
 
 
 # --- import and export --------------------------------------------------------------------------------------
