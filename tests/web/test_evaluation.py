@@ -2,13 +2,14 @@
 instruction, fees and payment, incidents, clues, hand-over and the deadlines board."""
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
+from portal.clock import CHINA
 from portal.bookings.services import answering as booking_services
 from portal.evaluations.models import (
     Attachment,
@@ -34,9 +35,15 @@ def _expert(region, serial, name, employer="长春某设计院", codes=("A0201",
                                  name=name, codes=codes, employer=employer, share_scope=scope)
 
 
+def _china(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=CHINA)
+
+
 @pytest.fixture
-def day(orgs, users):
-    """A section of the agent evaluated in 长春 with 2 seats accepted at 吉林市; experts in both regions.
+def day(orgs, users, travel):
+    """A section of the agent evaluated in 长春 with 2 seats accepted at 吉林市; experts in both regions; then
+    the clock stands at 09:30 China time of the evaluation day (sign-in, signatures and the end are refused on
+    any other day, the draw before the working day before).
 
     长春 (main) pool: 8 experts of A0201, one of them employed by the tenderee, one by a bidder.
     吉林 (guest) pool: 5 experts of A0201 shared province-wide, one kept local (不共享).
@@ -65,6 +72,7 @@ def day(orgs, users):
         center.expert_fee_extra_hour_yuan, center.expert_fee_cap_yuan = Decimal(100), Decimal(1200)
         center.meal_fee_yuan = Decimal(meal)
     db.session.commit()
+    travel(_china(when, 9, 30))
     return {"section": section, "project": project, "req": req, "stations": stations, "cc_stations": cc_stations,
             "main_experts": main, "guest_experts": guest, "when": when, "jilin_center": jilin_center}
 
@@ -235,7 +243,7 @@ def test_a_second_draw_when_complete_is_refused(drawn):
     assert len(_members()) == 4
 
 
-def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as, orgs, users):
+def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as, orgs, users, travel):
     """A member of an earlier committee of the same tenderee (within the period) is not drawn again."""
     first = _fix(login_as("staff-changchun"), day)
     assert first.status_code == 303
@@ -256,6 +264,8 @@ def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as
     data[f"need-{req2.id}-0-specialty"] = data.pop(f"need-{day['req'].id}-0-specialty")
     data[f"need-{req2.id}-0-count"] = data.pop(f"need-{day['req'].id}-0-count")
     assert client.post(f"/evaluations/new?section={later.id}", data=data).status_code == 303
+    travel(_china(day["when"] + timedelta(days=14), 9, 30))    # its draw opens the working day before
+    client = login_as("staff-changchun")
     second = db.session.scalars(select(Evaluation).where(Evaluation.section_id == later.id)).one()
     main2 = db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == second.id,
                                                              EvaluationVenue.is_main.is_(True))).one()
@@ -774,3 +784,96 @@ def test_the_evaluation_page_query_count_does_not_grow_with_the_committee(day, l
     with counted_queries() as board:
         assert client.get(f"/evaluations/{evaluation.id}/board", headers={"HX-Request": "true"}).status_code == 200
     assert len(board) <= 8
+
+
+# --- time guards (China time, the server in UTC) ------------------------------------------------------------
+
+@pytest.fixture
+def utc_server(monkeypatch):
+    """The server's own zone is UTC: 'today' must still be China's."""
+    import time as system_time
+
+    monkeypatch.setenv("TZ", "UTC")
+    system_time.tzset()
+    yield
+    monkeypatch.undo()
+    system_time.tzset()
+
+
+def test_the_draw_opens_at_midnight_china_time_of_the_working_day_before(day, login_as, travel, utc_server):
+    from portal.calendar.services import load_calendar
+
+    assert _fix(login_as("staff-changchun"), day).status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    opening = load_calendar().add_working_days(day["when"], -1)
+    travel(_china(opening, 0, 0) - timedelta(minutes=1), tick=False)     # 15:59 UTC, the day before in China
+    page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+    assert page.status_code == 422
+    assert f"专家抽取自 {opening:%Y-%m-%d} 00:00 起开放" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ExpertDraw.id))) == 0
+    travel(_china(opening, 0, 0), tick=False)                            # 16:00 UTC: midnight in China
+    assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert db.session.scalar(select(func.count(ExpertDraw.id))) == 1
+
+
+def test_the_draw_may_open_hours_before_the_start(app, day, login_as, travel):
+    assert _fix(login_as("staff-changchun"), day).status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    app.config["EVALUATION_DRAW_OPEN_HOURS"] = 2
+    try:
+        travel(_china(day["when"], 6, 59), tick=False)                   # the evaluation starts at 09:00
+        page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+        assert page.status_code == 422 and f"{day['when']:%Y-%m-%d} 07:00 起开放" in page.get_data(as_text=True)
+    finally:
+        app.config["EVALUATION_DRAW_OPEN_HOURS"] = None
+
+
+def test_sign_in_signatures_and_the_end_only_on_the_evaluation_day(drawn, login_as, travel, utc_server):
+    evaluation, when = drawn["evaluation"], drawn["when"]
+    member = _members(drawn["main"])[0]
+    travel(_china(when, 0, 0) - timedelta(minutes=1), tick=False)        # 23:59 the day before, China time
+    staff = login_as("staff-changchun")
+    page = _sign_in(staff, evaluation, member, drawn["cc_stations"][0])
+    assert page.status_code == 422
+    assert f"签到只能在评标当日（{when:%Y-%m-%d}）进行" in page.get_data(as_text=True)
+    assert _members(drawn["main"])[0].signed_in_at is None
+    page = staff.post(f"/evaluations/{evaluation.id}/end")
+    assert page.status_code == 422 and "下达评审结束指令只能在评标当日" in page.get_data(as_text=True)
+    travel(_china(when, 0, 0), tick=False)                               # 16:00 UTC: the evaluation day in China
+    staff = login_as("staff-changchun")
+    assert _sign_in(staff, evaluation, member, drawn["cc_stations"][0]).status_code == 303
+    travel(_china(when + timedelta(days=1), 0, 0), tick=False)           # the day after, China time
+    staff = login_as("staff-changchun")
+    page = staff.post(f"/evaluations/{evaluation.id}/members/{member.id}/sign/report_signed_at")
+    assert page.status_code == 422 and f"评标日期（{when:%Y-%m-%d}）已过，不能再登记签署" in page.get_data(as_text=True)
+    assert _members(drawn["main"])[0].report_signed_at is None
+    assert "已过" in staff.post(f"/evaluations/{evaluation.id}/end").get_data(as_text=True)
+    assert _evaluation().ended_at is None
+
+
+def test_an_incident_in_the_future_is_refused(drawn):
+    """The clock stands at 09:30 of the evaluation day: 10:00 has not happened yet."""
+    when = drawn["when"]
+    page = _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"],
+                     occurred_at=f"{when:%Y-%m-%d}T10:00")
+    assert page.status_code == 422
+    assert f"发生时间 {when:%Y-%m-%d} 10:00 晚于现在" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Incident.id))) == 0
+    assert _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"],
+                     occurred_at=f"{when:%Y-%m-%d}T09:10").status_code == 303
+
+
+def test_the_winner_only_after_the_publicity_period(drawn, login_as, travel):
+    _finish(drawn)
+    evaluation, when = drawn["evaluation"], drawn["when"]
+    travel(_china(when + timedelta(days=2), 10, 0))
+    page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/winner",
+                                            data={"winner_determined_on": (when + timedelta(days=2)).isoformat()})
+    assert page.status_code == 422
+    assert f"最早可于 {when + timedelta(days=3):%Y-%m-%d} 确定中标人" in page.get_data(as_text=True)
+    assert _evaluation().winner_determined_on is None
+    travel(_china(when + timedelta(days=3), 10, 0))
+    assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/winner", data={
+        "winner_determined_on": (when + timedelta(days=3)).isoformat()}).status_code == 303

@@ -17,7 +17,7 @@ from ...projects.models import Project, Section
 from .. import rules
 from ..models import CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, MemberStatus
 from ..rules import ReplaceReason
-from .common import EvaluationError, lock, region_of
+from .common import EvaluationError, check_draw_open, lock, region_of
 
 
 def _pool_clause(venue: EvaluationVenue, main_region_id: int | None):
@@ -97,6 +97,7 @@ def draw_venue(evaluation: Evaluation, venue: EvaluationVenue) -> int:
     lock(evaluation)
     if evaluation.ended:
         raise EvaluationError("评审已经结束，不能再抽取专家。")
+    check_draw_open(evaluation)
     if venue.center.region_id is None:
         raise EvaluationError("外省客场的专家由合作方在其专家库中抽取，本系统不抽取。")
     seated = dict(db.session.execute(
@@ -129,6 +130,7 @@ def replace_member(evaluation: Evaluation, member: CommitteeMember, kind: Replac
     lock(evaluation, member)
     if evaluation.ended:
         raise EvaluationError("评审已经结束，不能再更换专家。")
+    check_draw_open(evaluation)
     if not member.seated:
         raise EvaluationError("该专家已被更换。")
     if member.signed_in_at is not None and kind is ReplaceReason.ABSENT:
