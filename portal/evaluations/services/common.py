@@ -24,6 +24,7 @@ from ..models import (
     EvaluationVenue,
     ExpertDraw,
     Incident,
+    ReplacementApproval,
     VenueNeed,
 )
 
@@ -85,6 +86,12 @@ def find_draw(draw_id: int | None) -> ExpertDraw | None:
     """A stored draw with what the verify page shows (the caller checks that its venue is the evaluation's)."""
     return db.session.scalars(select(ExpertDraw).where(ExpertDraw.id == draw_id)
                               .options(joinedload(ExpertDraw.specialty), joinedload(ExpertDraw.drawn_by))).first()
+
+
+def find_approval(evaluation: Evaluation, approval_id: int | None) -> ReplacementApproval | None:
+    """A replacement request of this evaluation."""
+    return db.session.scalars(select(ReplacementApproval).where(
+        ReplacementApproval.id == approval_id, ReplacementApproval.evaluation_id == evaluation.id)).first()
 
 
 def find_attachment(evaluation: Evaluation, attachment_id: int | None) -> Attachment | None:
