@@ -2,7 +2,7 @@
 stored bodies lose every other image address
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-02 01:10:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
