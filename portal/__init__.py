@@ -71,6 +71,12 @@ def create_app(test_config=None):
         PRINT_MAX_ROWS=2000,
         # How often a page waiting for the other side of a seat request asks for news (seconds).
         POLL_SECONDS=20,
+        # Time guards of the evaluation day (portal/evaluations/timing.py): the draw opens at 00:00 China time
+        # of this many working days before the evaluation date, or (when set) this many hours before the start;
+        # the winner no earlier than the evaluation day plus the publicity period (实施条例 第五十四条).
+        EVALUATION_DRAW_OPEN_WORKING_DAYS=1,
+        EVALUATION_DRAW_OPEN_HOURS=None,
+        WINNER_PUBLICITY_DAYS=3,
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
         ARGON2_TIME_COST=2,
         ARGON2_MEMORY_COST=19456,

@@ -1,6 +1,7 @@
 """Writing .xlsx and .csv files for every export: text never taken for a formula, Chinese intact in Excel."""
 import csv
 import io
+import re
 from datetime import date, datetime
 
 from flask import send_file
@@ -101,12 +102,27 @@ def csv_safe(value):
     return value
 
 
-def csv_response(headers: list[str], rows, download_name: str):
-    """A CSV in UTF-8 with a BOM, which Excel opens with Chinese intact; no cell is read as a formula."""
+ALL_DIGITS = re.compile(r"[0-9]+[0-9Xx]?")
+
+
+def csv_as_text(value):
+    """A long number that must stay text in a spreadsheet (an ID number: Excel and WPS read 18 digits as a
+    number, show 2.2010219800101E+17 and lose the last digits when saved back), written as ="...", which they
+    read as that text. Only ever digits (and a final X), so it is no formula injection; the importers read it
+    back (spreadsheets.cell_text)."""
+    if isinstance(value, str) and ALL_DIGITS.fullmatch(value):
+        return f'="{value}"'
+    return csv_safe(value)
+
+
+def csv_response(headers: list[str], rows, download_name: str, text_columns: tuple[int, ...] = ()):
+    """A CSV in UTF-8 with a BOM, which Excel opens with Chinese intact; no cell is read as a formula.
+    `text_columns` (0-based) hold long numbers that must stay text (csv_as_text)."""
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(headers)
-    writer.writerows([csv_safe(value) for value in row] for row in rows)
+    writer.writerows([csv_as_text(value) if index in text_columns else csv_safe(value)
+                      for index, value in enumerate(row)] for row in rows)
     data = io.BytesIO(("\ufeff" + text.getvalue()).encode("utf-8"))
     return _attachment(data, "text/csv", download_name)
 

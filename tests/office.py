@@ -14,16 +14,31 @@ SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 
 def office_pdf(data: bytes, folder: Path, name: str = "export") -> PdfReader:
     """The PDF LibreOffice prints from an .xlsx (every sheet, with the sheet's own page setup)."""
+    source = folder / f"{name}.xlsx"
+    source.write_bytes(data)
+    _soffice(folder, "--convert-to", "pdf", str(source))
+    return PdfReader(folder / f"{name}.pdf")
+
+
+def _soffice(folder: Path, *args: str) -> None:
     if not os.path.exists(SOFFICE):
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail("LibreOffice not found: install Debian's libreoffice-calc-nogui")
         pytest.skip("LibreOffice (soffice) is not installed")
-    source = folder / f"{name}.xlsx"
-    source.write_bytes(data)
     profile = folder / "lo-profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(folder), str(source)], check=True, capture_output=True, timeout=180)
-    return PdfReader(folder / f"{name}.pdf")
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", *args, "--outdir", str(folder)],
+                   check=True, capture_output=True, timeout=180)
+
+
+def office_opens_csv(data: bytes, folder: Path, name: str = "table"):
+    """The cells a spreadsheet shows when it opens a CSV (UTF-8, comma, double quotes): LibreOffice's import,
+    saved as .xlsx and read back with the values it computed."""
+    from openpyxl import load_workbook
+
+    source = folder / f"{name}.csv"
+    source.write_bytes(data)
+    _soffice(folder, "--convert-to", "xlsx", "--infilter=CSV:44,34,76,1", str(source))
+    return load_workbook(folder / f"{name}.xlsx", data_only=True).active
 
 
 def landscape_a4(page) -> bool:

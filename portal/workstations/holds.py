@@ -106,3 +106,25 @@ def future(workstation_ids: list[int], purposes=None, limit: int = 5) -> list[st
         stmt = stmt.where(WorkstationHold.purpose.in_(purposes))
     rows = db.session.execute(stmt.order_by(WorkstationHold.starts_at).limit(limit)).all()
     return [f"工位 {code}：{label}（{rules.china_clock(starts)}）" for code, label, starts in rows]
+
+
+def center_holds(center_id: int, lo: datetime, hi: datetime, purposes) -> list[tuple[WorkstationHold, str]]:
+    """A center's active holds of these purposes starting in [lo, hi), by start and workstation code."""
+    return list(db.session.execute(
+        select(WorkstationHold, Workstation.code)
+        .join(Workstation, WorkstationHold.workstation_id == Workstation.id)
+        .where(WorkstationHold.center_id == center_id, WorkstationHold.active.is_(True),
+               WorkstationHold.purpose.in_(purposes), WorkstationHold.starts_at >= lo,
+               WorkstationHold.starts_at < hi)
+        .order_by(WorkstationHold.starts_at, Workstation.code)).all())
+
+
+def grouped(rows: list[tuple[WorkstationHold, str]]) -> list[dict]:
+    """Holds of one use at one time as one item: purpose, label, start, end and the workstation codes."""
+    items: dict[tuple, dict] = {}
+    for hold, code in rows:
+        key = (hold.purpose, hold.label, hold.starts_at, hold.ends_at)
+        item = items.setdefault(key, {"id": hold.id, "purpose": hold.purpose, "label": hold.label,
+                                      "starts_at": hold.starts_at, "ends_at": hold.ends_at, "codes": []})
+        item["codes"].append(code)
+    return list(items.values())

@@ -1,4 +1,5 @@
 """Workstation registry services: load -> rules -> change -> audit; they flush, views commit."""
+from datetime import timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -248,20 +249,24 @@ def active_clause():
 
 
 def center_counts(where=()):
-    """Per center: (center, region, province, total in use, cross-province, available, cross available).
+    """Per center: (center, region, province, total in use, cross-province, available, cross available, free now).
 
-    The workstations are counted per center in a subquery that reads only the index
+    Also "free now" (当前空闲): available and not held at this moment by anything (a guest booking, local use,
+    maintenance, a sign-in). The workstations are counted per center in a subquery over the index
     ix_workstations_center_status_cross (center, status, cross-province) — and only the centers the filter
-    keeps — then joined to the centers."""
+    keeps — probing the holds' (workstation, start) index for the available ones, then joined to the centers."""
     in_use = active_clause()
     available = Workstation.status == WorkstationStatus.AVAILABLE
     cross = Workstation.cross_province.is_(True)
+    now = utcnow()
+    held_now = holds.busy_clause(now, now + timedelta(seconds=1))
     per_center = (select(
         Workstation.center_id,
         func.count().filter(in_use).label("total"),
         func.count().filter(in_use, cross).label("cross"),
         func.count().filter(available).label("available"),
         func.count().filter(available, cross).label("cross_available"),
+        func.count().filter(available, ~held_now).label("free_now"),
     ).group_by(Workstation.center_id))
     if where:
         per_center = per_center.where(Workstation.center_id.in_(select(TradingCenter.id).where(*where)))
@@ -302,7 +307,7 @@ def matching_total(counts, status: str, capability: str) -> int | None:
     return sum(matching_count(row, status, capability) for row in counts)
 
 
-COUNT_KEYS = ("total", "cross", "available", "cross_available")
+COUNT_KEYS = ("total", "cross", "available", "cross_available", "free_now")
 EMPTY_COUNTS = SimpleNamespace(**{key: 0 for key in COUNT_KEYS})
 
 

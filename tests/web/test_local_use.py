@@ -189,3 +189,54 @@ def test_cancelling_is_for_the_centers_own_staff_and_needs_a_reason(login_as, pl
     refused = client.post(f"/workstations/local-use/{use.id}/cancel", data={"reason": ""})
     assert refused.status_code == 422 and "请填写取消原因" in refused.get_data(as_text=True)
     assert len(_holds()) == 1
+
+
+def test_the_directory_shows_free_now_without_the_workstations_held_at_this_moment(login_as, place):
+    """A maintenance block running now takes a workstation out of 当前空闲 (it stays 当前可用: its status)."""
+    import re
+
+    from portal.models_base import utcnow
+
+    now = utcnow()
+    use = LocalUse(center_id=place["center"].id, purpose=HoldPurpose.MAINTENANCE, title="线路检修",
+                   first_date=china_today(), last_date=china_today(), start_time=time(0), end_time=time(23, 59),
+                   seats=1)
+    db.session.add(use)
+    db.session.flush()
+    db.session.add(WorkstationHold(workstation_id=place["stations"][0].id, center_id=place["center"].id,
+                                   starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1),
+                                   purpose=HoldPurpose.MAINTENANCE, label="维护“线路检修”", local_use_id=use.id))
+    # A booking of tomorrow does not count now.
+    db.session.add(WorkstationHold(workstation_id=place["stations"][1].id, center_id=place["center"].id,
+                                   starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=1, hours=2),
+                                   purpose=HoldPurpose.MAINTENANCE, label="维护“线路检修”", local_use_id=use.id))
+    db.session.commit()
+    page = login_as("agent").get(f"/workstations/?center={place['center'].id}").get_data(as_text=True)
+    counts = page[page.index('id="ws-counts"'):page.index("</table>", page.index('id="ws-counts"'))]
+    row = counts[counts.index(place["center"].name):]
+    assert re.findall(r'<td class="num">(\d+)</td>', row)[:5] == ["3", "0", "3", "0", "2"]
+
+
+def test_the_center_calendar_and_its_ics_feed_show_local_use_and_maintenance(login_as, place, client):
+    from icalendar import Calendar
+
+    staff = login_as("staff-changchun")
+    assert staff.post("/workstations/local-use/new", data=_data(place)).status_code == 303
+    assert staff.post("/workstations/local-use/new", data=_data(
+        place, purpose="maintenance", title="更换显示器", start_time="14:00", end_time="16:00",
+        workstation_ids=[str(w.id) for w in place["stations"][1:]])).status_code == 303
+    for view in ("day", "week"):
+        page = staff.get(f"/bookings/calendar?view={view}&date={place['when']}").get_data(as_text=True)
+        assert "本地评标“长春市本地道路工程评标”" in page and "09:00—13:00" in page, view
+        assert "维护“更换显示器”" in page and "CC-A02、CC-A03" in page and "14:00—16:00" in page, view
+    page = staff.post("/bookings/feeds", data={"label": "值班室日历"}).get_data(as_text=True)
+    url = page.split('id="feed-url" type="text" readonly value="')[1].split('"')[0]
+    feed = client.get(url.split("localhost", 1)[-1])
+    events = Calendar.from_ical(feed.data).walk("VEVENT")
+    summaries = sorted(str(e["SUMMARY"]) for e in events)
+    assert summaries == ["本中心自用 本地评标“长春市本地道路工程评标”（1 个工位）", "本中心自用 维护“更换显示器”（2 个工位）"]
+    maintenance = next(e for e in events if "维护" in str(e["SUMMARY"]))
+    assert "CC-A02、CC-A03" in str(maintenance["DESCRIPTION"])
+    starts = maintenance.decoded("DTSTART")
+    from portal.clock import to_china
+    assert to_china(starts).date() == place["when"] and to_china(starts).time() == time(14)

@@ -15,12 +15,13 @@ from ...experts.models import Specialty
 from ...extensions import db
 from ...orgs.models import TradingCenter
 from ...partners.services import may_request_many
-from ...projects.models import Section
+from ...projects.models import Project, Section
 from ...clock import china_today
 from .. import rules
 from ..models import SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Side, Status
-from .availability import capacities
+from . import pool
+from .availability import capacities, guest_centers
 from .common import AUDIT_FIELDS, BookingError, label, move
 
 
@@ -70,6 +71,48 @@ def check_guests(section: Section, day: date, asks: list[GuestAsk]) -> dict[int,
         if len(ask.specialty_ids) > 5:
             raise BookingError("每个客场的专业条件最多选择 5 个。", field="guests")
     return centers
+
+
+def specialty_names(specialty_ids) -> dict[int, tuple[str, str]]:
+    """{id: (code, "code name")} of the given specialties (one query)."""
+    ids = set(specialty_ids)
+    if not ids:
+        return {}
+    return {s.id: (s.code, str(s)) for s in db.session.scalars(select(Specialty).where(Specialty.id.in_(ids)))}
+
+
+def check_experts(section: Section, day: date, asks: list[GuestAsk], centers: dict[int, TradingCenter]) -> None:
+    """Refuse a guest center with fewer eligible experts than the seats asked (rules 3.5), naming the
+    shortage and the centers that have enough: the agent can still choose, the guest venue later could not."""
+    main = db.session.get(TradingCenter, section.main_center_id)
+    tenderee = db.session.get(Project, section.project_id).tenderee
+    specialties = specialty_names(sid for a in asks for sid in a.specialty_ids)
+    names = {code: text for code, text in specialties.values()}
+    questions = [pool.PoolQuestion(a.center_id, pool.pool_ask(centers[a.center_id], main.region_id, day, tenderee),
+                                   tuple(specialties[s][0] for s in a.specialty_ids if s in specialties), a.seats)
+                 for a in asks]
+    counts = pool.eligible(questions)
+    for question in questions:
+        found = counts[question.key]
+        problem = found is not None and pool.shortage_text(centers[question.key].name, found, question.seats, names)
+        if problem:
+            raise BookingError(problem + _enough_elsewhere(section, main, day, question, tenderee), field="guests")
+
+
+def _enough_elsewhere(section: Section, main: TradingCenter, day: date, short: "pool.PoolQuestion",
+                      tenderee: str) -> str:
+    """The other centers the section may ask that have enough eligible experts for the same question."""
+    others = [c for c in guest_centers(section) if c.id != short.key and c.region_id is not None
+              and c.province_id == main.province_id]
+    decisions = may_request_many(main, others, day)
+    others = [c for c in others if decisions[c.id].allowed]
+    questions = [pool.PoolQuestion(c.id, pool.pool_ask(c, main.region_id, day, tenderee), short.codes, short.seats)
+                 for c in others]
+    counts = pool.eligible(questions)
+    enough = [c.name for c in others if not pool.expert_shortages(counts[c.id], short.seats)]
+    if not enough:
+        return "省内其他交易中心也没有足够的专家，请调整专业条件或客场专家人数，或向省外合作单位申请。"
+    return f"专家数量足够的交易中心：{'、'.join(enough)}。请改向这些交易中心申请，或调整专业条件、客场专家人数。"
 
 
 def other_live_seats(section_id: int, exclude_id: int | None = None) -> tuple[int, ...]:
@@ -122,6 +165,7 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
     centers = check_guests(section, day, asks)
     # A draft meets the deadline when it is submitted; the committee's rules hold for drafts too.
     deadline = check_filing(day, data["committee_size"], seats, today, deadline_too=submit)
+    check_experts(section, day, asks, centers)
     main = db.session.get(TradingCenter, section.main_center_id)
     actor = audit.current_actor_id()
     created = []

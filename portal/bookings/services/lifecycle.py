@@ -13,10 +13,10 @@ from ...projects.models import Section
 from ...clock import china_today
 from ...workstations.models import Workstation
 from .. import rules
-from ..models import Booking, SeatRequest
+from ..models import Booking, SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Side, Status
 from .common import AUDIT_FIELDS, BookingError, lock, move, refuse_if_seats_in_use, release
-from .filing import GuestAsk, check_filing, check_guests, other_live_seats, set_deadline, set_specialties
+from .filing import GuestAsk, check_experts, check_filing, check_guests, other_live_seats, set_deadline, set_specialties
 
 
 def timeline(req: SeatRequest) -> list[AuditEntry]:
@@ -49,9 +49,13 @@ def submit(req: SeatRequest, version: int | None, today: date | None = None) -> 
     if req.status is not Status.DRAFT:
         raise BookingError(f"申请当前为“{req.status.label}”，不能提交。")
     section = db.session.get(Section, req.section_id)
-    check_guests(section, req.evaluation_date, [GuestAsk(req.guest_center_id, req.seats_requested, ())])
+    specialty_ids = tuple(db.session.scalars(select(SeatRequestSpecialty.specialty_id).where(
+        SeatRequestSpecialty.request_id == req.id).order_by(SeatRequestSpecialty.position)))
+    asks = [GuestAsk(req.guest_center_id, req.seats_requested, specialty_ids)]
+    centers = check_guests(section, req.evaluation_date, asks)
     deadline = check_filing(req.evaluation_date, req.committee_size,
                             (req.seats_requested, *other_live_seats(req.section_id, req.id)), today or china_today())
+    check_experts(section, req.evaluation_date, asks, centers)
     set_deadline(req, deadline)
     move(req, Move(Action.SUBMIT, Side.MAIN), section=section)
 
@@ -89,11 +93,13 @@ def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple
     timing_changed = (day, start, minutes, data["seats_requested"]) != (
         req.evaluation_date, req.start_time, req.duration_minutes, req.seats_requested)
     section = db.session.get(Section, req.section_id)
-    check_guests(section, day, [GuestAsk(req.guest_center_id, data["seats_requested"], specialty_ids)])
+    asks = [GuestAsk(req.guest_center_id, data["seats_requested"], specialty_ids)]
+    centers = check_guests(section, day, asks)
     seats = (data["seats_requested"], *other_live_seats(req.section_id, req.id))
     # Drafts meet the deadline at submission; a submitted or accepted request only when its timing moves.
     moves_timing = req.status is not Status.DRAFT and timing_changed
     deadline = check_filing(day, data["committee_size"], seats, today or china_today(), deadline_too=moves_timing)
+    check_experts(section, day, asks, centers)
     if moves_timing:
         set_deadline(req, deadline)
     reconfirm = timing_changed and req.status in rules.HOLDING_STATUSES

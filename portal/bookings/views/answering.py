@@ -5,7 +5,7 @@ from ...extensions import db
 from .. import bp
 from ..forms import AcceptForm, ReasonForm
 from ..rules import Action
-from ..services import answering
+from ..services import answering, pool
 from ..services.availability import clashes
 from ..services.common import BookingConflict, BookingError
 from .common import Loaded, act, load, with_request
@@ -52,7 +52,8 @@ def _refused(loaded: Loaded, form: AcceptForm, error: BookingError):
 
 def _answer_page(req, form: AcceptForm, offered, status: int = 200):
     return render_template("bookings/answer.html", req=req, section=req.section, form=form, offered=offered,
-                           reason_form=ReasonForm(formdata=None), free=sum(1 for _, f in offered if f)), status
+                           reason_form=ReasonForm(formdata=None), free=sum(1 for _, f in offered if f),
+                           experts=pool.for_requests([req])[req.id]), status
 
 
 @bp.route("/<int:request_id>/reject", methods=["POST"])

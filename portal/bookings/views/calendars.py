@@ -34,4 +34,5 @@ def calendar():
     return render("bookings/calendar.html", "bookings/_calendar.html", center=center, centers=centers, view=view,
                   day=day, first=first, last=first + step - timedelta(days=1), prev=first - step, next=first + step,
                   by_day=calendars.by_day(center.id, first, days),
+                  own_use=calendars.own_use_by_day(center.id, first, days),
                   feeds_allowed=access.may_manage_feeds(current_user, center.id))

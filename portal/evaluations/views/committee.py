@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ...auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ...bookings.models import SeatRequest
+from ...bookings.services import pool
 from ...errors import show_on_form
 from ...experts.services import specialty_tree
 from ...extensions import db
@@ -43,7 +44,8 @@ def _form_context(section, evaluation, form, needs=None, need_errors=None) -> di
     keys += [(str(r.id), f"客场（{r.guest_center.name}）", r) for r in requests]
     return dict(section=section, project=section.project, evaluation=evaluation, form=form, venue_keys=keys,
                 needs=_initial_needs(evaluation, keys) if needs is None else needs, need_errors=need_errors or {},
-                rows=range(NEED_ROWS), specialties=specialty_tree(active_only=True))
+                rows=range(NEED_ROWS), specialties=specialty_tree(active_only=True),
+                experts=pool.for_committee(section.main_center, section.project.tenderee, requests))
 
 
 @bp.route("/new", methods=["GET", "POST"])
