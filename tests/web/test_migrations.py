@@ -108,3 +108,28 @@ def test_stored_bodies_lose_images_from_elsewhere_and_keep_their_own(tmp_path):
         assert "export.xlsx" not in body and "tracker.example" not in body and 'alt="probe"' in body
         db.session.remove()
     create_engine(url).dispose()
+
+
+def test_venues_stored_before_their_sort_key_get_one(tmp_path):
+    """Revision 0022: every venue's sort key is filled from its name."""
+    from sqlalchemy import text
+
+    from portal.demo import load_organisations
+    from portal.orgs.models import TradingCenter
+    from portal.workstations.models import Venue
+
+    url = "sqlite:///" + str(tmp_path / "venues.sqlite")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        load_organisations()
+        center = db.session.scalars(db.select(TradingCenter).order_by(TradingCenter.id)).first()
+        for name in ("第三评标区", "第一评标区", "第二评标区"):
+            db.session.add(Venue(center_id=center.id, name=name))
+        db.session.commit()
+        downgrade(revision="0022-1")
+        upgrade()
+        keys = dict(db.session.execute(text("SELECT name, sort_key FROM venues")).all())
+        assert keys == {"第一评标区": "第00000001评标区", "第二评标区": "第00000002评标区", "第三评标区": "第00000003评标区"}
+        db.session.remove()
+    create_engine(url).dispose()

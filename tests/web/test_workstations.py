@@ -356,3 +356,14 @@ def test_directory_pages_in_place_order_match_the_full_sort(app, login_as, orgs,
         assert last and fast[-len(last):] == last
     finally:
         app.config["PAGE_SIZE"] = 50
+
+
+def test_venues_are_listed_as_people_count_them(login_as, orgs):
+    center = orgs.center(factories.CHANGCHUN)
+    for name in ("第三评标区", "第一评标区", "第二评标区"):
+        factories.make_workstation(factories.make_venue(center, name), f"CC-{name[1]}")
+    db.session.commit()
+    for url in ("/workstations/venues/", f"/workstations/?center={center.id}&sort=venue"):
+        page = login_as("changchun").get(url).get_data(as_text=True)
+        first, second, third = (page.index(name) for name in ("第一评标区", "第二评标区", "第三评标区"))
+        assert first < second < third, url
