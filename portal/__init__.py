@@ -94,6 +94,13 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
+    _init_extensions(app)
+    _register_features(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """The database, migrations, upload limits, CSRF and logins."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
@@ -105,6 +112,9 @@ def create_app(test_config=None):
 
     init_login_manager(login_manager)
 
+
+def _register_features(app: Flask) -> None:
+    """Every feature's blueprint, then the error pages, commands, template helpers and security headers."""
     from . import cli, errors, home, security, templating
     from .audit import views as audit_views
     from .auth import views as auth_views
@@ -129,7 +139,6 @@ def create_app(test_config=None):
     cli.init_app(app)
     templating.init_app(app)
     security.init_app(app)
-    return app
 
 
 def _normalise_db_url(url: str) -> str:
