@@ -152,18 +152,24 @@ def _copy_existing_holds():
     conn = op.get_bind()
     now = datetime.now(UTC)
     taken: dict[int, list[tuple[datetime, datetime]]] = {}
-    holds = sa.table('workstation_holds', *(sa.column(c) for c in (
-        'id', 'workstation_id', 'center_id', 'starts_at', 'ends_at', 'purpose', 'label', 'active', 'created_at',
-        'created_by_id', 'released_at', 'released_reason')))
+    instant = sa.DateTime(timezone=True)
+    holds = sa.table('workstation_holds', sa.column('id', sa.Integer), sa.column('workstation_id', sa.Integer),
+                     sa.column('center_id', sa.Integer), sa.column('starts_at', instant),
+                     sa.column('ends_at', instant), sa.column('purpose', sa.String),
+                     sa.column('label', sa.String), sa.column('active', sa.Boolean),
+                     sa.column('created_at', instant), sa.column('created_by_id', sa.Integer),
+                     sa.column('released_at', instant), sa.column('released_reason', sa.String))
 
     def insert(**values):
         return conn.execute(holds.insert().values(**values).returning(holds.c.id)).scalar_one()
 
+    # Typed columns: SQLite hands back its stored text, which the types read as datetimes.
     bookings = conn.execute(sa.text(
         "SELECT b.id, b.workstation_id, b.center_id, b.starts_at, b.ends_at, b.active, b.created_at, "
-        "b.created_by_id, b.released_at, b.released_reason, r.id, r.created_at, s.name "
+        "b.created_by_id, b.released_at, b.released_reason, r.id AS request_id, r.created_at AS filed_at, s.name "
         "FROM bookings b JOIN seat_requests r ON b.request_id = r.id JOIN sections s ON r.section_id = s.id "
-        "ORDER BY b.id")).all()
+        "ORDER BY b.id").columns(starts_at=instant, ends_at=instant, created_at=instant, released_at=instant,
+                                 filed_at=instant, active=sa.Boolean)).all()
     for (bid, wid, cid, starts, ends, active, created, by, released, reason, rid, rcreated, section) in bookings:
         starts, ends = _aware(starts), _aware(ends)
         number = f"KC{_aware(rcreated).year}-{rid:05d}"
@@ -180,7 +186,7 @@ def _copy_existing_holds():
         "m.signed_in_by_id, s.name FROM committee_members m JOIN evaluation_venues v ON m.venue_id = v.id "
         "JOIN evaluations e ON m.evaluation_id = e.id JOIN sections s ON e.section_id = s.id "
         "WHERE v.is_main AND m.status = 'seated' AND m.signed_in_at IS NOT NULL AND m.workstation_id IS NOT NULL "
-        "ORDER BY m.signed_in_at, m.id")).all()
+        "ORDER BY m.signed_in_at, m.id").columns(starts_at=instant, signed_in_at=instant)).all()
     for (mid, wid, cid, starts, minutes, signed, by, section) in members:
         starts = _aware(starts)
         ends = starts + timedelta(minutes=minutes)
