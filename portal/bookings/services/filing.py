@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import services as audit
-from ...calendar.services import deadline_for, load_calendar
+from ...calendar.services import current_version, deadline_for, load_calendar
 from ...experts.models import Specialty
 from ...extensions import db
 from ...orgs.models import TradingCenter
@@ -140,6 +140,7 @@ def set_deadline(req: SeatRequest, deadline) -> None:
     req.latest_filing_date = deadline.latest_filing_date
     req.deadline_rule = deadline.rule_text()
     req.deadline_calendar = deadline.calendar_text()
+    req.deadline_version = current_version()
 
 
 def set_specialties(req: SeatRequest, specialty_ids: tuple[int, ...]) -> None:
