@@ -18,6 +18,7 @@ class SectionHold:
     reason: str
     ended: bool = False
     guests: tuple[tuple[int, str], ...] = ()
+    cross_province: bool = False     # a live request to another province's center (no prequalification then)
 
 
 section_holds: list[Callable[[int], SectionHold | None]] = []

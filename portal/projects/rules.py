@@ -371,9 +371,14 @@ def locked_fields(held: bool, ended: bool) -> tuple[str, ...]:
     return TIMING_FIELDS if held else ()
 
 
-def section_change_problem(changed: set[str], held: bool, ended: bool, reasons: str = "") -> tuple[str, str] | None:
-    """(field, Chinese message) when an edit changes a locked field, else None."""
+def section_change_problem(changed: set[str], held: bool, ended: bool, reasons: str = "",
+                           prequalification_across: bool = False) -> tuple[str, str] | None:
+    """(field, Chinese message) when an edit changes a locked field, or makes a section with live requests
+    across provinces a prequalification review (资格预审项目暂不列入跨省, rules 3.4); else None."""
     blocked = [name for name in locked_fields(held, ended) if name in changed]
+    if not blocked and prequalification_across and "prequalification" in changed:
+        return "prequalification", ("该标段已向外省合作单位申请客场机位，资格预审项目暂不列入跨省远程异地评标："
+                                    "请先撤回或取消跨省的客场机位申请，再标为资格预审；本次修改未保存。")
     if not blocked:
         return None
     names = "、".join(FIELD_LABELS[name] for name in blocked)

@@ -183,7 +183,8 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     changed = {name for name in SECTION_FIELDS if values_before and values_before[name] != getattr(section, name)}
     holds = holds_of(section.id) if before else []
     problem = section_change_problem(changed, bool(holds), any(h.ended for h in holds),
-                                     "；".join(dict.fromkeys(h.reason for h in holds)))
+                                     "；".join(dict.fromkeys(h.reason for h in holds)),
+                                     section.prequalification and any(h.cross_province for h in holds))
     if problem:   # shown above the form: the locked field itself is shown as stored
         raise ProjectError(problem[1], None)
     with db.session.no_autoflush:

@@ -33,3 +33,15 @@ def test_a_change_of_a_locked_field_is_refused_with_what_and_why(changed, held, 
         assert problem[0] == field and words in problem[1]
         if not ended:
             assert "KC20260001" in problem[1]
+
+
+@pytest.mark.parametrize("changed, across, refused", [
+    ({"prequalification"}, True, True),     # live requests to another province: no prequalification (rules 3.4)
+    ({"prequalification"}, False, False),
+    ({"name"}, True, False),
+])
+def test_a_section_asking_across_provinces_cannot_become_a_prequalification(changed, across, refused):
+    problem = section_change_problem(changed, True, False, prequalification_across=across)
+    assert (problem is not None) is refused
+    if refused:
+        assert problem[0] == "prequalification" and "资格预审项目暂不列入跨省" in problem[1]

@@ -139,3 +139,29 @@ def test_one_evaluation_date_for_a_section_and_all_its_requests(login_as, orgs, 
     page = file(factories.YUSHU, factories.working_day(13))
     assert page.status_code == 422 and f"评标日期和开始时间须与之一致（{moved:%Y-%m-%d} 09:30）" in page.get_data(as_text=True)
     assert file(factories.YUSHU, moved).status_code == 303
+
+
+def test_the_end_instruction_freezes_the_section_though_its_request_is_still_accepted(login_as, orgs, held):
+    from portal.bookings.rules import evaluation_range
+    from portal.evaluations.models import Evaluation
+    from portal.models_base import utcnow
+
+    held["req"].status = Status.ACCEPTED
+    section = held["section"]
+    db.session.add(Evaluation(section_id=section.id, main_center_id=section.main_center_id,
+                              evaluation_date=held["day"], start_time=time(9, 0), duration_minutes=240,
+                              starts_at=evaluation_range(held["day"], time(9, 0), 240)[0], committee_size=5,
+                              ended_at=utcnow()))
+    db.session.commit()
+    response = _edit(login_as("agent"), held, _data(orgs, held, contract_estimate_wan="300"))
+    assert response.status_code == 422 and "评审已经结束" in response.get_data(as_text=True)
+
+
+def test_a_section_with_a_cross_province_request_cannot_become_a_prequalification(login_as, orgs, held):
+    held["req"].cross_province = True
+    db.session.commit()
+    client = login_as("agent")
+    response = _edit(client, held, _data(orgs, held, prequalification="y"))
+    assert response.status_code == 422 and "资格预审项目暂不列入跨省" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(Section, held["section"].id).prequalification is False

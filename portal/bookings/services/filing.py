@@ -241,7 +241,8 @@ def section_hold(section_id: int) -> SectionHold | None:
     reason = "、".join(f"{r.number} {r.status.label}" for r in requests[:5]) + ("等" if len(requests) > 5 else "")
     guests = tuple((r.guest_center_id, f"/bookings/{r.id}") for r in requests
                    if r.status not in (Status.DRAFT, Status.COMPLETED))
-    return SectionHold(f"申请 {reason}", ended=any(r.status is Status.COMPLETED for r in requests), guests=guests)
+    return SectionHold(f"申请 {reason}", ended=any(r.status is Status.COMPLETED for r in requests), guests=guests,
+                       cross_province=any(r.cross_province and r.status in rules.ACTIVE_STATUSES for r in requests))
 
 
 section_holds.append(section_hold)
