@@ -118,7 +118,7 @@ def move(req: SeatRequest, step: Move, *, section: Section | None = None, guest:
     text = summary or _summary(step, old, new, req)
     audit.record(step.action.value, "seat_request", req, label=label(req, section, guest),
                  region_id=main.region_id, before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
-    _notify(req, section, text)
+    notify_both_sides(req, section, text)
     return new
 
 
@@ -131,7 +131,7 @@ def _summary(step: Move, old: Status, new: Status, req: SeatRequest) -> str:
     return text
 
 
-def _notify(req: SeatRequest, section: Section, text: str) -> None:
+def notify_both_sides(req: SeatRequest, section: Section, text: str) -> None:
     """Tell both sides (the agent, the requester, each center's staff) except the person who acted.
 
     A draft concerns the main side only. A guest center of another province has no staff here; the main

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import services as audit
-from ...calendar.services import deadline_for, load_calendar
+from ...calendar.services import current_version, deadline_for, load_calendar
 from ...experts.models import Specialty
 from ...extensions import db
 from ...orgs.models import TradingCenter
 from ...partners.services import may_request_many
+from ...projects.holds import SectionHold, section_holds
 from ...projects.models import Project, Section
 from ...clock import china_today
 from .. import rules
@@ -139,6 +140,7 @@ def set_deadline(req: SeatRequest, deadline) -> None:
     req.latest_filing_date = deadline.latest_filing_date
     req.deadline_rule = deadline.rule_text()
     req.deadline_calendar = deadline.calendar_text()
+    req.deadline_version = current_version()
 
 
 def set_specialties(req: SeatRequest, specialty_ids: tuple[int, ...]) -> None:
@@ -154,6 +156,28 @@ def set_specialties(req: SeatRequest, specialty_ids: tuple[int, ...]) -> None:
     req.specialty_links = [SeatRequestSpecialty(specialty_id=sid, position=n) for n, sid in enumerate(wanted, 1)]
 
 
+def align_section(section: Section, day: date, start, exclude_id: int | None = None) -> None:
+    """One evaluation date for the section and all its live requests (issue 22 item 4): the first request
+    carries the section along (audited); later ones must keep the date the others hold."""
+    if (section.evaluation_date, section.start_time) == (day, start):
+        return
+    others = db.session.scalars(select(SeatRequest).where(
+        SeatRequest.section_id == section.id, SeatRequest.status.in_(rules.ACTIVE_STATUSES),
+        *([SeatRequest.id != exclude_id] if exclude_id else []))).all()
+    if others:
+        held = f"{section.evaluation_date:%Y-%m-%d} {section.start_time:%H:%M}" if section.evaluation_date and \
+            section.start_time else "标段所填时间"
+        raise BookingError(f"该标段已有进行中的客场机位申请（{'、'.join(r.number for r in others[:3])}），"
+                           f"评标日期和开始时间须与之一致（{held}）；需要改期的，请通过场地变更申请一并调整。",
+                           field="evaluation_date")
+    before = audit.snapshot(section, ("evaluation_date", "start_time"))
+    section.evaluation_date, section.start_time = day, start
+    project = db.session.get(Project, section.project_id)
+    audit.record("update", "section", section, label=f"{project.name} · {section}", region_id=project.region_id,
+                 before=before, after=audit.snapshot(section, ("evaluation_date", "start_time")),
+                 summary="评标日期、开始时间随客场机位申请调整")
+
+
 def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bool,
                   today: date | None = None) -> list[SeatRequest]:
     """Create one request per guest center asked: as drafts, or submitted when `submit` (deadline checked)."""
@@ -166,6 +190,7 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
     # A draft meets the deadline when it is submitted; the committee's rules hold for drafts too.
     deadline = check_filing(day, data["committee_size"], seats, today, deadline_too=submit)
     check_experts(section, day, asks, centers)
+    align_section(section, day, start)
     main = db.session.get(TradingCenter, section.main_center_id)
     actor = audit.current_actor_id()
     created = []
@@ -199,3 +224,25 @@ def _store(req: SeatRequest, ask: GuestAsk, section: Section, center: TradingCen
     audit.record("create", "seat_request", req, label=label(req, section, center),
                  region_id=main.region_id, after=audit.snapshot(req, AUDIT_FIELDS),
                  summary=f"向{center.name}申请客场机位 {ask.seats} 个")
+
+
+# Statuses whose request holds its section's timing: live ones, and completed ones (the evaluation is over).
+HOLDING_SECTION = (*rules.ACTIVE_STATUSES, Status.COMPLETED)
+
+
+def section_hold(section_id: int) -> SectionHold | None:
+    """A section with live or completed requests keeps its date, start time and main center (issue 22 item 4):
+    they change through the requests (场地变更). A completed request means the evaluation is over."""
+    requests = db.session.scalars(select(SeatRequest).where(SeatRequest.section_id == section_id,
+                                                            SeatRequest.status.in_(HOLDING_SECTION))
+                                  .order_by(SeatRequest.id)).all()
+    if not requests:
+        return None
+    reason = "、".join(f"{r.number} {r.status.label}" for r in requests[:5]) + ("等" if len(requests) > 5 else "")
+    guests = tuple((r.guest_center_id, f"/bookings/{r.id}") for r in requests
+                   if r.status not in (Status.DRAFT, Status.COMPLETED))
+    return SectionHold(f"申请 {reason}", ended=any(r.status is Status.COMPLETED for r in requests), guests=guests,
+                       cross_province=any(r.cross_province and r.status in rules.ACTIVE_STATUSES for r in requests))
+
+
+section_holds.append(section_hold)

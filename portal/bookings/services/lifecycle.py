@@ -16,7 +16,7 @@ from .. import rules
 from ..models import Booking, SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Side, Status
 from .common import AUDIT_FIELDS, BookingError, lock, move, refuse_if_seats_in_use, release
-from .filing import GuestAsk, check_experts, check_filing, check_guests, other_live_seats, set_deadline, set_specialties
+from .filing import GuestAsk, align_section, check_experts, check_filing, check_guests, other_live_seats, set_deadline, set_specialties
 
 
 def timeline(req: SeatRequest) -> list[AuditEntry]:
@@ -104,6 +104,7 @@ def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple
         set_deadline(req, deadline)
     reconfirm = timing_changed and req.status in rules.HOLDING_STATUSES
     step = _edit_step(req, data, reconfirm)
+    align_section(section, day, start, exclude_id=req.id)
     req.evaluation_date, req.start_time, req.duration_minutes = day, start, minutes
     req.starts_at, req.ends_at = rules.evaluation_range(day, start, minutes)
     req.committee_size, req.seats_requested = data["committee_size"], data["seats_requested"]

@@ -62,34 +62,34 @@ class PoolLine:
 
 def for_requests(requests) -> dict[int, list[PoolLine] | None]:
     """{request id: a line per asked specialty} for requests loaded with request_options (one query)."""
-    return _lines([(req.id, req, req.main_center.region_id, req.section.project.tenderee) for req in requests])
+    return _lines([_question(req.id, req, req.main_center.region_id, req.section.project.tenderee)
+                   for req in requests])
 
 
 def for_committee(main: TradingCenter, tenderee: str, requests) -> dict[str, list[PoolLine] | None]:
     """Fixing the committee, per venue ("main" or the request id as text): each guest venue's eligible experts
     for its request's specialties, and the main venue's for all of them (one query). `requests` are loaded
     with their guest center and specialties."""
-    lines = _lines([(str(req.id), req, main.region_id, tenderee) for req in requests])
-    codes = {link.specialty.code: str(link.specialty) for req in requests for link in req.specialty_links}
-    day = requests[0].evaluation_date if requests else None
-    if day is None:
-        return lines
-    ask = pool_ask(main, main.region_id, day, tenderee)
-    found = eligible([PoolQuestion("main", ask, tuple(codes), 0)])["main"]
-    lines["main"] = None if found is None else [PoolLine(codes.get(c, "全部专业"), n, False) for c, n in found.items()]
-    return lines
+    items = [_question(str(req.id), req, main.region_id, tenderee) for req in requests]
+    if requests:
+        names = {link.specialty.code: str(link.specialty) for req in requests for link in req.specialty_links}
+        ask = pool_ask(main, main.region_id, requests[0].evaluation_date, tenderee)
+        items.append((PoolQuestion("main", ask, tuple(names), 0), [names[c] for c in names] or ["全部专业"]))
+    return _lines(items)
 
 
-def _lines(items) -> dict:
-    """(key, request, main region id, tenderee) -> {key: a PoolLine per asked specialty, or None}."""
-    questions, labels = [], {}
-    for key, req, main_region_id, tenderee in items:
-        links = list(req.specialty_links)
-        labels[key] = [str(link.specialty) for link in links] or ["全部专业"]
-        ask = pool_ask(req.guest_center, main_region_id, req.evaluation_date, tenderee)
-        questions.append(PoolQuestion(key, ask, tuple(link.specialty.code for link in links),
-                                      req.seats_accepted or req.seats_requested))
-    counts = eligible(questions)
+def _question(key, req, main_region_id: int | None, tenderee: str) -> tuple[PoolQuestion, list[str]]:
+    """A request's question about its guest pool, and the labels of its asked specialties."""
+    links = list(req.specialty_links)
+    ask = pool_ask(req.guest_center, main_region_id, req.evaluation_date, tenderee)
+    return (PoolQuestion(key, ask, tuple(link.specialty.code for link in links),
+                         req.seats_accepted or req.seats_requested),
+            [str(link.specialty) for link in links] or ["全部专业"])
+
+
+def _lines(items: list[tuple[PoolQuestion, list[str]]]) -> dict:
+    """{key: a PoolLine per asked specialty (short when fewer than the question's seats), or None}."""
+    counts = eligible([q for q, _ in items])
     return {q.key: None if counts[q.key] is None else
-            [PoolLine(text, n, n < q.seats) for text, n in zip(labels[q.key], counts[q.key].values())]
-            for q in questions}
+            [PoolLine(text, n, n < q.seats) for text, n in zip(labels, counts[q.key].values())]
+            for q, labels in items}

@@ -17,6 +17,7 @@ from .. import bp
 from ..forms import RequestForm
 from ..rules import MAX_SEATS
 from ..services import availability as seats
+from ..services import deadlines as _deadlines  # noqa: F401  subscribes to calendar_changed
 from ..services import filing
 from ..services.common import BookingError
 from .availability import search_args, search_context

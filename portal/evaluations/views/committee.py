@@ -16,6 +16,7 @@ from .. import access, bp
 from ..forms import NEED_ROWS, CommitteeForm, parse_needs
 from ..models import Evaluation
 from ..services import committee
+from ..services import holds as _holds  # noqa: F401  registers the ended evaluation's hold on its section
 from ..services.common import EvaluationError
 from .common import Page, load_section, page_section
 
