@@ -1004,3 +1004,57 @@ def test_the_winner_only_after_the_publicity_period(drawn, login_as, travel):
     travel(_china(when + timedelta(days=3), 10, 0))
     assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/winner", data={
         "winner_determined_on": (when + timedelta(days=3)).isoformat()}).status_code == 303
+
+
+# --- due dates after the end instruction (issue 23) ------------------------------------------------------------
+
+def test_due_dates_count_from_the_china_day_of_the_end_instruction(drawn, login_as, travel, utc_server):
+    from portal.calendar.rules import calendar_version
+    from portal.calendar.services import load_calendar
+
+    travel(_china(drawn["when"], 0, 30), tick=False)      # 16:30 UTC: still the day before in UTC
+    w = {**drawn, "main_staff": login_as("staff-changchun"), "guest_staff": login_as("staff-jilin")}
+    _finish(w)
+    ended = _evaluation()
+    calendar = load_calendar()
+    assert ended.payment_due == calendar.add_working_days(drawn["when"], 3)
+    assert calendar.add_working_days(drawn["when"] - timedelta(days=1), 3) != ended.payment_due   # not the UTC day
+    assert _venues(ended)[1].handover_due == ended.payment_due
+    assert ended.due_calendar_version == calendar_version(calendar)
+
+
+def _holiday(client, day):
+    return client.post("/calendar/overrides", data={"day": day.isoformat(), "working": "off",
+                                                    "notice": "国务院办公厅关于部分节假日安排的通知", "note": "测试"})
+
+
+def test_a_calendar_change_moves_open_due_dates_and_tells_their_holders(drawn, login_as, users):
+    from portal.calendar.services import load_calendar
+
+    _finish(drawn)
+    evaluation = _evaluation()
+    old_due, old_version = evaluation.payment_due, evaluation.due_calendar_version
+    day_off = load_calendar().add_working_days(drawn["when"], 1)     # a working day inside the period
+    assert _holiday(login_as("province"), day_off).status_code == 303
+    moved = _evaluation()
+    assert moved.payment_due == load_calendar().add_working_days(old_due, 1) and moved.payment_due > old_due
+    assert _venues(moved)[1].handover_due == moved.payment_due
+    assert moved.due_calendar_version != old_version
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("工作日历调整")))}
+    assert {users["agent"].id, users["staff-jilin"].id, users["staff-changchun"].id} <= told
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.summary.contains("工作日历调整"))).first()
+
+
+def test_a_met_due_date_stays_when_the_calendar_changes(drawn, login_as):
+    from portal.calendar.services import load_calendar
+
+    _finish(drawn)
+    evaluation = _evaluation()
+    old_due = evaluation.payment_due
+    db.session.execute(update(CommitteeMember).values(paid_at=evaluation.ended_at, paid_yuan=Decimal(1)))
+    db.session.commit()
+    day_off = load_calendar().add_working_days(drawn["when"], 1)
+    assert _holiday(login_as("province"), day_off).status_code == 303
+    after = _evaluation()
+    assert after.payment_due == old_due                                # every expert paid: met, not moved
+    assert _venues(after)[1].handover_due > old_due                    # the hand-over is still open: moved
