@@ -227,9 +227,37 @@ def draw(candidate_ids: list[int], count: int, seed_hex: str) -> list[int]:
     return sorted(candidate_ids, key=rank)[:count]
 
 
-def shortage_message(specialty: str, venue: str, needed: int, eligible: int) -> str:
-    return (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人（已排除需回避的专家），"
-            f"不足 {needed} 人，请调整专业或人数。")
+def shortage_message(specialty: str, venue: str, needed: int, eligible: int, is_main: bool = True) -> str:
+    """The refusal of a draw with too few eligible experts, addressed to whoever can act: the main venue fixes
+    the conditions (its own, or a guest venue's); a guest venue's staff are told that the main venue was asked."""
+    found = (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人（已排除需回避的专家），"
+             f"不足 {needed} 人")
+    if is_main:
+        return found + "。请在“评标委员会组成”中调整主场的专业或人数（尚未抽取的场所仍可修改）。"
+    return (found + "，本场所无法抽取。抽取条件由主场确定，已通知主场：主场可以调整本场所的专业或人数，"
+            "或将这些席位改由主场抽取。")
+
+
+def shortage_notice(specialty: str, venue: str, needed: int, eligible: int) -> str:
+    """What the main venue is told when a guest venue cannot draw: what it can do."""
+    return (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人，不足 {needed} 人，无法抽取。"
+            "请修改评标委员会组成中该客场的专业或人数，或将这些席位改由主场抽取（也可另向其他交易中心申请客场机位）。")
+
+
+def committee_change_problems(drawn: dict[str, tuple[str, dict[int, int]]], wanted: dict[str, dict[int, int]],
+                              facts_changed: bool) -> list[str]:
+    """Why a fixed committee may not be changed like this. `drawn` holds the venues that already drew (by key:
+    their label and {specialty id: count}), `wanted` every venue's new {specialty id: count}. A venue's part
+    changes until that venue has drawn; the avoidance facts (bidders, supervising department, period) until
+    any venue has drawn, since they decided who was eligible."""
+    problems = []
+    if drawn and facts_changed:
+        problems.append("已有场所抽取专家，投标人、行政监督部门和回避期限不能再修改（已按原条件排除回避专家）。")
+    for key, (label, needs) in drawn.items():
+        if wanted.get(key, {}) != needs:
+            problems.append(f"{label}已抽取专家，其专家人数和专业不能再修改；需要调整时请更换专家。"
+                            "尚未抽取的场所仍可修改。")
+    return problems
 
 
 # --- replacement -----------------------------------------------------------------------------------------

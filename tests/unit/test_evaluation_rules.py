@@ -256,3 +256,28 @@ def test_a_stored_candidate_list_is_re_checked(eligible, excluded, says):
     assert (problems == []) is (says is None)
     if says:
         assert any(says in p for p in problems), problems
+
+
+# --- changing a fixed committee, and whom a shortage is addressed to ------------------------------------------
+
+@pytest.mark.parametrize("drawn, wanted, facts_changed, says", [
+    ({}, {"main": {1: 2}, "7": {1: 2}}, True, None),                                   # nobody drew yet
+    ({"main": ("主场", {1: 2})}, {"main": {1: 2}, "7": {2: 2}}, False, None),          # the guest changes
+    ({"main": ("主场", {1: 2})}, {"main": {1: 3}, "7": {1: 1}}, False, "主场已抽取专家"),
+    ({"main": ("主场", {1: 2})}, {"main": {2: 2}, "7": {1: 2}}, False, "主场已抽取专家"),   # another specialty
+    ({"7": ("客场（吉林市）", {1: 2})}, {"main": {1: 2}}, False, "客场（吉林市）已抽取专家"),
+    ({"main": ("主场", {1: 2})}, {"main": {1: 2}, "7": {1: 2}}, True, "回避期限不能再修改"),
+])
+def test_a_venues_part_changes_until_that_venue_drew(drawn, wanted, facts_changed, says):
+    problems = rules.committee_change_problems(drawn, wanted, facts_changed)
+    assert (problems == []) is (says is None)
+    if says:
+        assert any(says in p for p in problems), problems
+
+
+def test_a_shortage_is_addressed_to_whoever_can_act():
+    main = rules.shortage_message("A0101 给排水", "主场（长春）", 2, 0, is_main=True)
+    guest = rules.shortage_message("A0101 给排水", "客场（吉林市）", 2, 0, is_main=False)
+    assert "请在“评标委员会组成”中调整主场的专业或人数" in main
+    assert "本场所无法抽取" in guest and "已通知主场" in guest and "请调整" not in guest
+    assert "改由主场抽取" in rules.shortage_notice("A0101 给排水", "客场（吉林市）", 2, 0)

@@ -187,6 +187,7 @@ POST_ROUTES = [
     ("/evaluations/{evaluation}/winner", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/receive", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/draw", "evaluation.run"),
+    ("/evaluations/{evaluation}/venues/{evenue}/move-to-main", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/duties", "evaluation.run"),
     ("/evaluations/{evaluation}/incidents", "evaluation.run"),
     ("/evaluations/{evaluation}/clues", "evaluation.run"),

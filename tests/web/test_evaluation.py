@@ -183,11 +183,83 @@ def test_only_the_main_centers_staff_fix_the_committee(day, login_as):
     assert db.session.scalar(select(func.count(Evaluation.id))) == 0
 
 
-def test_the_committee_cannot_change_once_drawing_started(drawn):
-    page = _fix(drawn["main_staff"], drawn, main="2", guest="2", size="7", reps="3")
+def test_a_venues_part_cannot_change_once_it_drew(drawn):
+    page = _fix(drawn["main_staff"], drawn, main="4", guest="2", size="7", reps="1")
     assert page.status_code == 422
-    assert "已开始抽取专家" in page.get_data(as_text=True)
+    assert "主场（长春）已抽取专家，其专家人数和专业不能再修改" in page.get_data(as_text=True)
     assert _evaluation().committee_size == 5
+    page = _fix(drawn["main_staff"], drawn, bidders="另一家投标单位")
+    assert page.status_code == 422 and "投标人、行政监督部门和回避期限不能再修改" in page.get_data(as_text=True)
+    assert _evaluation().bidders == "吉林某建设集团\n长春某路桥公司"
+
+
+def _specialty(code):
+    from portal.experts.models import Specialty
+
+    return db.session.scalars(select(Specialty).filter_by(code=code)).one()
+
+
+def test_a_guest_venue_short_of_experts_moves_to_the_main_venue_and_the_evaluation_ends(day, login_as, users):
+    """The dead end of issue 22: the guest pool has no expert of the guest venue's specialty. The guest venue is
+    told the main venue was asked; the main venue changes it (not yet drawn there) or draws those seats itself."""
+    from portal.bookings.models import SeatRequest
+    from portal.bookings.rules import Status
+    from portal.workstations.models import Venue
+
+    for serial in (21, 22):
+        _expert(factories.OrgIndex().region("changchun"), serial, "长春给排水专家" + "甲乙"[serial - 21],
+                codes=("A0101",))
+    cc_venue = db.session.get(Venue, day["cc_stations"][0].venue_id)
+    extra = factories.make_workstation(cc_venue, "CC-04")
+    db.session.commit()
+    main_staff, guest_staff = login_as("staff-changchun"), login_as("staff-jilin")
+    a0101 = _specialty("A0101")
+    data = _committee(day, **{f"need-{day['req'].id}-0-specialty": str(a0101.id)})
+    assert main_staff.post(f"/evaluations/new?section={day['section'].id}", data=data).status_code == 303
+    evaluation = _evaluation()
+    main, guest = _venues(evaluation)
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    page = guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and "本场所无法抽取" in text and "已通知主场" in text and "请调整专业" not in text
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["staff-changchun"].id,
+                                                         Notification.text.contains("改由主场抽取"))).all()
+    assert len(told) == 1
+    # The main venue changes only the guest venue's part (the main venue drew already): accepted.
+    assert main_staff.post(f"/evaluations/new?section={day['section'].id}", data=data).status_code == 303
+    # Then moves the guest venue's seats to itself: the booking is cancelled, the main venue draws them.
+    show = main_staff.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert "改由主场抽取" in show and f"/bookings/new?section={day['section'].id}" in show
+    assert guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/move-to-main").status_code == 404
+    moved = main_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/move-to-main")
+    assert moved.status_code == 303
+    assert "向其他交易中心提交新的客场机位申请" in main_staff.get(moved.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SeatRequest, day["req"].id).status is Status.CANCELLED
+    (only,) = _venues_all(evaluation)
+    assert only.is_main and only.experts_needed == 4
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    members = _members(main)
+    assert len(members) == 4 and sum(m.specialty_id == a0101.id for m in members) == 2
+    for member, station in zip(members, day["cc_stations"] + [extra]):
+        assert _sign_in(main_staff, evaluation, member, station).status_code == 303
+    _sign_all(main_staff, evaluation, members)
+    assert main_staff.post(f"/evaluations/{evaluation.id}/end").status_code == 303
+    assert _evaluation().ended_at is not None
+
+
+def _venues_all(evaluation):
+    return db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == evaluation.id)).all()
+
+
+def test_a_main_venue_short_of_experts_is_told_to_change_its_own_part(day, login_as):
+    client = login_as("staff-changchun")
+    assert _fix(client, day, size="11", reps="1", main="8", guest="2").status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    text = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").get_data(as_text=True)
+    assert "请在“评标委员会组成”中调整主场的专业或人数" in text
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.text.contains("无法抽取"))) == 0
 
 
 def test_the_section_page_leads_to_the_committee_form_then_to_the_evaluation(day, login_as):
@@ -1004,3 +1076,57 @@ def test_the_winner_only_after_the_publicity_period(drawn, login_as, travel):
     travel(_china(when + timedelta(days=3), 10, 0))
     assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/winner", data={
         "winner_determined_on": (when + timedelta(days=3)).isoformat()}).status_code == 303
+
+
+# --- due dates after the end instruction (issue 23) ------------------------------------------------------------
+
+def test_due_dates_count_from_the_china_day_of_the_end_instruction(drawn, login_as, travel, utc_server):
+    from portal.calendar.rules import calendar_version
+    from portal.calendar.services import load_calendar
+
+    travel(_china(drawn["when"], 0, 30), tick=False)      # 16:30 UTC: still the day before in UTC
+    w = {**drawn, "main_staff": login_as("staff-changchun"), "guest_staff": login_as("staff-jilin")}
+    _finish(w)
+    ended = _evaluation()
+    calendar = load_calendar()
+    assert ended.payment_due == calendar.add_working_days(drawn["when"], 3)
+    assert calendar.add_working_days(drawn["when"] - timedelta(days=1), 3) != ended.payment_due   # not the UTC day
+    assert _venues(ended)[1].handover_due == ended.payment_due
+    assert ended.due_calendar_version == calendar_version(calendar)
+
+
+def _holiday(client, day):
+    return client.post("/calendar/overrides", data={"day": day.isoformat(), "working": "off",
+                                                    "notice": "国务院办公厅关于部分节假日安排的通知", "note": "测试"})
+
+
+def test_a_calendar_change_moves_open_due_dates_and_tells_their_holders(drawn, login_as, users):
+    from portal.calendar.services import load_calendar
+
+    _finish(drawn)
+    evaluation = _evaluation()
+    old_due, old_version = evaluation.payment_due, evaluation.due_calendar_version
+    day_off = load_calendar().add_working_days(drawn["when"], 1)     # a working day inside the period
+    assert _holiday(login_as("province"), day_off).status_code == 303
+    moved = _evaluation()
+    assert moved.payment_due == load_calendar().add_working_days(old_due, 1) and moved.payment_due > old_due
+    assert _venues(moved)[1].handover_due == moved.payment_due
+    assert moved.due_calendar_version != old_version
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("工作日历调整")))}
+    assert {users["agent"].id, users["staff-jilin"].id, users["staff-changchun"].id} <= told
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.summary.contains("工作日历调整"))).first()
+
+
+def test_a_met_due_date_stays_when_the_calendar_changes(drawn, login_as):
+    from portal.calendar.services import load_calendar
+
+    _finish(drawn)
+    evaluation = _evaluation()
+    old_due = evaluation.payment_due
+    db.session.execute(update(CommitteeMember).values(paid_at=evaluation.ended_at, paid_yuan=Decimal(1)))
+    db.session.commit()
+    day_off = load_calendar().add_working_days(drawn["when"], 1)
+    assert _holiday(login_as("province"), day_off).status_code == 303
+    after = _evaluation()
+    assert after.payment_due == old_due                                # every expert paid: met, not moved
+    assert _venues(after)[1].handover_due > old_due                    # the hand-over is still open: moved

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from ...audit import services as audit
 from ...bookings.models import Booking
 from ...bookings.rules import MAX_DURATION_MINUTES
-from ...calendar.services import load_calendar
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.services import notify
@@ -18,6 +17,7 @@ from ...workstations import holds
 from ...workstations.models import HoldPurpose, Workstation, WorkstationStatus
 from .. import rules, timing
 from ..models import CommitteeMember, Evaluation, EvaluationVenue
+from .deadlines import set_due_dates
 from .common import (
     EvaluationError,
     agent_of,
@@ -164,11 +164,7 @@ def end(evaluation: Evaluation) -> None:
     now = utcnow()
     evaluation.ended_at = now
     evaluation.ended_by_id = audit.current_actor_id()
-    due = load_calendar().add_working_days(evaluation.evaluation_date, rules.AFTER_DAYS)
-    evaluation.payment_due = due
-    for venue in evaluation.venues:
-        if not venue.is_main:
-            venue.handover_due = due
+    due = set_due_dates(evaluation)   # from the day of the end instruction (issue 23)
     _fix_fees(evaluation, members, now)
     db.session.flush()
     audit.record("end", "evaluation", evaluation, region_id=region_of(evaluation),

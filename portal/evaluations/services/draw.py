@@ -31,6 +31,22 @@ from ..rules import ReplaceReason
 from .common import EvaluationError, aware, check_draw_open, lock, region_of
 
 
+class Shortage(EvaluationError):
+    """Too few eligible experts for a draw; `notice` is what the main venue is told when a guest venue hit it."""
+
+    def __init__(self, message: str, notice: str):
+        super().__init__(message)
+        self.notice = notice
+
+
+def tell_main_of_shortage(evaluation_id: int, notice: str) -> None:
+    """After a guest venue's refused draw (its change rolled back): the main venue's staff learn what to do."""
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    section = db.session.get(Section, evaluation.section_id)
+    notify(center_staff_ids(evaluation.main_center_id), f"{section.name}：{notice}",
+           f"/evaluations/{evaluation.id}#committee", skip=audit.current_actor_id())
+
+
 def _pool_clause(venue: EvaluationVenue, main_region_id: int | None):
     """Experts of the venue's region pool that may serve there (sharing scope)."""
     clause = Expert.region_id == venue.center.region_id
@@ -111,7 +127,8 @@ def _draw_one(evaluation, venue, specialty, count, facts, reason=None, replaces=
     """One stored draw of `count` experts of a specialty at a venue, seated on the next seat numbers."""
     eligible, excluded = rules.classify(candidates(evaluation, venue, specialty), facts)
     if len(eligible) < count:
-        raise EvaluationError(rules.shortage_message(str(specialty), venue.label, count, len(eligible)))
+        raise Shortage(rules.shortage_message(str(specialty), venue.label, count, len(eligible), venue.is_main),
+                       rules.shortage_notice(str(specialty), venue.label, count, len(eligible)))
     counts: dict[str, int] = {}
     for _, why in excluded:
         counts[why.value] = counts.get(why.value, 0) + 1

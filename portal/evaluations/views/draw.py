@@ -22,6 +22,13 @@ def draw(evaluation_id, venue_id):
         abort(400)
     try:
         n = draws.draw_venue(loaded.evaluation, loaded.venue)
+    except draws.Shortage as error:
+        is_main = loaded.venue.is_main
+        response = refused(evaluation_id, error)
+        if not is_main:
+            draws.tell_main_of_shortage(evaluation_id, error.notice)
+            db.session.commit()
+        return response
     except EvaluationError as error:
         return refused(evaluation_id, error)
     return done(evaluation_id, f"{loaded.venue.label}已随机抽取 {n} 名专家。", "#committee")
