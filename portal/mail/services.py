@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app, has_request_context, render_template, request
 from sqlalchemy import and_, or_, select, update
 
-from .. import audit
+from ..audit import services as audit
 from ..auth.models import User
 from ..clock import to_china
 from ..extensions import db
