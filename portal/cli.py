@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify."""
+"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify, mail send|digest."""
 import json
 from datetime import datetime
 from pathlib import Path
