@@ -22,12 +22,21 @@ def enabled() -> bool:
     return bool(current_app.config.get("MAIL_SMTP_HOST"))
 
 
+def hosts_restricted(config) -> bool:
+    """The app answers only listed host names (TRUSTED_HOSTS or SERVER_NAME; portal/security.py refuses others)."""
+    return bool(config.get("TRUSTED_HOSTS") or config.get("SERVER_NAME"))
+
+
 def base_url() -> str:
-    """Where links in e-mails point: MAIL_BASE_URL, else the address the causing request came to."""
+    """Where links in e-mails point: MAIL_BASE_URL; else the address the causing request came to, but only when
+    the app refuses unknown hosts (a forged Host header must not put its own address into other people's mail);
+    else nothing (the link is a path)."""
     configured = current_app.config.get("MAIL_BASE_URL")
     if configured:
         return str(configured).rstrip("/")
-    return request.url_root.rstrip("/") if has_request_context() else ""
+    if has_request_context() and hosts_restricted(current_app.config):
+        return request.url_root.rstrip("/")
+    return ""
 
 
 def choices_of(user_id: int) -> dict[str, Mode]:

@@ -255,6 +255,25 @@ def test_a_server_that_is_down_never_fails_the_request(app, login_as, world, mon
     assert row.status is Status.QUEUED and row.last_error and row.next_attempt_at is not None
 
 
+def test_a_forged_host_header_never_reaches_the_links_of_other_peoples_mail(app, smtp_server, login_as, world,
+                                                                          monkeypatch):
+    smtp_server()
+    monkeypatch.setitem(app.config, "MAIL_BASE_URL", None)
+    _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
+    agent, forged = app.test_client(), {"Host": "evil.example"}
+    assert agent.post("/auth/login", data={"username": "agent", "password": factories.PASSWORD},
+                      headers=forged).status_code == 303
+    data = {"evaluation_date": world["day"].isoformat(), "start_time": "09:00", "duration_minutes": "240",
+            "committee_size": "7", "guests-0-center_id": str(world["jilin"].id), "guests-0-seats": "2",
+            "action": "submit"}
+    response = agent.post(f"/bookings/new?section={world['section'].id}", data=data,
+                          headers=forged)
+    assert response.status_code == 303
+    [row] = _outbox()
+    assert "evil.example" not in row.body and "evil.example" not in row.link
+    assert "/bookings/" in row.body
+
+
 def test_without_an_smtp_host_nothing_is_queued(app, login_as, world):
     assert not app.config["MAIL_SMTP_HOST"]
     _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
