@@ -54,7 +54,9 @@ def _deliver(settings: dict, messages, outcome: Outcome) -> None:
                 continue
             try:
                 session.send_message(smtp.build(settings, message.address, message.subject, message.body))
-            except (smtplib.SMTPException, OSError, ValueError) as error:
+            except Exception as error:   # noqa: BLE001 — whatever one message meets is recorded on its row
+                if not isinstance(error, smtplib.SMTPException | OSError | ValueError):
+                    current_app.logger.exception("sending e-mail %s failed", message.id)
                 services.mark_failed(message, rules.short_error(error))
                 outcome.failed += 1
                 outcome.errors.append(message.last_error)
