@@ -81,6 +81,10 @@ def create_app(test_config=None):
         ARGON2_TIME_COST=2,
         ARGON2_MEMORY_COST=19456,
         ARGON2_PARALLELISM=1,
+        # E-mail notices (portal/mail; README "E-mail notices"): off until an SMTP host is set. Security is
+        # starttls, ssl or none; the password best from the environment (PORTAL_MAIL_SMTP_PASSWORD).
+        MAIL_SMTP_HOST=None, MAIL_SMTP_PORT=587, MAIL_SMTP_SECURITY="starttls", MAIL_SMTP_USER=None,
+        MAIL_SMTP_PASSWORD=None, MAIL_SMTP_TIMEOUT=30, MAIL_SENDER=None, MAIL_BASE_URL=None, MAIL_BATCH=100,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):
@@ -122,6 +126,8 @@ def _register_features(app: Flask) -> None:
     from .calendar import views as calendar_views
     from .evaluations import views as evaluations_views
     from .experts import views as experts_views
+    from .mail import init_app as init_mail
+    from .mail import views as mail_views
     from .notices import views as notices_views
     from .notifications import views as notifications_views
     from .orgs import views as orgs_views
@@ -133,10 +139,11 @@ def _register_features(app: Flask) -> None:
 
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, calendar_views,
                    projects_views, bookings_views, evaluations_views, experts_views, audit_views,
-                   notifications_views, reports_views, notices_views, training_views):
+                   notifications_views, reports_views, notices_views, training_views, mail_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)
+    init_mail(app)
     templating.init_app(app)
     security.init_app(app)
 
