@@ -655,3 +655,10 @@ def test_a_booked_workstation_cannot_be_retired_or_put_in_maintenance(login_as, 
     assert req.number in page.get_data(as_text=True) and "不能停用" in page.get_data(as_text=True)
     db.session.refresh(station)
     assert station.status.value == "available"
+
+
+def test_the_answer_says_what_the_request_became_once(login_as, world, users):
+    req = _submitted(world, users)
+    client = login_as("staff-jilin")
+    page = client.get(_accept(client, req, world["stations"][:2]).headers["Location"]).get_data(as_text=True)
+    assert f"申请 {req.number} 已接受（分配 2 个工位）。" in page and "已已" not in page

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ...extensions import db
 from .. import bp
 from ..forms import AcceptForm, ReasonForm
-from ..rules import Action
+from ..rules import Action, outcome_text
 from ..services import answering, pool
 from ..services.availability import clashes
 from ..services.common import BookingConflict, BookingError
@@ -33,7 +33,7 @@ def answer(loaded: Loaded):
         db.session.rollback()
         return _refused(load(request_id, Action.ACCEPT), form, error)
     db.session.commit()
-    flash(f"申请 {req.number} 已{req.status.label}（分配 {req.seats_accepted} 个工位）。", "success")
+    flash(f"申请 {req.number} {outcome_text(req.status)}（分配 {req.seats_accepted} 个工位）。", "success")
     return redirect(url_for("bookings.show", request_id=req.id), 303)
 
 
