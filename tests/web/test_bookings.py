@@ -13,6 +13,7 @@ from portal.bookings.rules import Status
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
+from portal.projects.models import Project
 from portal.notifications.models import Notification
 from portal.orgs.models import Province, TradingCenter
 from portal.partners.models import Pairing, PairingPartner
@@ -662,3 +663,13 @@ def test_the_answer_says_what_the_request_became_once(login_as, world, users):
     client = login_as("staff-jilin")
     page = client.get(_accept(client, req, world["stations"][:2]).headers["Location"]).get_data(as_text=True)
     assert f"申请 {req.number} 已接受（分配 2 个工位）。" in page and "已已" not in page
+
+
+def test_inbox_rows_name_the_project_and_tenderee_and_search_finds_them(login_as, world, users):
+    req = _submitted(world, users)
+    project = db.session.get(Project, world["section"].project_id)
+    client = login_as("staff-jilin")
+    inbox = client.get("/bookings/inbox").get_data(as_text=True)
+    assert f"{project.name} · {world['section'].name}" in inbox and f"招标人：{project.tenderee}" in inbox
+    assert req.number in client.get("/bookings/inbox", query_string={"q": project.tenderee[:4]}).get_data(as_text=True)
+    assert req.number not in client.get("/bookings/inbox", query_string={"q": "没有这个招标人"}).get_data(as_text=True)

@@ -9,7 +9,7 @@ from ...auth.permissions import permission_required, scope_clause
 from ...calendar.rules import parse_iso_date
 from ...htmx import render
 from ...listing import paginate, sort_choice
-from ...projects.models import Section
+from ...projects.models import Project, Section
 from ...clock import china_today
 from .. import bp
 from ..models import SeatRequest, SeatRequestSpecialty
@@ -59,7 +59,8 @@ def _filtered(permission: str, filters: dict):
         stmt = stmt.where(SeatRequest.status.in_(statuses))
     if filters["q"]:
         like = f"%{filters['q']}%"
-        stmt = stmt.where(or_(Section.name.ilike(like), Section.code.ilike(like)))
+        stmt = stmt.join(Project, Section.project_id == Project.id).where(or_(
+            Section.name.ilike(like), Section.code.ilike(like), Project.name.ilike(like), Project.tenderee.ilike(like)))
     if filters["start"]:
         stmt = stmt.where(SeatRequest.evaluation_date >= filters["start"])
     if filters["end"]:
