@@ -84,6 +84,9 @@ def test_a_request_later_than_three_working_days_ahead_is_refused_with_the_deadl
     assert page.status_code == 422
     latest = deadline_for(day).latest_filing_date.isoformat()
     assert f"最迟应于 {latest} 提交" in page.get_data(as_text=True)
+    # The re-shown form keeps the date typed and its deadline panel, not the empty form's hint.
+    assert f"最迟提交日期：<output>{latest}</output>" in page.get_data(as_text=True)
+    assert "填写评标日期后显示最迟提交日期" not in page.get_data(as_text=True)
     assert _requests() == []
 
 
