@@ -1,7 +1,10 @@
 """E-mail notices against a real SMTP server (aiosmtpd on 127.0.0.1, a free port): queued in the notification's
 transaction, sent by `flask --app portal mail send`, bundled by `mail digest`, retried after a refusal."""
 import email
+import shutil
 import socket
+import ssl
+import subprocess  # nosec B404 (openssl makes the test server's certificate)
 import threading
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -66,10 +69,10 @@ def smtp_server(app, monkeypatch):
     """Start an SMTP server for the test and point the portal at it (plain SMTP, no login)."""
     started = []
 
-    def start(authenticator=None):
+    def start(authenticator=None, **tls):
         inbox, port = Inbox(), _free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
-                                auth_require_tls=False)
+                                auth_require_tls=False, **tls)
         controller.start()
         started.append(controller)
         for key, value in {"MAIL_SMTP_HOST": "127.0.0.1", "MAIL_SMTP_PORT": port, "MAIL_SMTP_SECURITY": "none",
@@ -314,6 +317,46 @@ def test_two_workers_claim_different_rows(app, orgs, users):
     assert len(first) == 2 and len(second) == 3 and not set(first) & set(second)
     with app.app_context():
         assert mail_services.claim(10) == []
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (its own CA): (certificate file, key file)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test server's certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),  # nosec B603 B607
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+def _server_context(certificate):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_starttls_and_ssl_send_with_a_verified_certificate(app, smtp_server, login_as, world, monkeypatch,
+                                                            certificate, security):
+    server = _server_context(certificate)
+    tls = {"tls_context": server, "require_starttls": True} if security == "starttls" else {"ssl_context": server}
+    inbox = smtp_server(**tls)
+    monkeypatch.setitem(app.config, "MAIL_SMTP_SECURITY", security)
+    _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
+    _file(login_as("agent"), world)
+    # Without the CA that signed the server's certificate the portal does not trust it: nothing is sent.
+    result = _run(app, "send")
+    assert "1 封未能发送" in result.output and "CERTIFICATE_VERIFY_FAILED" in _outbox()[0].last_error
+    assert not inbox.messages
+    monkeypatch.setitem(app.config, "MAIL_SMTP_CA_FILE", str(certificate[0]))
+    db.session.execute(MailMessage.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+    assert "已发送 1 封邮件" in _run(app, "send").output
+    [message] = inbox.messages
+    assert message["To"] == STAFF_ADDRESS
 
 
 # --- the preferences page ---------------------------------------------------------------------------------------
