@@ -277,6 +277,18 @@ def test_a_forged_host_header_never_reaches_the_links_of_other_peoples_mail(app,
     assert "/bookings/" in row.body
 
 
+def test_the_e_mail_is_queued_in_the_notifications_transaction(app, smtp_server, users):
+    smtp_server()
+    db.session.add(MailAddress(user_id=users["agent"].id, address="agent@example.cn"))
+    db.session.commit()
+    notify([users["agent"].id], "回滚的通知", "/bookings/")
+    db.session.rollback()                        # the change that notified failed: neither remains
+    assert _outbox() == [] and db.session.scalar(select(func.count(Notification.id))) == 0
+    notify([users["agent"].id], "提交的通知", "/bookings/")
+    db.session.commit()
+    assert [m.body.count("提交的通知") for m in _outbox()] == [1]
+
+
 def test_without_an_smtp_host_nothing_is_queued(app, login_as, world):
     assert not app.config["MAIL_SMTP_HOST"]
     _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
