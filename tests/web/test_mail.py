@@ -418,3 +418,27 @@ def test_a_bad_address_is_refused_and_kept(login_as, users, address):
 def test_an_unknown_mode_is_refused_not_crashed(login_as):
     response = login_as("agent").post("/mail/preferences", data={"address": "a@b.cn", "mode_bookings": "weekly"})
     assert response.status_code == 422
+
+
+def test_a_test_e_mail_reaches_the_saved_address(app, smtp_server, login_as):
+    inbox = smtp_server()
+    client = login_as("agent")
+    response = client.post("/mail/preferences/test")
+    assert response.status_code == 303 and _outbox() == []
+    assert "请先填写并保存接收邮箱" in client.get("/mail/preferences").get_data(as_text=True)
+    _prefer(client, "agent@example.cn")
+    assert "发送测试邮件" in client.get("/mail/preferences").get_data(as_text=True)
+    client.post("/mail/preferences/test")
+    assert "已发送 1 封邮件" in _run(app, "send").output
+    [message] = inbox.messages
+    assert message["To"] == "agent@example.cn" and message["Subject"] == "【远程异地评标】测试邮件"
+    assert f"{BASE}/mail/preferences" in message.get_content()
+
+
+def test_no_test_e_mail_without_an_smtp_host(login_as):
+    client = login_as("agent")
+    _prefer(client, "agent@example.cn")
+    page = client.get("/mail/preferences").get_data(as_text=True)
+    assert "发送测试邮件" not in page
+    client.post("/mail/preferences/test")
+    assert _outbox() == [] and "尚未配置邮件服务器，不能发送" in client.get("/mail/preferences").get_data(as_text=True)
