@@ -442,3 +442,21 @@ def test_no_test_e_mail_without_an_smtp_host(login_as):
     assert "发送测试邮件" not in page
     client.post("/mail/preferences/test")
     assert _outbox() == [] and "尚未配置邮件服务器，不能发送" in client.get("/mail/preferences").get_data(as_text=True)
+
+
+def test_after_the_last_try_a_refused_e_mail_is_failed_and_shown(app, smtp_server, login_as, world):
+    from portal.mail.rules import MAX_ATTEMPTS
+
+    inbox = smtp_server()
+    inbox.refuse = "550 5.1.1 Mailbox unavailable"
+    _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
+    _file(login_as("agent"), world)
+    db.session.execute(MailMessage.__table__.update().values(attempts=MAX_ATTEMPTS - 1))
+    db.session.commit()
+    _run(app, "send")
+    [row] = _outbox()
+    assert row.status is Status.FAILED and row.attempts == MAX_ATTEMPTS and row.next_attempt_at is None
+    assert "550" in row.last_error
+    inbox.refuse = None
+    assert "已发送 0 封邮件" in _run(app, "send").output and not inbox.messages
+    assert "发送失败（已放弃）" in login_as("staff-jilin").get("/mail/preferences").get_data(as_text=True)
