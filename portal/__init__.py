@@ -84,7 +84,7 @@ def create_app(test_config=None):
         # E-mail notices (portal/mail; README "E-mail notices"): off until an SMTP host is set. Security is
         # starttls, ssl or none; the password best from the environment (PORTAL_MAIL_SMTP_PASSWORD).
         MAIL_SMTP_HOST=None, MAIL_SMTP_PORT=587, MAIL_SMTP_SECURITY="starttls", MAIL_SMTP_USER=None,
-        MAIL_SMTP_PASSWORD=None, MAIL_SMTP_TIMEOUT=30, MAIL_SENDER=None, MAIL_BASE_URL=None, MAIL_BATCH=100,
+        MAIL_SMTP_PASSWORD=None, MAIL_SMTP_CA_FILE=None, MAIL_SMTP_TIMEOUT=30, MAIL_SENDER=None, MAIL_BASE_URL=None, MAIL_BATCH=100,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):

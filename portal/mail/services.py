@@ -76,6 +76,24 @@ def save_preferences(user: User, address: str, modes: dict[str, Mode]) -> bool:
     return True
 
 
+def queue_test_message(user: User) -> str | None:
+    """Queue a test e-mail to the person's saved address (sent by the next `mail send`); why not, or None."""
+    if not enabled():
+        return "本门户尚未配置邮件服务器，不能发送测试邮件。"
+    address = address_of(user.id)
+    if not address:
+        return "请先填写并保存接收邮箱。"
+    now = utcnow()
+    link = base_url() + "/mail/preferences"
+    db.session.add(MailMessage(
+        user_id=user.id, address=address, kind="other", status=Status.QUEUED, created_at=now, next_attempt_at=now,
+        subject="【远程异地评标】测试邮件", link=link[:300],
+        body=render_template("mail/notice.txt", text=f"这是发给 {address} 的测试邮件：收到即说明邮件提醒可以送达。",
+                             url=link, kind_label="测试", when=to_china(now))))
+    db.session.flush()
+    return None
+
+
 def recent_messages(user_id: int, limit: int = 10) -> list[MailMessage]:
     """The person's latest e-mails (sent, waiting or failed), newest first, for the preferences page."""
     return list(db.session.scalars(

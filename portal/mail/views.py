@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from . import bp, rules, services
+from ..forms_base import ActionForm
 from .forms import PreferencesForm
 
 
@@ -27,3 +28,16 @@ def preferences():
     return render_template("mail/preferences.html", form=form, kinds=rules.KINDS, enabled=services.enabled(),
                            sender=current_app.config.get("MAIL_SENDER") or "",
                            messages=services.recent_messages(current_user.id)), status
+
+
+@bp.route("/preferences/test", methods=["POST"])
+@login_required
+def send_test():
+    """Queue a test e-mail to one's own saved address (the worker sends it)."""
+    if not ActionForm().validate_on_submit():
+        flash("页面已过期，请重试。", "error")
+        return redirect(url_for("mail.preferences"), 303)
+    problem = services.queue_test_message(current_user._get_current_object())
+    db.session.commit()
+    flash(problem or "测试邮件已排队，几分钟内发出；请查看收件箱（也可能在垃圾邮件中）。", "error" if problem else "success")
+    return redirect(url_for("mail.preferences"), 303)

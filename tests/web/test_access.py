@@ -283,6 +283,7 @@ SIGNED_IN = [("get", "/auth/password", 200), ("get", "/auth/confirm", 200), ("ge
              ("post", "/notifications/{notification}/open", "/notifications/"),
              ("post", "/notifications/read-all", "/notifications/"),
              ("get", "/mail/preferences", 200), ("post", "/mail/preferences", "/mail/preferences"),
+             ("post", "/mail/preferences/test", "/mail/preferences"),
              ("post", "/auth/logout-everywhere", "/auth/login"), ("post", "/auth/logout", "/auth/login")]
 # A record of the account itself: its owner reaches it, every other account finds nothing (404).
 OWN_ONLY = [("post", "/auth/sessions/{login_session}/end", "agent")]

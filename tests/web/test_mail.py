@@ -1,7 +1,10 @@
 """E-mail notices against a real SMTP server (aiosmtpd on 127.0.0.1, a free port): queued in the notification's
 transaction, sent by `flask --app portal mail send`, bundled by `mail digest`, retried after a refusal."""
 import email
+import shutil
 import socket
+import ssl
+import subprocess  # nosec B404 (openssl makes the test server's certificate)
 import threading
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -66,10 +69,10 @@ def smtp_server(app, monkeypatch):
     """Start an SMTP server for the test and point the portal at it (plain SMTP, no login)."""
     started = []
 
-    def start(authenticator=None):
+    def start(authenticator=None, **tls):
         inbox, port = Inbox(), _free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
-                                auth_require_tls=False)
+                                auth_require_tls=False, **tls)
         controller.start()
         started.append(controller)
         for key, value in {"MAIL_SMTP_HOST": "127.0.0.1", "MAIL_SMTP_PORT": port, "MAIL_SMTP_SECURITY": "none",
@@ -274,6 +277,18 @@ def test_a_forged_host_header_never_reaches_the_links_of_other_peoples_mail(app,
     assert "/bookings/" in row.body
 
 
+def test_the_e_mail_is_queued_in_the_notifications_transaction(app, smtp_server, users):
+    smtp_server()
+    db.session.add(MailAddress(user_id=users["agent"].id, address="agent@example.cn"))
+    db.session.commit()
+    notify([users["agent"].id], "回滚的通知", "/bookings/")
+    db.session.rollback()                        # the change that notified failed: neither remains
+    assert _outbox() == [] and db.session.scalar(select(func.count(Notification.id))) == 0
+    notify([users["agent"].id], "提交的通知", "/bookings/")
+    db.session.commit()
+    assert [m.body.count("提交的通知") for m in _outbox()] == [1]
+
+
 def test_without_an_smtp_host_nothing_is_queued(app, login_as, world):
     assert not app.config["MAIL_SMTP_HOST"]
     _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
@@ -314,6 +329,46 @@ def test_two_workers_claim_different_rows(app, orgs, users):
     assert len(first) == 2 and len(second) == 3 and not set(first) & set(second)
     with app.app_context():
         assert mail_services.claim(10) == []
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (its own CA): (certificate file, key file)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test server's certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),  # nosec B603 B607
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+def _server_context(certificate):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_starttls_and_ssl_send_with_a_verified_certificate(app, smtp_server, login_as, world, monkeypatch,
+                                                            certificate, security):
+    server = _server_context(certificate)
+    tls = {"tls_context": server, "require_starttls": True} if security == "starttls" else {"ssl_context": server}
+    inbox = smtp_server(**tls)
+    monkeypatch.setitem(app.config, "MAIL_SMTP_SECURITY", security)
+    _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
+    _file(login_as("agent"), world)
+    # Without the CA that signed the server's certificate the portal does not trust it: nothing is sent.
+    result = _run(app, "send")
+    assert "1 封未能发送" in result.output and "CERTIFICATE_VERIFY_FAILED" in _outbox()[0].last_error
+    assert not inbox.messages
+    monkeypatch.setitem(app.config, "MAIL_SMTP_CA_FILE", str(certificate[0]))
+    db.session.execute(MailMessage.__table__.update().values(next_attempt_at=utcnow()))
+    db.session.commit()
+    assert "已发送 1 封邮件" in _run(app, "send").output
+    [message] = inbox.messages
+    assert message["To"] == STAFF_ADDRESS
 
 
 # --- the preferences page ---------------------------------------------------------------------------------------
@@ -363,3 +418,45 @@ def test_a_bad_address_is_refused_and_kept(login_as, users, address):
 def test_an_unknown_mode_is_refused_not_crashed(login_as):
     response = login_as("agent").post("/mail/preferences", data={"address": "a@b.cn", "mode_bookings": "weekly"})
     assert response.status_code == 422
+
+
+def test_a_test_e_mail_reaches_the_saved_address(app, smtp_server, login_as):
+    inbox = smtp_server()
+    client = login_as("agent")
+    response = client.post("/mail/preferences/test")
+    assert response.status_code == 303 and _outbox() == []
+    assert "请先填写并保存接收邮箱" in client.get("/mail/preferences").get_data(as_text=True)
+    _prefer(client, "agent@example.cn")
+    assert "发送测试邮件" in client.get("/mail/preferences").get_data(as_text=True)
+    client.post("/mail/preferences/test")
+    assert "已发送 1 封邮件" in _run(app, "send").output
+    [message] = inbox.messages
+    assert message["To"] == "agent@example.cn" and message["Subject"] == "【远程异地评标】测试邮件"
+    assert f"{BASE}/mail/preferences" in message.get_content()
+
+
+def test_no_test_e_mail_without_an_smtp_host(login_as):
+    client = login_as("agent")
+    _prefer(client, "agent@example.cn")
+    page = client.get("/mail/preferences").get_data(as_text=True)
+    assert "发送测试邮件" not in page
+    client.post("/mail/preferences/test")
+    assert _outbox() == [] and "尚未配置邮件服务器，不能发送" in client.get("/mail/preferences").get_data(as_text=True)
+
+
+def test_after_the_last_try_a_refused_e_mail_is_failed_and_shown(app, smtp_server, login_as, world):
+    from portal.mail.rules import MAX_ATTEMPTS
+
+    inbox = smtp_server()
+    inbox.refuse = "550 5.1.1 Mailbox unavailable"
+    _prefer(login_as("staff-jilin"), STAFF_ADDRESS)
+    _file(login_as("agent"), world)
+    db.session.execute(MailMessage.__table__.update().values(attempts=MAX_ATTEMPTS - 1))
+    db.session.commit()
+    _run(app, "send")
+    [row] = _outbox()
+    assert row.status is Status.FAILED and row.attempts == MAX_ATTEMPTS and row.next_attempt_at is None
+    assert "550" in row.last_error
+    inbox.refuse = None
+    assert "已发送 0 封邮件" in _run(app, "send").output and not inbox.messages
+    assert "发送失败（已放弃）" in login_as("staff-jilin").get("/mail/preferences").get_data(as_text=True)
