@@ -84,6 +84,9 @@ class HostCheck:
 def init_app(app):
     hosts = trusted_hosts(app.config)
     app.config["TRUSTED_HOSTS"] = hosts      # Flask checks the same list again when it reads request.host
+    if hosts is None and not (app.debug or app.testing):
+        app.logger.warning("TRUSTED_HOSTS is not set: any Host header is answered and used in feed links; "
+                           "set PORTAL_TRUSTED_HOSTS to the portal's host names in production.")
     app.wsgi_app = HostCheck(app.wsgi_app, hosts)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops:
