@@ -67,8 +67,16 @@ def create_app(test_config=None):
         # What reading one import may cost (archive entries, sizes, ratio, rows read with blanks, the deadline):
         # IMPORT_<FIELD> for each field of spreadsheets.ReadLimits, whose defaults say how they were measured.
         PAGE_SIZE=50,
+        # A list's print view (?print=1) shows every row up to this many (then says how many it left out).
+        PRINT_MAX_ROWS=2000,
         # How often a page waiting for the other side of a seat request asks for news (seconds).
         POLL_SECONDS=20,
+        # Time guards of the evaluation day (portal/evaluations/timing.py): the draw opens at 00:00 China time
+        # of this many working days before the evaluation date, or (when set) this many hours before the start;
+        # the winner no earlier than the evaluation day plus the publicity period (实施条例 第五十四条).
+        EVALUATION_DRAW_OPEN_WORKING_DAYS=1,
+        EVALUATION_DRAW_OPEN_HOURS=None,
+        WINNER_PUBLICITY_DAYS=3,
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
         ARGON2_TIME_COST=2,
         ARGON2_MEMORY_COST=19456,

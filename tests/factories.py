@@ -164,6 +164,26 @@ def make_seat_request(section, guest: TradingCenter, requester: User, seats=2, d
     return req
 
 
+def book(req, workstation, starts=None, ends=None, active=True):
+    """A booking of `workstation` for `req` with its workstation hold, written directly (no service checks):
+    the database's own guarantee still applies."""
+    from portal.bookings.models import Booking
+    from portal.workstations.models import HoldPurpose, WorkstationHold
+
+    starts, ends = starts or req.starts_at, ends or req.ends_at
+    hold = WorkstationHold(workstation_id=workstation.id, center_id=req.guest_center_id, starts_at=starts,
+                           ends_at=ends, purpose=HoldPurpose.GUEST_BOOKING, label=f"申请 {req.number}",
+                           active=active, released_at=None if active else utcnow())
+    db.session.add(hold)
+    db.session.flush()
+    booking = Booking(request_id=req.id, workstation_id=workstation.id, center_id=req.guest_center_id,
+                      starts_at=starts, ends_at=ends, active=active, hold_id=hold.id,
+                      released_at=None if active else utcnow())
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
 def make_notice(title="关于开展远程异地评标培训的通知", body="各单位：请组织评标专家参加培训。", region=None,
                 status="published", publish_at=None, column="announcement", tags=(), pinned=False):
     """A notice as the service would store it (sanitised body, search text); published an hour ago by default."""

@@ -2,7 +2,7 @@
 change of the calendar recomputes the open requests' deadlines (issue 23 part 3)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0022 (chained after main's head when merged; planned as 0014's child)
 Create Date: 2026-12-02 01:10:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

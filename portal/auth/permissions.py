@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     # Shared workstation directory (场所工位共享目录): everyone reads, admins maintain their own
     "workstations.view": EVERY_ROLE,
     "workstations.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
+    "workstations.local_use": {R.CENTER_STAFF: Scope.CENTER},
     # Cross-province cooperation (跨省合作): pairings, joint testing
     "partners.view": EVERY_ROLE,
     "partners.manage": {R.PROVINCE_ADMIN: Scope.ALL},
@@ -82,6 +83,8 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
                              R.SUPERVISOR: Scope.REGION, R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
     "evaluation.verify": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                           R.SUPERVISOR: Scope.REGION},
+    # A seat replaced twice is replaced again only with the project's supervisors' approval
+    "evaluation.approve": {R.SUPERVISOR: Scope.REGION},
     # The monthly dispatch report (月调度情况表): regions file their own row (the provincial center's row is
     # filed by the province), the province reviews, returns and sees the whole table
     "reports.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION},
@@ -105,6 +108,7 @@ ACTION_LABELS = {
     "users.manage": "管理账号",
     "workstations.view": "查看场所工位共享目录",
     "workstations.manage": "登记、修改、停用评标场所和工位",
+    "workstations.local_use": "登记和取消本中心工位的本地使用（本地评标、维护）",
     "partners.view": "查看跨省合作",
     "partners.manage": "维护对口合作与联调联试",
     "audit.view": "查看操作日志",
@@ -134,6 +138,7 @@ ACTION_LABELS = {
     "evaluation.pay": "登记专家劳务费支付",
     "evaluation.deadlines": "查看期限提醒",
     "evaluation.verify": "复核专家抽取结果",
+    "evaluation.approve": "审批第三次及以后的专家更换",
     "reports.view": "查看远程异地评标月调度情况表",
     "reports.file": "填报、报送本地区月调度情况表",
     "reports.review": "审核、退回月调度情况表，催报",

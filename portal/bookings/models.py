@@ -3,9 +3,10 @@
 A request goes from the main venue (主场) of a tender section to one guest center (客场). When the guest
 center accepts it, one Booking row holds each assigned workstation for the evaluation's time range.
 
-The database refuses two active bookings of one workstation whose times overlap (migration 0005):
-PostgreSQL by an exclusion constraint on (workstation_id, tstzrange(starts_at, ends_at)) WHERE active,
-SQLite by triggers that raise on insert or update. Neither can be declared here in a portable way.
+Each booking holds its workstation through a WorkstationHold (portal.workstations.models, migration 0015):
+the holds table is where the database refuses any two overlapping uses of one workstation — guest bookings,
+local evaluations, maintenance and the main venue's sign-ins together. The bookings table keeps its own
+older guarantee (migration 0005) among bookings.
 """
 from datetime import date, datetime, time
 
@@ -30,7 +31,7 @@ from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
 from ..orgs.scoping import CenterScoped
 from ..projects.models import Section
-from ..workstations.models import Workstation
+from ..workstations.models import Workstation, WorkstationHold
 from .rules import ACTIVE_STATUSES, HOLDING_STATUSES, Status
 
 
@@ -169,6 +170,7 @@ class Booking(CenterScoped, db.Model):
         Index("ix_bookings_workstation_starts", "workstation_id", "starts_at"),
         Index("ix_bookings_center_starts", "center_id", "starts_at"),
         # A request holds a workstation once.
+        Index("uq_bookings_hold_id", "hold_id", unique=True),
         Index("uq_bookings_request_workstation_active", "request_id", "workstation_id", unique=True,
               sqlite_where=db.text("active"), postgresql_where=db.text("active")),
     )
@@ -183,9 +185,12 @@ class Booking(CenterScoped, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_reason: Mapped[str | None] = mapped_column(String(200))
+    # The workstation hold this booking keeps (active exactly as long as the booking is).
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("workstation_holds.id"))
 
     request: Mapped[SeatRequest] = relationship(back_populates="bookings", lazy="raise")
     workstation: Mapped[Workstation] = relationship(lazy="raise")
+    hold: Mapped[WorkstationHold | None] = relationship(lazy="raise")
 
 
 class CalendarFeed(CenterScoped, db.Model):

@@ -155,16 +155,51 @@ def avoidance_reason(candidate: Candidate, facts: AvoidanceFacts) -> Avoid | Non
     return None
 
 
-def split_eligible(candidates, facts: AvoidanceFacts) -> tuple[list[int], dict[Avoid, int]]:
-    """The eligible ids in ascending order (the stored candidate list), and how many each reason excluded."""
-    eligible, excluded = [], {}
+def classify(candidates, facts: AvoidanceFacts) -> tuple[list[int], list[tuple[int, Avoid]]]:
+    """The eligible ids in ascending order (the stored candidate list), and every excluded expert's id with the
+    reason, in ascending id order (stored too, so the exclusions can be re-checked one by one)."""
+    eligible, excluded = [], []
     for candidate in candidates:
         reason = avoidance_reason(candidate, facts)
         if reason is None:
             eligible.append(candidate.id)
         else:
-            excluded[reason] = excluded.get(reason, 0) + 1
-    return sorted(eligible), excluded
+            excluded.append((candidate.id, reason))
+    return sorted(eligible), sorted(excluded, key=lambda pair: pair[0])
+
+
+def split_eligible(candidates, facts: AvoidanceFacts) -> tuple[list[int], dict[Avoid, int]]:
+    """The eligible ids in ascending order, and how many each reason excluded."""
+    eligible, excluded = classify(candidates, facts)
+    counts: dict[Avoid, int] = {}
+    for _, reason in excluded:
+        counts[reason] = counts.get(reason, 0) + 1
+    return eligible, counts
+
+
+def eligibility_problems(eligible_ids: list[int], excluded: dict[int, Avoid], candidates: dict[int, Candidate],
+                         facts: AvoidanceFacts) -> list[str]:
+    """A stored draw's candidate list re-checked against the avoidance rules (the facts as they stood when it
+    was drawn): every eligible expert still eligible, every excluded one excluded for the stored reason, no
+    expert in both lists, the eligible list in ascending order. `candidates` holds the experts as they are now
+    (by id); the messages count, they never name."""
+    problems = []
+    if eligible_ids != sorted(eligible_ids) or len(set(eligible_ids)) != len(eligible_ids):
+        problems.append("候选名单不是按专家编号升序排列的不重复名单。")
+    both = set(eligible_ids) & set(excluded)
+    if both:
+        problems.append(f"{len(both)} 名专家同时出现在候选名单和回避排除名单中。")
+    missing = [i for i in [*eligible_ids, *excluded] if i not in candidates]
+    if missing:
+        problems.append(f"{len(missing)} 名专家已不在专家库中，无法复核。")
+    wrongly_in = [i for i in eligible_ids if i in candidates and avoidance_reason(candidates[i], facts) is not None]
+    if wrongly_in:
+        problems.append(f"候选名单中 {len(wrongly_in)} 名专家按回避规则应当排除。")
+    wrongly_out = [i for i, reason in excluded.items()
+                   if i in candidates and avoidance_reason(candidates[i], facts) is not reason]
+    if wrongly_out:
+        problems.append(f"回避排除名单中 {len(wrongly_out)} 名专家的排除原因与回避规则不符。")
+    return problems
 
 
 # --- the random draw (随机抽取) ----------------------------------------------------------------------------
@@ -200,15 +235,35 @@ def shortage_message(specialty: str, venue: str, needed: int, eligible: int) -> 
 # --- replacement -----------------------------------------------------------------------------------------
 
 class ReplaceReason(enum.Enum):
-    DECLINED = "declined"
-    ABSENT = "absent"
+    """The closed list of reasons (回避, 未到场, 身体原因, 其他（须写明）). The stored value "declined" (before the
+    closed list: 专家不能参加) now means 身体原因; the typed explanation of older records stays with them."""
+
     CONFLICT = "conflict"
+    ABSENT = "absent"
+    DECLINED = "declined"
     OTHER = "other"
 
     @property
     def label(self) -> str:
-        return {"declined": "专家不能参加", "absent": "专家未到场", "conflict": "专家申明需回避",
-                "other": "其他原因"}[self.value]
+        return {"conflict": "回避", "absent": "未到场", "declined": "身体原因", "other": "其他"}[self.value]
+
+    @property
+    def choice(self) -> str:
+        return "其他（须写明）" if self is ReplaceReason.OTHER else self.label
+
+
+FREE_REPLACEMENTS = 2    # a seat replaced this many times needs a supervisor's approval for each further one
+
+
+def replacement_problem(kind: ReplaceReason, text: str, earlier: int, approved: bool) -> str | None:
+    """Why a seat cannot be replaced now: "other" needs its explanation; a seat already replaced
+    `FREE_REPLACEMENTS` times (`earlier`) is replaced again only with a supervisor's approval."""
+    if kind is ReplaceReason.OTHER and not (text or "").strip():
+        return "更换原因为“其他”的，请写明具体情况。"
+    if earlier >= FREE_REPLACEMENTS and not approved:
+        return (f"该席位已更换 {earlier} 次，第 {earlier + 1} 次更换须经行政监督部门同意："
+                "请在本页提交更换申请，行政监督部门同意后再更换。")
+    return None
 
 
 # --- the day's records: duties, incidents, hand-over ------------------------------------------------------

@@ -166,12 +166,20 @@ MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 CODE_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
-def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tuple[int, int, str]],
+def duplicate_id_problem(holder_region_id: int, region_id: int | None) -> str:
+    """The refusal of an ID number that is already registered. Another region is never named (issue 27 item
+    3): "已在长春地区专家库登记" had confirmed to another region's admin that a person is an expert, and where."""
+    if holder_region_id == region_id:
+        return "该身份证号码已在该地区专家库登记，请在原记录上修改，不要重复登记。"
+    return "该身份证号码已在省内其他地区登记，请联系省级管理员办理转移。"
+
+
+def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tuple[int, int]],
                       own_region_id: int | None, region_ids: dict[str, int]):
     """Validate an expert import row by row; nothing is applied unless every row passes.
 
     rows: (spreadsheet row, {column key: raw cell}); specialty_ids: active specialty id by code;
-    holders: id number -> (expert id, region id, region name) of records already in the database;
+    holders: id number -> (expert id, region id) of records already in the database;
     own_region_id: the importer's region (None for a provincial admin, who must name the region);
     region_ids: region id by name. Each good row gets action "new" or "update".
     """
@@ -228,9 +236,9 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
         action = "new"
         holder = holders.get(id_number)
         if holder is not None and not any(column == "id_number" for column, _ in errors):
-            expert_id, holder_region, holder_region_name = holder
+            expert_id, holder_region = holder
             if region_id is not None and holder_region != region_id:
-                errors.append(("id_number", f"该专家已在{holder_region_name}专家库登记（可能是调动），请由省级管理员办理转移。"))
+                errors.append(("id_number", duplicate_id_problem(holder_region, region_id)))
             action = "update"
         for column, message in errors:
             check.errors.append(RowError(row_no, IMPORT_HEADER[column], message))

@@ -21,6 +21,7 @@ from .rules import (
     ShareScope,
     Status,
     check_expert_rows,
+    duplicate_id_problem,
     code_level,
     id_number_problem,
     name_problem,
@@ -122,14 +123,15 @@ def _personal(expert: Expert) -> tuple:
     return (expert.name, expert.id_number, expert.phone, expert.employer, expert.title, expert.suspended_reason)
 
 
-def id_holders(numbers: list[str]) -> dict[str, tuple[int, int, str]]:
-    """ID number -> (expert id, region id, region name) for those already registered (500 per query)."""
-    found: dict[str, tuple[int, int, str]] = {}
+def id_holders(numbers: list[str]) -> dict[str, tuple[int, int]]:
+    """ID number -> (expert id, region id) for those already registered (500 per query). No region name: a
+    refusal never says where another region's expert is registered (rules.duplicate_id_problem)."""
+    found: dict[str, tuple[int, int]] = {}
     for start in range(0, len(numbers), 500):
-        for expert_id, number, region_id, region_name in db.session.execute(
-                select(Expert.id, Expert.id_number, Expert.region_id, Region.name)
-                .join(Region, Expert.region_id == Region.id).where(Expert.id_number.in_(numbers[start:start + 500]))):
-            found[number] = (expert_id, region_id, region_name)
+        for expert_id, number, region_id in db.session.execute(
+                select(Expert.id, Expert.id_number, Expert.region_id)
+                .where(Expert.id_number.in_(numbers[start:start + 500]))):
+            found[number] = (expert_id, region_id)
     return found
 
 
@@ -145,8 +147,7 @@ def save_expert(expert: Expert | None, data: dict, region_id: int, today: date |
         raise ExpertError(problem, "id_number")
     holder = id_holders([id_number]).get(id_number)
     if holder is not None and (expert is None or holder[0] != expert.id):
-        raise ExpertError(f"该身份证号码已在{holder[2]}专家库登记（可能是专家调动）。如属调动，请由省级管理员在该专家记录上"
-                          "办理转移，不要重复登记。", "id_number")
+        raise ExpertError(duplicate_id_problem(holder[1], region_id), "id_number")
     specialty_ids = list(dict.fromkeys(data.get("specialty_ids") or []))
     problem = specialty_count_problem(len(specialty_ids))
     if problem:

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..notifications.services import notify
 from ..orgs.models import Province, Region, TradingCenter
+from ..workstations import local_use
 from .holds import holds_of
 from .models import Exemption, Project, Section, Threshold
 from .rules import (
@@ -321,3 +322,19 @@ def record_winning(section: Section, amount: Decimal, today: date | None = None)
     record("winning", "section", section, label=str(section), region_id=section.project.region_id,
            before=before, after={"winning_bid_wan": str(amount)})
     return section
+
+
+# --- local use of workstations (portal.workstations.local_use) ----------------------------------------------
+
+def _sections_for_local_use(center_id: int) -> list[tuple[int, str]]:
+    """A center's own sections (its main venue's) not yet evaluated, or without a date yet: (id, name)."""
+    today = china_today()
+    rows = db.session.execute(
+        select(Section.id, Section.name, Section.evaluation_date)
+        .where(Section.main_center_id == center_id,
+               (Section.evaluation_date.is_(None)) | (Section.evaluation_date >= today))
+        .order_by(Section.evaluation_date, Section.id).limit(200)).all()
+    return [(sid, f"{name}（{day:%Y-%m-%d}）" if day else name) for sid, name, day in rows]
+
+
+local_use.section_sources.append(_sections_for_local_use)

@@ -14,7 +14,7 @@ from ..downloads import name_download
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
-from ..listing import paginate, sort_choice
+from ..listing import int_arg, paginate, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..orgs.services import home_regions
 from . import bp, services
@@ -291,9 +291,9 @@ def section_edit(section_id):
 def scope_preview():
     """The decision panel for the figures typed so far (htmx, as the agent types)."""
     form = SectionForm()
-    section_id = request.args.get("section", type=int)
+    section_id = int_arg("section")
     section = _load_section("projects.manage", section_id) if section_id else None
-    project_id = request.args.get("project", type=int)
+    project_id = int_arg("project")
     if section is not None:
         project_id = section.project_id
     elif project_id is not None:

@@ -1,6 +1,10 @@
-"""Pure rules of the workstation registry: codes, spreadsheet cells, import rows, compliance."""
+"""Pure rules of the workstation registry: codes, spreadsheet cells, import rows, compliance, and the times
+of workstation holds and local use (overlap, weekly repetition)."""
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from ..clock import CHINA
 
 from ..spreadsheets import ImportCheck, RowError, cell_text, missing_columns  # noqa: F401 (the import's shapes)
 
@@ -144,3 +148,110 @@ def standing_compliance(required: int, actual: int) -> Compliance:
     """Standing cross-province secondary venue rule (seed 000 part 四): at least `required`
     cross-province workstations (10 by default; "10 个以上" read as 10 or more)."""
     return Compliance(required=required, actual=actual)
+
+
+# ---------------------------------------------------------------- holds and local use (工位占用与本地使用)
+
+# No hold is longer than a day: a maintenance block of several days is one hold per day (the overlap queries
+# read the (workstation, start) index from start - MAX_HOLD_MINUTES on).
+MAX_HOLD_MINUTES = 24 * 60
+# A local use is recorded at most this far ahead, and its range (with a weekly repetition) at most this long.
+MAX_DAYS_AHEAD = 400
+MAX_RANGE_DAYS = 366
+MAX_OCCURRENCES = 120
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def overlaps(a_start, a_end, b_start, b_end) -> bool:
+    """Half-open ranges [start, end) overlap: one ending when the other starts is no clash."""
+    return a_start < b_end and b_start < a_end
+
+
+def china_clock(value: datetime) -> str:
+    """'2026-12-03 09:00' in China time (SQLite hands back naive UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def clash_text(code: str, starts: datetime, ends: datetime, label: str) -> str:
+    """How a refusal names a taken workstation: which, when, by what (a label, never an expert)."""
+    return f"工位 {code} 在 {china_clock(starts)}—{china_clock(ends)[11:]} 已被{label}占用"
+
+
+def hold_range(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """[start, end) of one China day as UTC instants."""
+    starts = datetime.combine(day, start, tzinfo=CHINA)
+    ends = datetime.combine(day, end, tzinfo=CHINA)
+    return starts.astimezone(UTC), ends.astimezone(UTC)
+
+
+def occurrences(first: date, last: date, weekday: int | None) -> list[date]:
+    """The days a local use covers: every day from first to last, or only one weekday (0 = Monday) of them
+    ('every Tuesday morning' until the last date)."""
+    days, day = [], first
+    while day <= last:
+        if weekday is None or day.weekday() == weekday:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def local_use_problems(first: date | None, last: date | None, start: time | None, end: time | None,
+                       weekday: int | None, seats: int | None, today: date) -> list[str]:
+    """Chinese messages for a local use that cannot be recorded (empty when it can)."""
+    if first is None or start is None or end is None:
+        return ["请填写日期和起止时间。"]
+    last = last or first
+    problems = []
+    if first < today:
+        problems.append("开始日期不能早于今天。")
+    if last < first:
+        problems.append("结束日期不能早于开始日期。")
+    if (first - today).days > MAX_DAYS_AHEAD:
+        problems.append(f"最多登记 {MAX_DAYS_AHEAD} 天以内的使用。")
+    if (last - first).days >= MAX_RANGE_DAYS:
+        problems.append(f"日期范围最长 {MAX_RANGE_DAYS} 天。")
+    if end <= start:
+        problems.append("结束时间应晚于开始时间。")
+    if seats is not None and seats < 1:
+        problems.append("工位数至少为 1。")
+    if not problems:
+        days = occurrences(first, last, weekday)
+        if not days:
+            problems.append(f"所选日期范围内没有{WEEKDAYS[weekday]}。")
+        elif len(days) > MAX_OCCURRENCES:
+            problems.append(f"一次最多登记 {MAX_OCCURRENCES} 个日期，请缩短日期范围或按周重复。")
+    return problems
+
+
+# --- the order of venue names ------------------------------------------------------------------------------
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMBER = re.compile(r"[0-9]+|[〇零一二两三四五六七八九十百千]+")
+
+
+def chinese_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 一百零五 → 105; a run of digits alone (二〇二六) reads digit by digit."""
+    if not any(ch in _CN_UNITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            digit = _CN_DIGITS[ch]
+    return total + (digit or 0)
+
+
+def venue_sort_key(name: str) -> str:
+    """The name with every number (Arabic or Chinese) zero-padded, so that names sort as people count:
+    第一评标区 < 第二评标区 < 第三评标区 < 第十评标区, A2 < A10 (a plain text sort gives 第一、第三、第二, as the
+    characters 一 U+4E00 < 三 U+4E09 < 二 U+4E8C)."""
+    def padded(match: re.Match) -> str:
+        raw = match.group(0)
+        value = int(raw) if raw.isdigit() else chinese_number(raw)
+        return f"{value:08d}"
+
+    return _NUMBER.sub(padded, name or "")[:200]

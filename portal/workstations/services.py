@@ -1,5 +1,5 @@
 """Workstation registry services: load -> rules -> change -> audit; they flush, views commit."""
-from collections.abc import Callable
+from datetime import timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -12,8 +12,8 @@ from ..errors import ChangeRefused
 from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
-from . import rules
-from .models import Venue, VenueStatus, Workstation, WorkstationStatus
+from . import holds, rules
+from .models import HoldPurpose, Venue, VenueStatus, Workstation, WorkstationStatus
 
 WORKSTATION_FIELDS = ("code", "venue_id", "cross_province", "has_av", "has_id_reader",
                       "has_signature_pad", "status", "notes", "retire_reason")
@@ -119,18 +119,13 @@ def save_workstation(workstation: Workstation | None, data: dict, venue: Venue) 
     return workstation
 
 
-# Features above workstations that hold workstations for a time (bookings: the guest seats) register here a
-# function giving, for some workstation ids, descriptions of the holds not yet ended; workstations asks them
-# before a workstation leaves service, and so imports none of them.
-future_holds: list[Callable[[list[int]], list[str]]] = []
-
-
 def _refuse_if_booked(workstation_ids: list[int], doing: str) -> None:
-    """A workstation held for an evaluation still to come keeps its status until the booking is settled."""
-    held = [text for holds in future_holds for text in holds(workstation_ids)]
+    """A workstation held for something still to come (a guest booking, a local evaluation, a sign-in) keeps
+    its status until that is settled; a maintenance block does not stand in the way."""
+    held = holds.future(workstation_ids, purposes=[p for p in HoldPurpose if p is not HoldPurpose.MAINTENANCE])
     if held:
-        raise RegistryError(f"以下工位已被客场机位申请预订，不能{doing}：{'；'.join(held)}。"
-                            "请先与主场协商取消预订或改派工位。")
+        raise RegistryError(f"以下工位此后仍有占用，不能{doing}：{'；'.join(held)}。"
+                            "请先取消或改派这些占用（客场预订请与主场协商）。")
 
 
 def _retire_workstation(workstation: Workstation, reason: str, region_id) -> None:
@@ -254,20 +249,24 @@ def active_clause():
 
 
 def center_counts(where=()):
-    """Per center: (center, region, province, total in use, cross-province, available, cross available).
+    """Per center: (center, region, province, total in use, cross-province, available, cross available, free now).
 
-    The workstations are counted per center in a subquery that reads only the index
+    Also "free now" (当前空闲): available and not held at this moment by anything (a guest booking, local use,
+    maintenance, a sign-in). The workstations are counted per center in a subquery over the index
     ix_workstations_center_status_cross (center, status, cross-province) — and only the centers the filter
-    keeps — then joined to the centers."""
+    keeps — probing the holds' (workstation, start) index for the available ones, then joined to the centers."""
     in_use = active_clause()
     available = Workstation.status == WorkstationStatus.AVAILABLE
     cross = Workstation.cross_province.is_(True)
+    now = utcnow()
+    held_now = holds.busy_clause(now, now + timedelta(seconds=1))
     per_center = (select(
         Workstation.center_id,
         func.count().filter(in_use).label("total"),
         func.count().filter(in_use, cross).label("cross"),
         func.count().filter(available).label("available"),
         func.count().filter(available, cross).label("cross_available"),
+        func.count().filter(available, ~held_now).label("free_now"),
     ).group_by(Workstation.center_id))
     if where:
         per_center = per_center.where(Workstation.center_id.in_(select(TradingCenter.id).where(*where)))
@@ -308,7 +307,7 @@ def matching_total(counts, status: str, capability: str) -> int | None:
     return sum(matching_count(row, status, capability) for row in counts)
 
 
-COUNT_KEYS = ("total", "cross", "available", "cross_available")
+COUNT_KEYS = ("total", "cross", "available", "cross_available", "free_now")
 EMPTY_COUNTS = SimpleNamespace(**{key: 0 for key in COUNT_KEYS})
 
 

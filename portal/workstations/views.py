@@ -1,21 +1,22 @@
 """Shared workstation directory (场所工位共享目录) and the registry of venues and workstations."""
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..audit.models import AuditEntry
 from ..auth.permissions import get_scoped_or_404, permission_required, scope_clause, scoped_select
+from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
 from ..forms_base import ActionForm
 from ..htmx import render, wants_fragment
-from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
+from ..listing import Page, int_arg, page_number, page_size, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, read_table
 from ..workbooks import csv_response, workbook_with_table, xlsx_response
-from . import bp, rules, services
-from .forms import ImportForm, RetireForm, VenueForm, WorkstationForm
-from .models import WORKSTATION_STATUS_LABELS, Venue, VenueStatus, Workstation, WorkstationStatus
+from . import bp, holds, local_use, rules, services
+from .forms import CancelLocalUseForm, ImportForm, LocalUseForm, RetireForm, VenueForm, WorkstationForm
+from .models import WORKSTATION_STATUS_LABELS, LocalUse, Venue, VenueStatus, Workstation, WorkstationStatus
 
 STATUS_FILTERS = {
     "": ("在用（可用和维护中）", lambda: Workstation.status != WorkstationStatus.RETIRED),
@@ -28,7 +29,7 @@ CAPABILITY_FILTERS = {"": "全部", "cross": "支持跨省", "local": "仅省内
 DIRECTORY_SORTS = {
     "region": Province.sort_order * 100 + func.coalesce(Region.sort_order, 0),
     "center": TradingCenter.name,
-    "venue": Venue.name,
+    "venue": Venue.sort_key,
     "code": Workstation.code,
     "status": Workstation.status,
     "updated": Workstation.updated_at,
@@ -103,7 +104,7 @@ def index():
     filters = _directory_filters()
     sort, desc, order = sort_choice(DIRECTORY_SORTS, "region")
     stmt = _workstation_select(filters).order_by(
-        order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.name, Workstation.code)
+        order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.sort_key, Workstation.code)
     counts = services.center_counts(_directory_where(filters))
     known = None if filters["q"] else services.matching_total(counts, filters["status"], filters["capability"])
     if known is not None and sort == "region" and not desc:
@@ -126,7 +127,7 @@ def _page_in_place_order(filters, counts, total: int) -> Page:
     """The directory's default order (place: the summary's order of centers, then venue and code) without
     sorting every workstation: the centers' counts tell which centers the page's rows belong to, and only
     those centers' workstations are read (by index) and ordered."""
-    per_page = current_app.config["PAGE_SIZE"]
+    per_page = page_size()
     number = min(page_number(), max(1, -(-total // per_page)))
     start, seen, first_seen, picked = (number - 1) * per_page, 0, 0, []
     for row in counts:
@@ -140,7 +141,7 @@ def _page_in_place_order(filters, counts, total: int) -> Page:
         return Page([], number, per_page, total)
     rank = case({center_id: i for i, center_id in enumerate(picked)}, value=Workstation.center_id)
     stmt = (_workstation_select(filters).where(Workstation.center_id.in_(picked))
-            .order_by(rank, Venue.name, Workstation.code).limit(per_page).offset(start - first_seen))
+            .order_by(rank, Venue.sort_key, Workstation.code).limit(per_page).offset(start - first_seen))
     return Page(list(db.session.scalars(stmt).unique()), number, per_page, total)
 
 
@@ -163,7 +164,7 @@ EXPORT_HEADERS = ["地区/省份", *[header for _, header, _ in rules.IMPORT_COL
 def export():
     filters = _directory_filters()
     stmt = _workstation_select(filters).order_by(
-        Province.sort_order, Region.sort_order, TradingCenter.name, Venue.name, Workstation.code)
+        Province.sort_order, Region.sort_order, TradingCenter.name, Venue.sort_key, Workstation.code)
     limit = 100_000
     yes = {True: "是", False: "否"}
     rows = ([ws.center.region.name if ws.center.region else "", ws.center.name, ws.venue.name, ws.code,
@@ -195,7 +196,7 @@ def venues():
             .outerjoin(Workstation, Workstation.venue_id == Venue.id)
             .where(scope_clause("workstations.manage", Venue))
             .group_by(Venue.id, TradingCenter.name)
-            .order_by(TradingCenter.name, Venue.name))
+            .order_by(TradingCenter.name, Venue.sort_key))
     if status in ("active", "retired"):
         stmt = stmt.where(Venue.status == VenueStatus(status))
     if q:
@@ -265,7 +266,7 @@ def _venue_choices():
         select(Venue.id, Venue.name, TradingCenter.name)
         .join(TradingCenter, Venue.center_id == TradingCenter.id)
         .where(scope_clause("workstations.manage", Venue), Venue.status == VenueStatus.ACTIVE)
-        .order_by(TradingCenter.name, Venue.name)).all()
+        .order_by(TradingCenter.name, Venue.sort_key)).all()
     return [(vid, f"{center} · {name}") for vid, name, center in rows]
 
 
@@ -414,3 +415,77 @@ def import_template_xlsx():
 def import_template_csv():
     headers = [header for _, header, _ in rules.IMPORT_COLUMNS]
     return csv_response(headers, [TEMPLATE_EXAMPLE], "评标工位登记模板.csv")
+
+
+# ---------------------------------------------------------------- local use (本地使用)
+
+LOCAL_USE_SHOWS = {"active": "有效的", "all": "全部（含已取消）"}
+
+
+def _own_center() -> TradingCenter:
+    """The center whose local use the account records: center staff record their own center's."""
+    center = db.session.scalars(select(TradingCenter).where(
+        scope_clause("workstations.local_use", TradingCenter))).first()
+    if center is None:
+        abort(404)
+    return center
+
+
+@bp.route("/local-use")
+@permission_required("workstations.local_use")
+def local_uses():
+    center = _own_center()
+    show = request.args.get("show", "active")
+    show = show if show in LOCAL_USE_SHOWS else "active"
+    stmt = scoped_select("workstations.local_use", LocalUse).order_by(
+        LocalUse.active.desc(), LocalUse.first_date, LocalUse.id)
+    if show == "active":
+        stmt = stmt.where(LocalUse.active.is_(True), LocalUse.last_date >= china_today())
+    page = paginate(stmt)
+    return render("workstations/local_use.html", "workstations/_local_use.html", page=page, center=center,
+                  show=show, shows=LOCAL_USE_SHOWS, held=local_use.hold_counts([u.id for u in page.items]),
+                  weekdays=rules.WEEKDAYS)
+
+
+@bp.route("/local-use/new", methods=["GET", "POST"])
+@permission_required("workstations.local_use")
+def local_use_new():
+    center = _own_center()
+    form = LocalUseForm()
+    sections = local_use.own_sections(center.id)
+    form.section_id.choices = [("", "（不选：填写本地项目名称）")] + sections
+    stations = local_use.usable_workstations(center.id)
+    status = 200
+    if request.method == "GET" and not form.first_date.data:
+        form.first_date.data = china_today()
+    if form.validate_on_submit():
+        try:
+            use = local_use.create(center.id, form.data, china_today())
+        except (services.RegistryError, holds.HoldTaken) as error:
+            show_on_form(form, error, "workstation_ids")
+        else:
+            db.session.commit()
+            flash(f"已登记{use.label}，占用工位 {use.seats} 个。", "success")
+            return redirect(url_for("workstations.local_uses"), 303)
+    if form.errors or form.form_errors:
+        status = 422
+    return render_template("workstations/local_use_form.html", form=form, center=center, stations=stations,
+                           chosen=set(form.workstation_ids.data or [])), status
+
+
+@bp.route("/local-use/<int:use_id>/cancel", methods=["GET", "POST"])
+@permission_required("workstations.local_use")
+def local_use_cancel(use_id):
+    use = get_scoped_or_404("workstations.local_use", LocalUse, use_id)
+    form = CancelLocalUseForm()
+    if form.validate_on_submit():
+        try:
+            released = local_use.cancel(use, form.reason.data)
+        except services.RegistryError as error:
+            show_on_form(form, error, "reason")
+        else:
+            db.session.commit()
+            flash(f"已取消{use.label}，释放工位占用 {released} 个。", "success")
+            return redirect(url_for("workstations.local_uses"), 303)
+    return render_template("workstations/local_use_cancel.html", form=form, use=use,
+                           weekdays=rules.WEEKDAYS), 422 if form.errors else 200

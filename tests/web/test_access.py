@@ -8,7 +8,7 @@ whose answer differs, with the reason.
 import hashlib
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +18,17 @@ from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
 from portal import uploads
-from portal.evaluations.models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
+from portal.evaluations.models import (
+    Attachment,
+    Clue,
+    CommitteeMember,
+    Evaluation,
+    EvaluationVenue,
+    ExpertDraw,
+    Incident,
+    ReplacementApproval,
+)
+from portal.evaluations.rules import ReplaceReason
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
@@ -29,6 +39,7 @@ from portal.orgs.models import CenterContact, Province
 from portal.partners.models import Pairing
 from portal.projects.models import Exemption
 from portal.training.models import Enrolment, TrainingMaterial
+from portal.workstations.models import HoldPurpose, LocalUse
 from portal.calendar.models import AnnouncedYear, CalendarOverride
 from tests import factories
 
@@ -52,6 +63,10 @@ ROUTES = [
     ("get", "/workstations/import", "workstations.manage"),
     ("get", "/workstations/import/template.xlsx", "workstations.manage"),
     ("get", "/workstations/import/template.csv", "workstations.manage"),
+    ("get", "/workstations/local-use", "workstations.local_use"),
+    ("get", "/workstations/local-use?show=all", "workstations.local_use"),
+    ("get", "/workstations/local-use/new", "workstations.local_use"),
+    ("get", "/workstations/local-use/{local_use}/cancel", "workstations.local_use"),
     ("get", "/orgs/", "orgs.view"),
     ("get", "/orgs/centers/new", "orgs.manage"),
     ("get", "/orgs/centers/{center}/edit", "orgs.manage"),
@@ -202,6 +217,8 @@ POST_ROUTES = [
     ("/workstations/venues/new", "workstations.manage"),
     ("/workstations/venues/{venue}/edit", "workstations.manage"),
     ("/workstations/venues/{venue}/retire", "workstations.manage"),
+    ("/workstations/local-use/new", "workstations.local_use"),
+    ("/workstations/local-use/{local_use}/cancel", "workstations.local_use"),
     ("/orgs/centers/new", "orgs.manage"),
     ("/orgs/centers/{center}/edit", "orgs.manage"),
     ("/orgs/centers/{center}/contacts", "orgs.manage"),
@@ -216,6 +233,9 @@ POST_ROUTES = [
     ("/projects/{project}/edit", "projects.manage"),
     ("/projects/sections/{section}/edit", "projects.manage"),
     ("/evaluations/{evaluation}/members/{member}/replace", "evaluation.run"),
+    ("/evaluations/{evaluation}/members/{member}/replacement-request", "evaluation.run"),
+    ("/evaluations/{evaluation}/approvals/{approval}/approve", "evaluation.approve"),
+    ("/evaluations/{evaluation}/approvals/{approval}/refuse", "evaluation.approve"),
     ("/evaluations/{evaluation}/members/{member}/sign-in", "evaluation.run"),
     ("/evaluations/{evaluation}/members/{member}/sign/review", "evaluation.run"),
     ("/evaluations/{evaluation}/members/{member}/paid", "evaluation.pay"),
@@ -335,6 +355,11 @@ def records(users, orgs):
     clue = Clue(evaluation_id=evaluation.id, venue_id=evaluation.venues[1].id, text="疑似围标串标")
     db.session.add_all([member, incident, clue])
     db.session.flush()
+    # A request for a third replacement of that seat, waiting for the supervisors.
+    approval = ReplacementApproval(evaluation_id=evaluation.id, member_id=member.id, replacement_round=3,
+                                   kind=ReplaceReason.DECLINED, reason="专家突发疾病")
+    db.session.add(approval)
+    db.session.flush()
     clue_file = _stored(Attachment, "evaluation", "线索.pdf", evaluation_id=evaluation.id, clue_id=clue.id)
     # The exemption's written explanation as a stored PDF.
     exemption = db.session.scalars(select(Exemption).filter_by(section_id=section.id)).one()
@@ -348,7 +373,11 @@ def records(users, orgs):
     login_session = LoginSession(user_id=users["agent"].id, key_sha256="1" * 64, created_at=utcnow(),
                                  last_seen_at=utcnow(), address="10.0.0.8")
     db.session.add(login_session)
-    db.session.add_all([contact, notification, AnnouncedYear(year=2027, notice="国务院办公厅通知")])
+    # A maintenance block of 长春's workstation (local use).
+    local_use = LocalUse(center_id=workstation.center_id, purpose=HoldPurpose.MAINTENANCE, title="设备巡检",
+                         first_date=date(2027, 3, 2), last_date=date(2027, 3, 2), start_time=time(8, 30),
+                         end_time=time(12), seats=1)
+    db.session.add_all([contact, notification, local_use, AnnouncedYear(year=2027, notice="国务院办公厅通知")])
     db.session.commit()
     return {"ws": workstation.id, "venue": venue.id, "center": orgs.center(factories.CHANGCHUN).id,
             "user": users["agent"].id, "pairing": pairing.id, "province": province.id, "project": project.id,
@@ -359,7 +388,8 @@ def records(users, orgs):
             "draft_training": draft_training.id, "material": material.id, "public_notice": public_notice.id,
             "notice_file": notice_file.id, "draw": draw.id, "member": member.id, "incident": incident.id,
             "clue": clue.id, "clue_file": clue_file.id, "contact": contact.id, "feed_token": feed_token,
-            "notification": notification.id, "year": 2027, "login_session": login_session.id}
+            "notification": notification.id, "year": 2027, "login_session": login_session.id,
+            "local_use": local_use.id, "approval": approval.id}
 
 
 def expected_status(username, template, scope) -> int:

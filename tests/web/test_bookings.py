@@ -1,4 +1,5 @@
 """Guest-seat requests through the Flask client: filing, answering, the life cycle, calendars, feeds, fees."""
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -210,8 +211,7 @@ def test_availability_ranks_centers_with_enough_free_seats_first(login_as, world
 
 def test_availability_counts_booked_workstations_as_busy(login_as, world, users):
     req = factories.make_seat_request(world["section"], world["jilin"], users["agent"], day=world["day"])
-    db.session.add(Booking(request_id=req.id, workstation_id=world["stations"][0].id, center_id=world["jilin"].id,
-                           starts_at=req.starts_at, ends_at=req.ends_at))
+    factories.book(req, world["stations"][0])
     db.session.commit()
     url = f"/bookings/availability?section={world['section'].id}&evaluation_date={world['day']}&seats=2"
     assert "3/4" in login_as("agent").get(url).get_data(as_text=True)
@@ -392,9 +392,14 @@ def test_completing_before_the_evaluation_day_is_refused(login_as, world, users)
 
 def test_the_timeline_shows_who_did_what_and_why(login_as, world, users):
     req = _submitted(world, users)
+    users["staff-jilin"].display_name = "吉林市中心王工"
+    db.session.commit()
     login_as("staff-jilin").post(f"/bookings/{req.id}/reject", data={"version": req.version, "reason": "设备检修"})
     page = login_as("agent").get(f"/bookings/{req.id}").get_data(as_text=True)
-    assert "staff-jilin：拒绝：待客场确认 → 已拒绝；原因：设备检修" in page
+    # The person's name, not the account; the machine-readable time in China time with its offset.
+    assert "吉林市中心王工：拒绝：待客场确认 → 已拒绝；原因：设备检修" in page
+    assert "staff-jilin：" not in page
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00">', page)
 
 
 def test_the_polled_status_asks_for_a_refresh_once_the_request_changed(login_as, world, users):
@@ -413,23 +418,37 @@ def test_the_database_refuses_an_overlapping_booking_whatever_the_code_does(worl
                                                                evaluation_date=world["day"]),
                                         world["jilin"], users["agent"], day=world["day"], start=time(12, 0))
     station = world["stations"][0]
-    db.session.add(Booking(request_id=req.id, workstation_id=station.id, center_id=world["jilin"].id,
-                           starts_at=req.starts_at, ends_at=req.ends_at))
+    factories.book(req, station)
     db.session.commit()
-    db.session.add(Booking(request_id=other.id, workstation_id=station.id, center_id=world["jilin"].id,
-                           starts_at=other.starts_at, ends_at=other.ends_at))
     with pytest.raises(IntegrityError):
-        db.session.commit()
+        factories.book(other, station)
     db.session.rollback()
-    # Back to back is no clash, and a released booking does not hold the workstation.
-    db.session.add(Booking(request_id=other.id, workstation_id=station.id, center_id=world["jilin"].id,
-                           starts_at=req.ends_at, ends_at=req.ends_at + timedelta(hours=2)))
+    # Back to back is no clash, and a released booking (its hold released) does not hold the workstation.
+    factories.book(other, station, starts=req.ends_at, ends=req.ends_at + timedelta(hours=2))
     db.session.commit()
     db.session.execute(text("UPDATE bookings SET active = false, released_at = ends_at WHERE request_id = :r"),
                        {"r": req.id})
-    db.session.add(Booking(request_id=req.id, workstation_id=station.id, center_id=world["jilin"].id,
-                           starts_at=req.starts_at, ends_at=req.starts_at + timedelta(hours=1)))
+    db.session.execute(text("UPDATE workstation_holds SET active = false, released_at = ends_at "
+                            "WHERE id IN (SELECT hold_id FROM bookings WHERE request_id = :r)"), {"r": req.id})
+    factories.book(req, station, starts=req.starts_at, ends=req.starts_at + timedelta(hours=1))
     db.session.commit()
+
+
+def test_the_database_refuses_an_active_booking_without_its_hold(world, users):
+    """A booking written without a hold would escape the holds' guarantee: the database refuses it."""
+    req = _submitted(world, users)
+    station, other_station = world["stations"][0], world["stations"][1]
+    with pytest.raises(IntegrityError):
+        db.session.add(Booking(request_id=req.id, workstation_id=station.id, center_id=world["jilin"].id,
+                               starts_at=req.starts_at, ends_at=req.ends_at))
+        db.session.flush()
+    db.session.rollback()
+    booking = factories.book(req, station)
+    db.session.commit()
+    with pytest.raises(IntegrityError):   # nor may it move to a workstation its hold does not keep
+        db.session.execute(text("UPDATE bookings SET workstation_id = :w WHERE id = :b"),
+                           {"w": other_station.id, "b": booking.id})
+    db.session.rollback()
 
 
 # --- notifications --------------------------------------------------------------------------------------------
@@ -504,8 +523,7 @@ def _grow_requests(world, users, count: int, tag: str):
         station = factories.make_workstation(venue, f"{tag}-{i:03d}")
         req = factories.make_seat_request(section, world["jilin"], users["agent"], seats=1, day=world["day"],
                                           status=Status.ACCEPTED)
-        db.session.add(Booking(request_id=req.id, workstation_id=station.id, center_id=world["jilin"].id,
-                               starts_at=req.starts_at, ends_at=req.ends_at))
+        factories.book(req, station)
     db.session.commit()
 
 

@@ -632,3 +632,15 @@ def test_the_due_date_has_one_wording_and_the_tenth_is_on_time(login_as, month_d
         assert wording in page
         assert "当天即为逾期" not in page and "（含）前" not in page
     assert "10 日当天报送为按时" in province
+
+
+def test_the_monthly_workbook_prints_one_a4_landscape_page_per_sheet(login_as, month_data, tmp_path):
+    from tests.office import landscape_a4, office_pdf, page_text
+
+    response = login_as("province").get(f"/reports/monthly/{month_data['key']}.xlsx")
+    pdf = office_pdf(response.data, tmp_path, "monthly")
+    assert len(pdf.pages) == 3 and all(landscape_a4(page) for page in pdf.pages)
+    month, year, status = (page_text(page) for page in pdf.pages)
+    assert "远程异地评标月调度情况表" in month and "合计" in month and "长春地区" in month
+    assert "年度累计" in year
+    assert "首次报送时间" in status and "备注" in status and "长春地区" in status

@@ -1,12 +1,13 @@
 """Answering (受理) on the guest side: the workstations offered, accepting with specific workstations (fewer
 than asked is a partial acceptance) and rejecting with a reason."""
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from ...audit import services as audit
 from ...extensions import db
-from ...workstations.models import Venue, Workstation
+from ...projects.models import Section
+from ...workstations import holds
+from ...workstations.models import HoldPurpose, Venue, Workstation
 from .. import rules
 from ..models import Booking, SeatRequest
 from ..rules import Action, Move, Side
@@ -22,7 +23,7 @@ def offered_workstations(req: SeatRequest) -> list[tuple[Workstation, bool]]:
         .join(Venue, Workstation.venue_id == Venue.id)
         .options(joinedload(Workstation.venue))
         .where(Workstation.center_id == req.guest_center_id, kind_clause(req.cross_province))
-        .order_by(busy, Venue.name, Workstation.code)).all()
+        .order_by(busy, Venue.sort_key, Workstation.code)).all()
     return [(w, not is_busy) for w, is_busy in rows]
 
 
@@ -30,8 +31,9 @@ def accept(req: SeatRequest, version: int | None, workstation_ids: list[int], re
            side: Side = Side.GUEST) -> list[Booking]:
     """Accept with specific workstations of the guest center; fewer than asked is a partial acceptance.
 
-    The database refuses an overlap with another request's booking even when two staff accept at the same
-    moment; the flush turns that refusal into BookingConflict.
+    Each booking takes its workstation's hold (portal.workstations.holds): the database refuses an overlap
+    with any other use of the workstation — another booking, local use, a sign-in — even when two people take
+    it at the same moment; that refusal becomes BookingConflict.
     """
     lock(req, version)
     ids = sorted(set(int(i) for i in workstation_ids))   # one lock order for concurrent acceptances
@@ -43,18 +45,18 @@ def accept(req: SeatRequest, version: int | None, workstation_ids: list[int], re
     _check_workstations(req, ids)
     before = audit.snapshot(req, AUDIT_FIELDS)
     actor = audit.current_actor_id()
-    bookings = [Booking(request_id=req.id, workstation_id=wid, center_id=req.guest_center_id,
-                        starts_at=req.starts_at, ends_at=req.ends_at, active=True, created_by_id=actor)
-                for wid in ids]
-    db.session.add_all(bookings)
+    section_name = db.session.scalar(select(Section.name).where(Section.id == req.section_id))
     try:
-        db.session.flush()
-    except (IntegrityError, OperationalError) as error:
-        # The exclusion constraint (or the SQLite trigger) refused an overlap committed meanwhile; PostgreSQL
-        # may also end one of two crossing transactions as a deadlock. Both mean: taken by someone else.
-        if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) not in ("40P01", "40001"):
-            raise
-        raise BookingConflict("所选工位刚被其他申请占用。", field="workstation_ids") from None
+        taken = holds.take(ids, req.starts_at, req.ends_at, HoldPurpose.GUEST_BOOKING,
+                           f"申请 {req.number}（{section_name}）", req.guest_center_id, created_by_id=actor)
+        bookings = [Booking(request_id=req.id, workstation_id=hold.workstation_id, center_id=req.guest_center_id,
+                            starts_at=req.starts_at, ends_at=req.ends_at, active=True, created_by_id=actor,
+                            hold_id=hold.id)
+                    for hold in taken]
+        db.session.add_all(bookings)
+        holds.flush_or_taken()
+    except holds.HoldTaken as error:
+        raise BookingConflict(str(error), field="workstation_ids") from None
     req.seats_accepted = len(ids)
     move(req, step, before=before)
     return bookings

@@ -1,23 +1,23 @@
 """Which workstations are free when: the candidate guest centers of a section ranked by fit, seat counts,
-clashes with other requests' bookings, and the requests holding given workstations.
+and clashes with whatever holds them (other requests' bookings, local use, maintenance, sign-ins).
 
-Every overlap test reads the (workstation_id, starts_at) index over a short range (see `_overlapping`).
+Every overlap test reads the workstation holds' (workstation_id, starts_at) index over a short range
+(portal.workstations.holds).
 """
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models_base import utcnow
 from ...orgs.models import Province, TradingCenter
 from ...partners.models import Pairing, PairingPartner
 from ...partners.services import may_request_many
 from ...projects.models import Project, Section
+from ...workstations import holds
 from ...workstations.models import Workstation, WorkstationStatus
-from ...workstations.services import future_holds
 from .. import rules
-from ..models import Booking, SeatRequest
+from ..models import Booking
 from . import pool
 from .fees import expert_fee_text, meal_fee_text
 
@@ -28,20 +28,15 @@ def kind_clause(cross_province: bool):
     return clause & Workstation.cross_province.is_(True) if cross_province else clause
 
 
-def _overlapping(starts: datetime, ends: datetime):
-    """Active bookings overlapping [starts, ends). No booking lasts longer than MAX_DURATION_MINUTES, so one
-    that overlaps starts after starts - MAX: the (workstation_id, starts_at) index reads a short range."""
-    earliest = starts - timedelta(minutes=rules.MAX_DURATION_MINUTES)
-    return and_(Booking.active.is_(True), Booking.starts_at > earliest, Booking.starts_at < ends,
-                Booking.ends_at > starts)
+def own_holds(request_id: int):
+    """The hold ids of a request's active bookings (not a clash with itself)."""
+    return select(Booking.hold_id).where(Booking.request_id == request_id, Booking.active.is_(True),
+                                         Booking.hold_id.is_not(None))
 
 
 def busy_clause(starts: datetime, ends: datetime, exclude_request_id: int | None = None):
-    """Workstations with an active booking overlapping [starts, ends)."""
-    cond = and_(Booking.workstation_id == Workstation.id, _overlapping(starts, ends))
-    if exclude_request_id:
-        cond = cond & (Booking.request_id != exclude_request_id)
-    return exists().where(cond)
+    """Workstations held for a time overlapping [starts, ends), except by the request's own bookings."""
+    return holds.busy_clause(starts, ends, own_holds(exclude_request_id) if exclude_request_id else None)
 
 
 def capacities(center_ids: list[int], cross_province: bool) -> dict[int, int]:
@@ -124,34 +119,6 @@ def availability(section: Section, day: date, start: time, minutes: int, seats: 
 
 def clashes(workstation_ids: list[int], starts: datetime, ends: datetime,
             exclude_request_id: int | None = None) -> list[str]:
-    """Chinese descriptions of active bookings of these workstations that overlap [starts, ends)."""
-    if not workstation_ids:
-        return []
-    stmt = (select(Booking, Workstation.code, SeatRequest, Section.name)
-            .join(Workstation, Booking.workstation_id == Workstation.id)
-            .join(SeatRequest, Booking.request_id == SeatRequest.id)
-            .join(Section, SeatRequest.section_id == Section.id)
-            .where(Booking.workstation_id.in_(workstation_ids), _overlapping(starts, ends))
-            .order_by(Workstation.code))
-    if exclude_request_id:
-        stmt = stmt.where(Booking.request_id != exclude_request_id)
-    return [f"工位 {code} 在 {rules.china_clock(b.starts_at)}—{rules.china_clock(b.ends_at)[11:]} "
-            f"已被申请 {req.number}（{name}）占用"
-            for b, code, req, name in db.session.execute(stmt)]
-
-
-def holding_requests(workstation_ids: list[int]) -> list[str]:
-    """Requests whose active bookings of these workstations have not ended: '工位 X：KC…（时间）'."""
-    if not workstation_ids:
-        return []
-    rows = db.session.execute(
-        select(Workstation.code, SeatRequest, Booking.starts_at)
-        .join(Booking, Booking.workstation_id == Workstation.id)
-        .join(SeatRequest, Booking.request_id == SeatRequest.id)
-        .where(Booking.workstation_id.in_(workstation_ids), Booking.active.is_(True), Booking.ends_at > utcnow())
-        .order_by(Booking.starts_at).limit(5)).all()
-    return [f"工位 {code}：{req.number}（{rules.china_clock(starts)}）" for code, req, starts in rows]
-
-
-# A workstation held for a guest seat still to come does not leave service (workstations asks, see there).
-future_holds.append(holding_requests)
+    """Chinese descriptions of whatever holds these workstations for a time overlapping [starts, ends)."""
+    return holds.clashes(workstation_ids, starts, ends,
+                         own_holds(exclude_request_id) if exclude_request_id else None)

@@ -1,4 +1,5 @@
-"""Per-center booking calendars: one day or one week (Monday to Sunday) of booked workstations."""
+"""Per-center booking calendars: one day or one week (Monday to Sunday) of booked workstations, and of the
+workstations the center holds for its own use (local evaluations, maintenance, the main venue's sign-ins)."""
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -6,7 +7,8 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...clock import local_midnight_utc, to_china
-from ...workstations.models import Workstation
+from ...workstations import holds
+from ...workstations.models import HoldPurpose, Workstation
 from ..models import Booking, SeatRequest
 
 
@@ -34,3 +36,15 @@ def by_day(center_id: int, first: date, days: int) -> dict[date, list[tuple[Book
     for booking, workstation, req in center_bookings(center_id, first, days):
         grouped.setdefault(to_china(booking.starts_at).date(), []).append((booking, workstation, req))
     return grouped
+
+
+OWN_USE = (HoldPurpose.LOCAL_EVALUATION, HoldPurpose.MAINTENANCE, HoldPurpose.SIGN_IN)
+
+
+def own_use_by_day(center_id: int, first: date, days: int) -> dict[date, list[dict]]:
+    """The center's own holds (not guest bookings) grouped by China day and by use: see holds.grouped."""
+    lo, hi = local_midnight_utc(first), local_midnight_utc(first + timedelta(days=days))
+    per_day: dict[date, list] = {}
+    for hold, code in holds.center_holds(center_id, lo, hi, OWN_USE):
+        per_day.setdefault(to_china(hold.starts_at).date(), []).append((hold, code))
+    return {day: holds.grouped(rows) for day, rows in per_day.items()}

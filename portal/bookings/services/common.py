@@ -18,6 +18,7 @@ from ...models_base import utcnow
 from ...notifications.services import notify
 from ...orgs.models import TradingCenter
 from ...projects.models import Project, Section
+from ...workstations import holds
 from .. import rules
 from ..models import Booking, SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Status
@@ -84,7 +85,9 @@ def refuse_if_seats_in_use(req: SeatRequest, what: str) -> None:
 
 
 def release(req: SeatRequest, reason: str) -> int:
-    """Free the request's workstations (the rows stay, inactive)."""
+    """Free the request's workstations and their holds (the rows stay, inactive)."""
+    holds.release(select(Booking.hold_id).where(Booking.request_id == req.id, Booking.active.is_(True),
+                                                Booking.hold_id.is_not(None)), reason)
     return db.session.execute(
         update(Booking).where(Booking.request_id == req.id, Booking.active.is_(True))
         .values(active=False, released_at=utcnow(), released_reason=reason[:200])

@@ -12,7 +12,8 @@ from ...extensions import db
 from ...models_base import utcnow
 from ...orgs.models import TradingCenter
 from ...clock import local_midnight_utc
-from ...workstations.models import Workstation
+from ...workstations import holds
+from ...workstations.models import HoldPurpose, Workstation
 from ..models import Booking, CalendarFeed, SeatRequest
 from .common import BookingError
 
@@ -74,8 +75,17 @@ def feed_requests(center_id: int, today: date) -> list[tuple[SeatRequest, list[s
     return list(grouped.values())
 
 
-def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]]], host: str) -> bytes:
-    """An RFC 5545 calendar: one event per request holding the center's workstations."""
+def feed_own_use(center_id: int, today: date) -> list[dict]:
+    """The center's own use of its workstations (local evaluations, maintenance, sign-ins) over the feed's span,
+    one item per use and time (holds.grouped)."""
+    lo, hi = local_midnight_utc(today - timedelta(days=30)), local_midnight_utc(today + timedelta(days=366))
+    return holds.grouped(holds.center_holds(center_id, lo, hi, (
+        HoldPurpose.LOCAL_EVALUATION, HoldPurpose.MAINTENANCE, HoldPurpose.SIGN_IN)))
+
+
+def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]]], host: str,
+                 own_use: list[dict] = ()) -> bytes:
+    """An RFC 5545 calendar: one event per request holding the center's workstations, and one per own use."""
     cal = Calendar()
     cal.add("prodid", "-//远程异地评标协同门户//客场机位//ZH")
     cal.add("version", "2.0")
@@ -93,6 +103,17 @@ def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]
         event.add("location", center.name)
         event.add("description", f"主场：{req.main_center.name}\n工位：{'、'.join(codes)}\n"
                                  f"状态：{req.status.label}")
+        event.add("status", "CONFIRMED")
+        cal.add_component(event)
+    for use in own_use:
+        event = Event()
+        event.add("uid", f"workstation-hold-{use['id']}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", _utc(use["starts_at"]))
+        event.add("dtend", _utc(use["ends_at"]))
+        event.add("summary", f"本中心自用 {use['label']}（{len(use['codes'])} 个工位）")
+        event.add("location", center.name)
+        event.add("description", f"工位：{'、'.join(use['codes'])}")
         event.add("status", "CONFIRMED")
         cal.add_component(event)
     return cal.to_ical()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ...audit import services as audit
 from ...audit.models import AuditEntry
+from ...auth.models import User
 from ...extensions import db
 from ...projects.models import Section
 from ...clock import china_today
@@ -19,10 +20,17 @@ from .filing import GuestAsk, align_section, check_experts, check_filing, check_
 
 
 def timeline(req: SeatRequest) -> list[AuditEntry]:
-    """Every recorded change of the request, oldest first: who, when, what and why."""
-    return list(db.session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "seat_request", AuditEntry.object_id == req.id)
-        .order_by(AuditEntry.created_at, AuditEntry.id)))
+    """Every recorded change of the request, oldest first: who (`actor`: the person's name, else the account
+    recorded), when, what and why. One query."""
+    rows = db.session.execute(
+        select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.object_type == "seat_request", AuditEntry.object_id == req.id)
+        .order_by(AuditEntry.created_at, AuditEntry.id)).all()
+    entries = []
+    for entry, name in rows:
+        entry.actor = name or entry.username
+        entries.append(entry)
+    return entries
 
 
 def bookings_of(req: SeatRequest, active_only: bool = True) -> list[Booking]:

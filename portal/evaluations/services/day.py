@@ -13,26 +13,49 @@ from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.services import notify
 from ...clock import china_today
-from ...workstations.models import Workstation, WorkstationStatus
-from .. import rules
+from ...projects.models import Section
+from ...workstations import holds
+from ...workstations.models import HoldPurpose, Workstation, WorkstationStatus
+from .. import rules, timing
 from ..models import CommitteeMember, Evaluation, EvaluationVenue
-from .common import EvaluationError, agent_of, aware, lock, members_of, region_of, staff_of
+from .common import (
+    EvaluationError,
+    agent_of,
+    aware,
+    check_on_the_day,
+    lock,
+    members_of,
+    region_of,
+    staff_of,
+    timing_settings,
+)
 
 
 def workstation_choices(evaluation: Evaluation, venue: EvaluationVenue) -> list[Workstation]:
     """Where a venue's experts may sit: a guest venue's booked workstations; the main venue's own ones."""
     if venue.is_main:
-        ends_at = aware(evaluation.starts_at) + timedelta(minutes=evaluation.duration_minutes)
-        # The main center's own workstations, except those lent to another evaluation at that time.
-        lent = select(Booking.workstation_id).where(Booking.center_id == venue.center_id, Booking.active.is_(True),
-                                                    Booking.starts_at < ends_at, Booking.ends_at > evaluation.starts_at)
+        starts_at, ends_at = evaluation_range(evaluation)
+        # The main center's own workstations, except those held at that time by anything but this evaluation's
+        # own sign-ins: lent to another evaluation, used locally, under maintenance, another evaluation's seats.
+        taken = holds.busy_clause(starts_at, ends_at, own_holds(evaluation))
         stmt = (select(Workstation).where(Workstation.center_id == venue.center_id,
-                                          Workstation.status == WorkstationStatus.AVAILABLE,
-                                          Workstation.id.not_in(lent)))
+                                          Workstation.status == WorkstationStatus.AVAILABLE, ~taken))
     else:
         stmt = (select(Workstation).join(Booking, Booking.workstation_id == Workstation.id)
                 .where(Booking.request_id == venue.seat_request_id, Booking.active.is_(True)))
     return list(db.session.scalars(stmt.order_by(Workstation.code)))
+
+
+def evaluation_range(evaluation: Evaluation):
+    """The evaluation's scheduled [start, end) as aware UTC times."""
+    starts_at = aware(evaluation.starts_at)
+    return starts_at, starts_at + timedelta(minutes=evaluation.duration_minutes)
+
+
+def own_holds(evaluation: Evaluation):
+    """The hold ids of this evaluation's main-venue sign-ins."""
+    return select(CommitteeMember.hold_id).where(CommitteeMember.evaluation_id == evaluation.id,
+                                                 CommitteeMember.hold_id.is_not(None))
 
 
 def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None:
@@ -44,12 +67,20 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
         raise EvaluationError("该专家已经签到。")
     if evaluation.ended:
         raise EvaluationError("评审已经结束。")
+    check_on_the_day(evaluation, "签到")
     typed = (data.get("id_number") or "").strip().upper()
     if typed != member.expert.id_number.upper():
         raise EvaluationError("身份证号码与抽取的专家不一致，请核对证件；不是本人的不得签到。", "id_number")
     allowed = {w.id for w in workstation_choices(evaluation, member.venue)}
     workstation_id = data.get("workstation_id")
     if workstation_id and workstation_id not in allowed:
+        taken = []
+        own = db.session.scalar(select(Workstation.center_id).where(Workstation.id == workstation_id))
+        if member.venue.is_main and own == member.venue.center_id:   # its own, held by something else: say by what
+            starts_at, ends_at = evaluation_range(evaluation)
+            taken = holds.clashes([workstation_id], starts_at, ends_at, own_holds(evaluation))
+        if taken:
+            raise EvaluationError("；".join(taken) + "。请选择其他工位。", "workstation_id")
         raise EvaluationError("请选择本场所为本次评标安排的工位。", "workstation_id")
     problems = rules.sign_in_problems(True, data.get("photo_checked"), data.get("phone_in_custody"),
                                       workstation_id, data.get("no_conflict_declared"))
@@ -64,6 +95,18 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
         db.session.flush()
     except IntegrityError as error:
         raise EvaluationError("该工位已分配给本次评标的另一位专家，请选择其他工位。", "workstation_id") from error
+    if member.venue.is_main:
+        # The main venue's own workstation is held for the evaluation's time, guarded by the database together
+        # with guest bookings and local use (a guest venue's expert sits on a workstation booked already).
+        starts_at, ends_at = evaluation_range(evaluation)
+        name = db.session.scalar(select(Section.name).where(Section.id == evaluation.section_id))
+        try:
+            (hold,) = holds.take([workstation_id], starts_at, ends_at, HoldPurpose.SIGN_IN,
+                                 f"评标“{name}”主场专家签到", member.venue.center_id,
+                                 created_by_id=member.signed_in_by_id)
+        except holds.HoldTaken as error:
+            raise EvaluationError(str(error), "workstation_id") from None
+        member.hold_id = hold.id
     audit.record("sign_in", "evaluation", evaluation, region_id=region_of(evaluation),
                  summary=f"{member.venue.label}评委席位 {member.seat_no} 身份核验通过并签到")
 
@@ -76,6 +119,7 @@ def sign(evaluation: Evaluation, member: CommitteeMember, which: str) -> None:
     lock(evaluation, member)
     if evaluation.ended:
         raise EvaluationError("评审已经结束。")
+    check_on_the_day(evaluation, "登记签署")
     if not member.seated or member.signed_in_at is None:
         raise EvaluationError("专家签到后才能登记签署。")
     if getattr(member, which) is None:
@@ -111,6 +155,7 @@ def end(evaluation: Evaluation) -> None:
     lock(evaluation)
     if evaluation.ended:
         raise EvaluationError("评审结束指令已经下达。")
+    check_on_the_day(evaluation, "下达评审结束指令")
     members = members_of(evaluation)
     problems = end_problems(evaluation, members)
     if problems:
@@ -156,8 +201,10 @@ def record_winner(evaluation: Evaluation, day: date) -> None:
         raise EvaluationError("评审结束后才能登记中标人确定。")
     if evaluation.winner_determined_on is not None:
         raise EvaluationError("已经登记过中标人确定日期。")
-    if day < evaluation.evaluation_date or day > china_today():
-        raise EvaluationError("确定中标人的日期应在评标日期之后、不晚于今天。", "winner_determined_on")
+    problem = timing.winner_date_problem(day, evaluation.evaluation_date, china_today(),
+                                         timing_settings().publicity_days)
+    if problem:
+        raise EvaluationError(problem, "winner_determined_on")
     evaluation.winner_determined_on = day
     evaluation.winner_recorded_by_id = audit.current_actor_id()
     audit.record("update", "evaluation", evaluation, region_id=region_of(evaluation),
