@@ -87,3 +87,15 @@ def test_a_single_override_moves_the_deadlines_it_touches(login_as, requests):
     db.session.rollback()
     assert db.session.get(SeatRequest, requests["01"].id).latest_filing_date == date(2027, 2, 9)
     assert db.session.get(SeatRequest, requests["02"].id).latest_filing_date == date(2027, 3, 10)
+
+
+def test_a_new_deadline_setting_moves_the_stored_deadlines_too(login_as, requests):
+    """Four working days instead of three: the March request's deadline goes one working day back."""
+    before = requests["02"].latest_filing_date
+    response = login_as("province").post("/calendar/settings", data={"lead_working_days": "4"})
+    assert response.status_code == 303
+    db.session.rollback()
+    later = db.session.get(SeatRequest, requests["02"].id)
+    assert later.latest_filing_date == date(2027, 3, 9) and before == date(2027, 3, 10)
+    assert "评标开始前 4 个工作日" in later.deadline_rule
+    assert db.session.scalars(select(Notification).where(Notification.text.contains("2027-03-09"))).all()

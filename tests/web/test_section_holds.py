@@ -2,6 +2,7 @@
 time and main center are read-only and a direct edit is refused; a change of price, category or
 prequalification re-runs the scope decision and tells the guest centers; after the end everything is frozen."""
 from datetime import time
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -165,3 +166,54 @@ def test_a_section_with_a_cross_province_request_cannot_become_a_prequalificatio
     assert response.status_code == 422 and "资格预审项目暂不列入跨省" in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(Section, held["section"].id).prequalification is False
+
+
+class _Fields(HTMLParser):
+    """What a browser posts of the section form as rendered: enabled controls and hidden copies."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self.disabled_fieldset, self.select = [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "fieldset":
+            self.disabled_fieldset += 1 if "disabled" in a else 0
+        disabled = "disabled" in a or self.disabled_fieldset
+        if tag == "input" and a.get("name") and not disabled:
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.data.append((a["name"], a.get("value", "")))
+        if tag == "select":
+            self.select = None if disabled else a.get("name")
+        if tag == "option" and self.select and "selected" in a:
+            self.data.append((self.select, a.get("value", "")))
+        if tag == "textarea" and not disabled:
+            self.data.append((a["name"], ""))
+
+    def handle_endtag(self, tag):
+        if tag == "fieldset" and self.disabled_fieldset:
+            self.disabled_fieldset -= 1
+        if tag == "select":
+            self.select = None
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.COMPLETED])
+def test_the_locked_form_as_rendered_posts_back_and_saves(login_as, held, status):
+    held["req"].status = status
+    db.session.commit()
+    client = login_as("agent")
+    page = client.get(f"/projects/sections/{held['section'].id}/edit").get_data(as_text=True)
+    start = page.index('id="section-form"')
+    form = page[start:page.index("</form>", start)]
+    parser = _Fields()
+    parser.feed(form)
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict([(k, v) for k, v in parser.data if k != "name"] + [("name", "只改名称")])
+    response = client.post(f"/projects/sections/{held['section'].id}/edit", data=data)
+    assert ("evaluation_date", held["day"].isoformat()) in parser.data   # the hidden copy of the disabled field
+    assert response.status_code == 303
+    db.session.rollback()
+    section = db.session.get(Section, held["section"].id)
+    assert (section.name, section.evaluation_date, section.start_time) == ("只改名称", held["day"], time(9, 0))
