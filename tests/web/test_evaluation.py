@@ -1130,3 +1130,19 @@ def test_a_met_due_date_stays_when_the_calendar_changes(drawn, login_as):
     after = _evaluation()
     assert after.payment_due == old_due                                # every expert paid: met, not moved
     assert _venues(after)[1].handover_due > old_due                    # the hand-over is still open: moved
+
+
+def test_a_booking_is_completed_only_after_the_end_instruction(drawn, login_as):
+    from portal.bookings.models import SeatRequest
+    from portal.bookings.rules import Status
+
+    req = db.session.get(SeatRequest, drawn["req"].id)
+    agent = login_as("agent")
+    page = agent.post(f"/bookings/{req.id}/complete", data={"version": str(req.version)})
+    assert page.status_code == 422 and "下达评审结束指令后才能标记为已完成" in page.get_data(as_text=True)
+    _finish(drawn)
+    db.session.expire_all()
+    req = db.session.get(SeatRequest, drawn["req"].id)
+    assert agent.post(f"/bookings/{req.id}/complete", data={"version": str(req.version)}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(SeatRequest, req.id).status is Status.COMPLETED

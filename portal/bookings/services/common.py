@@ -31,6 +31,9 @@ AUDIT_FIELDS = ("status", "evaluation_date", "start_time", "duration_minutes", "
 # committee with this request's guest venue) register here a test "are this request's seats yours?", taking
 # the request's id. Bookings asks them before it gives the seats up, and so never imports those features.
 seat_users: list[Callable[[int], bool]] = []
+# Higher features that must finish with a request's seats before it is marked completed (evaluations: the
+# evaluation using them has ended). Each takes the request id and answers a refusal (Chinese) or None.
+completion_checks: list[Callable[[int], str | None]] = []
 
 
 class BookingError(ChangeRefused):

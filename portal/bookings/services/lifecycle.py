@@ -15,8 +15,17 @@ from ...workstations.models import Workstation
 from .. import rules
 from ..models import Booking, SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Side, Status
-from .common import AUDIT_FIELDS, BookingError, lock, move, refuse_if_seats_in_use, release
-from .filing import GuestAsk, align_section, check_experts, check_filing, check_guests, other_live_seats, set_deadline, set_specialties
+from .common import AUDIT_FIELDS, BookingError, completion_checks, lock, move, refuse_if_seats_in_use, release
+from .filing import (
+    GuestAsk,
+    align_section,
+    check_experts,
+    check_filing,
+    check_guests,
+    other_live_seats,
+    set_deadline,
+    set_specialties,
+)
 
 
 def timeline(req: SeatRequest) -> list[AuditEntry]:
@@ -77,6 +86,10 @@ def cancel(req: SeatRequest, version: int | None, reason: str, side: Side) -> No
 def complete(req: SeatRequest, version: int | None, side: Side, today: date | None = None) -> None:
     """Mark an accepted booking completed, on or after the evaluation day."""
     lock(req, version)
+    for check in completion_checks:
+        problem = check(req.id)
+        if problem:
+            raise BookingError(problem)
     move(req, Move(Action.COMPLETE, side, today=today or china_today(), evaluation_date=req.evaluation_date))
 
 

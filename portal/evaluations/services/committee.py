@@ -8,7 +8,7 @@ from ...audit import services as audit
 from ...bookings.models import SeatRequest, SeatRequestSpecialty
 from ...bookings.rules import HOLDING_STATUSES, Side, Status
 from ...bookings.services import lifecycle
-from ...bookings.services.common import seat_users
+from ...bookings.services.common import completion_checks, seat_users
 from ...errors import ChangeRefused
 from ...extensions import db
 from ...projects.models import Section
@@ -50,6 +50,19 @@ def request_in_committee(request_id: int) -> bool:
 
 # Bookings asks this before giving a request's seats up (it does not import evaluations).
 seat_users.append(request_in_committee)
+
+
+def completion_problem(request_id: int) -> str | None:
+    """A booking whose seats a running evaluation uses is completed only after the end instruction: otherwise
+    the evaluation (say, a guest venue still to draw) would lose its seats and could never end."""
+    running = db.session.scalar(select(EvaluationVenue.id).join(Evaluation).where(
+        EvaluationVenue.seat_request_id == request_id, Evaluation.ended_at.is_(None)))
+    if running is None:
+        return None
+    return "该申请的机位正用于评标，主场下达评审结束指令后才能标记为已完成。"
+
+
+completion_checks.append(completion_problem)
 
 
 def has_guest_seats(section_id: int, scope) -> bool:
