@@ -67,12 +67,24 @@ def create_app(test_config=None):
         # What reading one import may cost (archive entries, sizes, ratio, rows read with blanks, the deadline):
         # IMPORT_<FIELD> for each field of spreadsheets.ReadLimits, whose defaults say how they were measured.
         PAGE_SIZE=50,
+        # A list's print view (?print=1) shows every row up to this many (then says how many it left out).
+        PRINT_MAX_ROWS=2000,
         # How often a page waiting for the other side of a seat request asks for news (seconds).
         POLL_SECONDS=20,
+        # Time guards of the evaluation day (portal/evaluations/timing.py): the draw opens at 00:00 China time
+        # of this many working days before the evaluation date, or (when set) this many hours before the start;
+        # the winner no earlier than the evaluation day plus the publicity period (实施条例 第五十四条).
+        EVALUATION_DRAW_OPEN_WORKING_DAYS=1,
+        EVALUATION_DRAW_OPEN_HOURS=None,
+        WINNER_PUBLICITY_DAYS=3,
         # OWASP password storage cheat sheet: argon2id, m=19 MiB, t=2, p=1.
         ARGON2_TIME_COST=2,
         ARGON2_MEMORY_COST=19456,
         ARGON2_PARALLELISM=1,
+        # E-mail notices (portal/mail; README "E-mail notices"): off until an SMTP host is set. Security is
+        # starttls, ssl or none; the password best from the environment (PORTAL_MAIL_SMTP_PASSWORD).
+        MAIL_SMTP_HOST=None, MAIL_SMTP_PORT=587, MAIL_SMTP_SECURITY="starttls", MAIL_SMTP_USER=None,
+        MAIL_SMTP_PASSWORD=None, MAIL_SMTP_CA_FILE=None, MAIL_SMTP_TIMEOUT=30, MAIL_SENDER=None, MAIL_BASE_URL=None, MAIL_BATCH=100,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):
@@ -86,6 +98,13 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
+    _init_extensions(app)
+    _register_features(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """The database, migrations, upload limits, CSRF and logins."""
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
@@ -97,6 +116,9 @@ def create_app(test_config=None):
 
     init_login_manager(login_manager)
 
+
+def _register_features(app: Flask) -> None:
+    """Every feature's blueprint, then the error pages, commands, template helpers and security headers."""
     from . import cli, errors, home, security, templating
     from .audit import views as audit_views
     from .auth import views as auth_views
@@ -104,6 +126,8 @@ def create_app(test_config=None):
     from .calendar import views as calendar_views
     from .evaluations import views as evaluations_views
     from .experts import views as experts_views
+    from .mail import init_app as init_mail
+    from .mail import views as mail_views
     from .notices import views as notices_views
     from .notifications import views as notifications_views
     from .orgs import views as orgs_views
@@ -113,15 +137,16 @@ def create_app(test_config=None):
     from .training import views as training_views
     from .workstations import views as workstations_views
 
+    app.url_map.converters["int"] = security.RecordIdConverter   # before any route is added
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, calendar_views,
                    projects_views, bookings_views, evaluations_views, experts_views, audit_views,
-                   notifications_views, reports_views, notices_views, training_views):
+                   notifications_views, reports_views, notices_views, training_views, mail_views):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     cli.init_app(app)
+    init_mail(app)
     templating.init_app(app)
     security.init_app(app)
-    return app
 
 
 def _normalise_db_url(url: str) -> str:

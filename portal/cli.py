@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify."""
+"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify, mail send|digest."""
 import json
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from .auth.rules import password_problems
 from .clock import china_today
 from .demo import load_demo
 from .extensions import db
+from .mail.commands import mail_group
 from .reports import rules as report_rules
 from .reports import table as report_table
 
@@ -136,7 +137,7 @@ def permissions_command():
 
 
 COMMANDS = (seed_demo, create_admin, remind_reports, backup_command, restore_command, audit_group,
-            permissions_command)
+            permissions_command, mail_group)
 
 
 def init_app(app):

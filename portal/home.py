@@ -1,21 +1,29 @@
-"""The start page: what each role does here, with links."""
-from flask import Blueprint, jsonify, redirect, render_template
+"""The start page: each role's workbench (工作台), what each role does here, with links."""
+from flask import Blueprint, jsonify, redirect
 from flask_login import current_user
 
 from .auth.permissions import can
+from .clock import china_now
+from .htmx import render, wants_fragment
 from .notices import services as notices
 from .reports import table as reports_table
 from .training import services as training
+from .workbench import services as workbench
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 def index():
+    """The home page; its htmx poll (every minute) gets the workbench's cards alone."""
+    now = china_now()
+    cards = workbench.build(current_user, now.date())
+    if wants_fragment():   # the poll: the cards only, none of the page's other queries
+        return render("home.html", "workbench/_workbench.html", user=current_user, cards=cards, now=now, polled=True)
     # The monthly report a filer still owes (the banner): asked here and passed to the page.
     owed = reports_table.pending_for(current_user) if can("reports.file") else None
-    return render_template("home.html", user=current_user, notices=notices.latest(5), sessions=training.upcoming(3),
-                           owed=owed)
+    return render("home.html", "workbench/_workbench.html", user=current_user, cards=cards, now=now,
+                  notices=notices.latest(5), sessions=training.upcoming(3), owed=owed)
 
 
 @bp.route("/healthz")

@@ -1,4 +1,5 @@
 """Lists: page, sort and filter arguments read the same way on every list page."""
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -6,6 +7,9 @@ from flask import current_app, request
 from sqlalchemy import func, select
 
 from .extensions import db
+from .models_base import MAX_ID
+
+INTEGER_RE = re.compile(r"[+-]?[0-9]{1,12}", re.ASCII)
 
 
 @dataclass
@@ -36,12 +40,16 @@ class Page:
         return min(self.total, self.page * self.per_page)
 
 
-def int_arg(name: str, default=None):
-    """An integer query argument; anything unparsable counts as absent."""
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
+def int_arg(name: str, default=None, low: int = 1, high: int = MAX_ID):
+    """An integer query argument from `low` to `high` (by default a record id); anything else counts as absent.
+
+    Only ASCII digits count: int() would also read "１２３" and "1_000", and a number no column can hold would
+    overflow the database driver (a 500) instead of finding nothing."""
+    raw = request.args.get(name, "").strip()
+    if not INTEGER_RE.fullmatch(raw):
         return default
+    number = int(raw)
+    return number if low <= number <= high else default
 
 
 def page_number() -> int:
@@ -49,9 +57,21 @@ def page_number() -> int:
     return min(100_000, max(1, int_arg("page", 1) or 1))
 
 
+def printing() -> bool:
+    """The list's print view (?print=1): every row on one page, up to PRINT_MAX_ROWS."""
+    return request.args.get("print") == "1"
+
+
+def page_size(per_page: int | None = None) -> int:
+    """Rows per page: the list's own size, PAGE_SIZE by default, or PRINT_MAX_ROWS in the print view."""
+    if printing():
+        return current_app.config["PRINT_MAX_ROWS"]
+    return per_page or current_app.config["PAGE_SIZE"]
+
+
 def paginate(stmt, per_page: int | None = None, total: int | None = None) -> Page:
     """Run a select for one page (two queries: the count and the rows; one when the caller knows the total)."""
-    per_page = per_page or current_app.config["PAGE_SIZE"]
+    per_page = page_size(per_page)
     if total is not None:
         number = min(page_number(), max(1, -(-total // per_page)))
         items = db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique().all()
@@ -68,7 +88,7 @@ def paginate(stmt, per_page: int | None = None, total: int | None = None) -> Pag
 
 def paginate_rows(stmt, per_page: int | None = None) -> Page:
     """Paginate a select of several columns (rows rather than entities): a count, then the rows."""
-    per_page = per_page or current_app.config["PAGE_SIZE"]
+    per_page = page_size(per_page)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     number = min(page_number(), max(1, -(-total // per_page)))
     rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import uploads
+from . import richtext, uploads
 from .audit import services as audit
 from .errors import ChangeRefused, show_on_form
 from .extensions import db
@@ -72,6 +72,7 @@ class Change:
     remove_ids: set[int] = field(default_factory=set)   # stored files ticked for removal
     batch: uploads.UploadBatch | None = None   # where new files are stored (uploads.transaction)
     version: int | None = None                 # the version the page showed; None when creating
+    images: frozenset[str] = frozenset()       # the addresses the body's images may show (set by `save`)
 
 
 def _no_check(record, data) -> None:
@@ -94,6 +95,28 @@ class Editing:
     files_problem: Callable[[int, int], str | None]    # (kept, added): why the record may not have that many
     check: Callable[[Any, Any], None] = _no_check      # refusals about the stored record, after the version
     conflict: tuple[str, str | None] | None = None     # the refusal when a constraint refuses the flush
+    file_path: Callable[[int, int], str] | None = None  # (record id, file id) -> the file's address on the site
+
+
+IMAGE_TYPES = ("image/png", "image/jpeg")
+MAX_LISTED = 3
+
+
+def image_paths(editing: Editing, record, files) -> frozenset[str]:
+    """The addresses of a record's stored image files: what its body's images may show (issue 27 item 2)."""
+    if record is None or record.id is None or editing.file_path is None:
+        return frozenset()
+    return frozenset(editing.file_path(record.id, f.id) for f in files if f.mimetype in IMAGE_TYPES)
+
+
+def images_problem(source: str, images: frozenset[str]) -> str | None:
+    """Why a body's images may not be kept (they would make every reader's browser fetch another address)."""
+    foreign = richtext.foreign_images(source, images)
+    if not foreign:
+        return None
+    listed = "、".join(src[:80] for src in foreign[:MAX_LISTED]) + ("等" if len(foreign) > MAX_LISTED else "")
+    return (f"正文中的图片只能引用本页已保存的图片文件（PNG、JPEG，地址见“可在正文中引用的图片”），或以 data: 方式内嵌，"
+            f"不能引用其他地址：{listed}。新上传的图片请先保存，再在正文中引用。")
 
 
 def save(editing: Editing, record, data, change: Change):
@@ -107,6 +130,10 @@ def save(editing: Editing, record, data, change: Change):
     problem = editing.files_problem(len(kept), len(change.files))
     if problem:
         raise editing.refused(problem, "files")
+    change.images = image_paths(editing, record, kept)
+    problem = images_problem(data.body_source, change.images)
+    if problem:
+        raise editing.refused(problem, "body_source")
     before = None if creating else editing.snapshot(record)
     was_published = not creating and record.status is editing.published
     if creating:

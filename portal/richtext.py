@@ -4,6 +4,12 @@ Writers type Markdown (or paste simple HTML); markdown-it renders it and nh3 (th
 sanitiser) keeps only an allow-list of tags, attributes and URL schemes, so no script, event handler,
 style or frame survives, whatever was typed. The plain text of the result feeds search and excerpts.
 Pure: no Flask, no database.
+
+Images (issue 27 item 2): a body is read by people signed in to the portal, and an image is fetched by their
+browser without a click, so an `<img src="/experts/records/export.xlsx">` made its reader export experts and
+a remote image told a tracker who read what. An image may only show one of the record's own image files
+(the addresses the feature passes as `images`) or be embedded as a `data:image/...` URL; any other `src` is
+refused at save (foreign_images) and dropped from the HTML, and the CSP's img-src allows no other host.
 """
 import html
 import re
@@ -19,7 +25,8 @@ TAGS = {"p", "br", "h1", "h2", "h3", "h4", "strong", "b", "em", "i", "del", "s",
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
               "ol": {"start"}, "th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"},
               "*": set()}   # no attribute on every tag (ammonia would otherwise allow lang and title)
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "data"}   # data: for embedded images only (_keep_attribute)
+DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z", re.I)
 
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"])
@@ -48,11 +55,41 @@ _UNESCAPE = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"
 _ESCAPED = re.compile("|".join(_UNESCAPE))
 
 
-def to_html(source: str) -> str:
-    """Safe HTML for a Markdown (or simple HTML) source; everything outside the allow-list is removed."""
+def image_allowed(src: str, images: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether an image may show this address: one of the record's own files, or an embedded data: image."""
+    return src in images or bool(DATA_IMAGE.match(src))
+
+
+def render(source: str, images: frozenset[str] | set[str] = frozenset()) -> tuple[str, list[str]]:
+    """(safe HTML, the image addresses dropped from it) for a Markdown (or simple HTML) source: everything
+    outside the allow-list is removed, and an image whose address is not allowed (image_allowed) loses it."""
+    dropped: list[str] = []
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            if image_allowed(value.strip(), images):
+                return value.strip()
+            if value not in dropped:
+                dropped.append(value)
+            return None
+        if attribute == "href" and value.strip().lower().startswith("data:"):
+            return None             # data: only for images: a link to one is no document of this site
+        return value
+
     rendered = _markdown.render(_strip_markup(source or ""))
-    return nh3.clean(rendered, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+    cleaned = nh3.clean(rendered, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                        link_rel="noopener noreferrer nofollow", strip_comments=True, attribute_filter=keep)
+    return cleaned, dropped
+
+
+def to_html(source: str, images: frozenset[str] | set[str] = frozenset()) -> str:
+    """Safe HTML for a Markdown (or simple HTML) source (render without the dropped images)."""
+    return render(source, images)[0]
+
+
+def foreign_images(source: str, images: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """The image addresses of a source that are neither the record's own files nor data: images."""
+    return render(source, images)[1]
 
 
 _SPACES = re.compile(r"\s+")

@@ -30,12 +30,16 @@ if not openpyxl.DEFUSEDXML:
 
 
 def cell_text(raw) -> str:
-    """A spreadsheet cell as text: numbers without a trailing .0, blanks as ''."""
+    """A spreadsheet cell as text: numbers without a trailing .0, blanks as ''; a CSV's ="220102…" (how our
+    templates keep long numbers as text, workbooks.csv_as_text) as the text inside."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return str(raw).strip()
+    text = str(raw).strip()
+    if len(text) > 3 and text.startswith('="') and text.endswith('"'):
+        return text[2:-1].strip()
+    return text
 
 
 @dataclass(frozen=True)

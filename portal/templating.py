@@ -14,6 +14,12 @@ def init_app(app):
         value = to_china(value)
         return value.strftime(fmt) if value else ""
 
+    @app.template_filter("iso_china")
+    def iso_china(value):
+        """A stored time for a `datetime` attribute: China time with its offset (+08:00), as the text shows it."""
+        value = to_china(value)
+        return value.isoformat(timespec="seconds") if value else ""
+
     @app.template_filter("yesno")
     def yesno(value, yes="是", no="否"):
         return yes if value else no

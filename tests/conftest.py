@@ -143,6 +143,25 @@ def _context(app):
 
 
 @pytest.fixture
+def travel():
+    """travel(moment) -> the clock (datetime.now, date.today, time.time) stands at `moment` (an aware datetime)
+    and runs on from it (tick=False: it stands still) until the test ends. Log in after travelling: a session
+    left behind by a jump forward ends as idle."""
+    import time_machine
+
+    started = []
+
+    def to(moment, tick=True):
+        traveller = time_machine.travel(moment, tick=tick)
+        traveller.start()
+        started.append(traveller)
+
+    yield to
+    for traveller in reversed(started):
+        traveller.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -120,6 +120,13 @@ def make_expert(region: Region, id_number: str, name="测试专家", phone="1391
     return save_expert(None, data, region.id)
 
 
+def stock_pool(region: Region, count=6, codes=("A0101", "A0201"), employer="吉林某工程咨询公司", serial=500):
+    """`count` available experts of `region` shared province-wide, each holding `codes` (the guest pool a
+    request's shortage check counts); ID serials from `serial` on."""
+    return [make_expert(region, valid_id_number(serial + n, prefix="220202"), codes=codes, employer=employer)
+            for n in range(count)]
+
+
 def valid_id_number(serial: int, prefix="220102", birth="19800101") -> str:
     from portal.experts.rules import check_digit
 

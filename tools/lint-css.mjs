@@ -158,6 +158,13 @@ const FUNCTION_TREES = [bcd.css.types, bcd.css.types.color, bcd.css.types.image?
 function checkDeclaration(decl, report) {
   const prop = decl.prop.toLowerCase();
   if (prop.startsWith('--')) return; // custom properties: what matters is where they are used
+  // A descriptor of @page (size, page-orientation) is not the property of the same name: MDN keeps it
+  // under the at-rule. Other declarations there (margin) are ordinary properties.
+  const page = bcd.css['at-rules'].page;
+  if (decl.parent?.type === 'atrule' && decl.parent.name.toLowerCase() === 'page' && page[prop]?.__compat) {
+    if (!supported(page[prop].__compat, prop, prop)) report('property', `@page ${prop}`, `not in Chrome ${CHROME}`);
+    return;
+  }
   const found = findCompat(bcd.css.properties, prop);
   if (!found) { report('property', prop, 'unknown to MDN\'s data'); return; }
   if (!supported(found.compat, prop, found.base)) { report('property', prop, `not in Chrome ${CHROME}`); return; }

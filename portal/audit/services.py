@@ -99,6 +99,7 @@ OBJECT_LABELS = {
     "trading_center": "交易中心",
     "center_contact": "联系人",
     "user": "账号",
+    "mail_preferences": "邮件提醒设置",
     "region": "地区",
     "pairing": "对口合作",
     "joint_test": "联调联试",

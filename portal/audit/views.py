@@ -15,10 +15,12 @@ from .services import ACTION_LABELS, OBJECT_LABELS
 
 
 def _date_arg(name):
+    """A YYYY-MM-DD query argument in years 2000-2099 (a day after 9999-12-31 cannot be asked for), else None."""
     try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+        day = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2099 else None
 
 
 @bp.route("/")

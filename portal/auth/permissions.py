@@ -83,6 +83,8 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
                              R.SUPERVISOR: Scope.REGION, R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
     "evaluation.verify": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                           R.SUPERVISOR: Scope.REGION},
+    # A seat replaced twice is replaced again only with the project's supervisors' approval
+    "evaluation.approve": {R.SUPERVISOR: Scope.REGION},
     # The monthly dispatch report (月调度情况表): regions file their own row (the provincial center's row is
     # filed by the province), the province reviews, returns and sees the whole table
     "reports.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION},
@@ -136,6 +138,7 @@ ACTION_LABELS = {
     "evaluation.pay": "登记专家劳务费支付",
     "evaluation.deadlines": "查看期限提醒",
     "evaluation.verify": "复核专家抽取结果",
+    "evaluation.approve": "审批第三次及以后的专家更换",
     "reports.view": "查看远程异地评标月调度情况表",
     "reports.file": "填报、报送本地区月调度情况表",
     "reports.review": "审核、退回月调度情况表，催报",

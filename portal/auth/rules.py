@@ -1,5 +1,7 @@
 """Pure rules about accounts: password policy and safe redirect targets."""
+import hashlib
 import re
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,39}$")
@@ -63,9 +65,16 @@ def password_problems(password: str, username: str = "") -> list[str]:
     return problems
 
 
+MAX_NEXT_LENGTH = 2000
+
+
 def is_safe_next(target: str | None) -> bool:
-    """Only a path on this site may follow a login (no scheme, no host, no //evil.example)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site may follow a login (no scheme, no host, no //evil.example). No whitespace or
+    control character either: a browser drops tabs and line breaks from an address ("/\t/evil.example" is
+    "//evil.example" to it), and a line break in a Location header cannot be sent at all (it was a 500)."""
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) <= 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029" for c in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
@@ -80,11 +89,56 @@ SAVE_GRACE_FACTOR = 3           # a form opened within the confirmation window m
 FAILURE_MEMORY_SECONDS = 3600   # a failure an hour after the previous one counts as the first again
 
 
-def lock_seconds(failures: int) -> int:
-    """How long a username stays locked after its `failures`-th consecutive failure (0: not locked)."""
-    if failures < FREE_FAILURES:
+ADDRESS_FREE_FAILURES = 30  # failures from one client address, whatever usernames were typed (spraying)
+
+
+def lock_seconds(failures: int, free: int = FREE_FAILURES) -> int:
+    """How long a throttle key stays locked after its `failures`-th consecutive failure (0: not locked)."""
+    if failures < free:
         return 0
-    return min(FIRST_LOCK_SECONDS * 2 ** (failures - FREE_FAILURES), MAX_LOCK_SECONDS)
+    return min(FIRST_LOCK_SECONDS * 2 ** min(failures - free, 16), MAX_LOCK_SECONDS)
+
+
+class ThrottleKeys(NamedTuple):
+    """The three counts one login attempt adds to (login_throttles.key): its client address across usernames,
+    the (username, address) pair, and the username across addresses. Hashed, so that what people type into
+    the username field (sometimes their password) is not kept; the pair's key starts with its username's
+    hash, so an admin's reset finds every pair of an account."""
+    address: str
+    pair: str
+    user: str
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def throttle_keys(username: str, address: str | None) -> ThrottleKeys:
+    """The throttle keys of a login attempt (username as typed: trimmed and lower-cased)."""
+    user = _digest(username.strip().lower())
+    where = _digest((address or "-").strip().lower())
+    return ThrottleKeys(address=f"a:{where}", pair=f"p:{user}:{where}", user=f"u:{user}")
+
+
+def pair_prefix(username: str) -> str:
+    """What every pair key of this username starts with (to lift its locks)."""
+    return f"p:{_digest(username.strip().lower())}:"
+
+
+def login_refusal(address_locked: bool, pair_locked: bool, user_locked: bool, pair_failed_before: bool) -> str | None:
+    """Why an attempt is refused before its password is checked, or None to check it.
+
+    The address and the (username, address) pair lock outright. The username's own lock (many failures from
+    anywhere) is only a slowdown: while it holds, an address that has already failed for this username waits,
+    and any other address still gets its password checked, so the owner with the right password gets in from
+    their own desk while someone else guesses, and a guesser with many addresses gets one try per address."""
+    if address_locked:
+        return "address"
+    if pair_locked:
+        return "pair"
+    if user_locked and pair_failed_before:
+        return "user"
+    return None
 
 
 def wait_text(seconds: float) -> str:

@@ -7,17 +7,16 @@ from datetime import timedelta
 
 from flask import current_app, g, session
 from flask_login import login_user
-from sqlalchemy import and_, case, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, func, select, update
 
 from ..audit import services as audit
 from ..clock import to_china
 from ..errors import ChangeRefused
 from ..extensions import db
-from ..models_base import as_utc, utcnow
+from ..models_base import utcnow
 from ..orgs.models import TradingCenter
-from . import rules
-from .models import LoginSession, LoginThrottle, Role, SessionEnd, User
+from . import rules, throttle
+from .models import LoginSession, Role, SessionEnd, User
 from .passwords import burn_time, hash_password, verify_password
 
 USER_AUDIT_FIELDS = ("username", "display_name", "role", "region_id", "center_id", "organisation",
@@ -33,76 +32,42 @@ def snapshot(user: User) -> dict:
 
 
 class LockedOut(ChangeRefused):
-    """Too many failed logins for this username: refused without looking at the password."""
+    """Too many failed logins (from this address, or for this username from here): refused without looking at
+    the password; `seconds` says when to try again (the view's Retry-After)."""
 
-def _throttle_key(username: str) -> str:
-    return username.strip().lower()[:80]
-
-
-def _locked_for(key: str, now) -> float:
-    """Seconds the username stays locked (0 when it is not)."""
-    locked_until = db.session.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.key == key))
-    if locked_until is None:
-        return 0
-    return max(0.0, (as_utc(locked_until) - now).total_seconds())
+    def __init__(self, message: str, seconds: float = 0):
+        super().__init__(message)
+        self.seconds = max(1, int(seconds + 0.999))
 
 
-def _count_attempt(key: str, now) -> int | None:
-    """Count this attempt as a failure *before* the password is checked, or None while the username is locked.
-
-    Counting first is what makes the lock hold against a burst of parallel guesses: the counting UPDATE is
-    atomic and skips a row that is locked, and the caller commits it before checking the password, so the
-    sixth of many simultaneous attempts finds five committed failures and the lock. A right password clears
-    the count afterwards (_clear_failures); two workers counting at once count two."""
-    # A failure an hour after the last one starts counting again (an old lock does not double a new one).
-    fresh = LoginThrottle.last_failure_at < now - timedelta(seconds=rules.FAILURE_MEMORY_SECONDS)
-    unlocked = or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)
-    bump = (update(LoginThrottle).where(LoginThrottle.key == key, unlocked)
-            .values(failures=case((fresh, 1), else_=LoginThrottle.failures + 1), last_failure_at=now)
-            .returning(LoginThrottle.failures).execution_options(synchronize_session=False))
-    failures = db.session.execute(bump).scalar()
-    if failures is None:
-        if _locked_for(key, now):
-            return None
-        try:
-            with db.session.begin_nested():
-                db.session.add(LoginThrottle(key=key, failures=1, last_failure_at=now))
-            failures = 1
-        except IntegrityError:          # another worker created the row just now
-            failures = db.session.execute(bump).scalar()
-            if failures is None:
-                return None
-    lock = rules.lock_seconds(failures)
-    if lock:
-        db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
-                           .values(locked_until=now + timedelta(seconds=lock))
-                           .execution_options(synchronize_session=False))
-    return failures
+def _refusal(attempt: throttle.Attempt, what: str = "登录") -> str:
+    """The Chinese refusal of a throttled attempt, saying when to try again."""
+    wait = rules.wait_text(attempt.wait)
+    if attempt.refused == "address":
+        return (f"从您所在的网络地址{what}失败的次数过多，请在 {wait}后再试；如忘记密码，请联系管理员。")
+    if what == "登录":
+        return f"登录失败次数过多，请在 {wait}后再试；如忘记密码，请联系管理员。"
+    return f"密码错误次数过多，请在 {wait}后再试。"
 
 
-def _clear_failures(key: str) -> None:
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key)
-                       .execution_options(synchronize_session=False))
-
-
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; every outcome is audited. After five consecutive
-    failures the username is locked for a time that doubles with each further failure (rules.lock_seconds);
-    while locked, LockedOut is raised without checking the password."""
+def authenticate(username: str, password: str, address: str | None = None) -> User | None:
+    """The active user with these credentials, or None; every outcome is audited. Failures are counted per
+    client address, per (username, address) and per username (throttle.count_attempt); while a count locks
+    the attempt, LockedOut is raised without checking the password."""
     now = utcnow()
-    key = _throttle_key(username)
-    failures = _count_attempt(key, now)
+    attempt = throttle.count_attempt(username, address, now)
     # The count is committed before the slow password check (the one exception to one transaction per
-    # request): the database's write lock (SQLite) or the username's row (PostgreSQL) is not held while argon2
+    # request): the database's write lock (SQLite) or the keys' rows (PostgreSQL) are not held while argon2
     # runs, and a simultaneous sixth attempt sees five committed failures and a lock.
     db.session.commit()
     user = db.session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
-    if failures is None:
-        wait = _locked_for(key, now)
+    if attempt.refused:
+        held = "此网络地址" if attempt.refused == "address" else "多次失败后"
         audit.record("login_failed", "user", user, label=username[:40], username=username[:40] or "?",
                      region_id=user.region_id if user else None, actor=user,
-                     summary=f"多次失败后锁定中（还剩 {rules.wait_text(wait)}）")
-        raise LockedOut(f"登录失败次数过多，请在 {rules.wait_text(wait)}后再试；如忘记密码，请联系管理员。")
+                     summary=f"{held}锁定中（还剩 {rules.wait_text(attempt.wait)}）")
+        raise LockedOut(_refusal(attempt), attempt.wait)
+    failures = attempt.failures
     if user is None:
         burn_time(password)
         audit.record("login_failed", "user", label=username[:40], username=username[:40] or "?",
@@ -117,36 +82,33 @@ def authenticate(username: str, password: str) -> User | None:
         user.password_hash = new_hash
     user.last_login_at = now
     db.session.flush()          # the account's row before the throttle's, in the order save_user takes them
-    _clear_failures(key)
+    throttle.succeeded(attempt)
     audit.record("login", "user", user, region_id=user.region_id, actor=user)
     return user
 
 
-def _counted_attempt(user: User, key: str, now, what: str) -> int:
-    """A logged-in person's password check, counted first like a login's (_count_attempt); LockedOut while
-    the username is locked."""
-    failures = _count_attempt(key, now)
+def _counted_attempt(user: User, address: str | None, now, what: str) -> throttle.Attempt:
+    """A logged-in person's password check, counted first like a login's (throttle.count_attempt); LockedOut
+    while a count locks it."""
+    attempt = throttle.count_attempt(user.username, address, now)
     db.session.commit()         # as in authenticate: no lock held while the password is checked
-    if failures is None:
-        wait = _locked_for(key, now)
+    if attempt.refused:
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
-                     summary=f"{what}：多次失败后锁定中（还剩 {rules.wait_text(wait)}）")
-        raise LockedOut(f"密码错误次数过多，请在 {rules.wait_text(wait)}后再试。")
-    return failures
+                     summary=f"{what}：多次失败后锁定中（还剩 {rules.wait_text(attempt.wait)}）")
+        raise LockedOut(_refusal(attempt, what), attempt.wait)
+    return attempt
 
 
-def confirm_password(user: User, password: str) -> bool:
+def confirm_password(user: User, password: str, address: str | None = None) -> bool:
     """The logged-in user gives the password again (before an account or permission change); failures count
-    towards the same lock as logins."""
-    key = _throttle_key(user.username)
-    now = utcnow()
-    failures = _counted_attempt(user, key, now, "确认身份")
+    towards the same locks as logins."""
+    attempt = _counted_attempt(user, address, utcnow(), "确认身份")
     ok, _ = verify_password(user.password_hash, password)
     if not ok:
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
-                     summary=f"确认身份时密码错误（连续第 {failures} 次）")
+                     summary=f"确认身份时密码错误（连续第 {attempt.failures} 次）")
         return False
-    _clear_failures(key)
+    throttle.succeeded(attempt)
     audit.record("confirm", "user", user, region_id=user.region_id)
     return True
 
@@ -162,24 +124,23 @@ def end_all_sessions(user: User, reason: SessionEnd) -> None:
     _end_sessions(reason, LoginSession.user_id == user.id)
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, address: str | None = None) -> None:
     """Change one's password; the current password is checked under the same lock as logins (a stolen
     session cannot guess it without limit), and a wrong one is counted and audited (the view commits)."""
-    key, now = _throttle_key(user.username), utcnow()
     try:
-        failures = _counted_attempt(user, key, now, "修改密码")
+        attempt = _counted_attempt(user, address, utcnow(), "修改密码")
     except LockedOut as error:
         raise AccountError(str(error), field="current_password") from error
     ok, _ = verify_password(user.password_hash, current)
     if not ok:
         audit.record("confirm_failed", "user", user, region_id=user.region_id,
-                     summary=f"修改密码时当前密码错误（连续第 {failures} 次）")
+                     summary=f"修改密码时当前密码错误（连续第 {attempt.failures} 次）")
         raise AccountError("当前密码不正确。", field="current_password")
     new_hash = hash_password(new)            # before any row is written: no lock is held while argon2 runs
     user.password_hash = new_hash
     user.password_changed_at = utcnow()
     db.session.flush()                       # the account's row before the throttle's, as in save_user
-    _clear_failures(key)
+    throttle.succeeded(attempt)
     end_all_sessions(user, SessionEnd.PASSWORD)   # every device, this one included (the view renews it)
     audit.record("password", "user", user, region_id=user.region_id)
 
@@ -228,7 +189,7 @@ def save_user(user: User | None, data: dict) -> User:
     moved = ("role", "region_id", "center_id", "active")
     if not creating and (data.get("password") or any(before[f] != after[f] for f in moved)):
         end_all_sessions(user, SessionEnd.PASSWORD if data.get("password") else SessionEnd.RIGHTS)
-        _clear_failures(_throttle_key(user.username))   # an admin's reset also lifts a lock
+        throttle.lift(user.username)   # an admin's reset also lifts the account's locks
     audit.record("create" if creating else "update", "user", user, region_id=user.region_id,
                  before=before, after=after,
                  summary="重置了密码" if (data.get("password") and not creating) else "")

@@ -48,12 +48,12 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     next_url = request.values.get("next")
-    status = 200
+    status, retry_after = 200, None
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data)
+            user = authenticate(form.username.data, form.password.data, request.remote_addr)
         except LockedOut as error:
-            user, status = None, 429
+            user, status, retry_after = None, 429, error.seconds
             form.password.errors.append(str(error))
         else:
             if user is None:
@@ -65,8 +65,9 @@ def login():
             db.session.commit()
             flash(f"欢迎，{user.display_name}。", "success")
             return redirect(next_url if is_safe_next(next_url) else url_for("home.index"), 303)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return render_template("auth/login.html", form=form,
-                           next_url=next_url if is_safe_next(next_url) else None), status
+                           next_url=next_url if is_safe_next(next_url) else None), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
@@ -101,7 +102,8 @@ def password():
     form = PasswordChangeForm(username=current_user.username)
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            change_password(current_user, form.current_password.data, form.new_password.data,
+                            request.remote_addr)
         except AccountError as error:
             db.session.commit()          # keep the failure count and its audit entry
             getattr(form, error.field).errors.append(str(error))
@@ -122,7 +124,7 @@ def confirm():
     status = 200
     if form.validate_on_submit():
         try:
-            ok = confirm_password(current_user._get_current_object(), form.password.data)
+            ok = confirm_password(current_user._get_current_object(), form.password.data, request.remote_addr)
         except LockedOut as error:
             ok, status = False, 429
             form.password.errors.append(str(error))

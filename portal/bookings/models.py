@@ -77,6 +77,7 @@ class SeatRequest(Timestamped, db.Model):
     latest_filing_date: Mapped[date | None] = mapped_column(Date)
     deadline_rule: Mapped[str | None] = mapped_column(String(100))
     deadline_calendar: Mapped[str | None] = mapped_column(String(200))
+    deadline_version: Mapped[str | None] = mapped_column(String(12))   # calendar_version() the deadline used
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

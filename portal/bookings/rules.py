@@ -258,6 +258,15 @@ def rank_centers(options: list[CenterOption], seats: int) -> list[CenterOption]:
     return sorted(options, key=key)
 
 
+def outcome_text(status: Status) -> str:
+    """What a request has become, for "申请 KC2026-00002 {outcome}。": 已接受, not 已已接受."""
+    label = status.label
+    if label.startswith("已"):
+        return label
+    return {Status.SUBMITTED: "已提交，待客场确认", Status.PARTLY_ACCEPTED: "已部分接受",
+            Status.DRAFT: "已保存为草稿"}.get(status, f"现为“{label}”")
+
+
 # --- change requests (场地变更) -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

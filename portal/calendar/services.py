@@ -23,6 +23,7 @@ from .rules import Deadline, Override, WorkCalendar, calendar_version, filing_de
 calendar_signals = Namespace()
 # Sent as calendar_changed.send(app, first=date, last=date, reason=str, version=str): the answers of the dates
 # first..last (inclusive) may have changed; `version` is calendar_version() of the calendar after the change.
+# A change of the deadline setting (lead days, whether the evaluation day counts) is sent too, for all dates.
 calendar_changed = calendar_signals.signal("calendar-changed")
 
 
@@ -236,6 +237,9 @@ def save_setting(lead_working_days: int, count_evaluation_day: bool) -> Deadline
     g.pop("deadline_setting", None)
     record("update", "deadline_setting", setting, before=before,
            after={"lead_working_days": lead_working_days, "count_evaluation_day": count_evaluation_day})
+    if before != {"lead_working_days": lead_working_days, "count_evaluation_day": count_evaluation_day}:
+        # Every filing deadline may move: subscribers recompute what they stored, as for a calendar change.
+        _changed(date(2000, 1, 1), date(2099, 12, 31), "setting_changed")
     return setting
 
 

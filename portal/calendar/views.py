@@ -8,6 +8,7 @@ from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
+from ..listing import int_arg
 from . import bp, services
 from .forms import AnnounceYearForm, DeadlineSettingForm, NoticeForm, OverrideForm
 from .models import AnnouncedYear, CalendarOverride
@@ -185,7 +186,7 @@ def _notice_page(form: NoticeForm, status: int = 200, parsed=None, problems=(), 
 def notice():
     """Paste the year's notice: a POST shows what was read beside the computed year; a confirming POST saves it."""
     if request.method == "GET":
-        form = NoticeForm(formdata=None, year=request.args.get("year", type=int) or china_today().year)
+        form = NoticeForm(formdata=None, year=int_arg("year", low=2000, high=2099) or china_today().year)
         return _notice_page(form)
     form = NoticeForm()
     if not form.validate_on_submit():

@@ -64,6 +64,13 @@ def may_see_names(user, evaluation, venue_id: int) -> bool:
     return bool(evaluation.winner_determined_on) and user.role is Role.SUPERVISOR
 
 
+def may_approve(user, project_region_id: int | None, main_region_id: int | None) -> bool:
+    """A further replacement of a seat replaced twice: the supervisors of the project's (or the main venue's)
+    region."""
+    return user.role is Role.SUPERVISOR and user.region_id is not None \
+        and user.region_id in (project_region_id, main_region_id)
+
+
 def may_see_draws(user, evaluation, audit_right: bool) -> bool:
     """The draw records (抽取记录): those with the audit right (复核) and the venues' staff."""
     return audit_right or bool(acting_venue_ids(user, evaluation))

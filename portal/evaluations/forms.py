@@ -86,10 +86,15 @@ def parse_needs(formdata, keys: list[str], specialty_ids: set[int]) -> tuple[dic
 
 
 class ReplaceForm(PortalForm):
-    kind = SelectField("更换原因", choices=[(r.value, r.label) for r in rules.ReplaceReason],
+    kind = SelectField("更换原因", choices=[(r.value, r.choice) for r in rules.ReplaceReason],
                        validators=[required("更换原因")])
-    reason = TextAreaField("情况说明", validators=[required("情况说明"), length(300, label="情况说明")],
-                           filters=[strip_filter], description="如：专家电话告知因病不能参加。")
+    reason = TextAreaField("情况说明", validators=[length(300, label="情况说明")], filters=[strip_filter],
+                           description="原因为“其他”的须写明；如：专家电话告知因病不能参加。")
+
+
+class DecisionForm(PortalForm):
+    note = TextAreaField("审批意见", validators=[length(300, label="审批意见")], filters=[strip_filter],
+                         description="不同意的须写明理由。")
 
 
 class SignInForm(PortalForm):

@@ -63,7 +63,9 @@ class Evaluation(Timestamped, db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     winner_determined_on: Mapped[date | None] = mapped_column(Date)
     winner_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    payment_due: Mapped[date | None] = mapped_column(Date)        # 3 working days after the evaluation
+    payment_due: Mapped[date | None] = mapped_column(Date)        # 3 working days after the end instruction
+    # The calendar version (calendar.rules.calendar_version) the payment and hand-over due dates were counted by.
+    due_calendar_version: Mapped[str | None] = mapped_column(String(12))
     # Bumped by every change of the day (sign-in, signatures, end): the live board reloads when it moves.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -176,7 +178,14 @@ class ExpertDraw(db.Model):
     """One random draw (随机抽取): the seed and the ordered candidate list let anyone re-run it."""
 
     __tablename__ = "expert_draws"
-    __table_args__ = (CheckConstraint("count >= 1", name="count_positive"),)
+    __table_args__ = (
+        CheckConstraint("count >= 1", name="count_positive"),
+        # A seat replaced twice is replaced a third time only with a supervisor's approval (migration 0017 adds
+        # it as a CHECK on PostgreSQL and as a trigger on SQLite, which cannot add a CHECK to a table).
+        CheckConstraint("replacement_round IS NULL OR replacement_round <= 2 OR approval_id IS NOT NULL",
+                        name="third_replacement_approved"),
+        Index("uq_expert_draws_approval", "approval_id", unique=True),   # an approval allows one replacement
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("evaluation_venues.id", ondelete="CASCADE"), index=True)
     specialty_id: Mapped[int] = mapped_column(ForeignKey("specialties.id", ondelete="RESTRICT"))
@@ -189,10 +198,58 @@ class ExpertDraw(db.Model):
     drawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     replaces_member_id: Mapped[int | None] = mapped_column(Integer)   # the member replaced (no FK: a cycle)
     reason: Mapped[str | None] = mapped_column(String(300))
+    # JSON [[expert id, avoidance reason], ...] ascending: every excluded expert (None: drawn before 0017)
+    excluded_ids: Mapped[str | None] = mapped_column(Text)
+    # 1, 2, 3 ...: the how-manieth replacement of the seat this draw fills (None: not a replacement)
+    replacement_round: Mapped[int | None] = mapped_column(Integer)
+    approval_id: Mapped[int | None] = mapped_column(Integer)   # the supervisor's approval used (no FK: a cycle)
 
     venue: Mapped[EvaluationVenue] = relationship(lazy="raise")
     specialty = relationship("Specialty", lazy="raise")
     drawn_by = relationship("User", foreign_keys=[drawn_by_id], lazy="raise")
+
+
+class ApprovalStatus:
+    PENDING = "pending"      # asked, waiting for a supervisor
+    APPROVED = "approved"    # a supervisor agreed: the venue may replace the seat once more
+    REFUSED = "refused"
+    USED = "used"            # the replacement it allowed was drawn
+
+
+class ReplacementApproval(db.Model):
+    """A venue asks the project's supervisors to allow a further replacement of a seat replaced twice."""
+
+    __tablename__ = "replacement_approvals"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'refused', 'used')", name="status_known"),
+        CheckConstraint("replacement_round > 2", name="beyond_the_free_ones"),
+        CheckConstraint("status = 'pending' OR (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)",
+                        name="decided_by_someone"),
+        # One open request (pending or approved, not yet used) per seated member.
+        Index("uq_replacement_approvals_open", "member_id", unique=True,
+              sqlite_where=db.text("status IN ('pending', 'approved')"),
+              postgresql_where=db.text("status IN ('pending', 'approved')")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("committee_members.id", ondelete="CASCADE"))
+    replacement_round: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[ReplaceReason] = mapped_column(str_enum(ReplaceReason, "approval_reason"))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default=ApprovalStatus.PENDING)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(String(300))
+
+    member: Mapped["CommitteeMember"] = relationship(lazy="raise")
+    decided_by = relationship("User", foreign_keys=[decided_by_id], lazy="raise")
+
+    @property
+    def status_label(self) -> str:
+        return {"pending": "待行政监督部门审批", "approved": "已同意，可更换", "refused": "未同意",
+                "used": "已按同意更换"}[self.status]
 
 
 class MemberStatus:

@@ -155,16 +155,51 @@ def avoidance_reason(candidate: Candidate, facts: AvoidanceFacts) -> Avoid | Non
     return None
 
 
-def split_eligible(candidates, facts: AvoidanceFacts) -> tuple[list[int], dict[Avoid, int]]:
-    """The eligible ids in ascending order (the stored candidate list), and how many each reason excluded."""
-    eligible, excluded = [], {}
+def classify(candidates, facts: AvoidanceFacts) -> tuple[list[int], list[tuple[int, Avoid]]]:
+    """The eligible ids in ascending order (the stored candidate list), and every excluded expert's id with the
+    reason, in ascending id order (stored too, so the exclusions can be re-checked one by one)."""
+    eligible, excluded = [], []
     for candidate in candidates:
         reason = avoidance_reason(candidate, facts)
         if reason is None:
             eligible.append(candidate.id)
         else:
-            excluded[reason] = excluded.get(reason, 0) + 1
-    return sorted(eligible), excluded
+            excluded.append((candidate.id, reason))
+    return sorted(eligible), sorted(excluded, key=lambda pair: pair[0])
+
+
+def split_eligible(candidates, facts: AvoidanceFacts) -> tuple[list[int], dict[Avoid, int]]:
+    """The eligible ids in ascending order, and how many each reason excluded."""
+    eligible, excluded = classify(candidates, facts)
+    counts: dict[Avoid, int] = {}
+    for _, reason in excluded:
+        counts[reason] = counts.get(reason, 0) + 1
+    return eligible, counts
+
+
+def eligibility_problems(eligible_ids: list[int], excluded: dict[int, Avoid], candidates: dict[int, Candidate],
+                         facts: AvoidanceFacts) -> list[str]:
+    """A stored draw's candidate list re-checked against the avoidance rules (the facts as they stood when it
+    was drawn): every eligible expert still eligible, every excluded one excluded for the stored reason, no
+    expert in both lists, the eligible list in ascending order. `candidates` holds the experts as they are now
+    (by id); the messages count, they never name."""
+    problems = []
+    if eligible_ids != sorted(eligible_ids) or len(set(eligible_ids)) != len(eligible_ids):
+        problems.append("候选名单不是按专家编号升序排列的不重复名单。")
+    both = set(eligible_ids) & set(excluded)
+    if both:
+        problems.append(f"{len(both)} 名专家同时出现在候选名单和回避排除名单中。")
+    missing = [i for i in [*eligible_ids, *excluded] if i not in candidates]
+    if missing:
+        problems.append(f"{len(missing)} 名专家已不在专家库中，无法复核。")
+    wrongly_in = [i for i in eligible_ids if i in candidates and avoidance_reason(candidates[i], facts) is not None]
+    if wrongly_in:
+        problems.append(f"候选名单中 {len(wrongly_in)} 名专家按回避规则应当排除。")
+    wrongly_out = [i for i, reason in excluded.items()
+                   if i in candidates and avoidance_reason(candidates[i], facts) is not reason]
+    if wrongly_out:
+        problems.append(f"回避排除名单中 {len(wrongly_out)} 名专家的排除原因与回避规则不符。")
+    return problems
 
 
 # --- the random draw (随机抽取) ----------------------------------------------------------------------------
@@ -192,23 +227,71 @@ def draw(candidate_ids: list[int], count: int, seed_hex: str) -> list[int]:
     return sorted(candidate_ids, key=rank)[:count]
 
 
-def shortage_message(specialty: str, venue: str, needed: int, eligible: int) -> str:
-    return (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人（已排除需回避的专家），"
-            f"不足 {needed} 人，请调整专业或人数。")
+def shortage_message(specialty: str, venue: str, needed: int, eligible: int, is_main: bool = True) -> str:
+    """The refusal of a draw with too few eligible experts, addressed to whoever can act: the main venue fixes
+    the conditions (its own, or a guest venue's); a guest venue's staff are told that the main venue was asked."""
+    found = (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人（已排除需回避的专家），"
+             f"不足 {needed} 人")
+    if is_main:
+        return found + "。请在“评标委员会组成”中调整主场的专业或人数（尚未抽取的场所仍可修改）。"
+    return (found + "，本场所无法抽取。抽取条件由主场确定，已通知主场：主场可以调整本场所的专业或人数，"
+            "或将这些席位改由主场抽取。")
+
+
+def shortage_notice(specialty: str, venue: str, needed: int, eligible: int) -> str:
+    """What the main venue is told when a guest venue cannot draw: what it can do."""
+    return (f"{venue}“{specialty}”专业符合条件的专家只有 {eligible} 人，不足 {needed} 人，无法抽取。"
+            "请修改评标委员会组成中该客场的专业或人数，或将这些席位改由主场抽取（也可另向其他交易中心申请客场机位）。")
+
+
+def committee_change_problems(drawn: dict[str, tuple[str, dict[int, int]]], wanted: dict[str, dict[int, int]],
+                              facts_changed: bool) -> list[str]:
+    """Why a fixed committee may not be changed like this. `drawn` holds the venues that already drew (by key:
+    their label and {specialty id: count}), `wanted` every venue's new {specialty id: count}. A venue's part
+    changes until that venue has drawn; the avoidance facts (bidders, supervising department, period) until
+    any venue has drawn, since they decided who was eligible."""
+    problems = []
+    if drawn and facts_changed:
+        problems.append("已有场所抽取专家，投标人、行政监督部门和回避期限不能再修改（已按原条件排除回避专家）。")
+    for key, (label, needs) in drawn.items():
+        if wanted.get(key, {}) != needs:
+            problems.append(f"{label}已抽取专家，其专家人数和专业不能再修改；需要调整时请更换专家。"
+                            "尚未抽取的场所仍可修改。")
+    return problems
 
 
 # --- replacement -----------------------------------------------------------------------------------------
 
 class ReplaceReason(enum.Enum):
-    DECLINED = "declined"
-    ABSENT = "absent"
+    """The closed list of reasons (回避, 未到场, 身体原因, 其他（须写明）). The stored value "declined" (before the
+    closed list: 专家不能参加) now means 身体原因; the typed explanation of older records stays with them."""
+
     CONFLICT = "conflict"
+    ABSENT = "absent"
+    DECLINED = "declined"
     OTHER = "other"
 
     @property
     def label(self) -> str:
-        return {"declined": "专家不能参加", "absent": "专家未到场", "conflict": "专家申明需回避",
-                "other": "其他原因"}[self.value]
+        return {"conflict": "回避", "absent": "未到场", "declined": "身体原因", "other": "其他"}[self.value]
+
+    @property
+    def choice(self) -> str:
+        return "其他（须写明）" if self is ReplaceReason.OTHER else self.label
+
+
+FREE_REPLACEMENTS = 2    # a seat replaced this many times needs a supervisor's approval for each further one
+
+
+def replacement_problem(kind: ReplaceReason, text: str, earlier: int, approved: bool) -> str | None:
+    """Why a seat cannot be replaced now: "other" needs its explanation; a seat already replaced
+    `FREE_REPLACEMENTS` times (`earlier`) is replaced again only with a supervisor's approval."""
+    if kind is ReplaceReason.OTHER and not (text or "").strip():
+        return "更换原因为“其他”的，请写明具体情况。"
+    if earlier >= FREE_REPLACEMENTS and not approved:
+        return (f"该席位已更换 {earlier} 次，第 {earlier + 1} 次更换须经行政监督部门同意："
+                "请在本页提交更换申请，行政监督部门同意后再更换。")
+    return None
 
 
 # --- the day's records: duties, incidents, hand-over ------------------------------------------------------

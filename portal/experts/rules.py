@@ -1,6 +1,7 @@
 """Expert records: ID-card numbers (GB 11643), names, specialty codes, masking — pure rules."""
 import enum
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from ..spreadsheets import ImportCheck, RowError, cell_text
@@ -165,12 +166,20 @@ MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 CODE_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
-def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tuple[int, int, str]],
+def duplicate_id_problem(holder_region_id: int, region_id: int | None) -> str:
+    """The refusal of an ID number that is already registered. Another region is never named (issue 27 item
+    3): "已在长春地区专家库登记" had confirmed to another region's admin that a person is an expert, and where."""
+    if holder_region_id == region_id:
+        return "该身份证号码已在该地区专家库登记，请在原记录上修改，不要重复登记。"
+    return "该身份证号码已在省内其他地区登记，请联系省级管理员办理转移。"
+
+
+def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tuple[int, int]],
                       own_region_id: int | None, region_ids: dict[str, int]):
     """Validate an expert import row by row; nothing is applied unless every row passes.
 
     rows: (spreadsheet row, {column key: raw cell}); specialty_ids: active specialty id by code;
-    holders: id number -> (expert id, region id, region name) of records already in the database;
+    holders: id number -> (expert id, region id) of records already in the database;
     own_region_id: the importer's region (None for a provincial admin, who must name the region);
     region_ids: region id by name. Each good row gets action "new" or "update".
     """
@@ -227,9 +236,9 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
         action = "new"
         holder = holders.get(id_number)
         if holder is not None and not any(column == "id_number" for column, _ in errors):
-            expert_id, holder_region, holder_region_name = holder
+            expert_id, holder_region = holder
             if region_id is not None and holder_region != region_id:
-                errors.append(("id_number", f"该专家已在{holder_region_name}专家库登记（可能是调动），请由省级管理员办理转移。"))
+                errors.append(("id_number", duplicate_id_problem(holder_region, region_id)))
             action = "update"
         for column, message in errors:
             check.errors.append(RowError(row_no, IMPORT_HEADER[column], message))
@@ -239,3 +248,86 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
                                "title": title, "specialty_ids": [specialty_ids[c] for c in codes],
                                "share_scope": share_scope, "status": status, "region_id": region_id})
     return check
+
+
+# --- eligible experts for a guest venue (可抽取专家数) ----------------------------------------------------------
+
+def normalise_org(name: str | None) -> str:
+    """An organisation's name compared loosely: no spaces or brackets, full-width folded, case-free.
+
+    The same comparison as the draw's avoidance (portal.evaluations.rules.normalise_org; a unit test keeps the
+    two equal), so that a count before the draw excludes the experts the draw will exclude.
+    """
+    out = []
+    for ch in (name or "").strip():
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:
+            ch = chr(code - 0xFEE0)
+        if ch.isspace() or ch in "()（）[]【】·,，.。":
+            continue
+        out.append(ch.lower())
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class PoolRow:
+    """Experts of one region, sharing scope and employer holding a specialty (or one below it): a row of the
+    grouped pool query. `code` "" counts every expert whatever the specialty; `suspended_until` is set for a
+    suspended expert (available from the day after), None for an active one."""
+
+    code: str
+    region_id: int
+    share_scope: ShareScope
+    employer: str
+    suspended_until: date | None
+    experts: int
+
+
+@dataclass(frozen=True)
+class PoolAsk:
+    """A guest venue's pool as the draw will see it: its region, whether only experts shared beyond their
+    region may serve (the main venue is in another region), the evaluation day and the employers avoided."""
+
+    region_id: int
+    shared_only: bool
+    day: date
+    avoid_employers: tuple[str, ...] = ()
+
+
+SHARED_SCOPES = frozenset({ShareScope.PROVINCE, ShareScope.CROSS_PROVINCE})
+
+
+def eligible_count(rows: list[PoolRow], ask: PoolAsk, code: str) -> int:
+    """How many experts of `code` ("" for any) the venue could draw, after the avoidance rules known before
+    the committee is fixed: available on the day, shared widely enough, not employed by an avoided employer."""
+    avoided = {normalise_org(name) for name in ask.avoid_employers} - {""}
+    total = 0
+    for row in rows:
+        if row.code != code or row.region_id != ask.region_id:
+            continue
+        if ask.shared_only and row.share_scope not in SHARED_SCOPES:
+            continue
+        if row.suspended_until is not None and row.suspended_until >= ask.day:
+            continue
+        if avoided and normalise_org(row.employer) in avoided:
+            continue
+        total += row.experts
+    return total
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """A specialty (code "" for any) with fewer eligible experts than the guest seats asked."""
+
+    code: str
+    eligible: int
+    needed: int
+
+
+def expert_shortages(counts: dict[str, int], seats: int) -> list[Shortage]:
+    """The asked specialties (keys of `counts`, in order) whose eligible experts are fewer than `seats`.
+
+    The committee may put every guest seat on any one of the asked specialties, so each must have at least as
+    many eligible experts as seats; the draw refuses later otherwise, when nobody can change the request.
+    """
+    return [Shortage(code, n, seats) for code, n in counts.items() if n < seats]

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import g, has_app_context
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -17,9 +17,11 @@ from .models import Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMi
 from .rules import (
     CODE_LENGTHS,
     IMPORT_COLUMNS,
+    PoolRow,
     ShareScope,
     Status,
     check_expert_rows,
+    duplicate_id_problem,
     code_level,
     id_number_problem,
     name_problem,
@@ -121,14 +123,15 @@ def _personal(expert: Expert) -> tuple:
     return (expert.name, expert.id_number, expert.phone, expert.employer, expert.title, expert.suspended_reason)
 
 
-def id_holders(numbers: list[str]) -> dict[str, tuple[int, int, str]]:
-    """ID number -> (expert id, region id, region name) for those already registered (500 per query)."""
-    found: dict[str, tuple[int, int, str]] = {}
+def id_holders(numbers: list[str]) -> dict[str, tuple[int, int]]:
+    """ID number -> (expert id, region id) for those already registered (500 per query). No region name: a
+    refusal never says where another region's expert is registered (rules.duplicate_id_problem)."""
+    found: dict[str, tuple[int, int]] = {}
     for start in range(0, len(numbers), 500):
-        for expert_id, number, region_id, region_name in db.session.execute(
-                select(Expert.id, Expert.id_number, Expert.region_id, Region.name)
-                .join(Region, Expert.region_id == Region.id).where(Expert.id_number.in_(numbers[start:start + 500]))):
-            found[number] = (expert_id, region_id, region_name)
+        for expert_id, number, region_id in db.session.execute(
+                select(Expert.id, Expert.id_number, Expert.region_id)
+                .where(Expert.id_number.in_(numbers[start:start + 500]))):
+            found[number] = (expert_id, region_id)
     return found
 
 
@@ -144,8 +147,7 @@ def save_expert(expert: Expert | None, data: dict, region_id: int, today: date |
         raise ExpertError(problem, "id_number")
     holder = id_holders([id_number]).get(id_number)
     if holder is not None and (expert is None or holder[0] != expert.id):
-        raise ExpertError(f"该身份证号码已在{holder[2]}专家库登记（可能是专家调动）。如属调动，请由省级管理员在该专家记录上"
-                          "办理转移，不要重复登记。", "id_number")
+        raise ExpertError(duplicate_id_problem(holder[1], region_id), "id_number")
     specialty_ids = list(dict.fromkeys(data.get("specialty_ids") or []))
     problem = specialty_count_problem(len(specialty_ids))
     if problem:
@@ -301,6 +303,32 @@ def _full_catalogue(today: date) -> dict[tuple[str, int, str], int]:
         _CATALOGUE_CACHE.clear()
     _CATALOGUE_CACHE[key] = table
     return table
+
+
+def pool_rows(region_ids, codes) -> list[PoolRow]:
+    """The pools of `region_ids` for the specialty `codes` ("" for any specialty), grouped by region, sharing
+    scope, employer and suspension: one query (a UNION ALL of one grouped select per code) for a whole page.
+
+    Retired experts and open-ended suspensions are left out; whether a suspension is over on the evaluation day,
+    the sharing scope and the avoided employers are the pure rule's (rules.eligible_count).
+    """
+    region_ids, codes = sorted(set(region_ids)), list(dict.fromkeys(codes))
+    if not region_ids or not codes:
+        return []
+    may_serve = or_(Expert.status == Status.ACTIVE,
+                    and_(Expert.status == Status.SUSPENDED, Expert.suspended_until.is_not(None)))
+    columns = (Expert.region_id, Expert.share_scope, Expert.employer, Expert.suspended_until)
+    selects = []
+    for code in codes:
+        stmt = select(literal(code).label("code"), *columns, func.count(func.distinct(Expert.id)).label("n"))
+        if code:
+            stmt = (stmt.select_from(ExpertSpecialty).join(Expert, ExpertSpecialty.expert_id == Expert.id)
+                    .join(Specialty, ExpertSpecialty.specialty_id == Specialty.id)
+                    .where(Specialty.code.startswith(code, autoescape=True)))
+        selects.append(stmt.where(Expert.region_id.in_(region_ids), may_serve).group_by(*columns))
+    rows = db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
+    return [PoolRow(code, region, ShareScope(getattr(share, "value", share)), employer or "", until, n)
+            for code, region, share, employer, until, n in rows]
 
 
 # --- import and export --------------------------------------------------------------------------------------

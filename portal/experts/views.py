@@ -238,7 +238,10 @@ def import_template_xlsx():
 @bp.route("/import/template.csv")
 @permission_required("experts.manage")
 def import_template_csv():
-    return csv_response([header for _, header, _ in IMPORT_COLUMNS], [TEMPLATE_EXAMPLE], "评标专家导入模板.csv")
+    headers = [header for _, header, _ in IMPORT_COLUMNS]
+    # 身份证号码 and 手机号码 stay text in Excel/WPS (an 18-digit number would be rounded).
+    text_columns = tuple(i for i, (key, _, _) in enumerate(IMPORT_COLUMNS) if key in ("id_number", "phone"))
+    return csv_response(headers, [TEMPLATE_EXAMPLE], "评标专家导入模板.csv", text_columns=text_columns)
 
 
 @bp.route("/records/export.xlsx")

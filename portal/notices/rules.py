@@ -20,6 +20,11 @@ MAX_TAG_LENGTH = 20
 MAX_ATTACHMENTS = 10
 
 
+def attachment_path(notice_id: int, file_id: int) -> str:
+    """The site address of a notice's attachment (notices.attachment): what the body's images may show."""
+    return f"/notices/{notice_id}/files/{file_id}"
+
+
 class Status(enum.Enum):
     """What a writer chose; whether a published notice is public yet also depends on its time."""
 

@@ -60,7 +60,7 @@ def _apply(notice: Notice, data: NoticeData, change: publishing.Change) -> None:
     notice.column = data.column
     notice.region_id = data.region_id
     notice.body_source = data.body_source
-    notice.body_html = richtext.to_html(data.body_source)
+    notice.body_html = richtext.to_html(data.body_source, change.images)
     notice.pinned = data.pinned
     notice.search_text = richtext.normalise(
         " ".join([data.title, richtext.to_text(notice.body_html), " ".join(data.tags)]))
@@ -87,7 +87,8 @@ EDITING = publishing.Editing(
     subject="notice", files="attachments", file_model=NoticeAttachment, published=Status.PUBLISHED,
     refused=NoticeRefused, stale="这条公告已被他人修改，请刷新页面后重新编辑。", new=_new, apply=_apply,
     snapshot=_snapshot,
-    files_problem=lambda kept, added: rules.attachments_problem(rules.AttachmentCount(kept, added)))
+    files_problem=lambda kept, added: rules.attachments_problem(rules.AttachmentCount(kept, added)),
+    file_path=rules.attachment_path)
 
 
 def save(notice: Notice | None, data: NoticeData, change: publishing.Change) -> Notice:

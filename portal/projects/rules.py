@@ -349,3 +349,41 @@ def start_time_warning(start: time | None) -> str | None:
     if start is not None and start >= time(12, 0):
         return "评标开始时间原则上应安排在工作日上午；下午开始的，请确认客场能够保障。"
     return None
+
+
+# --- a section held by its requests and bookings (issue 22 item 4) --------------------------------------------
+
+TIMING_FIELDS = ("evaluation_date", "start_time", "main_center_id")
+# The facts the scope decision reads that a change must tell the guest centers of, and that the end freezes.
+SCOPE_FIELDS = ("category", "contract_estimate_wan", "investment_estimate_wan", "budget_wan", "epc_construction_wan",
+                "epc_goods_wan", "epc_services_wan", "combined_parts", "prequalification")
+FIELD_LABELS = {"evaluation_date": "评标日期", "start_time": "评标开始时间", "main_center_id": "主场交易中心",
+                "category": "项目类别", "contract_estimate_wan": "合同估算价", "investment_estimate_wan": "项目投资概算",
+                "budget_wan": "资金预算", "epc_construction_wan": "施工部分估算价", "epc_goods_wan": "货物部分估算价",
+                "epc_services_wan": "服务部分估算价", "combined_parts": "合并采购内容", "prequalification": "资格预审"}
+
+
+def locked_fields(held: bool, ended: bool) -> tuple[str, ...]:
+    """The section's fields that cannot be edited directly: none when nothing holds it, the timing while
+    requests or bookings live, the timing and the scope facts once the evaluation has ended."""
+    if ended:
+        return TIMING_FIELDS + SCOPE_FIELDS
+    return TIMING_FIELDS if held else ()
+
+
+def section_change_problem(changed: set[str], held: bool, ended: bool, reasons: str = "",
+                           prequalification_across: bool = False) -> tuple[str, str] | None:
+    """(field, Chinese message) when an edit changes a locked field, or makes a section with live requests
+    across provinces a prequalification review (资格预审项目暂不列入跨省, rules 3.4); else None."""
+    blocked = [name for name in locked_fields(held, ended) if name in changed]
+    if not blocked and prequalification_across and "prequalification" in changed:
+        return "prequalification", ("该标段已向外省合作单位申请客场机位，资格预审项目暂不列入跨省远程异地评标："
+                                    "请先撤回或取消跨省的客场机位申请，再标为资格预审；本次修改未保存。")
+    if not blocked:
+        return None
+    names = "、".join(FIELD_LABELS[name] for name in blocked)
+    if ended:
+        return blocked[0], f"该标段的评审已经结束，{names}已冻结，不能再修改。"
+    why = f"（{reasons}）" if reasons else ""
+    return blocked[0], (f"该标段已有进行中的客场机位申请或预订{why}，{names}只能通过场地变更申请调整，"
+                        "不能在标段中直接修改；本次修改未保存。")

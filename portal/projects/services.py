@@ -7,14 +7,19 @@ from sqlalchemy import select
 
 from .. import uploads
 from ..audit.services import current_actor_id, record, snapshot
+from ..auth.recipients import center_staff_ids
 from ..clock import china_today, to_china
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
 from ..models_base import utcnow
+from ..notifications.services import notify
 from ..orgs.models import Province, Region, TradingCenter
 from ..workstations import local_use
+from .holds import holds_of
 from .models import Exemption, Project, Section, Threshold
 from .rules import (
+    FIELD_LABELS,
+    SCOPE_FIELDS,
     Category,
     CombinedPart,
     ScopeDecision,
@@ -23,6 +28,7 @@ from .rules import (
     ThresholdCategory,
     kind_amounts,
     scope_decision,
+    section_change_problem,
 )
 
 PDF_MAX_BYTES = 20 * 1024 * 1024
@@ -147,6 +153,8 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     if clash is not None and (section is None or clash != section.id):
         raise ProjectError(f"本项目已有标段编号 {code}。", "code")
     before = snapshot(section, SECTION_FIELDS) if section else None
+    # Compared as values (1200 and 1200.0000 万元 are one price), not as the audit's text.
+    values_before = {name: getattr(section, name) for name in SECTION_FIELDS} if section else None
     if section is None:
         section = Section(project_id=project.id)
         db.session.add(section)
@@ -172,18 +180,41 @@ def save_section(project: Project, section: Section | None, data: dict, today: d
     section.evaluation_date = evaluation_date
     section.start_time = data.get("start_time")
     section.prequalification = bool(data.get("prequalification"))
+    after = snapshot(section, SECTION_FIELDS)
+    changed = {name for name in SECTION_FIELDS if values_before and values_before[name] != getattr(section, name)}
+    holds = holds_of(section.id) if before else []
+    problem = section_change_problem(changed, bool(holds), any(h.ended for h in holds),
+                                     "；".join(dict.fromkeys(h.reason for h in holds)),
+                                     section.prequalification and any(h.cross_province for h in holds))
+    if problem:   # shown above the form: the locked field itself is shown as stored
+        raise ProjectError(problem[1], None)
     with db.session.no_autoflush:
         siblings = siblings_of(project.id, section.id)
         decision = decide(section.facts(), registration_day(section if before else None), siblings)
+    level_before = section.remote_level
     section.remote_level = decision.level
     section.estimated_price_wan = decision.estimate
     _flush_or_refuse("本项目已有该标段编号。", "code")
     record("update" if before else "create", "section", section, label=f"{project.name} · {section}",
            region_id=project.region_id, before=before,
-           after=snapshot(section, SECTION_FIELDS) | {"remote_level": decision.level.label},
+           after=after | {"remote_level": decision.level.label},
            summary=decision.level.label)
+    _tell_guests(section, project, holds, [name for name in SCOPE_FIELDS if name in changed], level_before)
     _redecide_siblings(section, project)
     return section
+
+
+def _tell_guests(section: Section, project: Project, holds, changed: list[str], level_before) -> None:
+    """A change of the scope facts (price, category, prequalification) of a held section: the decision was
+    re-run above; every guest center with a live request hears what changed and what the decision is now."""
+    if not changed:
+        return
+    names = "、".join(FIELD_LABELS[name] for name in changed)
+    decision = section.remote_level.label
+    moved = "" if level_before is section.remote_level else f"（原为{level_before.label}）"
+    text = f"标段 {project.name} · {section.name} 的{names}已修改，重新判定：{decision}{moved}。"
+    for center_id, link in dict.fromkeys(g for h in holds for g in h.guests):
+        notify(center_staff_ids(center_id), text, link, skip=current_actor_id())
 
 
 def _flush_or_refuse(message: str, field: str | None = None):

@@ -14,14 +14,16 @@ from ..downloads import name_download
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
-from ..listing import paginate, sort_choice
+from ..listing import int_arg, paginate, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..orgs.services import home_regions
 from . import bp, services
 from .forms import ExemptionForm, FilingForm, ProjectForm, SectionForm, ThresholdForm, WinningForm
 from .models import Exemption, Project, Section, Threshold
+from .holds import holds_of
 from .panels import SectionView, section_panels
 from .rules import (
+    locked_fields,
     CATEGORY_LABELS,
     AmountError,
     Category,
@@ -203,6 +205,44 @@ def _amount_errors(field):
     return []
 
 
+def _stored_form(section: Section) -> SectionForm:
+    """The section as stored, in form fields: what a locked field shows and posts back unchanged."""
+    form = SectionForm(formdata=None, obj=section)
+    form.main_center_id.choices = _center_choices()
+    form.category.data = section.category.value
+    form.combined_parts.data = [p.value for p in section.parts]
+    return form
+
+
+def _posted_values(field) -> list[str]:
+    """A field's value as the browser posts it, for the hidden copy of a locked (disabled) field."""
+    if field.type == "BooleanField":
+        return ["y"] if field.data else []
+    if field.type in ("CheckboxListField", "SelectMultipleField"):
+        return [str(v) for v in field.data or []]
+    if field.type == "SelectField":
+        return [] if field.data is None else [str(field.data)]
+    return [field._value()]
+
+
+def _locks(section: Section | None) -> dict:
+    """The section's locked fields while requests or bookings hold it (issue 22 item 4), as the form shows
+    them: the stored values, disabled, posted back by hidden copies, with the reason."""
+    holds = holds_of(section.id if section else None)
+    ended = any(h.ended for h in holds)
+    locked = locked_fields(bool(holds), ended)
+    if not locked:
+        return {"locked": (), "lock_note": None, "stored": None, "locked_values": {}}
+    stored = _stored_form(section)
+    reasons = "；".join(dict.fromkeys(h.reason for h in holds))
+    note = ("该标段的评审已经结束，评标日期、开始时间、主场交易中心、估算价、类别和资格预审已冻结，不能再修改。" if ended else
+            f"该标段已有进行中的客场机位申请或预订（{reasons}）：评标日期、开始时间和主场交易中心须与申请一致，"
+            "只能通过场地变更申请调整，这里只读显示。修改估算价、类别或资格预审会重新判定是否应采用远程异地评标，"
+            "并通知各客场。")
+    return {"locked": locked, "lock_note": note, "stored": stored,
+            "locked_values": {name: _posted_values(stored[name]) for name in locked}}
+
+
 def _section_form(project: Project, section: Section | None):
     form = SectionForm(obj=section)
     form.main_center_id.choices = _center_choices()
@@ -222,9 +262,9 @@ def _section_form(project: Project, section: Section | None):
                 flash(warning, "warning")
             return redirect(url_for("projects.section", section_id=saved.id), 303)
     panel = _panel_context(form, services.registration_day(section), project.id, section.id if section else None)
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or form.form_errors else 200
     return render_template("projects/section_form.html", form=form, project=project, section=section,
-                           **panel), status
+                           **panel, **_locks(section)), status
 
 
 @bp.route("/<int:project_id>/sections/new", methods=["GET", "POST"])
@@ -251,9 +291,9 @@ def section_edit(section_id):
 def scope_preview():
     """The decision panel for the figures typed so far (htmx, as the agent types)."""
     form = SectionForm()
-    section_id = request.args.get("section", type=int)
+    section_id = int_arg("section")
     section = _load_section("projects.manage", section_id) if section_id else None
-    project_id = request.args.get("project", type=int)
+    project_id = int_arg("project")
     if section is not None:
         project_id = section.project_id
     elif project_id is not None:

@@ -9,16 +9,14 @@ import io
 from datetime import datetime
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from ..clock import to_china
-from ..workbooks import HEADER_FILL, csv_safe, set_text
+from ..workbooks import BODY_FONT, BOX, CJK_FONT, HEADER_FILL, HEADER_FONT, csv_safe, page_setup, set_text
 from . import rules
 from .rules import CELLS, GROUPS, Kind
 
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 AMOUNT_FORMAT = "#,##0.00##"
 WIDTHS = [18] + [9 if c.kind is Kind.COUNT else (30 if c.kind is Kind.TEXT else 13) for c in CELLS]
@@ -42,11 +40,12 @@ def _sheet(sheet, title: str, subtitle: str, rows: list[tuple[str, dict]], total
     last_col = len(CELLS) + 1
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     set_text(sheet.cell(1, 1), title)
-    sheet.cell(1, 1).font = Font(bold=True, size=16)
+    sheet.cell(1, 1).font = Font(name=CJK_FONT, bold=True, size=16)
     sheet.cell(1, 1).alignment = CENTER
     sheet.row_dimensions[1].height = 30
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
     set_text(sheet.cell(2, 1), subtitle)
+    sheet.cell(2, 1).font = BODY_FONT
     sheet.cell(2, 1).alignment = Alignment(horizontal="right")
 
     top, second = HEADER_ROW, HEADER_ROW + 1
@@ -64,31 +63,28 @@ def _sheet(sheet, title: str, subtitle: str, rows: list[tuple[str, dict]], total
     for r in (top, second):
         for c in range(1, last_col + 1):
             target = sheet.cell(r, c)
-            target.font, target.fill, target.alignment, target.border = Font(bold=True), HEADER_FILL, CENTER, BOX
+            target.font, target.fill, target.alignment, target.border = HEADER_FONT, HEADER_FILL, CENTER, BOX
     sheet.row_dimensions[second].height = 48
 
     for r, (name, values) in enumerate(rows + [("合计", total)], start=second + 1):
         set_text(sheet.cell(r, 1), name)
         sheet.cell(r, 1).border = BOX
-        if name == "合计":
-            sheet.cell(r, 1).font = Font(bold=True)
+        sheet.cell(r, 1).font = HEADER_FONT if name == "合计" else BODY_FONT
         for c, cell in enumerate(CELLS, start=2):
             target = sheet.cell(r, c)
             set_text(target, _value(cell, values.get(cell.key)) if cell.numeric else (values.get(cell.key) or None))
             target.border = BOX
+            target.font = BODY_FONT
             if cell.kind is Kind.AMOUNT:
                 target.number_format = AMOUNT_FORMAT
             if cell.kind is Kind.TEXT:
                 target.alignment = Alignment(wrap_text=True, vertical="center")
             if name == "合计":
-                target.font = Font(bold=True)
+                target.font = HEADER_FONT
     for c, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
     sheet.freeze_panes = sheet.cell(second + 1, 2)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{top}:{second}"
+    page_setup(sheet, f"{top}:{second}", landscape=True)
 
 
 def workbook(table, exported_at: datetime) -> bytes:
@@ -117,7 +113,7 @@ def workbook(table, exported_at: datetime) -> bytes:
     headers = ["地区", "状态", "首次报送时间", "最近报送时间", "是否逾期", "报送次数", "更正说明", "备注"]
     for c, text in enumerate(headers, start=1):
         set_text(status.cell(1, c), text)
-        status.cell(1, c).font, status.cell(1, c).fill = Font(bold=True), HEADER_FILL
+        status.cell(1, c).font, status.cell(1, c).fill, status.cell(1, c).border = HEADER_FONT, HEADER_FILL, BOX
     for r, row in enumerate(table.rows, start=2):
         report = row.report
         corrections = "；".join(f"{rules.GROUP_LABELS[rules.CELL[k].group]}·{rules.CELL[k].label}："
@@ -130,9 +126,13 @@ def workbook(table, exported_at: datetime) -> bytes:
                   (report.note or "") if report else ""]
         for c, value in enumerate(values, start=1):
             set_text(status.cell(r, c), value)
+            status.cell(r, c).font, status.cell(r, c).border = BODY_FONT, BOX
+            status.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
     for c, width in enumerate([18, 12, 20, 20, 10, 10, 60, 40], start=1):
         status.column_dimensions[get_column_letter(c)].width = width
     set_text(status.cell(len(table.rows) + 3, 1), f"导出时间：{_local(exported_at)}")
+    status.cell(len(table.rows) + 3, 1).font = BODY_FONT
+    page_setup(status, "1:1", landscape=True)
 
     book.properties.title = f"{rules.TITLE}（{rules.month_label(table.month)}）"
     book.properties.creator = "远程异地评标协同门户"

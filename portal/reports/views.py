@@ -114,8 +114,11 @@ def region(month, code):
     if not _may_file(region):
         abort(403)
     form = ReportForm()
-    if form.validate_on_submit():
-        submit = request.form.get("action") == "submit"
+    submit = request.form.get("action") == "submit"
+    valid = form.validate_on_submit()
+    if valid and submit and not form.confirm_submit.data:
+        form.confirm_submit.errors = ["报送前请勾选“我已核对上表，确认报送”；只保存不报送请点“保存草稿”。"]
+    elif valid:
         try:
             report = services.save_draft(region, month, form.entered(), form.corrections(), form.note.data,
                                          _version(form.version.data), then_submit=submit)

@@ -18,6 +18,11 @@ MAX_CAPACITY = 100_000
 MAX_DURATION = timedelta(days=14)
 
 
+def material_path(session_id: int, file_id: int) -> str:
+    """The site address of a session's material (training.material): what the body's images may show."""
+    return f"/training/{session_id}/files/{file_id}"
+
+
 class Status(enum.Enum):
     DRAFT = "draft"
     PUBLISHED = "published"

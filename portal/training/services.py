@@ -77,7 +77,7 @@ def _apply(session: TrainingSession, data: SessionData, change: publishing.Chang
     session.title = data.title
     session.region_id = data.region_id
     session.body_source = data.body_source
-    session.body_html = richtext.to_html(data.body_source)
+    session.body_html = richtext.to_html(data.body_source, change.images)
     session.starts_at, session.ends_at = data.starts_at, data.ends_at
     session.place, session.online_url = data.place or None, data.online_url or None
     session.capacity = data.capacity
@@ -98,7 +98,7 @@ EDITING = publishing.Editing(
     refused=TrainingRefused, stale="这期培训已被他人修改，请刷新页面后重新编辑。", new=_new, apply=_apply,
     snapshot=_snapshot, files_problem=_materials_problem, check=_check,
     # Someone enrolled since the page was read: the CHECK enrolled <= capacity refused the new capacity.
-    conflict=("报名人数已超过新的名额，请刷新页面后重新设定名额。", "capacity"))
+    conflict=("报名人数已超过新的名额，请刷新页面后重新设定名额。", "capacity"), file_path=rules.material_path)
 
 
 def save(session: TrainingSession | None, data: SessionData, change: publishing.Change) -> TrainingSession:

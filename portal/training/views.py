@@ -401,8 +401,7 @@ def export_csv(session_id):
 @permission_required("training.record")
 def record():
     """People trained per region and audience in a year, and per month for the province or one region."""
-    year = int_arg("year") or china_today().year
-    year = year if 2000 <= year <= 2099 else china_today().year
+    year = int_arg("year", low=2000, high=2099) or china_today().year
     reach = region_reach("training.record")
     regions = [r for r in _regions() if reach is None or r.id in reach]
     chosen = valid_id(request.args.get("region"))

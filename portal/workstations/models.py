@@ -22,12 +22,13 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
 from ..orgs.scoping import CenterScoped
+from .rules import venue_sort_key
 
 
 class VenueStatus(enum.Enum):
@@ -69,6 +70,8 @@ class Venue(CenterScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
+    # The name as people count (第一 < 第二 < 第十): lists order venues by it (rules.venue_sort_key).
+    sort_key: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[VenueStatus] = mapped_column(str_enum(VenueStatus, "venue_status"),
@@ -80,6 +83,11 @@ class Venue(CenterScoped, Timestamped, db.Model):
     workstations: Mapped[list["Workstation"]] = relationship(
         back_populates="venue", lazy="raise", overlaps="center",
         foreign_keys="[Workstation.venue_id, Workstation.center_id]")
+
+    @validates("name")
+    def _keep_sort_key(self, _key, name):
+        self.sort_key = venue_sort_key(name)
+        return name
 
     def __str__(self):
         return self.name

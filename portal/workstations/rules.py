@@ -223,3 +223,35 @@ def local_use_problems(first: date | None, last: date | None, start: time | None
         elif len(days) > MAX_OCCURRENCES:
             problems.append(f"一次最多登记 {MAX_OCCURRENCES} 个日期，请缩短日期范围或按周重复。")
     return problems
+
+
+# --- the order of venue names ------------------------------------------------------------------------------
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMBER = re.compile(r"[0-9]+|[〇零一二两三四五六七八九十百千]+")
+
+
+def chinese_number(text: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十 → 20, 一百零五 → 105; a run of digits alone (二〇二六) reads digit by digit."""
+    if not any(ch in _CN_UNITS for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            digit = _CN_DIGITS[ch]
+    return total + (digit or 0)
+
+
+def venue_sort_key(name: str) -> str:
+    """The name with every number (Arabic or Chinese) zero-padded, so that names sort as people count:
+    第一评标区 < 第二评标区 < 第三评标区 < 第十评标区, A2 < A10 (a plain text sort gives 第一、第三、第二, as the
+    characters 一 U+4E00 < 三 U+4E09 < 二 U+4E8C)."""
+    def padded(match: re.Match) -> str:
+        raw = match.group(0)
+        value = int(raw) if raw.isdigit() else chinese_number(raw)
+        return f"{value:08d}"
+
+    return _NUMBER.sub(padded, name or "")[:200]

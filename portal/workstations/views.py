@@ -10,7 +10,7 @@ from ..errors import show_on_form
 from ..extensions import db
 from ..forms_base import ActionForm
 from ..htmx import render, wants_fragment
-from ..listing import Page, int_arg, page_number, paginate, paginate_rows, sort_choice
+from ..listing import Page, int_arg, page_number, page_size, paginate, paginate_rows, sort_choice
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, read_table
 from ..workbooks import csv_response, workbook_with_table, xlsx_response
@@ -29,7 +29,7 @@ CAPABILITY_FILTERS = {"": "全部", "cross": "支持跨省", "local": "仅省内
 DIRECTORY_SORTS = {
     "region": Province.sort_order * 100 + func.coalesce(Region.sort_order, 0),
     "center": TradingCenter.name,
-    "venue": Venue.name,
+    "venue": Venue.sort_key,
     "code": Workstation.code,
     "status": Workstation.status,
     "updated": Workstation.updated_at,
@@ -104,7 +104,7 @@ def index():
     filters = _directory_filters()
     sort, desc, order = sort_choice(DIRECTORY_SORTS, "region")
     stmt = _workstation_select(filters).order_by(
-        order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.name, Workstation.code)
+        order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.sort_key, Workstation.code)
     counts = services.center_counts(_directory_where(filters))
     known = None if filters["q"] else services.matching_total(counts, filters["status"], filters["capability"])
     if known is not None and sort == "region" and not desc:
@@ -127,7 +127,7 @@ def _page_in_place_order(filters, counts, total: int) -> Page:
     """The directory's default order (place: the summary's order of centers, then venue and code) without
     sorting every workstation: the centers' counts tell which centers the page's rows belong to, and only
     those centers' workstations are read (by index) and ordered."""
-    per_page = current_app.config["PAGE_SIZE"]
+    per_page = page_size()
     number = min(page_number(), max(1, -(-total // per_page)))
     start, seen, first_seen, picked = (number - 1) * per_page, 0, 0, []
     for row in counts:
@@ -141,7 +141,7 @@ def _page_in_place_order(filters, counts, total: int) -> Page:
         return Page([], number, per_page, total)
     rank = case({center_id: i for i, center_id in enumerate(picked)}, value=Workstation.center_id)
     stmt = (_workstation_select(filters).where(Workstation.center_id.in_(picked))
-            .order_by(rank, Venue.name, Workstation.code).limit(per_page).offset(start - first_seen))
+            .order_by(rank, Venue.sort_key, Workstation.code).limit(per_page).offset(start - first_seen))
     return Page(list(db.session.scalars(stmt).unique()), number, per_page, total)
 
 
@@ -164,7 +164,7 @@ EXPORT_HEADERS = ["地区/省份", *[header for _, header, _ in rules.IMPORT_COL
 def export():
     filters = _directory_filters()
     stmt = _workstation_select(filters).order_by(
-        Province.sort_order, Region.sort_order, TradingCenter.name, Venue.name, Workstation.code)
+        Province.sort_order, Region.sort_order, TradingCenter.name, Venue.sort_key, Workstation.code)
     limit = 100_000
     yes = {True: "是", False: "否"}
     rows = ([ws.center.region.name if ws.center.region else "", ws.center.name, ws.venue.name, ws.code,
@@ -196,7 +196,7 @@ def venues():
             .outerjoin(Workstation, Workstation.venue_id == Venue.id)
             .where(scope_clause("workstations.manage", Venue))
             .group_by(Venue.id, TradingCenter.name)
-            .order_by(TradingCenter.name, Venue.name))
+            .order_by(TradingCenter.name, Venue.sort_key))
     if status in ("active", "retired"):
         stmt = stmt.where(Venue.status == VenueStatus(status))
     if q:
@@ -266,7 +266,7 @@ def _venue_choices():
         select(Venue.id, Venue.name, TradingCenter.name)
         .join(TradingCenter, Venue.center_id == TradingCenter.id)
         .where(scope_clause("workstations.manage", Venue), Venue.status == VenueStatus.ACTIVE)
-        .order_by(TradingCenter.name, Venue.name)).all()
+        .order_by(TradingCenter.name, Venue.sort_key)).all()
     return [(vid, f"{center} · {name}") for vid, name, center in rows]
 
 

@@ -20,6 +20,7 @@ def test_agent_files_guest_accepts_agent_sees_it_and_the_feed_holds_it(browser, 
     for i in range(1, 5):
         factories.make_workstation(venue, f"JL-{i:02d}")
     jilin.meal_fee_yuan = 60
+    factories.stock_pool(orgs.region("jilin"))   # a guest pool with enough experts for the seats
     db.session.commit()
 
     def new_page():

@@ -56,6 +56,7 @@ def test_a_seat_request_is_filed_and_accepted_without_javascript(browser, live_s
     venue = factories.make_venue(orgs.center(factories.JILIN_CITY))
     for i in range(1, 5):
         factories.make_workstation(venue, f"JL-{i:02d}")
+    factories.stock_pool(orgs.region("jilin"))   # a guest pool with enough experts for the seats
     db.session.commit()
 
     context, agent = without_javascript(browser, live_server)

@@ -29,6 +29,7 @@ def _fill_and_submit(page, figures, correction=None):
         key, value, reason = correction
         page.locator(f"#fix_{key}").fill(value)
         page.locator(f"#reason_{key}").fill(reason)
+    page.get_by_label("我已核对上表，确认报送", exact=False).check()
     page.get_by_role("button", name="保存并报送省政数局").click()
     expect(page.locator(".flash")).to_contain_text("已报送")   # a warning when late
 

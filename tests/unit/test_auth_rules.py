@@ -35,6 +35,9 @@ def test_guessable_passwords(password, guessable):
     ("/workstations/", True), ("/workstations/?region=2", True), (None, False), ("", False),
     ("http://evil.example/", False), ("//evil.example/", False), ("/\\evil.example", False),
     ("javascript:alert(1)", False), ("workstations", False),
+    ("/\r\nX", False), ("/\r\nSet-Cookie: a=b", False), ("/\t/evil.example", False), ("/ /x", False),
+    ("/\x00", False), ("/\x85x", False), ("/\u2028x", False), ("/" + "a" * 2000, False),
+    ("/notices/?q=%E4%B8%AD", True), ("/projects/12#sections", True), ("/通知", True),
 ])
 def test_only_local_paths_follow_a_login(target, safe):
     assert is_safe_next(target) is safe

@@ -63,3 +63,29 @@ def test_recent_password(now, confirmed, recent):
 ])
 def test_a_person_recognises_their_devices_by_browser_and_system(agent, label):
     assert rules.browser_label(agent) == label
+
+
+@pytest.mark.parametrize("address, pair, user, failed_before, refusal", [
+    (False, False, False, False, None),
+    (False, False, False, True, None),
+    (True, False, False, False, "address"),       # spraying from this address: held whatever the username
+    (False, True, False, True, "pair"),           # this address guessed this username five times
+    (False, False, True, True, "user"),           # the username is under attack and this address took part
+    (False, False, True, False, None),            # ... but a clean address (the owner's desk) is checked
+    (True, True, True, True, "address"),
+])
+def test_which_count_refuses_a_login_attempt(address, pair, user, failed_before, refusal):
+    assert rules.login_refusal(address, pair, user, failed_before) == refusal
+
+
+@pytest.mark.parametrize("failures, free, seconds", [(29, 30, 0), (30, 30, 30), (31, 30, 60), (10**6, 30, 900)])
+def test_the_address_lock_starts_later(failures, free, seconds):
+    assert rules.lock_seconds(failures, free) == seconds
+
+
+def test_throttle_keys_are_hashed_and_share_the_username_prefix():
+    keys = rules.throttle_keys(" Agent ", "10.0.0.8")
+    assert keys == rules.throttle_keys("agent", "10.0.0.8")
+    assert keys.pair.startswith(rules.pair_prefix("agent")) and keys.user != keys.address
+    assert keys.pair != rules.throttle_keys("agent", "10.0.0.9").pair
+    assert "agent" not in "".join(keys) and all(len(k) <= 80 for k in keys)

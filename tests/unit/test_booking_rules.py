@@ -4,6 +4,7 @@ from datetime import date, datetime, time, UTC
 import pytest
 
 from portal.bookings.rules import (
+    outcome_text,
     ALLOWED,
     Action,
     CenterOption,
@@ -177,3 +178,12 @@ def test_the_fewest_experts_across_the_needed_specialties_decides():
     assert _option(1, experts=(30, 2)).enough_experts(3) is False
     assert _option(1, experts=(30, 3)).enough_experts(3) is True
     assert _option(1, experts=None).enough_experts(3) is None
+
+
+@pytest.mark.parametrize("status, text", [
+    (Status.ACCEPTED, "已接受"), (Status.REJECTED, "已拒绝"), (Status.WITHDRAWN, "已撤回"), (Status.CANCELLED, "已取消"),
+    (Status.COMPLETED, "已完成"), (Status.SUBMITTED, "已提交，待客场确认"), (Status.PARTLY_ACCEPTED, "已部分接受"),
+    (Status.DRAFT, "已保存为草稿"),
+])
+def test_what_a_request_has_become_reads_once(status, text):
+    assert outcome_text(status) == text and "已已" not in f"申请 KC2026-00002 {text}"

@@ -202,3 +202,82 @@ def test_what_each_expert_is_owed_depends_on_the_venue(is_main, own, meal, minut
 
 def test_fee_standard_describes_itself_in_chinese():
     assert JILIN_STANDARD.describe() == "4 小时以内 600 元，超过部分每小时 100 元，每天最高 1000 元"
+
+
+# --- replacements: the closed list and the limit ----------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, text, earlier, approved, says", [
+    (rules.ReplaceReason.CONFLICT, "", 0, False, None),
+    (rules.ReplaceReason.ABSENT, "", 1, False, None),
+    (rules.ReplaceReason.DECLINED, "", 0, False, None),
+    (rules.ReplaceReason.OTHER, "", 0, False, "请写明具体情况"),
+    (rules.ReplaceReason.OTHER, "  ", 0, False, "请写明具体情况"),
+    (rules.ReplaceReason.OTHER, "专家航班延误", 1, False, None),
+    (rules.ReplaceReason.ABSENT, "", 2, False, "已更换 2 次，第 3 次更换须经行政监督部门同意"),
+    (rules.ReplaceReason.ABSENT, "", 2, True, None),
+    (rules.ReplaceReason.ABSENT, "", 3, False, "第 4 次"),
+    (rules.ReplaceReason.OTHER, "", 2, True, "请写明具体情况"),
+])
+def test_a_replacement_needs_its_reason_and_after_two_an_approval(kind, text, earlier, approved, says):
+    problem = rules.replacement_problem(kind, text, earlier, approved)
+    assert (problem is None) is (says is None)
+    if says:
+        assert says in problem
+
+
+def test_the_closed_list_of_replacement_reasons():
+    assert [r.choice for r in rules.ReplaceReason] == ["回避", "未到场", "身体原因", "其他（须写明）"]
+
+
+# --- every exclusion stored and re-checked -------------------------------------------------------------------
+
+DRAW_FACTS = rules.AvoidanceFacts(tenderee="长春市城市建设局", bidders=("吉林某建设集团",), committee_ids=frozenset({9}))
+DRAW_POOL = {1: rules.Candidate(1, "长春某设计院"), 2: rules.Candidate(2, "长春市城市建设局"),
+        3: rules.Candidate(3, "吉林某建设集团"), 4: rules.Candidate(4, ""), 9: rules.Candidate(9, "")}
+
+
+def test_classify_keeps_every_excluded_id_with_its_reason():
+    eligible, excluded = rules.classify(list(DRAW_POOL.values())[::-1], DRAW_FACTS)
+    assert eligible == [1, 4]
+    assert excluded == [(2, rules.Avoid.TENDEREE), (3, rules.Avoid.BIDDER), (9, rules.Avoid.ON_COMMITTEE)]
+
+
+@pytest.mark.parametrize("eligible, excluded, says", [
+    ([1, 4], {2: rules.Avoid.TENDEREE, 3: rules.Avoid.BIDDER, 9: rules.Avoid.ON_COMMITTEE}, None),
+    ([4, 1], {2: rules.Avoid.TENDEREE}, "升序"),
+    ([1, 3, 4], {2: rules.Avoid.TENDEREE}, "候选名单中 1 名专家按回避规则应当排除"),
+    ([1, 4], {2: rules.Avoid.BIDDER}, "1 名专家的排除原因与回避规则不符"),
+    ([1, 4], {2: rules.Avoid.TENDEREE, 4: rules.Avoid.RECENT}, "同时出现"),
+    ([1, 77], {}, "已不在专家库中"),
+    ([1], {4: rules.Avoid.SAME_DAY}, "排除原因与回避规则不符"),
+])
+def test_a_stored_candidate_list_is_re_checked(eligible, excluded, says):
+    problems = rules.eligibility_problems(eligible, excluded, DRAW_POOL, DRAW_FACTS)
+    assert (problems == []) is (says is None)
+    if says:
+        assert any(says in p for p in problems), problems
+
+
+# --- changing a fixed committee, and whom a shortage is addressed to ------------------------------------------
+
+@pytest.mark.parametrize("drawn, wanted, facts_changed, says", [
+    ({}, {"main": {1: 2}, "7": {1: 2}}, True, None),                                   # nobody drew yet
+    ({"main": ("主场", {1: 2})}, {"main": {1: 2}, "7": {2: 2}}, False, None),          # the guest changes
+    ({"main": ("主场", {1: 2})}, {"main": {1: 3}, "7": {1: 1}}, False, "主场已抽取专家"),
+    ({"main": ("主场", {1: 2})}, {"main": {2: 2}, "7": {1: 2}}, False, "主场已抽取专家"),   # another specialty
+    ({"7": ("客场（吉林市）", {1: 2})}, {"main": {1: 2}}, False, "客场（吉林市）已抽取专家"),
+    ({"main": ("主场", {1: 2})}, {"main": {1: 2}, "7": {1: 2}}, True, "回避期限不能再修改"),
+])
+def test_a_venues_part_changes_until_that_venue_drew(drawn, wanted, facts_changed, says):
+    problems = rules.committee_change_problems(drawn, wanted, facts_changed)
+    assert (problems == []) is (says is None)
+    if says:
+        assert any(says in p for p in problems), problems
+
+
+def test_a_shortage_is_addressed_to_whoever_can_act():
+    main = rules.shortage_message("A0101 给排水", "主场（长春）", 2, 0, is_main=True)
+    guest = rules.shortage_message("A0101 给排水", "客场（吉林市）", 2, 0, is_main=False)
+    assert "请在“评标委员会组成”中调整主场的专业或人数" in main
+    assert "本场所无法抽取" in guest and "已通知主场" in guest and "请调整" not in guest
+    assert "改由主场抽取" in rules.shortage_notice("A0101 给排水", "客场（吉林市）", 2, 0)

@@ -98,3 +98,14 @@ def test_parent_codes():
 @pytest.mark.parametrize("n, ok", [(0, False), (1, True), (5, True), (6, False)])
 def test_at_most_five_specialties(n, ok):
     assert (specialty_count_problem(n) is None) is ok
+
+
+@pytest.mark.parametrize("holder_region, region, message", [
+    (3, 3, "该身份证号码已在该地区专家库登记，请在原记录上修改，不要重复登记。"),
+    (3, 5, "该身份证号码已在省内其他地区登记，请联系省级管理员办理转移。"),
+    (3, None, "该身份证号码已在省内其他地区登记，请联系省级管理员办理转移。"),
+])
+def test_a_registered_id_number_is_refused_without_naming_another_region(holder_region, region, message):
+    from portal.experts.rules import duplicate_id_problem
+
+    assert duplicate_id_problem(holder_region, region) == message

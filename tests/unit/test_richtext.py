@@ -220,7 +220,8 @@ def test_there_are_at_least_thirty_xss_payloads():
     ("| 地区 | 人数 |\n|---|---|\n| 长春 | 10 |", "<table>"),
     ("| 地区 | 人数 |\n|---|---|\n| 长春 | 10 |", "<th>地区</th>"),
     ("| 地区 | 人数 |\n|---|---|\n| 长春 | 10 |", "<td>长春</td>"),
-    ("![图](https://example.com/a.png)", '<img src="https://example.com/a.png" alt="图">'),
+    ("![图](data:image/png;base64,iVBORw0KGgo=)", '<img src="data:image/png;base64,iVBORw0KGgo=" alt="图">'),
+    ("![图](/notices/1/files/2)", '<img alt="图">'),     # not one of the record's own images: no address
     ("H<sub>2</sub>O x<sup>2</sup>", "H<sub>2</sub>O x<sup>2</sup>"),
 ])
 def test_markdown_renders_its_allowed_formatting(source, fragment):
@@ -421,3 +422,33 @@ def test_excerpt_does_not_mark_when_normalising_changes_the_length():
     segments = richtext.excerpt("ﬁle 培训", ["培训"])
     assert not any(hit for _, hit in segments)
     assert _joined(segments) == "ﬁle 培训"
+
+
+OWN = {"/notices/7/files/3"}
+
+
+@pytest.mark.parametrize("source, foreign", [
+    ("![图](/notices/7/files/3)", []),                                  # the record's own image file
+    ("![图](data:image/png;base64,iVBORw0KGgo=)", []),
+    ("![图](data:image/jpeg;base64,/9j/4AAQ)", []),
+    ('<img src="/experts/records/export.xlsx">', ["/experts/records/export.xlsx"]),   # the probe's export
+    ("![跟踪](https://tracker.example/p.gif?u=1)", ["https://tracker.example/p.gif?u=1"]),
+    ("![](http://10.0.0.8/x.png)", ["http://10.0.0.8/x.png"]),
+    ("![](//evil.example/x.png)", ["//evil.example/x.png"]),
+    ("![](/notices/7/files/4)", ["/notices/7/files/4"]),                # another file (not an image of this one)
+    ("![](/notices/7/files/3?x=1)", ["/notices/7/files/3?x=1"]),
+    ('<img src="data:image/svg+xml;base64,PHN2Zz4=">', ["data:image/svg+xml;base64,PHN2Zz4="]),
+    ('<img src="data:text/html;base64,PHNjcmlwdD4=">', ["data:text/html;base64,PHNjcmlwdD4="]),
+    ("![](data:text/html;base64,PHNjcmlwdD4=)", []),          # Markdown itself makes no image of it
+    ("<img src=x onerror=alert(1)>", ["x"]),
+    ("[链接](https://example.com/a.png)", []),                           # a link is followed only when clicked
+])
+def test_images_show_only_the_records_own_files_or_data_urls(source, foreign):
+    assert richtext.foreign_images(source, OWN) == foreign
+    rendered = richtext.to_html(source, OWN)
+    for src in foreign:
+        assert f'src="{src}"' not in rendered
+
+
+def test_a_data_url_is_no_link():
+    assert "href" not in richtext.to_html('<a href="data:image/png;base64,iVBORw0KGgo=">点</a>')

@@ -116,3 +116,18 @@ def test_all_errors_of_all_rows_are_collected():
 def test_standing_secondary_venue_needs_at_least_ten_cross_province_workstations(required, actual, complies, shortfall):
     result = rules.standing_compliance(required, actual)
     assert (result.complies, result.shortfall) == (complies, shortfall)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("两百", 200), ("一百零五", 105),
+    ("一千零一", 1001), ("二〇二六", 2026), ("零", 0),
+])
+def test_chinese_numbers(text, number):
+    assert rules.chinese_number(text) == number
+
+
+def test_venue_names_sort_as_people_count():
+    names = ["第三评标区", "第十评标区", "第一评标区", "第二评标区", "评标室A10", "评标室A2", "远程异地评标区", "第十一评标区"]
+    assert sorted(names, key=rules.venue_sort_key) == [
+        "第一评标区", "第二评标区", "第三评标区", "第十评标区", "第十一评标区", "评标室A2", "评标室A10", "远程异地评标区"]
+    assert sorted(["第一评标区", "第二评标区", "第三评标区"]) == ["第一评标区", "第三评标区", "第二评标区"]  # why a key

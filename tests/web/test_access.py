@@ -18,7 +18,17 @@ from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
 from portal import uploads
-from portal.evaluations.models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
+from portal.evaluations.models import (
+    Attachment,
+    Clue,
+    CommitteeMember,
+    Evaluation,
+    EvaluationVenue,
+    ExpertDraw,
+    Incident,
+    ReplacementApproval,
+)
+from portal.evaluations.rules import ReplaceReason
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
@@ -183,6 +193,7 @@ POST_ROUTES = [
     ("/evaluations/{evaluation}/winner", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/receive", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/draw", "evaluation.run"),
+    ("/evaluations/{evaluation}/venues/{evenue}/move-to-main", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/duties", "evaluation.run"),
     ("/evaluations/{evaluation}/incidents", "evaluation.run"),
     ("/evaluations/{evaluation}/clues", "evaluation.run"),
@@ -229,6 +240,9 @@ POST_ROUTES = [
     ("/projects/{project}/edit", "projects.manage"),
     ("/projects/sections/{section}/edit", "projects.manage"),
     ("/evaluations/{evaluation}/members/{member}/replace", "evaluation.run"),
+    ("/evaluations/{evaluation}/members/{member}/replacement-request", "evaluation.run"),
+    ("/evaluations/{evaluation}/approvals/{approval}/approve", "evaluation.approve"),
+    ("/evaluations/{evaluation}/approvals/{approval}/refuse", "evaluation.approve"),
     ("/evaluations/{evaluation}/members/{member}/sign-in", "evaluation.run"),
     ("/evaluations/{evaluation}/members/{member}/sign/review", "evaluation.run"),
     ("/evaluations/{evaluation}/members/{member}/paid", "evaluation.pay"),
@@ -274,6 +288,8 @@ SIGNED_IN = [("get", "/auth/password", 200), ("get", "/auth/confirm", 200), ("ge
              ("post", "/auth/password", 200), ("post", "/auth/confirm", 200),
              ("post", "/notifications/{notification}/open", "/notifications/"),
              ("post", "/notifications/read-all", "/notifications/"),
+             ("get", "/mail/preferences", 200), ("post", "/mail/preferences", "/mail/preferences"),
+             ("post", "/mail/preferences/test", "/mail/preferences"),
              ("post", "/auth/logout-everywhere", "/auth/login"), ("post", "/auth/logout", "/auth/login")]
 # A record of the account itself: its owner reaches it, every other account finds nothing (404).
 OWN_ONLY = [("post", "/auth/sessions/{login_session}/end", "agent")]
@@ -348,6 +364,11 @@ def records(users, orgs):
     clue = Clue(evaluation_id=evaluation.id, venue_id=evaluation.venues[1].id, text="疑似围标串标")
     db.session.add_all([member, incident, clue])
     db.session.flush()
+    # A request for a third replacement of that seat, waiting for the supervisors.
+    approval = ReplacementApproval(evaluation_id=evaluation.id, member_id=member.id, replacement_round=3,
+                                   kind=ReplaceReason.DECLINED, reason="专家突发疾病")
+    db.session.add(approval)
+    db.session.flush()
     clue_file = _stored(Attachment, "evaluation", "线索.pdf", evaluation_id=evaluation.id, clue_id=clue.id)
     # The exemption's written explanation as a stored PDF.
     exemption = db.session.scalars(select(Exemption).filter_by(section_id=section.id)).one()
@@ -377,7 +398,7 @@ def records(users, orgs):
             "notice_file": notice_file.id, "draw": draw.id, "member": member.id, "incident": incident.id,
             "clue": clue.id, "clue_file": clue_file.id, "contact": contact.id, "feed_token": feed_token,
             "notification": notification.id, "year": 2027, "login_session": login_session.id,
-            "local_use": local_use.id}
+            "local_use": local_use.id, "approval": approval.id}
 
 
 def expected_status(username, template, scope) -> int:

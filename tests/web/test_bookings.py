@@ -1,4 +1,5 @@
 """Guest-seat requests through the Flask client: filing, answering, the life cycle, calendars, feeds, fees."""
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from portal.bookings.rules import Status
 from portal.experts.models import Specialty
 from portal.experts.services import load_starter_specialties
 from portal.extensions import db
+from portal.projects.models import Project
 from portal.notifications.models import Notification
 from portal.orgs.models import Province, TradingCenter
 from portal.partners.models import Pairing, PairingPartner
@@ -33,6 +35,7 @@ def world(orgs, users):
     jilin = orgs.center(factories.JILIN_CITY)
     venue = factories.make_venue(jilin)
     stations = [factories.make_workstation(venue, f"JL-{i:02d}", cross_province=i <= 2) for i in range(1, 5)]
+    factories.stock_pool(orgs.region("jilin"))
     db.session.commit()
     return {"section": section, "project": project, "jilin": jilin, "day": day, "stations": stations,
             "changchun": orgs.center(factories.CHANGCHUN)}
@@ -81,6 +84,9 @@ def test_a_request_later_than_three_working_days_ahead_is_refused_with_the_deadl
     assert page.status_code == 422
     latest = deadline_for(day).latest_filing_date.isoformat()
     assert f"最迟应于 {latest} 提交" in page.get_data(as_text=True)
+    # The re-shown form keeps the date typed and its deadline panel, not the empty form's hint.
+    assert f"最迟提交日期：<output>{latest}</output>" in page.get_data(as_text=True)
+    assert "填写评标日期后显示最迟提交日期" not in page.get_data(as_text=True)
     assert _requests() == []
 
 
@@ -128,6 +134,7 @@ def test_the_same_form_posted_twice_files_once(login_as, world):
 def test_several_guest_centers_in_one_form_file_one_request_each(login_as, world, orgs):
     yushu = orgs.center(factories.YUSHU)
     factories.make_workstation(factories.make_venue(yushu), "YS-01")
+    factories.stock_pool(orgs.region("changchun"), count=1, serial=600)
     db.session.commit()
     response = _file(login_as("staff-changchun"), world,
                      **{"guests-1-center_id": str(yushu.id), "guests-1-seats": "1"})
@@ -385,9 +392,14 @@ def test_completing_before_the_evaluation_day_is_refused(login_as, world, users)
 
 def test_the_timeline_shows_who_did_what_and_why(login_as, world, users):
     req = _submitted(world, users)
+    users["staff-jilin"].display_name = "吉林市中心王工"
+    db.session.commit()
     login_as("staff-jilin").post(f"/bookings/{req.id}/reject", data={"version": req.version, "reason": "设备检修"})
     page = login_as("agent").get(f"/bookings/{req.id}").get_data(as_text=True)
-    assert "staff-jilin：拒绝：待客场确认 → 已拒绝；原因：设备检修" in page
+    # The person's name, not the account; the machine-readable time in China time with its offset.
+    assert "吉林市中心王工：拒绝：待客场确认 → 已拒绝；原因：设备检修" in page
+    assert "staff-jilin：" not in page
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00">', page)
 
 
 def test_the_polled_status_asks_for_a_refresh_once_the_request_changed(login_as, world, users):
@@ -533,7 +545,8 @@ def test_booking_pages_keep_their_query_count_as_requests_grow(login_as, world, 
     with counted_queries() as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), (small, large)
-    assert len(large) <= 8, "\n".join(q[:120] for q in large)
+    # 9: the filing page also counts the guest centers' eligible experts (one grouped query).
+    assert len(large) <= 9, "\n".join(q[:120] for q in large)
 
 
 def test_the_request_page_query_budget(login_as, world, users):
@@ -642,3 +655,20 @@ def test_a_booked_workstation_cannot_be_retired_or_put_in_maintenance(login_as, 
     assert req.number in page.get_data(as_text=True) and "不能停用" in page.get_data(as_text=True)
     db.session.refresh(station)
     assert station.status.value == "available"
+
+
+def test_the_answer_says_what_the_request_became_once(login_as, world, users):
+    req = _submitted(world, users)
+    client = login_as("staff-jilin")
+    page = client.get(_accept(client, req, world["stations"][:2]).headers["Location"]).get_data(as_text=True)
+    assert f"申请 {req.number} 已接受（分配 2 个工位）。" in page and "已已" not in page
+
+
+def test_inbox_rows_name_the_project_and_tenderee_and_search_finds_them(login_as, world, users):
+    req = _submitted(world, users)
+    project = db.session.get(Project, world["section"].project_id)
+    client = login_as("staff-jilin")
+    inbox = client.get("/bookings/inbox").get_data(as_text=True)
+    assert f"{project.name} · {world['section'].name}" in inbox and f"招标人：{project.tenderee}" in inbox
+    assert req.number in client.get("/bookings/inbox", query_string={"q": project.tenderee[:4]}).get_data(as_text=True)
+    assert req.number not in client.get("/bookings/inbox", query_string={"q": "没有这个招标人"}).get_data(as_text=True)

@@ -58,7 +58,8 @@ def not_arguments(css):
 
 
 def test_the_served_stylesheets_are_the_linted_ones():
-    assert [p.relative_to(STATIC).as_posix() for p in SERVED_CSS] == ["app.css", "vendor/pico/pico-2.1.1-chromium86.min.css"]
+    assert [p.relative_to(STATIC).as_posix() for p in SERVED_CSS] == [
+        "app.css", "print-landscape.css", "vendor/pico/pico-2.1.1-chromium86.min.css"]
 
 
 @pytest.mark.parametrize("path", SERVED_CSS, ids=lambda p: p.name)
@@ -100,7 +101,8 @@ def test_every_page_links_only_checked_assets():
         text = template.read_text(encoding="utf-8")
         linked.update(re.findall(r"url_for\('static', filename='([^']+)'\)", text))
         assert not re.search(r"""(?:href|src)=["'](?:https?:)?//""", text), f"{template.name}: an outside asset"
-    assert {n for n in linked if n.endswith(".css")} == {"vendor/pico/pico-2.1.1-chromium86.min.css", "app.css"}
+    assert {n for n in linked if n.endswith(".css")} == {"vendor/pico/pico-2.1.1-chromium86.min.css", "app.css",
+                                                        "print-landscape.css"}
     scripts = {n for n in linked if n.endswith(".js")}
     assert scripts == {"vendor/htmx/htmx-2.0.11.min.js", "app.js"}
     for name in linked:

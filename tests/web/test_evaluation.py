@@ -2,13 +2,14 @@
 instruction, fees and payment, incidents, clues, hand-over and the deadlines board."""
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
+from portal.clock import CHINA
 from portal.bookings.services import answering as booking_services
 from portal.evaluations.models import (
     Attachment,
@@ -34,9 +35,15 @@ def _expert(region, serial, name, employer="长春某设计院", codes=("A0201",
                                  name=name, codes=codes, employer=employer, share_scope=scope)
 
 
+def _china(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=CHINA)
+
+
 @pytest.fixture
-def day(orgs, users):
-    """A section of the agent evaluated in 长春 with 2 seats accepted at 吉林市; experts in both regions.
+def day(orgs, users, travel):
+    """A section of the agent evaluated in 长春 with 2 seats accepted at 吉林市; experts in both regions; then
+    the clock stands at 09:30 China time of the evaluation day (sign-in, signatures and the end are refused on
+    any other day, the draw before the working day before).
 
     长春 (main) pool: 8 experts of A0201, one of them employed by the tenderee, one by a bidder.
     吉林 (guest) pool: 5 experts of A0201 shared province-wide, one kept local (不共享).
@@ -65,6 +72,7 @@ def day(orgs, users):
         center.expert_fee_extra_hour_yuan, center.expert_fee_cap_yuan = Decimal(100), Decimal(1200)
         center.meal_fee_yuan = Decimal(meal)
     db.session.commit()
+    travel(_china(when, 9, 30))
     return {"section": section, "project": project, "req": req, "stations": stations, "cc_stations": cc_stations,
             "main_experts": main, "guest_experts": guest, "when": when, "jilin_center": jilin_center}
 
@@ -175,11 +183,83 @@ def test_only_the_main_centers_staff_fix_the_committee(day, login_as):
     assert db.session.scalar(select(func.count(Evaluation.id))) == 0
 
 
-def test_the_committee_cannot_change_once_drawing_started(drawn):
-    page = _fix(drawn["main_staff"], drawn, main="2", guest="2", size="7", reps="3")
+def test_a_venues_part_cannot_change_once_it_drew(drawn):
+    page = _fix(drawn["main_staff"], drawn, main="4", guest="2", size="7", reps="1")
     assert page.status_code == 422
-    assert "已开始抽取专家" in page.get_data(as_text=True)
+    assert "主场（长春）已抽取专家，其专家人数和专业不能再修改" in page.get_data(as_text=True)
     assert _evaluation().committee_size == 5
+    page = _fix(drawn["main_staff"], drawn, bidders="另一家投标单位")
+    assert page.status_code == 422 and "投标人、行政监督部门和回避期限不能再修改" in page.get_data(as_text=True)
+    assert _evaluation().bidders == "吉林某建设集团\n长春某路桥公司"
+
+
+def _specialty(code):
+    from portal.experts.models import Specialty
+
+    return db.session.scalars(select(Specialty).filter_by(code=code)).one()
+
+
+def test_a_guest_venue_short_of_experts_moves_to_the_main_venue_and_the_evaluation_ends(day, login_as, users):
+    """The dead end of issue 22: the guest pool has no expert of the guest venue's specialty. The guest venue is
+    told the main venue was asked; the main venue changes it (not yet drawn there) or draws those seats itself."""
+    from portal.bookings.models import SeatRequest
+    from portal.bookings.rules import Status
+    from portal.workstations.models import Venue
+
+    for serial in (21, 22):
+        _expert(factories.OrgIndex().region("changchun"), serial, "长春给排水专家" + "甲乙"[serial - 21],
+                codes=("A0101",))
+    cc_venue = db.session.get(Venue, day["cc_stations"][0].venue_id)
+    extra = factories.make_workstation(cc_venue, "CC-04")
+    db.session.commit()
+    main_staff, guest_staff = login_as("staff-changchun"), login_as("staff-jilin")
+    a0101 = _specialty("A0101")
+    data = _committee(day, **{f"need-{day['req'].id}-0-specialty": str(a0101.id)})
+    assert main_staff.post(f"/evaluations/new?section={day['section'].id}", data=data).status_code == 303
+    evaluation = _evaluation()
+    main, guest = _venues(evaluation)
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    page = guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and "本场所无法抽取" in text and "已通知主场" in text and "请调整专业" not in text
+    told = db.session.scalars(select(Notification).where(Notification.user_id == users["staff-changchun"].id,
+                                                         Notification.text.contains("改由主场抽取"))).all()
+    assert len(told) == 1
+    # The main venue changes only the guest venue's part (the main venue drew already): accepted.
+    assert main_staff.post(f"/evaluations/new?section={day['section'].id}", data=data).status_code == 303
+    # Then moves the guest venue's seats to itself: the booking is cancelled, the main venue draws them.
+    show = main_staff.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert "改由主场抽取" in show and f"/bookings/new?section={day['section'].id}" in show
+    assert guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/move-to-main").status_code == 404
+    moved = main_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/move-to-main")
+    assert moved.status_code == 303
+    assert "向其他交易中心提交新的客场机位申请" in main_staff.get(moved.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(SeatRequest, day["req"].id).status is Status.CANCELLED
+    (only,) = _venues_all(evaluation)
+    assert only.is_main and only.experts_needed == 4
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    members = _members(main)
+    assert len(members) == 4 and sum(m.specialty_id == a0101.id for m in members) == 2
+    for member, station in zip(members, day["cc_stations"] + [extra]):
+        assert _sign_in(main_staff, evaluation, member, station).status_code == 303
+    _sign_all(main_staff, evaluation, members)
+    assert main_staff.post(f"/evaluations/{evaluation.id}/end").status_code == 303
+    assert _evaluation().ended_at is not None
+
+
+def _venues_all(evaluation):
+    return db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == evaluation.id)).all()
+
+
+def test_a_main_venue_short_of_experts_is_told_to_change_its_own_part(day, login_as):
+    client = login_as("staff-changchun")
+    assert _fix(client, day, size="11", reps="1", main="8", guest="2").status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    text = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").get_data(as_text=True)
+    assert "请在“评标委员会组成”中调整主场的专业或人数" in text
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.text.contains("无法抽取"))) == 0
 
 
 def test_the_section_page_leads_to_the_committee_form_then_to_the_evaluation(day, login_as):
@@ -235,7 +315,7 @@ def test_a_second_draw_when_complete_is_refused(drawn):
     assert len(_members()) == 4
 
 
-def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as, orgs, users):
+def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as, orgs, users, travel):
     """A member of an earlier committee of the same tenderee (within the period) is not drawn again."""
     first = _fix(login_as("staff-changchun"), day)
     assert first.status_code == 303
@@ -256,6 +336,8 @@ def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as
     data[f"need-{req2.id}-0-specialty"] = data.pop(f"need-{day['req'].id}-0-specialty")
     data[f"need-{req2.id}-0-count"] = data.pop(f"need-{day['req'].id}-0-count")
     assert client.post(f"/evaluations/new?section={later.id}", data=data).status_code == 303
+    travel(_china(day["when"] + timedelta(days=14), 9, 30))    # its draw opens the working day before
+    client = login_as("staff-changchun")
     second = db.session.scalars(select(Evaluation).where(Evaluation.section_id == later.id)).one()
     main2 = db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == second.id,
                                                              EvaluationVenue.is_main.is_(True))).one()
@@ -305,7 +387,7 @@ def test_replacing_a_member_draws_again_and_records_the_reason(drawn):
     seated = [m for m in members if m.seated]
     assert len(seated) == 2 and old.expert_id not in {m.expert_id for m in seated}
     record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id.desc())).first()
-    assert record.replaces_member_id == old.id and record.reason == "更换：专家不能参加" and record.count == 1
+    assert record.replaces_member_id == old.id and record.reason == "更换：身体原因" and record.count == 1
     assert old.expert_id not in json.loads(record.candidate_ids)
 
 
@@ -318,7 +400,7 @@ def test_the_typed_replacement_reason_stays_with_the_drawing_venue(drawn, login_
     for username in ("staff-jilin", "supervisor", "province", "changchun"):
         assert "王某某" not in _pages(login_as(username), evaluation), username
     summaries = " ".join(db.session.scalars(select(AuditEntry.summary)))
-    assert "王某某" not in summaries and "专家不能参加" in summaries
+    assert "王某某" not in summaries and "身体原因" in summaries
 
 
 def test_the_seed_is_withheld_from_auditors_until_the_winner(drawn, login_as):
@@ -338,13 +420,140 @@ def test_seats_of_a_fixed_committee_cannot_be_cancelled(drawn):
     assert page.status_code == 422 and "已按本申请确定评标委员会" in page.get_data(as_text=True)
 
 
-def test_a_replacement_needs_a_reason(drawn):
+def test_a_replacement_for_another_reason_must_say_which(drawn):
     evaluation = drawn["evaluation"]
     old = _members(drawn["main"])[0]
     page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{old.id}/replace",
-                                    data={"kind": "absent", "reason": ""})
-    assert page.status_code == 422 and "请填写情况说明" in page.get_data(as_text=True)
+                                    data={"kind": "other", "reason": ""})
+    assert page.status_code == 422 and "请写明具体情况" in page.get_data(as_text=True)
     assert _members(drawn["main"])[0].seated
+    assert db.session.scalar(select(func.count(ExpertDraw.id))) == 2
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{old.id}/replace",
+                                    data={"kind": "nonsense", "reason": "x"})
+    assert page.status_code == 422 and _members(drawn["main"])[0].seated
+    # The closed list: 回避, 未到场 and 身体原因 need no text.
+    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{old.id}/replace",
+                                    data={"kind": "absent", "reason": ""}).status_code == 303
+    replaced = next(m for m in _members(drawn["main"]) if m.id == old.id)
+    assert replaced.replaced_kind.label == "未到场" and replaced.replaced_reason == "未到场"
+
+
+def _replace(client, evaluation, member, kind="declined", reason=""):
+    return client.post(f"/evaluations/{evaluation.id}/members/{member.id}/replace",
+                       data={"kind": kind, "reason": reason})
+
+
+def _seated_on(venue, seat_chain_start):
+    """The member now seated in the seat that `seat_chain_start` first held (following the replacements)."""
+    seated = [m for m in _members(venue) if m.seated]
+    drawn_for = {d.replaces_member_id: d.id for d in db.session.scalars(select(ExpertDraw))}
+    member = seat_chain_start
+    while member.id in drawn_for:
+        member = next(m for m in _members(venue) if m.draw_id == drawn_for[member.id])
+    assert member in seated
+    return member
+
+
+def test_each_replacement_tells_the_main_venue_and_the_supervisors(drawn, users):
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["guest"])[0]
+    assert _replace(drawn["guest_staff"], evaluation, member, "conflict").status_code == 303
+    told = {n.user_id: n.text for n in db.session.scalars(select(Notification).where(
+        Notification.text.contains("更换专家")))}
+    assert users["staff-changchun"].id in told and users["supervisor"].id in told
+    assert "回避" in told[users["supervisor"].id] and "第 1 次更换" in told[users["supervisor"].id]
+    expert = db.session.get(__import__("portal.experts.models", fromlist=["Expert"]).Expert, member.expert_id)
+    assert all(expert.name not in text for text in told.values())
+
+
+def test_a_third_replacement_of_a_seat_needs_a_supervisors_approval(drawn, login_as, users):
+    evaluation, staff = drawn["evaluation"], drawn["main_staff"]   # 6 eligible in its pool
+    first = _members(drawn["main"])[0]
+    assert _replace(staff, evaluation, first).status_code == 303
+    second = _seated_on(drawn["main"], first)
+    assert _replace(staff, evaluation, second, "absent").status_code == 303
+    third = _seated_on(drawn["main"], first)
+    draws_before = db.session.scalar(select(func.count(ExpertDraw.id)))
+    page = _replace(staff, evaluation, third, "declined")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "该席位已更换 2 次，第 3 次更换须经行政监督部门同意" in text and "提交更换申请" in text
+    assert _seated_on(drawn["main"], first).id == third.id
+    assert db.session.scalar(select(func.count(ExpertDraw.id))) == draws_before
+    # Another seat of the venue is not affected.
+    other = _members(drawn["main"])[1]
+    assert other.seated and _replace(staff, evaluation, other).status_code == 303
+    draws_before += 1
+    # The request goes to the supervisors; staff cannot decide it, the supervisor can.
+    url = f"/evaluations/{evaluation.id}/members/{third.id}/replacement-request"
+    assert staff.post(url, data={"kind": "declined", "reason": "专家突发疾病"}).status_code == 303
+    from portal.evaluations.models import ReplacementApproval
+
+    approval = db.session.scalars(select(ReplacementApproval)).one()
+    assert (approval.status, approval.replacement_round) == ("pending", 3)
+    assert db.session.scalars(select(Notification).where(Notification.user_id == users["supervisor"].id,
+                                                         Notification.text.contains("请审批"))).first()
+    again = staff.post(url, data={"kind": "declined", "reason": ""})
+    assert again.status_code == 422 and "已经提交" in again.get_data(as_text=True)
+    assert _replace(staff, evaluation, third).status_code == 422      # still pending
+    decide = f"/evaluations/{evaluation.id}/approvals/{approval.id}"
+    assert staff.post(f"{decide}/approve", data={"note": ""}).status_code == 403
+    assert drawn["guest_staff"].post(f"{decide}/approve", data={"note": ""}).status_code == 403
+    assert login_as("province").post(f"{decide}/approve", data={"note": ""}).status_code == 403
+    supervisor = login_as("supervisor")
+    assert "专家更换审批" in supervisor.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    refused = supervisor.post(f"{decide}/refuse", data={"note": ""})
+    assert refused.status_code == 422 and "请写明理由" in refused.get_data(as_text=True)
+    assert supervisor.post(f"{decide}/approve", data={"note": "同意"}).status_code == 303
+    assert supervisor.post(f"{decide}/approve", data={"note": "同意"}).status_code == 422   # decided already
+    done = _replace(staff, evaluation, third, "declined")
+    assert done.status_code == 303, done.get_data(as_text=True)[-3000:]
+    db.session.expire_all()
+    record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id.desc())).first()
+    assert (record.replacement_round, record.approval_id) == (3, approval.id)
+    assert db.session.get(ReplacementApproval, approval.id).status == "used"
+    # The approval allowed one replacement: a fourth asks again.
+    fourth = _seated_on(drawn["main"], first)
+    page = _replace(staff, evaluation, fourth)
+    assert page.status_code == 422 and "已更换 3 次，第 4 次更换须经行政监督部门同意" in page.get_data(as_text=True)
+    # Nobody outside the drawing venue reads a drawn name on the way.
+    names = [e.name for e in _drawn_experts(drawn["main"])]
+    for username in ("supervisor", "staff-jilin", "province"):
+        html = _pages(login_as(username), evaluation)
+        assert not any(n in html for n in names), username
+
+
+def test_the_database_refuses_a_third_replacement_without_approval(drawn):
+    from sqlalchemy.exc import IntegrityError
+
+    record = db.session.scalars(select(ExpertDraw)).first()
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(ExpertDraw).where(ExpertDraw.id == record.id).values(replacement_round=3))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_the_verify_page_re_checks_every_exclusion(drawn, login_as):
+    record = db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id)).first()
+    stored = json.loads(record.excluded_ids)
+    tenderee_staff = next(e for e in drawn["main_experts"] if e.employer == TENDEREE)
+    assert [tenderee_staff.id, "tenderee"] in stored and len(stored) == 2
+    url = f"/evaluations/{drawn['evaluation'].id}/draws/{record.id}/verify"
+    page = login_as("supervisor").get(url).get_data(as_text=True)
+    assert "资格复核一致" in page and "复核一致" in page
+    assert "回避排除名单（专家编号及原因）" not in page        # the ids with the seed: the drawing venue only
+    assert "回避排除名单（专家编号及原因）" in drawn["main_staff"].get(url).get_data(as_text=True)
+    # An exclusion whose reason does not hold, and an eligible expert who should have been excluded.
+    eligible = json.loads(record.candidate_ids)
+    db.session.execute(update(ExpertDraw).where(ExpertDraw.id == record.id).values(
+        excluded_ids=json.dumps([[tenderee_staff.id, "bidder"], stored[1]])))
+    from portal.experts.models import Expert
+
+    db.session.execute(update(Expert).where(Expert.id == eligible[0]).values(employer="吉林某建设集团"))
+    db.session.commit()
+    page = login_as("supervisor").get(url).get_data(as_text=True)
+    assert "资格复核不一致" in page
+    assert "候选名单中 1 名专家按回避规则应当排除" in page and "1 名专家的排除原因与回避规则不符" in page
 
 
 # --- confidentiality -----------------------------------------------------------------------------------------
@@ -774,3 +983,166 @@ def test_the_evaluation_page_query_count_does_not_grow_with_the_committee(day, l
     with counted_queries() as board:
         assert client.get(f"/evaluations/{evaluation.id}/board", headers={"HX-Request": "true"}).status_code == 200
     assert len(board) <= 8
+
+
+# --- time guards (China time, the server in UTC) ------------------------------------------------------------
+
+@pytest.fixture
+def utc_server(monkeypatch):
+    """The server's own zone is UTC: 'today' must still be China's."""
+    import time as system_time
+
+    monkeypatch.setenv("TZ", "UTC")
+    system_time.tzset()
+    yield
+    monkeypatch.undo()
+    system_time.tzset()
+
+
+def test_the_draw_opens_at_midnight_china_time_of_the_working_day_before(day, login_as, travel, utc_server):
+    from portal.calendar.services import load_calendar
+
+    assert _fix(login_as("staff-changchun"), day).status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    opening = load_calendar().add_working_days(day["when"], -1)
+    travel(_china(opening, 0, 0) - timedelta(minutes=1), tick=False)     # 15:59 UTC, the day before in China
+    page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+    assert page.status_code == 422
+    assert f"专家抽取自 {opening:%Y-%m-%d} 00:00 起开放" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ExpertDraw.id))) == 0
+    travel(_china(opening, 0, 0), tick=False)                            # 16:00 UTC: midnight in China
+    assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert db.session.scalar(select(func.count(ExpertDraw.id))) == 1
+
+
+def test_the_draw_may_open_hours_before_the_start(app, day, login_as, travel):
+    assert _fix(login_as("staff-changchun"), day).status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    app.config["EVALUATION_DRAW_OPEN_HOURS"] = 2
+    try:
+        travel(_china(day["when"], 6, 59), tick=False)                   # the evaluation starts at 09:00
+        page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+        assert page.status_code == 422 and f"{day['when']:%Y-%m-%d} 07:00 起开放" in page.get_data(as_text=True)
+    finally:
+        app.config["EVALUATION_DRAW_OPEN_HOURS"] = None
+
+
+def test_sign_in_signatures_and_the_end_only_on_the_evaluation_day(drawn, login_as, travel, utc_server):
+    evaluation, when = drawn["evaluation"], drawn["when"]
+    member = _members(drawn["main"])[0]
+    travel(_china(when, 0, 0) - timedelta(minutes=1), tick=False)        # 23:59 the day before, China time
+    staff = login_as("staff-changchun")
+    page = _sign_in(staff, evaluation, member, drawn["cc_stations"][0])
+    assert page.status_code == 422
+    assert f"签到只能在评标当日（{when:%Y-%m-%d}）进行" in page.get_data(as_text=True)
+    assert _members(drawn["main"])[0].signed_in_at is None
+    page = staff.post(f"/evaluations/{evaluation.id}/end")
+    assert page.status_code == 422 and "下达评审结束指令只能在评标当日" in page.get_data(as_text=True)
+    travel(_china(when, 0, 0), tick=False)                               # 16:00 UTC: the evaluation day in China
+    staff = login_as("staff-changchun")
+    assert _sign_in(staff, evaluation, member, drawn["cc_stations"][0]).status_code == 303
+    travel(_china(when + timedelta(days=1), 0, 0), tick=False)           # the day after, China time
+    staff = login_as("staff-changchun")
+    page = staff.post(f"/evaluations/{evaluation.id}/members/{member.id}/sign/report_signed_at")
+    assert page.status_code == 422 and f"评标日期（{when:%Y-%m-%d}）已过，不能再登记签署" in page.get_data(as_text=True)
+    assert _members(drawn["main"])[0].report_signed_at is None
+    assert "已过" in staff.post(f"/evaluations/{evaluation.id}/end").get_data(as_text=True)
+    assert _evaluation().ended_at is None
+
+
+def test_an_incident_in_the_future_is_refused(drawn):
+    """The clock stands at 09:30 of the evaluation day: 10:00 has not happened yet."""
+    when = drawn["when"]
+    page = _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"],
+                     occurred_at=f"{when:%Y-%m-%d}T10:00")
+    assert page.status_code == 422
+    assert f"发生时间 {when:%Y-%m-%d} 10:00 晚于现在" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Incident.id))) == 0
+    assert _incident(drawn["guest_staff"], drawn["evaluation"], drawn["guest"],
+                     occurred_at=f"{when:%Y-%m-%d}T09:10").status_code == 303
+
+
+def test_the_winner_only_after_the_publicity_period(drawn, login_as, travel):
+    _finish(drawn)
+    evaluation, when = drawn["evaluation"], drawn["when"]
+    travel(_china(when + timedelta(days=2), 10, 0))
+    page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/winner",
+                                            data={"winner_determined_on": (when + timedelta(days=2)).isoformat()})
+    assert page.status_code == 422
+    assert f"最早可于 {when + timedelta(days=3):%Y-%m-%d} 确定中标人" in page.get_data(as_text=True)
+    assert _evaluation().winner_determined_on is None
+    travel(_china(when + timedelta(days=3), 10, 0))
+    assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/winner", data={
+        "winner_determined_on": (when + timedelta(days=3)).isoformat()}).status_code == 303
+
+
+# --- due dates after the end instruction (issue 23) ------------------------------------------------------------
+
+def test_due_dates_count_from_the_china_day_of_the_end_instruction(drawn, login_as, travel, utc_server):
+    from portal.calendar.rules import calendar_version
+    from portal.calendar.services import load_calendar
+
+    travel(_china(drawn["when"], 0, 30), tick=False)      # 16:30 UTC: still the day before in UTC
+    w = {**drawn, "main_staff": login_as("staff-changchun"), "guest_staff": login_as("staff-jilin")}
+    _finish(w)
+    ended = _evaluation()
+    calendar = load_calendar()
+    assert ended.payment_due == calendar.add_working_days(drawn["when"], 3)
+    assert calendar.add_working_days(drawn["when"] - timedelta(days=1), 3) != ended.payment_due   # not the UTC day
+    assert _venues(ended)[1].handover_due == ended.payment_due
+    assert ended.due_calendar_version == calendar_version(calendar)
+
+
+def _holiday(client, day):
+    return client.post("/calendar/overrides", data={"day": day.isoformat(), "working": "off",
+                                                    "notice": "国务院办公厅关于部分节假日安排的通知", "note": "测试"})
+
+
+def test_a_calendar_change_moves_open_due_dates_and_tells_their_holders(drawn, login_as, users):
+    from portal.calendar.services import load_calendar
+
+    _finish(drawn)
+    evaluation = _evaluation()
+    old_due, old_version = evaluation.payment_due, evaluation.due_calendar_version
+    day_off = load_calendar().add_working_days(drawn["when"], 1)     # a working day inside the period
+    assert _holiday(login_as("province"), day_off).status_code == 303
+    moved = _evaluation()
+    assert moved.payment_due == load_calendar().add_working_days(old_due, 1) and moved.payment_due > old_due
+    assert _venues(moved)[1].handover_due == moved.payment_due
+    assert moved.due_calendar_version != old_version
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("工作日历调整")))}
+    assert {users["agent"].id, users["staff-jilin"].id, users["staff-changchun"].id} <= told
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.summary.contains("工作日历调整"))).first()
+
+
+def test_a_met_due_date_stays_when_the_calendar_changes(drawn, login_as):
+    from portal.calendar.services import load_calendar
+
+    _finish(drawn)
+    evaluation = _evaluation()
+    old_due = evaluation.payment_due
+    db.session.execute(update(CommitteeMember).values(paid_at=evaluation.ended_at, paid_yuan=Decimal(1)))
+    db.session.commit()
+    day_off = load_calendar().add_working_days(drawn["when"], 1)
+    assert _holiday(login_as("province"), day_off).status_code == 303
+    after = _evaluation()
+    assert after.payment_due == old_due                                # every expert paid: met, not moved
+    assert _venues(after)[1].handover_due > old_due                    # the hand-over is still open: moved
+
+
+def test_a_booking_is_completed_only_after_the_end_instruction(drawn, login_as):
+    from portal.bookings.models import SeatRequest
+    from portal.bookings.rules import Status
+
+    req = db.session.get(SeatRequest, drawn["req"].id)
+    agent = login_as("agent")
+    page = agent.post(f"/bookings/{req.id}/complete", data={"version": str(req.version)})
+    assert page.status_code == 422 and "下达评审结束指令后才能标记为已完成" in page.get_data(as_text=True)
+    _finish(drawn)
+    db.session.expire_all()
+    req = db.session.get(SeatRequest, drawn["req"].id)
+    assert agent.post(f"/bookings/{req.id}/complete", data={"version": str(req.version)}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(SeatRequest, req.id).status is Status.COMPLETED

@@ -186,10 +186,11 @@ def test_bad_expert_input_is_refused_and_changes_nothing(login_as, changes, fiel
     assert db.session.scalar(select(func.count()).select_from(ExpertSpecialty)) == 0
 
 
-def test_the_same_person_in_another_region_is_named_and_transferred_by_the_province(login_as, orgs, expert):
+def test_the_same_person_in_another_region_is_refused_unnamed_and_transferred_by_the_province(login_as, orgs, expert):
     jilin = login_as("jilin")
     response = jilin.post("/experts/records/new", data=expert_form(name=NAME, id_number=ID_NUMBER))
-    assert response.status_code == 422 and "已在长春地区专家库登记" in text_of(response)
+    assert response.status_code == 422 and "已在省内其他地区登记，请联系省级管理员办理转移" in text_of(response)
+    assert "长春" not in text_of(response)           # where the person is registered is not told (issue 27)
     assert NAME in response.get_data(as_text=True)   # what jilin typed comes back, nothing more
     assert db.session.scalar(select(func.count()).select_from(Expert)) == 1
     province = login_as("province")
@@ -294,10 +295,11 @@ def test_a_bad_row_stops_the_whole_import(login_as, rows, message):
     assert expert_count() == 0
 
 
-def test_an_expert_of_another_region_is_named_not_duplicated(login_as, expert):
+def test_an_expert_of_another_region_is_refused_without_naming_the_region(login_as, expert):
     clash = row(1, id=ID_NUMBER, name=NAME)
     response = upload(login_as("jilin"), csv_file(clash))
-    assert "已在长春地区专家库登记" in text_of(response) and expert_count() == 1
+    assert "已在省内其他地区登记，请联系省级管理员办理转移" in text_of(response) and expert_count() == 1
+    assert "长春地区专家库" not in text_of(response)      # (the page's own hint names 长春地区 as an example)
 
 
 def test_missing_columns_and_too_many_rows(app, login_as, monkeypatch):
@@ -339,3 +341,23 @@ def test_a_reimport_with_a_blank_status_keeps_a_suspension(login_as, orgs):
     assert again.status is Status.SUSPENDED and again.suspended_reason == "年度考核" and again.employer == "新单位"
     entry = db.session.scalars(select(AuditEntry).filter_by(object_type="expert", action="update")).one()
     assert entry.object_id == expert.id and "新单位" not in f"{entry.before}{entry.after}"
+
+
+def test_the_csv_template_keeps_id_numbers_as_text_in_a_spreadsheet(login_as, tmp_path):
+    from tests.office import office_opens_csv
+
+    data = login_as("changchun").get("/experts/import/template.csv").data
+    sheet = office_opens_csv(data, tmp_path, "template")
+    headers = [c.value for c in sheet[1]]
+    id_cell, phone_cell = sheet[2][headers.index("身份证号码")], sheet[2][headers.index("手机号码")]
+    # Not 2.2010219800101E+17: the whole number, as text, so that saving the sheet back keeps it.
+    assert id_cell.value == "220102198001010012" and id_cell.data_type == "s"
+    assert phone_cell.value == "13912345678" and phone_cell.data_type == "s"
+
+
+def test_an_id_number_written_as_text_formula_imports_as_the_number(login_as):
+    client = login_as("changchun")
+    number = factories.valid_id_number(7, birth="19850505")
+    done = upload(client, csv_file(row(7, name="王七", id=f'"=""{number}"""')))
+    assert "新增专家 1 名" in text_of(done)
+    assert db.session.scalars(select(Expert.id_number).filter_by(name="王七")).one() == number

@@ -45,7 +45,7 @@ def _form_routes():
 
 # Forms outside the table: the login (anonymous) and one's own password forms (the agent). Each refusal there
 # is counted and audited on purpose (failed logins and confirmations), so only "no 5xx" is asked of them.
-OWN_FORMS = {"/auth/login": None, "/auth/password": "agent", "/auth/confirm": "agent"}
+OWN_FORMS = {"/auth/login": None, "/auth/password": "agent", "/auth/confirm": "agent", "/mail/preferences": "agent"}
 
 
 def _fingerprint() -> tuple:

@@ -78,3 +78,58 @@ def downgrade():
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         assert "half_done" not in inspect(db.engine).get_table_names()
+
+
+def test_stored_bodies_lose_images_from_elsewhere_and_keep_their_own(tmp_path):
+    """Revision 0018 (issue 27 item 2): a notice stored before the rule keeps its own image file and data:
+    images; the probe's export address and a remote pixel lose their address."""
+    from portal.notices.models import Notice, NoticeAttachment
+    from tests import factories
+
+    url = "sqlite:///" + str(tmp_path / "images.sqlite")
+    app = make_app(url)
+    with app.app_context():
+        upgrade(revision="0018-1")          # the revision before 0018, whichever it is
+        notice = factories.make_notice(body="正文")
+        db.session.flush()
+        own = NoticeAttachment(notice_id=notice.id, name="图.png", key="k.png", mimetype="image/png", size=1,
+                               sha256="0" * 64)
+        db.session.add(own)
+        db.session.flush()
+        notice.body_html = (f'<p><img src="/notices/{notice.id}/files/{own.id}" alt="own">'
+                            '<img src="/experts/records/export.xlsx" alt="probe">'
+                            '<img src="https://tracker.example/p.gif?a=1&amp;b=2">'
+                            '<img src="data:image/png;base64,iVBORw0KGgo=" alt="inline"></p>')
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        body = db.session.get(Notice, notice.id).body_html
+        assert f'src="/notices/{notice.id}/files/{own.id}"' in body and 'src="data:image/png;base64,' in body
+        assert "export.xlsx" not in body and "tracker.example" not in body and 'alt="probe"' in body
+        db.session.remove()
+    create_engine(url).dispose()
+
+
+def test_venues_stored_before_their_sort_key_get_one(tmp_path):
+    """Revision 0022: every venue's sort key is filled from its name."""
+    from sqlalchemy import text
+
+    from portal.demo import load_organisations
+    from portal.orgs.models import TradingCenter
+    from portal.workstations.models import Venue
+
+    url = "sqlite:///" + str(tmp_path / "venues.sqlite")
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        load_organisations()
+        center = db.session.scalars(db.select(TradingCenter).order_by(TradingCenter.id)).first()
+        for name in ("第三评标区", "第一评标区", "第二评标区"):
+            db.session.add(Venue(center_id=center.id, name=name))
+        db.session.commit()
+        downgrade(revision="0022-1")
+        upgrade()
+        keys = dict(db.session.execute(text("SELECT name, sort_key FROM venues")).all())
+        assert keys == {"第一评标区": "第00000001评标区", "第二评标区": "第00000002评标区", "第三评标区": "第00000003评标区"}
+        db.session.remove()
+    create_engine(url).dispose()

@@ -477,3 +477,13 @@ def test_the_preview_adds_the_projects_other_sections(login_as, orgs, project):
         orgs, code="JL2", category="services", contract_estimate_wan="150"), headers={"HX-Request": "true"}))
     assert "原则上应采用远程异地评标" in preview and "本标段 150 万元 + JL1 250 万元 = 400 万元，达到" in preview
     assert agent.post(f"/projects/scope-preview?project={project.id + 999}", data=section_data(orgs)).status_code == 404
+
+
+def test_the_exemption_form_is_folded_until_wanted_and_open_when_refused(login_as, uploads, must_section):
+    agent = login_as("agent")
+    page = agent.get(f"/projects/sections/{must_section.id}").get_data(as_text=True)
+    assert '<details class="exemption-form">' in page and "<summary>填写书面说明</summary>" in page
+    refused = agent.post(f"/projects/sections/{must_section.id}/exemption",
+                         data={"reason": "", "explanation": "太短"}, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert '<details class="exemption-form" open>' in refused.get_data(as_text=True)

@@ -41,3 +41,26 @@ def test_directory_page_query_budget(login_as, orgs):
     # user, rows, count, per-center counts, filter options (2), manageable centers, compliance
     assert len(full) <= 8, full
     assert len(fragment) <= len(full)
+
+
+WORKBENCH_ROLES = ["province", "changchun", "staff-jilin", "staff-changchun", "agent", "supervisor", "publicity"]
+
+
+@pytest.mark.parametrize("username", WORKBENCH_ROLES)
+def test_the_workbench_sends_as_many_queries_for_one_item_of_each_kind_as_for_five(login_as, orgs, users, username):
+    from tests.web.test_workbench import cards, grow_work
+
+    grow_work(orgs, users, 1, "S", 100)
+    client = login_as(username)
+    with counted_queries() as small:
+        page = client.get("/").get_data(as_text=True)
+    assert sum(card["count"] for card in cards(page).values()) >= 1
+    grow_work(orgs, users, 4, "L", 200)
+    client = login_as(username)    # a fresh session: no once-a-minute activity write in what is counted
+    with counted_queries() as large:
+        page = client.get("/").get_data(as_text=True)
+    assert len(large) == len(small), (small, large)
+    with counted_queries() as polled:
+        client.get("/", headers={"HX-Request": "true"})
+    assert len(polled) <= len(large)
+    assert len(large) <= 25, large

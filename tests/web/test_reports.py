@@ -79,6 +79,8 @@ def post_report(client, key, region="changchun", action="save", version=None, **
     data = dict(fields)
     data.setdefault("version", version if version is not None else _version(region, key))
     data["action"] = action
+    if action == "submit":
+        data.setdefault("confirm_submit", "y")
     return client.post(f"/reports/monthly/{key}/{region}", data=data)
 
 
@@ -632,3 +634,27 @@ def test_the_due_date_has_one_wording_and_the_tenth_is_on_time(login_as, month_d
         assert wording in page
         assert "当天即为逾期" not in page and "（含）前" not in page
     assert "10 日当天报送为按时" in province
+
+
+def test_the_monthly_workbook_prints_one_a4_landscape_page_per_sheet(login_as, month_data, tmp_path):
+    from tests.office import landscape_a4, office_pdf, page_text
+
+    response = login_as("province").get(f"/reports/monthly/{month_data['key']}.xlsx")
+    pdf = office_pdf(response.data, tmp_path, "monthly")
+    assert len(pdf.pages) == 3 and all(landscape_a4(page) for page in pdf.pages)
+    month, year, status = (page_text(page) for page in pdf.pages)
+    assert "远程异地评标月调度情况表" in month and "合计" in month and "长春地区" in month
+    assert "年度累计" in year
+    assert "首次报送时间" in status and "备注" in status and "长春地区" in status
+
+
+def test_submitting_needs_the_confirmation_ticked_and_changes_nothing_without_it(login_as, month_data):
+    client = login_as("changchun")
+    key = month_data["key"]
+    response = post_report(client, key, action="submit", confirm_submit="", **ENTERED)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "报送前请勾选" in page
+    assert 'value="5000.5"' in page                                          # what was typed is kept
+    assert db.session.scalars(select(MonthlyReport)).first() is None          # nothing saved, nothing sent
+    assert post_report(client, key, action="save", **ENTERED).status_code == 303   # a draft needs no tick
+    assert db.session.scalars(select(MonthlyReport)).one().status is rules.Status.DRAFT

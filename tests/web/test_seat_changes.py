@@ -30,6 +30,7 @@ def booked(orgs, users, login_as):
     jilin = orgs.center(factories.JILIN_CITY)
     venue = factories.make_venue(jilin)
     stations = [factories.make_workstation(venue, f"JL-{i:02d}") for i in range(1, 5)]
+    factories.stock_pool(orgs.region("jilin"))   # enough eligible guest experts (rules 3.5)
     req = factories.make_seat_request(section, jilin, users["agent"], seats=2, day=day)
     db.session.commit()
     response = login_as("staff-jilin").post(f"/bookings/{req.id}/answer", data={
@@ -81,6 +82,8 @@ def test_the_original_holds_until_the_guest_accepts_then_the_swap_frees_old_and_
     req = _req(req.id)
     new_starts, _ = evaluation_range(req.evaluation_date, time(11), 240)
     assert req.start_time == time(11) and req.status is Status.ACCEPTED and req.revision == 1
+    from portal.projects.models import Section
+    assert db.session.get(Section, req.section_id).start_time == time(11)   # one current time for the section
     holds = _active_holds()
     assert [w for w, _ in holds] == [stations[0].id, stations[1].id]
     assert {to_china(s) for _, s in holds} == {to_china(new_starts)}
@@ -221,3 +224,14 @@ def test_the_change_day_and_its_old_day_are_both_shown_in_the_guest_calendar_aft
     new = calendar.get(f"/bookings/calendar?view=day&date={next_day}").get_data(as_text=True)
     assert req.number not in old and req.number in new
     assert to_china(_active_holds()[0][1]).date() == next_day
+
+
+def test_a_section_with_another_live_request_cannot_move_one_booking_alone(booked, login_as, orgs, users):
+    yushu = orgs.center(factories.YUSHU)
+    factories.make_workstation(factories.make_venue(yushu), "YS-01")
+    factories.make_seat_request(booked["section"], yushu, users["agent"], seats=1, day=booked["day"])
+    db.session.commit()
+    response = _ask(login_as("agent"), booked["req"])
+    assert response.status_code == 422 and "不能只变更其中一个预订的日期或时间" in response.get_data(as_text=True)
+    # Its seat count may still change.
+    assert _ask(login_as("agent"), _req(booked["req"].id), start_time="09:00", seats_requested="1").status_code == 303

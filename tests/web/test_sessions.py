@@ -8,14 +8,26 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from portal.audit.models import AuditEntry
+from portal.auth import rules
 from portal.auth.models import LoginSession, LoginThrottle, Role, SessionEnd, User
 from portal.extensions import db
 from portal.models_base import utcnow
 from tests import factories
 
 
-def _login(client, username, password=factories.PASSWORD):
-    return client.post("/auth/login", data={"username": username, "password": password})
+# The test client's address (Werkzeug's default REMOTE_ADDR): the agent's (username, address) count.
+AGENT_HERE = rules.throttle_keys("agent", "127.0.0.1").pair
+
+
+def _login(client, username, password=factories.PASSWORD, address=None):
+    environ = {"REMOTE_ADDR": address} if address else {}
+    return client.post("/auth/login", data={"username": username, "password": password}, environ_base=environ)
+
+
+def _locks_run_out():
+    """Every lock's time passes (the test does not wait for it)."""
+    db.session.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
 
 
 def _logged_in(client) -> bool:
@@ -30,20 +42,17 @@ def test_five_failures_lock_the_username_then_the_lock_grows_and_a_success_clear
     assert locked.status_code == 429
     assert "登录失败次数过多，请在 30 秒后再试" in locked.get_data(as_text=True)
     assert not _logged_in(client)
-    throttle = db.session.get(LoginThrottle, "agent")
+    throttle = db.session.get(LoginThrottle, AGENT_HERE)
     assert throttle.failures == 5
-    # The lock runs out; one more failure locks for twice as long.
-    throttle.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    assert locked.headers["Retry-After"] == "30"
+    # The locks run out; one more failure locks for twice as long.
+    _locks_run_out()
     assert _login(client, "AGENT", "wrong-password-1").status_code == 200
     assert "请在 1 分钟后再试" in _login(client, "agent").get_data(as_text=True)
-    db.session.expire_all()
-    throttle = db.session.get(LoginThrottle, "agent")
-    throttle.locked_until = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    _locks_run_out()
     assert _login(client, "agent").status_code == 303     # success clears the count
     db.session.expire_all()
-    assert db.session.get(LoginThrottle, "agent") is None
+    assert db.session.get(LoginThrottle, AGENT_HERE) is None
     summaries = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "login_failed")
                                    .order_by(AuditEntry.id)).all()
     assert summaries[0] == "密码错误（连续第 1 次）" and any("锁定中" in s for s in summaries)
@@ -189,7 +198,7 @@ def test_the_password_form_counts_wrong_current_passwords_towards_the_lock(login
     locked = client.post("/auth/password", data={"current_password": factories.PASSWORD,
                                                  "new_password": "another-horse-2027", "confirm": "another-horse-2027"})
     assert "密码错误次数过多" in locked.get_data(as_text=True)
-    assert db.session.get(LoginThrottle, "agent").failures == 5         # the same count as the login page's
+    assert db.session.get(LoginThrottle, AGENT_HERE).failures == 5         # the same count as the login page's
 
 
 def test_an_admin_editing_their_own_account_stays_logged_in(login_as, users):
@@ -206,12 +215,12 @@ def test_failures_an_hour_apart_start_counting_again(app, users):
     client = app.test_client()
     for _ in range(4):
         _login(client, "agent", "wrong-password-1")
-    throttle = db.session.get(LoginThrottle, "agent")
+    throttle = db.session.get(LoginThrottle, AGENT_HERE)
     throttle.last_failure_at = utcnow() - timedelta(hours=2)
     db.session.commit()
     _login(client, "agent", "wrong-password-1")
     db.session.expire_all()
-    assert db.session.get(LoginThrottle, "agent").failures == 1
+    assert db.session.get(LoginThrottle, AGENT_HERE).failures == 1
 
 
 def _copy_of_cookie(app, client):

@@ -246,7 +246,17 @@ def test_directory_counts_by_region(login_as, directory):
     # 长春: 2 in use, 1 cross-province, 1 available; 榆树: 1 in use, 1 available.
     assert "按交易中心汇总" in page
     totals = page.split('<tr class="total">')[1].split("</tr>")[0]
-    assert [cell.split(">")[-1] for cell in totals.split("</td>")[1:5]] == ["3", "1", "2", "1"]
+    assert [cell.split(">")[-1] for cell in totals.split("</td>")[2:6]] == ["3", "1", "2", "1"]
+    assert '<td id="ws-center-total">2 个交易中心</td>' in totals
+
+
+def test_the_province_total_counts_the_trading_centers(login_as, directory):
+    page = login_as("agent").get("/workstations/").get_data(as_text=True)
+    totals = page.split('<tr class="total">')[1].split("</tr>")[0]
+    # 交易中心数: every center of the listed regions (a region's row counts its centers, with or without seats).
+    rows = page.split('id="ws-counts"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    per_region = [int(row.split("</td>")[1].split(">")[-1]) for row in rows.split("<tr>")[1:]]
+    assert f'<td id="ws-center-total">{sum(per_region)}</td>' in totals and sum(per_region) > 0
 
 
 def test_an_htmx_filter_gets_the_fragment_and_a_vary_header(login_as, directory):
@@ -346,3 +356,14 @@ def test_directory_pages_in_place_order_match_the_full_sort(app, login_as, orgs,
         assert last and fast[-len(last):] == last
     finally:
         app.config["PAGE_SIZE"] = 50
+
+
+def test_venues_are_listed_as_people_count_them(login_as, orgs):
+    center = orgs.center(factories.CHANGCHUN)
+    for name in ("第三评标区", "第一评标区", "第二评标区"):
+        factories.make_workstation(factories.make_venue(center, name), f"CC-{name[1]}")
+    db.session.commit()
+    for url in ("/workstations/venues/", f"/workstations/?center={center.id}&sort=venue"):
+        page = login_as("changchun").get(url).get_data(as_text=True)
+        first, second, third = (page.index(name) for name in ("第一评标区", "第二评标区", "第三评标区"))
+        assert first < second < third, url

@@ -24,7 +24,7 @@ def offered_workstations(req: SeatRequest, starts=None, ends=None) -> list[tuple
         .join(Venue, Workstation.venue_id == Venue.id)
         .options(joinedload(Workstation.venue))
         .where(Workstation.center_id == req.guest_center_id, kind_clause(req.cross_province))
-        .order_by(busy, Venue.name, Workstation.code)).all()
+        .order_by(busy, Venue.sort_key, Workstation.code)).all()
     return [(w, not is_busy) for w, is_busy in rows]
 
 

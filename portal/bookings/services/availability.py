@@ -9,16 +9,16 @@ from datetime import date, datetime, time
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ...experts.services import catalogue_counts
 from ...extensions import db
 from ...orgs.models import Province, TradingCenter
 from ...partners.models import Pairing, PairingPartner
 from ...partners.services import may_request_many
-from ...projects.models import Section
+from ...projects.models import Project, Section
 from ...workstations import holds
 from ...workstations.models import Workstation, WorkstationStatus
 from .. import rules
 from ..models import Booking
+from . import pool
 from .fees import expert_fee_text, meal_fee_text
 
 
@@ -96,7 +96,10 @@ def availability(section: Section, day: date, start: time, minutes: int, seats: 
                if scope == "" or (scope == "cross") == (c.province_id != main.province_id)]
     decisions = may_request_many(main, centers, day)
     counts = seat_counts([c.id for c in centers], starts, ends)
-    catalogue = catalogue_counts(scope="province") if specialty_codes else {}
+    tenderee = db.session.get(Project, section.project_id).tenderee
+    codes = tuple(specialty_codes)
+    experts_of = pool.eligible([pool.PoolQuestion(c.id, pool.pool_ask(c, main.region_id, day, tenderee), codes, seats)
+                                for c in centers])
     options = []
     for c in centers:
         cross = c.province_id != main.province_id
@@ -105,8 +108,8 @@ def availability(section: Section, day: date, start: time, minutes: int, seats: 
         if cross and section.prequalification:
             allowed, reason = False, "资格预审项目暂不列入跨省远程异地评标。"
         free_cross, all_cross, free_all, all_all = counts.get(c.id, (0, 0, 0, 0))
-        experts = (tuple(catalogue.get((code, c.region_id), 0) for code in specialty_codes)
-                   if c.region_id else None)
+        found = experts_of[c.id]
+        experts = tuple(found.values()) if found is not None else None
         options.append(rules.CenterOption(
             center_id=c.id, name=c.name, province=c.province.name, cross_province=cross, allowed=allowed,
             reason=reason, free_seats=free_cross if cross else free_all, total_seats=all_cross if cross else all_all,

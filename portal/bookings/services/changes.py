@@ -23,8 +23,8 @@ from .. import rules
 from ..models import ChangeStatus, SeatChange, SeatRequest
 from ..rules import Status, Timing
 from .answering import book, check_workstations
-from .common import AUDIT_FIELDS, BookingError, _notify, label, lock, refuse_if_seats_in_use, release
-from .filing import GuestAsk, check_filing, check_guests, other_live_seats
+from .common import AUDIT_FIELDS, BookingError, label, lock, notify_both_sides, refuse_if_seats_in_use, release
+from .filing import GuestAsk, align_section, check_experts, check_filing, check_guests, other_live_seats
 
 
 def pending(req: SeatRequest) -> SeatChange | None:
@@ -60,7 +60,7 @@ def _record(req: SeatRequest, action: str, text: str, before: dict | None = None
     db.session.flush()
     audit.record(action, "seat_request", req, label=label(req, section, guest), region_id=main.region_id,
                  before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
-    _notify(req, section, text)
+    notify_both_sides(req, section, text)
 
 
 def request_change(req: SeatRequest, version: int | None, data: dict, today: date | None = None) -> SeatChange:
@@ -77,10 +77,22 @@ def request_change(req: SeatRequest, version: int | None, data: dict, today: dat
         raise BookingError(problems[0], field="reason" if problems[0] == "请填写变更原因。" else "evaluation_date")
     refuse_if_seats_in_use(req, "申请场地变更")
     section = db.session.get(Section, req.section_id)
+    moves = (new.evaluation_date, new.start_time) != (old.evaluation_date, old.start_time)
+    others = db.session.scalars(select(SeatRequest.id).where(
+        SeatRequest.section_id == req.section_id, SeatRequest.id != req.id,
+        SeatRequest.status.in_(rules.ACTIVE_STATUSES))).all()
+    if moves and others:
+        # One evaluation date for the section and all its live requests: moving one guest venue alone would
+        # split it. Moving several bookings together is not offered yet.
+        raise BookingError("该标段还有其他进行中的客场机位申请，评标日期和开始时间须一致，不能只变更其中一个预订的"
+                           "日期或时间；可变更机位数或时长，改期请与各客场协商后分别取消并重新申请。",
+                           field="evaluation_date")
     specialties = tuple(link.specialty_id for link in req.specialty_links)
-    check_guests(section, new.evaluation_date, [GuestAsk(req.guest_center_id, new.seats, specialties)])
+    asks = [GuestAsk(req.guest_center_id, new.seats, specialties)]
+    centers = check_guests(section, new.evaluation_date, asks)
     check_filing(new.evaluation_date, req.committee_size, (new.seats, *other_live_seats(req.section_id, req.id)),
                  today, deadline_too=False)
+    check_experts(section, new.evaluation_date, asks, centers)
     deadline = deadline_for(new.evaluation_date)
     late = rules.change_is_late(today, deadline.latest_filing_date)
     starts, ends = rules.evaluation_range(new.evaluation_date, new.start_time, new.duration_minutes)
@@ -138,6 +150,9 @@ def accept_change(req: SeatRequest, version: int | None, change_id: int | None, 
     req.starts_at, req.ends_at = change.starts_at, change.ends_at
     check_workstations(req, ids)
     book(req, ids)
+    # The section follows its only live request's new date and start (audited there): one current date.
+    align_section(db.session.get(Section, req.section_id), req.evaluation_date, req.start_time,
+                  exclude_id=req.id)
     req.seats_accepted = len(ids)
     req.status = Status.ACCEPTED if len(ids) == change.seats_requested else Status.PARTLY_ACCEPTED
     req.revision += 1

@@ -31,6 +31,9 @@ AUDIT_FIELDS = ("status", "evaluation_date", "start_time", "duration_minutes", "
 # committee with this request's guest venue) register here a test "are this request's seats yours?", taking
 # the request's id. Bookings asks them before it gives the seats up, and so never imports those features.
 seat_users: list[Callable[[int], bool]] = []
+# Higher features that must finish with a request's seats before it is marked completed (evaluations: the
+# evaluation using them has ended). Each takes the request id and answers a refusal (Chinese) or None.
+completion_checks: list[Callable[[int], str | None]] = []
 
 
 class BookingError(ChangeRefused):
@@ -118,7 +121,7 @@ def move(req: SeatRequest, step: Move, *, section: Section | None = None, guest:
     text = summary or _summary(step, old, new, req)
     audit.record(step.action.value, "seat_request", req, label=label(req, section, guest),
                  region_id=main.region_id, before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
-    _notify(req, section, text)
+    notify_both_sides(req, section, text)
     return new
 
 
@@ -131,7 +134,7 @@ def _summary(step: Move, old: Status, new: Status, req: SeatRequest) -> str:
     return text
 
 
-def _notify(req: SeatRequest, section: Section, text: str) -> None:
+def notify_both_sides(req: SeatRequest, section: Section, text: str) -> None:
     """Tell both sides (the agent, the requester, each center's staff) except the person who acted.
 
     A draft concerns the main side only. A guest center of another province has no staff here; the main

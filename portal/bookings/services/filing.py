@@ -10,17 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...audit import services as audit
-from ...calendar.services import deadline_for, load_calendar
+from ...calendar.services import current_version, deadline_for, load_calendar
 from ...experts.models import Specialty
 from ...extensions import db
 from ...orgs.models import TradingCenter
 from ...partners.services import may_request_many
-from ...projects.models import Section
+from ...projects.holds import SectionHold, section_holds
+from ...projects.models import Project, Section
 from ...clock import china_today
 from .. import rules
 from ..models import SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Side, Status
-from .availability import capacities
+from . import pool
+from .availability import capacities, guest_centers
 from .common import AUDIT_FIELDS, BookingError, label, move
 
 
@@ -72,6 +74,48 @@ def check_guests(section: Section, day: date, asks: list[GuestAsk]) -> dict[int,
     return centers
 
 
+def specialty_names(specialty_ids) -> dict[int, tuple[str, str]]:
+    """{id: (code, "code name")} of the given specialties (one query)."""
+    ids = set(specialty_ids)
+    if not ids:
+        return {}
+    return {s.id: (s.code, str(s)) for s in db.session.scalars(select(Specialty).where(Specialty.id.in_(ids)))}
+
+
+def check_experts(section: Section, day: date, asks: list[GuestAsk], centers: dict[int, TradingCenter]) -> None:
+    """Refuse a guest center with fewer eligible experts than the seats asked (rules 3.5), naming the
+    shortage and the centers that have enough: the agent can still choose, the guest venue later could not."""
+    main = db.session.get(TradingCenter, section.main_center_id)
+    tenderee = db.session.get(Project, section.project_id).tenderee
+    specialties = specialty_names(sid for a in asks for sid in a.specialty_ids)
+    names = {code: text for code, text in specialties.values()}
+    questions = [pool.PoolQuestion(a.center_id, pool.pool_ask(centers[a.center_id], main.region_id, day, tenderee),
+                                   tuple(specialties[s][0] for s in a.specialty_ids if s in specialties), a.seats)
+                 for a in asks]
+    counts = pool.eligible(questions)
+    for question in questions:
+        found = counts[question.key]
+        problem = found is not None and pool.shortage_text(centers[question.key].name, found, question.seats, names)
+        if problem:
+            raise BookingError(problem + _enough_elsewhere(section, main, day, question, tenderee), field="guests")
+
+
+def _enough_elsewhere(section: Section, main: TradingCenter, day: date, short: "pool.PoolQuestion",
+                      tenderee: str) -> str:
+    """The other centers the section may ask that have enough eligible experts for the same question."""
+    others = [c for c in guest_centers(section) if c.id != short.key and c.region_id is not None
+              and c.province_id == main.province_id]
+    decisions = may_request_many(main, others, day)
+    others = [c for c in others if decisions[c.id].allowed]
+    questions = [pool.PoolQuestion(c.id, pool.pool_ask(c, main.region_id, day, tenderee), short.codes, short.seats)
+                 for c in others]
+    counts = pool.eligible(questions)
+    enough = [c.name for c in others if not pool.expert_shortages(counts[c.id], short.seats)]
+    if not enough:
+        return "省内其他交易中心也没有足够的专家，请调整专业条件或客场专家人数，或向省外合作单位申请。"
+    return f"专家数量足够的交易中心：{'、'.join(enough)}。请改向这些交易中心申请，或调整专业条件、客场专家人数。"
+
+
 def other_live_seats(section_id: int, exclude_id: int | None = None) -> tuple[int, ...]:
     """Guest seats the section's other live requests already ask for (one committee across all guests)."""
     stmt = select(SeatRequest.seats_requested).where(SeatRequest.section_id == section_id,
@@ -96,6 +140,7 @@ def set_deadline(req: SeatRequest, deadline) -> None:
     req.latest_filing_date = deadline.latest_filing_date
     req.deadline_rule = deadline.rule_text()
     req.deadline_calendar = deadline.calendar_text()
+    req.deadline_version = current_version()
 
 
 def set_specialties(req: SeatRequest, specialty_ids: tuple[int, ...]) -> None:
@@ -111,6 +156,28 @@ def set_specialties(req: SeatRequest, specialty_ids: tuple[int, ...]) -> None:
     req.specialty_links = [SeatRequestSpecialty(specialty_id=sid, position=n) for n, sid in enumerate(wanted, 1)]
 
 
+def align_section(section: Section, day: date, start, exclude_id: int | None = None) -> None:
+    """One evaluation date for the section and all its live requests (issue 22 item 4): the first request
+    carries the section along (audited); later ones must keep the date the others hold."""
+    if (section.evaluation_date, section.start_time) == (day, start):
+        return
+    others = db.session.scalars(select(SeatRequest).where(
+        SeatRequest.section_id == section.id, SeatRequest.status.in_(rules.ACTIVE_STATUSES),
+        *([SeatRequest.id != exclude_id] if exclude_id else []))).all()
+    if others:
+        held = f"{section.evaluation_date:%Y-%m-%d} {section.start_time:%H:%M}" if section.evaluation_date and \
+            section.start_time else "标段所填时间"
+        raise BookingError(f"该标段已有进行中的客场机位申请（{'、'.join(r.number for r in others[:3])}），"
+                           f"评标日期和开始时间须与之一致（{held}）；需要改期的，请通过场地变更申请一并调整。",
+                           field="evaluation_date")
+    before = audit.snapshot(section, ("evaluation_date", "start_time"))
+    section.evaluation_date, section.start_time = day, start
+    project = db.session.get(Project, section.project_id)
+    audit.record("update", "section", section, label=f"{project.name} · {section}", region_id=project.region_id,
+                 before=before, after=audit.snapshot(section, ("evaluation_date", "start_time")),
+                 summary="评标日期、开始时间随客场机位申请调整")
+
+
 def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bool,
                   today: date | None = None) -> list[SeatRequest]:
     """Create one request per guest center asked: as drafts, or submitted when `submit` (deadline checked)."""
@@ -122,6 +189,8 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
     centers = check_guests(section, day, asks)
     # A draft meets the deadline when it is submitted; the committee's rules hold for drafts too.
     deadline = check_filing(day, data["committee_size"], seats, today, deadline_too=submit)
+    check_experts(section, day, asks, centers)
+    align_section(section, day, start)
     main = db.session.get(TradingCenter, section.main_center_id)
     actor = audit.current_actor_id()
     created = []
@@ -155,3 +224,25 @@ def _store(req: SeatRequest, ask: GuestAsk, section: Section, center: TradingCen
     audit.record("create", "seat_request", req, label=label(req, section, center),
                  region_id=main.region_id, after=audit.snapshot(req, AUDIT_FIELDS),
                  summary=f"向{center.name}申请客场机位 {ask.seats} 个")
+
+
+# Statuses whose request holds its section's timing: live ones, and completed ones (the evaluation is over).
+HOLDING_SECTION = (*rules.ACTIVE_STATUSES, Status.COMPLETED)
+
+
+def section_hold(section_id: int) -> SectionHold | None:
+    """A section with live or completed requests keeps its date, start time and main center (issue 22 item 4):
+    they change through the requests (场地变更). A completed request means the evaluation is over."""
+    requests = db.session.scalars(select(SeatRequest).where(SeatRequest.section_id == section_id,
+                                                            SeatRequest.status.in_(HOLDING_SECTION))
+                                  .order_by(SeatRequest.id)).all()
+    if not requests:
+        return None
+    reason = "、".join(f"{r.number} {r.status.label}" for r in requests[:5]) + ("等" if len(requests) > 5 else "")
+    guests = tuple((r.guest_center_id, f"/bookings/{r.id}") for r in requests
+                   if r.status not in (Status.DRAFT, Status.COMPLETED))
+    return SectionHold(f"申请 {reason}", ended=any(r.status is Status.COMPLETED for r in requests), guests=guests,
+                       cross_province=any(r.cross_province and r.status in rules.ACTIVE_STATUSES for r in requests))
+
+
+section_holds.append(section_hold)

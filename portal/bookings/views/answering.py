@@ -4,8 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from ...extensions import db
 from .. import bp
 from ..forms import AcceptForm, ReasonForm
-from ..rules import Action
-from ..services import answering
+from ..rules import Action, outcome_text
+from ..services import answering, pool
 from ..services.availability import clashes
 from ..services.common import BookingConflict, BookingError
 from .common import Loaded, act, load, with_request
@@ -33,7 +33,7 @@ def answer(loaded: Loaded):
         db.session.rollback()
         return _refused(load(request_id, Action.ACCEPT), form, error)
     db.session.commit()
-    flash(f"申请 {req.number} 已{req.status.label}（分配 {req.seats_accepted} 个工位）。", "success")
+    flash(f"申请 {req.number} {outcome_text(req.status)}（分配 {req.seats_accepted} 个工位）。", "success")
     return redirect(url_for("bookings.show", request_id=req.id), 303)
 
 
@@ -52,7 +52,8 @@ def _refused(loaded: Loaded, form: AcceptForm, error: BookingError):
 
 def _answer_page(req, form: AcceptForm, offered, status: int = 200):
     return render_template("bookings/answer.html", req=req, section=req.section, form=form, offered=offered,
-                           reason_form=ReasonForm(formdata=None), free=sum(1 for _, f in offered if f)), status
+                           reason_form=ReasonForm(formdata=None), free=sum(1 for _, f in offered if f),
+                           experts=pool.for_requests([req])[req.id]), status
 
 
 @bp.route("/<int:request_id>/reject", methods=["POST"])

@@ -8,6 +8,7 @@ from ...auth.permissions import permission_required, scoped_select
 from ...calendar.rules import parse_iso_date
 from ...extensions import db
 from ...htmx import render
+from ...listing import int_arg
 from ...orgs.models import TradingCenter
 from ...clock import china_today
 from .. import access, bp
@@ -22,7 +23,7 @@ def calendar():
                                       .where(TradingCenter.region_id.is_not(None))
                                       .order_by(TradingCenter.region_id, TradingCenter.level_rank(),
                                                 TradingCenter.name)))
-    center_id = access.calendar_center_id(current_user, request.args.get("center", type=int), [c.id for c in centers])
+    center_id = access.calendar_center_id(current_user, int_arg("center"), [c.id for c in centers])
     center = next((c for c in centers if c.id == center_id), None)
     if center is None:
         abort(404)

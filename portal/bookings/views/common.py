@@ -16,7 +16,7 @@ from ...clock import china_today
 from .. import access
 from ..forms import ReasonForm
 from ..models import CalendarFeed, SeatRequest
-from ..rules import HOLDING_STATUSES, Action, Side
+from ..rules import HOLDING_STATUSES, Action, Side, outcome_text
 from ..services import changes, lifecycle
 from ..services.common import BookingError, request_options
 
@@ -111,5 +111,5 @@ def act(loaded: Loaded, run):
         return request_page(load(request_id), 422, reason_form=form, failed=failed)
     db.session.commit()
     req = loaded.req
-    flash(f"申请 {req.number} 已{req.status.label}。", "success")
+    flash(f"申请 {req.number} {outcome_text(req.status)}。", "success")
     return redirect(url_for("bookings.show", request_id=req.id), 303)

@@ -1,6 +1,6 @@
 """Filing (提出申请): the request form for one section to one or more guest centers, and the deadline line
 (/bookings/deadline) that the form and the calendar page fetch."""
-from datetime import time
+from datetime import date, time
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -17,6 +17,7 @@ from .. import bp
 from ..forms import RequestForm
 from ..rules import MAX_SEATS
 from ..services import availability as seats
+from ..services import deadlines as _deadlines  # noqa: F401  subscribes to calendar_changed
 from ..services import filing
 from ..services.common import BookingError
 from .availability import search_args, search_context
@@ -84,7 +85,8 @@ def _guest_choices(section: Section, centers) -> list[tuple]:
 
 def _new_page(section: Section, form: RequestForm, specialties, candidates, status: int):
     """The filing page with the availability search for what the form asks (a refused form: its first row)."""
-    day = form.evaluation_date.data if not form.evaluation_date.errors else None
+    # A date that was read (even one refused, e.g. too late to file for) still has its deadline to show.
+    day = form.evaluation_date.data if isinstance(form.evaluation_date.data, date) else None
     params = search_args(section)
     if day:
         params["evaluation_date"] = day

@@ -3,16 +3,17 @@ from datetime import timedelta
 
 from flask import request
 from sqlalchemy import case, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth.permissions import permission_required, scope_clause
 from ...calendar.rules import parse_iso_date
 from ...htmx import render
 from ...listing import paginate, sort_choice
-from ...projects.models import Section
+from ...projects.models import Project, Section
 from ...clock import china_today
 from .. import bp
-from ..models import SeatRequest
+from ..models import SeatRequest, SeatRequestSpecialty
+from ..services import pool
 from ..rules import Status
 
 STATUS_FILTERS = {
@@ -50,14 +51,16 @@ def _filtered(permission: str, filters: dict):
     """The requests the account reaches for `permission` (the inbox: as the guest side), filtered."""
     stmt = (select(SeatRequest).where(scope_clause(permission, SeatRequest))
             .join(Section, SeatRequest.section_id == Section.id)
-            .options(joinedload(SeatRequest.section), joinedload(SeatRequest.main_center),
-                     joinedload(SeatRequest.guest_center)))
+            .options(joinedload(SeatRequest.section).joinedload(Section.project),
+                     joinedload(SeatRequest.main_center), joinedload(SeatRequest.guest_center),
+                     selectinload(SeatRequest.specialty_links).joinedload(SeatRequestSpecialty.specialty)))
     statuses = STATUS_FILTERS[filters["status"]][1]
     if statuses:
         stmt = stmt.where(SeatRequest.status.in_(statuses))
     if filters["q"]:
         like = f"%{filters['q']}%"
-        stmt = stmt.where(or_(Section.name.ilike(like), Section.code.ilike(like)))
+        stmt = stmt.join(Project, Section.project_id == Project.id).where(or_(
+            Section.name.ilike(like), Section.code.ilike(like), Project.name.ilike(like), Project.tenderee.ilike(like)))
     if filters["start"]:
         stmt = stmt.where(SeatRequest.evaluation_date >= filters["start"])
     if filters["end"]:
@@ -78,5 +81,8 @@ def _list(box: str):
         order.insert(0, waiting_first)
     page = paginate(stmt.order_by(*order))
     today = china_today()
+    # The guest side decides on the experts it will have to draw: the same counts as the filing page showed.
+    experts = pool.for_requests(page.items) if box == "inbox" else {}
     return render("bookings/index.html", "bookings/_requests.html", page=page, filters=filters, box=box,
+                  experts=experts,
                   status_filters=STATUS_FILTERS, sort=sort, desc=desc, today=today, soon=today + timedelta(days=3))

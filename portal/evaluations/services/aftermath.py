@@ -14,7 +14,7 @@ from ...models_base import utcnow
 from ...notifications.services import notify
 from .. import rules
 from ..models import Attachment, Clue, CommitteeMember, DutyItem, Evaluation, EvaluationVenue, HandoverItem, Incident
-from .common import EvaluationError, aware, lock, region_of, tell_main_and_supervisors
+from .common import EvaluationError, aware, check_not_future, lock, region_of, tell_main_and_supervisors
 
 # --- duties (副场保障) ----------------------------------------------------------------------------------------
 
@@ -57,6 +57,9 @@ def report_incident(evaluation: Evaluation, venue: EvaluationVenue, data: dict) 
     """A venue reports an incident; the main venue and the region's supervisors are told at once."""
     if data["kind"] not in rules.INCIDENT_LABELS:
         raise EvaluationError("请选择突发情况的类型。", "kind")
+    check_not_future(data["occurred_at"], "occurred_at")
+    if data.get("resumed_at"):
+        check_not_future(data["resumed_at"], "resumed_at")
     lock(evaluation)
     incident = Incident(evaluation_id=evaluation.id, venue_id=venue.id, kind=data["kind"],
                         occurred_at=data["occurred_at"], effect=data["effect"].strip()[:500],
@@ -75,6 +78,7 @@ def report_incident(evaluation: Evaluation, venue: EvaluationVenue, data: dict) 
 
 def resume_incident(evaluation: Evaluation, incident: Incident, resumed_at: datetime, handling: str) -> None:
     """Record when the evaluation resumed after an incident (and how it was handled)."""
+    check_not_future(resumed_at, "resumed_at")
     lock(evaluation, incident)
     if incident.resumed_at is not None:
         raise EvaluationError("该突发情况已登记恢复。")

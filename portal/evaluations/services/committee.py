@@ -6,8 +6,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...audit import services as audit
 from ...bookings.models import SeatRequest, SeatRequestSpecialty
-from ...bookings.rules import HOLDING_STATUSES, Status
-from ...bookings.services.common import seat_users
+from ...bookings.rules import HOLDING_STATUSES, Side, Status
+from ...bookings.services import lifecycle
+from ...bookings.services.common import completion_checks, seat_users
+from ...errors import ChangeRefused
 from ...extensions import db
 from ...projects.models import Section
 from .. import rules
@@ -50,6 +52,19 @@ def request_in_committee(request_id: int) -> bool:
 seat_users.append(request_in_committee)
 
 
+def completion_problem(request_id: int) -> str | None:
+    """A booking whose seats a running evaluation uses is completed only after the end instruction: otherwise
+    the evaluation (say, a guest venue still to draw) would lose its seats and could never end."""
+    running = db.session.scalar(select(EvaluationVenue.id).join(Evaluation).where(
+        EvaluationVenue.seat_request_id == request_id, Evaluation.ended_at.is_(None)))
+    if running is None:
+        return None
+    return "该申请的机位正用于评标，主场下达评审结束指令后才能标记为已完成。"
+
+
+completion_checks.append(completion_problem)
+
+
 def has_guest_seats(section_id: int, scope) -> bool:
     """Whether the section has an accepted (or completed) guest-seat request within `scope` (on SeatRequest)."""
     return db.session.scalar(select(SeatRequest.id).where(
@@ -84,9 +99,11 @@ def fix_committee(section: Section, evaluation: Evaluation | None, data: dict,
         raise EvaluationError("请先在标段中填写评标日期和开始时间。")
     if evaluation is not None:
         lock(evaluation)
-        if db.session.scalar(select(func.count(ExpertDraw.id)).join(EvaluationVenue)
-                             .where(EvaluationVenue.evaluation_id == evaluation.id)):
-            raise EvaluationError("已开始抽取专家，不能再修改评标委员会组成；需要调整时请更换专家。")
+        if evaluation.ended:
+            raise EvaluationError("评审已经结束，不能再修改评标委员会组成。")
+        problems = _change_problems(evaluation, data, needs)
+        if problems:
+            raise EvaluationError(problems[0], "committee_size")
     plans = _plans(requests, needs)
     problems = rules.committee_problems(data["committee_size"], data["tenderee_reps"], plans)
     if problems:
@@ -110,6 +127,58 @@ def fix_committee(section: Section, evaluation: Evaluation | None, data: dict,
     audit.record("update" if before else "create", "evaluation", evaluation, region_id=section.main_center.region_id,
                  before=before, after=after, summary="确定评标委员会组成和抽取条件")
     return evaluation
+
+
+def drawn_venue_ids(evaluation: Evaluation) -> set[int]:
+    """The venues of the evaluation that have drawn experts."""
+    return set(db.session.scalars(select(ExpertDraw.venue_id).join(EvaluationVenue)
+                                  .where(EvaluationVenue.evaluation_id == evaluation.id)))
+
+
+def _change_problems(evaluation: Evaluation, data: dict, needs: dict) -> list[str]:
+    """A venue's part of the committee changes until that venue has drawn (rules.committee_change_problems)."""
+    drawn_ids = drawn_venue_ids(evaluation)
+    drawn = {(str(v.seat_request_id) if v.seat_request_id else "main"):
+             (v.label, {n.specialty_id: n.count for n in v.needs}) for v in evaluation.venues if v.id in drawn_ids}
+    wanted = {key: dict(rows) for key, rows in needs.items()}
+    months = data.get("avoid_months")
+    facts = ("\n".join(rules.parse_names(data.get("bidders"))), (data.get("supervising_department") or "").strip() or None,
+             rules.DEFAULT_AVOID_MONTHS if months is None else months)
+    changed = facts != (evaluation.bidders, evaluation.supervising_department, evaluation.avoid_months)
+    return rules.committee_change_problems(drawn, wanted, changed)
+
+
+def move_to_main(evaluation: Evaluation, venue: EvaluationVenue) -> int:
+    """A guest venue that cannot draw (too few experts): its experts are drawn by the main venue instead, the
+    guest venue leaves the evaluation and its seat request is cancelled. Returns how many experts moved."""
+    lock(evaluation)
+    if evaluation.ended:
+        raise EvaluationError("评审已经结束，不能再调整评标委员会组成。")
+    if venue.is_main:
+        raise EvaluationError("请选择要改由主场抽取的客场。")
+    if venue.id in drawn_venue_ids(evaluation):
+        raise EvaluationError(f"{venue.label}已抽取专家，不能再改由主场抽取；需要调整时请更换专家。")
+    if _venue_has_records(venue):
+        raise EvaluationError(f"{venue.label}已有保障、突发情况或线索记录，不能从评标中去掉。")
+    main = next(v for v in evaluation.venues if v.is_main)
+    mains = {n.specialty_id: n for n in main.needs}
+    for need in venue.needs:
+        if need.specialty_id in mains:
+            mains[need.specialty_id].count += need.count
+        else:
+            main.needs.append(VenueNeed(specialty_id=need.specialty_id, count=need.count))
+    moved, label = venue.experts_needed, venue.label
+    main.experts_needed += moved
+    request = db.session.get(SeatRequest, venue.seat_request_id)
+    evaluation.venues.remove(venue)
+    db.session.flush()
+    try:
+        lifecycle.cancel(request, request.version, f"{label}符合条件的专家不足，{moved} 名专家改由主场抽取", Side.MAIN)
+    except ChangeRefused as error:
+        raise EvaluationError(str(error)) from None
+    audit.record("update", "evaluation", evaluation, region_id=evaluation.main_center.region_id,
+                 summary=f"{label}专家不足：{moved} 名专家改由主场抽取，该客场机位申请已取消")
+    return moved
 
 
 def _plans(requests: list[SeatRequest], needs: dict) -> list[rules.VenuePlan]:

@@ -2,16 +2,20 @@
 named in a URL, and who is told."""
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth.recipients import center_staff_ids, supervisor_ids
 from ...bookings.rules import china_clock, evaluation_range
+from ...calendar.services import load_calendar
+from ...clock import china_now
 from ...errors import ChangeRefused
 from ...extensions import db
 from ...notifications.services import notify
 from ...audit import services as audit
 from ...projects.models import Section
+from .. import timing
 from ..models import (
     Attachment,
     Clue,
@@ -20,6 +24,7 @@ from ..models import (
     EvaluationVenue,
     ExpertDraw,
     Incident,
+    ReplacementApproval,
     VenueNeed,
 )
 
@@ -83,6 +88,12 @@ def find_draw(draw_id: int | None) -> ExpertDraw | None:
                               .options(joinedload(ExpertDraw.specialty), joinedload(ExpertDraw.drawn_by))).first()
 
 
+def find_approval(evaluation: Evaluation, approval_id: int | None) -> ReplacementApproval | None:
+    """A replacement request of this evaluation."""
+    return db.session.scalars(select(ReplacementApproval).where(
+        ReplacementApproval.id == approval_id, ReplacementApproval.evaluation_id == evaluation.id)).first()
+
+
 def find_attachment(evaluation: Evaluation, attachment_id: int | None) -> Attachment | None:
     """A stored file of this evaluation."""
     return db.session.scalars(select(Attachment).where(Attachment.id == attachment_id,
@@ -109,6 +120,43 @@ def region_of(evaluation: Evaluation) -> int | None:
 def aware(value: datetime) -> datetime:
     """A stored time as an aware UTC time (SQLite gives naive ones back)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- time guards (timing.py's pure rules, with the settings and the calendar) --------------------------------
+
+def timing_settings() -> timing.TimingSettings:
+    """The time guards' settings (EVALUATION_DRAW_OPEN_WORKING_DAYS, EVALUATION_DRAW_OPEN_HOURS,
+    WINNER_PUBLICITY_DAYS)."""
+    config = current_app.config
+    hours = config.get("EVALUATION_DRAW_OPEN_HOURS")
+    return timing.TimingSettings(
+        draw_open_working_days=int(config.get("EVALUATION_DRAW_OPEN_WORKING_DAYS", 1)),
+        draw_open_hours=None if hours in (None, "") else int(hours),
+        publicity_days=int(config.get("WINNER_PUBLICITY_DAYS", timing.DEFAULT_PUBLICITY_DAYS)))
+
+
+def check_draw_open(evaluation: Evaluation) -> None:
+    """Refuse a draw (or a replacement draw) before the draw opens."""
+    settings = timing_settings()
+    opening_day = load_calendar().add_working_days(evaluation.evaluation_date, -settings.draw_open_working_days)
+    opens = timing.draw_opens_at(aware(evaluation.starts_at), opening_day, settings)
+    problem = timing.draw_problem(china_now(), opens, evaluation.evaluation_date)
+    if problem:
+        raise EvaluationError(problem)
+
+
+def check_on_the_day(evaluation: Evaluation, what: str) -> None:
+    """Refuse `what` (签到, 登记签署, 下达评审结束指令) outside the evaluation day, China time."""
+    problem = timing.on_the_day_problem(what, china_now(), evaluation.evaluation_date)
+    if problem:
+        raise EvaluationError(problem)
+
+
+def check_not_future(moment: datetime, field: str) -> None:
+    """Refuse an incident's (or its resumption's) time that lies in the future."""
+    problem = timing.incident_time_problem(moment, china_now())
+    if problem:
+        raise EvaluationError(problem, field)
 
 
 # --- who is told ------------------------------------------------------------------------------------------------

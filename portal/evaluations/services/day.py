@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from ...audit import services as audit
 from ...bookings.models import Booking
 from ...bookings.rules import MAX_DURATION_MINUTES
-from ...calendar.services import load_calendar
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.services import notify
@@ -16,9 +15,20 @@ from ...clock import china_today
 from ...projects.models import Section
 from ...workstations import holds
 from ...workstations.models import HoldPurpose, Workstation, WorkstationStatus
-from .. import rules
+from .. import rules, timing
 from ..models import CommitteeMember, Evaluation, EvaluationVenue
-from .common import EvaluationError, agent_of, aware, lock, members_of, region_of, staff_of
+from .deadlines import set_due_dates
+from .common import (
+    EvaluationError,
+    agent_of,
+    aware,
+    check_on_the_day,
+    lock,
+    members_of,
+    region_of,
+    staff_of,
+    timing_settings,
+)
 
 
 def workstation_choices(evaluation: Evaluation, venue: EvaluationVenue) -> list[Workstation]:
@@ -57,6 +67,7 @@ def sign_in(evaluation: Evaluation, member: CommitteeMember, data: dict) -> None
         raise EvaluationError("该专家已经签到。")
     if evaluation.ended:
         raise EvaluationError("评审已经结束。")
+    check_on_the_day(evaluation, "签到")
     typed = (data.get("id_number") or "").strip().upper()
     if typed != member.expert.id_number.upper():
         raise EvaluationError("身份证号码与抽取的专家不一致，请核对证件；不是本人的不得签到。", "id_number")
@@ -108,6 +119,7 @@ def sign(evaluation: Evaluation, member: CommitteeMember, which: str) -> None:
     lock(evaluation, member)
     if evaluation.ended:
         raise EvaluationError("评审已经结束。")
+    check_on_the_day(evaluation, "登记签署")
     if not member.seated or member.signed_in_at is None:
         raise EvaluationError("专家签到后才能登记签署。")
     if getattr(member, which) is None:
@@ -143,6 +155,7 @@ def end(evaluation: Evaluation) -> None:
     lock(evaluation)
     if evaluation.ended:
         raise EvaluationError("评审结束指令已经下达。")
+    check_on_the_day(evaluation, "下达评审结束指令")
     members = members_of(evaluation)
     problems = end_problems(evaluation, members)
     if problems:
@@ -151,11 +164,7 @@ def end(evaluation: Evaluation) -> None:
     now = utcnow()
     evaluation.ended_at = now
     evaluation.ended_by_id = audit.current_actor_id()
-    due = load_calendar().add_working_days(evaluation.evaluation_date, rules.AFTER_DAYS)
-    evaluation.payment_due = due
-    for venue in evaluation.venues:
-        if not venue.is_main:
-            venue.handover_due = due
+    due = set_due_dates(evaluation)   # from the day of the end instruction (issue 23)
     _fix_fees(evaluation, members, now)
     db.session.flush()
     audit.record("end", "evaluation", evaluation, region_id=region_of(evaluation),
@@ -188,8 +197,10 @@ def record_winner(evaluation: Evaluation, day: date) -> None:
         raise EvaluationError("评审结束后才能登记中标人确定。")
     if evaluation.winner_determined_on is not None:
         raise EvaluationError("已经登记过中标人确定日期。")
-    if day < evaluation.evaluation_date or day > china_today():
-        raise EvaluationError("确定中标人的日期应在评标日期之后、不晚于今天。", "winner_determined_on")
+    problem = timing.winner_date_problem(day, evaluation.evaluation_date, china_today(),
+                                         timing_settings().publicity_days)
+    if problem:
+        raise EvaluationError(problem, "winner_determined_on")
     evaluation.winner_determined_on = day
     evaluation.winner_recorded_by_id = audit.current_actor_id()
     audit.record("update", "evaluation", evaluation, region_id=region_of(evaluation),

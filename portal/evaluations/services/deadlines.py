@@ -1,21 +1,104 @@
-"""The deadlines board (期限提醒): filing drafts, hand-overs, receipts and payments, with working-day dates.
+"""The deadlines board (期限提醒): filing drafts, hand-overs, receipts and payments, with working-day dates;
+and the after-evaluation due dates themselves: counted from the day the end instruction was given, with the
+calendar version they used, and counted again when the calendar changes (`calendar_changed`) unless met.
 
 Whose items are listed is decided by `access.due_reach` and passed in as a value (`DueReach`).
 """
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from ...audit import services as audit
+from ...auth.recipients import center_staff_ids
 from ...bookings.models import SeatRequest
 from ...bookings.rules import Status as RequestStatus
-from ...calendar.services import deadline_for
+from ...calendar.rules import calendar_version
+from ...calendar.services import calendar_changed, deadline_for, load_calendar
+from ...clock import to_china
 from ...extensions import db
+from ...notifications.services import notify
 from ...orgs.models import TradingCenter
 from ...projects.models import Section
 from ..access import DueReach, DueView
+from .. import rules
 from ..models import CommitteeMember, Evaluation, EvaluationVenue, MemberStatus
 from ..rules import DueItem, DueKind
+
+
+# --- the due dates (资料移交和劳务费支付期限) ------------------------------------------------------------------
+
+def due_after_end(ended_at: datetime) -> tuple[date, str]:
+    """Hand-over and payment are due 3 working days after the day (China time) the end instruction was given;
+    with the calendar version the date was counted by."""
+    calendar = load_calendar()
+    return calendar.add_working_days(to_china(ended_at).date(), rules.AFTER_DAYS), calendar_version(calendar)
+
+
+def set_due_dates(evaluation: Evaluation) -> date:
+    """At the end instruction: the payment due date and every guest venue's hand-over due date."""
+    due, version = due_after_end(evaluation.ended_at)
+    evaluation.payment_due, evaluation.due_calendar_version = due, version
+    for venue in evaluation.venues:
+        if not venue.is_main:
+            venue.handover_due = due
+    return due
+
+
+def _payment_open(evaluation_id: int) -> bool:
+    return db.session.scalar(select(exists().where(
+        CommitteeMember.evaluation_id == evaluation_id, CommitteeMember.status == MemberStatus.SEATED,
+        CommitteeMember.paid_at.is_(None))))
+
+
+def recount_due_dates(first: date, last: date, version: str) -> int:
+    """After a calendar change of the days `first`..`last`: count the open due dates again (a paid evaluation's
+    payment and a received hand-over are met and stay), audit and tell the holders of a date that moved.
+    Returns how many evaluations had a date moved."""
+    candidates = db.session.scalars(
+        select(Evaluation).where(Evaluation.ended_at.is_not(None), Evaluation.payment_due.is_not(None),
+                                 or_(Evaluation.payment_due >= first,
+                                     Evaluation.id.in_(select(EvaluationVenue.evaluation_id).where(
+                                         EvaluationVenue.handover_due >= first))))
+        .options(joinedload(Evaluation.section).joinedload(Section.project), joinedload(Evaluation.main_center),
+                 selectinload(Evaluation.venues).joinedload(EvaluationVenue.center))).all()
+    moved = 0
+    for evaluation in candidates:
+        if to_china(evaluation.ended_at).date() > last:
+            continue   # counted from a day after every changed day: nothing can move
+        due, _ = due_after_end(evaluation.ended_at)
+        changes = []
+        if evaluation.payment_due != due and _payment_open(evaluation.id):
+            changes.append(("payment", evaluation.payment_due))
+            evaluation.payment_due = due
+        venues = [v for v in evaluation.venues if not v.is_main and v.handover_due is not None
+                  and v.received_at is None and v.handover_due != due]
+        for venue in venues:
+            changes.append(("handover", venue.handover_due))
+            venue.handover_due = due
+        evaluation.due_calendar_version = version
+        if not changes:
+            continue
+        moved += 1
+        old = changes[0][1]
+        what = "、".join(dict.fromkeys({"payment": "劳务费支付", "handover": "资料移交"}[k] for k, _ in changes))
+        audit.record("update", "evaluation", evaluation, region_id=evaluation.main_center.region_id,
+                     before={"due": old.isoformat()}, after={"due": due.isoformat(), "calendar": version},
+                     summary=f"工作日历调整，{what}期限由 {old:%Y-%m-%d} 改为 {due:%Y-%m-%d}")
+        holders = center_staff_ids(evaluation.main_center_id, *[v.center_id for v in venues])
+        if any(k == "payment" for k, _ in changes):
+            holders.append(evaluation.section.project.owner_id)
+        notify(list(dict.fromkeys(holders)),
+               f"{evaluation.section.name}：工作日历调整，{what}期限由 {old:%m月%d日} 改为 {due:%m月%d日}。",
+               f"/evaluations/{evaluation.id}", skip=audit.current_actor_id())
+    db.session.flush()
+    return moved
+
+
+@calendar_changed.connect
+def _on_calendar_changed(sender, first: date, last: date, reason: str, version: str, **_):
+    """The calendar changed inside this transaction: the open due dates follow it."""
+    recount_due_dates(first, last, version)
 
 
 def due_items(reach: DueReach, today: date, limit: int = 200) -> list[DueItem]:

@@ -5,6 +5,6 @@ sections the sub-area modules build); `common` holds the loader and the page's a
 Importing this package registers every route (`create_app` registers `views.bp`).
 """
 from .. import bp
-from . import aftermath, committee, day, deadlines, draw, page  # noqa: F401  (importing registers the routes)
+from . import aftermath, committee, day, deadlines, draw, page, printing  # noqa: F401  (importing registers the routes)
 
 __all__ = ["bp"]

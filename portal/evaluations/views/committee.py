@@ -1,10 +1,11 @@
 """Fixing the committee (评标委员会组成): the main venue's form, the section page's way in, and the
 committee facts at the top of the evaluation page."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ...bookings.models import SeatRequest
+from ...bookings.services import pool
 from ...errors import show_on_form
 from ...experts.services import specialty_tree
 from ...extensions import db
@@ -15,8 +16,10 @@ from .. import access, bp
 from ..forms import NEED_ROWS, CommitteeForm, parse_needs
 from ..models import Evaluation
 from ..services import committee
+from ..services import holds as _holds  # noqa: F401  registers the ended evaluation's hold on its section
 from ..services.common import EvaluationError
-from .common import Page, load_section, page_section
+from ...forms_base import ActionForm
+from .common import Page, load, load_section, page_section, refused
 
 FIELDS = ("committee_size", "tenderee_reps", "bidders", "supervising_department", "avoid_months")
 
@@ -43,7 +46,8 @@ def _form_context(section, evaluation, form, needs=None, need_errors=None) -> di
     keys += [(str(r.id), f"客场（{r.guest_center.name}）", r) for r in requests]
     return dict(section=section, project=section.project, evaluation=evaluation, form=form, venue_keys=keys,
                 needs=_initial_needs(evaluation, keys) if needs is None else needs, need_errors=need_errors or {},
-                rows=range(NEED_ROWS), specialties=specialty_tree(active_only=True))
+                rows=range(NEED_ROWS), specialties=specialty_tree(active_only=True),
+                experts=pool.for_committee(section.main_center, section.project.tenderee, requests))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,7 +106,30 @@ def evaluation_link(view: SectionView) -> str | None:
     return render_template("evaluations/_section_link.html", section=view.section)
 
 
+@bp.route("/<int:evaluation_id>/venues/<int:venue_id>/move-to-main", methods=["POST"])
+@permission_required("evaluation.manage")
+def move_to_main(evaluation_id, venue_id):
+    """A guest venue cannot draw: the main venue draws its experts instead (its seat request is cancelled)."""
+    loaded = load(evaluation_id, "manage", venue_id=venue_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        moved = committee.move_to_main(loaded.evaluation, loaded.venue)
+    except EvaluationError as error:
+        return refused(evaluation_id, error)
+    db.session.commit()
+    flash(f"已将 {moved} 名专家改由主场抽取，原客场机位申请已取消，请主场抽取专家。"
+          "如需另选客场，请为本标段向其他交易中心提交新的客场机位申请（同样须在评标日前 3 个工作日提交），"
+          "接受后可在“评标委员会组成”中把专家分给新的客场。", "success")
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#committee", 303)
+
+
 @page_section
 def committee_section(p: Page) -> dict:
-    """The committee facts at the top of the page: changed by the main venue until the first draw."""
-    return {"may_change_committee": p.main_staff and not p.draws}
+    """The committee facts at the top of the page: changed by the main venue until every venue has drawn
+    (each venue's part until that venue drew); a guest venue not yet drawn can be moved to the main venue."""
+    drawn = {d.venue_id for d in p.draws}
+    open_ = p.main_staff and not p.evaluation.ended
+    movable = [v for v in p.guests if v.id not in drawn and v.center.region_id is not None] if open_ else []
+    return {"may_change_committee": open_ and any(v.id not in drawn for v in p.evaluation.venues),
+            "movable": movable, "drawn_venues": drawn}

@@ -19,12 +19,21 @@ from ...models_base import valid_id
 from ...projects.models import Section
 from ...clock import china_today
 from .. import access, rules
-from ..models import Attachment, Clue, CommitteeMember, Evaluation, EvaluationVenue, ExpertDraw, Incident
+from ..models import (
+    Attachment,
+    Clue,
+    CommitteeMember,
+    Evaluation,
+    EvaluationVenue,
+    ExpertDraw,
+    Incident,
+    ReplacementApproval,
+)
 from ..services import committee, common, day, draw
 
 # What each need asks of the permission table (the scope that finds the evaluation, else 404).
 SCOPES = {"view": "evaluation.view", "run": "evaluation.view", "manage": "evaluation.manage",
-          "pay": "evaluation.pay"}
+          "pay": "evaluation.pay", "approve": "evaluation.approve"}
 
 
 @dataclass
@@ -38,10 +47,11 @@ class Loaded:
     clue: Clue | None = None
     draw: ExpertDraw | None = None
     attachment: Attachment | None = None
+    approval: ReplacementApproval | None = None
 
 
 def load(evaluation_id, need: str = "view", *, venue_id=None, member_id=None, incident_id=None, clue_id=None,
-         draw_id=None, attachment_id=None) -> Loaded:
+         draw_id=None, attachment_id=None, approval_id=None) -> Loaded:
     """Load an evaluation in scope (else 404) with the records the URL names (else 404), and check `need`.
 
     need: "view" (the pages), "run" (acting for the venue named, or for some venue when the form names it;
@@ -65,6 +75,8 @@ def load(evaluation_id, need: str = "view", *, venue_id=None, member_id=None, in
         loaded.venue = venue_of(evaluation, loaded.draw.venue_id)
     if attachment_id is not None:
         loaded.attachment = _load_attachment(evaluation, attachment_id)
+    if approval_id is not None:
+        loaded.approval = _found(common.find_approval(evaluation, valid_id(approval_id)))
     _check(need, loaded)
     return loaded
 
@@ -120,6 +132,9 @@ def _check(need: str, loaded: Loaded) -> None:
     elif need == "manage" and not access.is_main_staff(user, evaluation):
         abort(403)
     elif need == "pay" and not access.may_pay(user, evaluation.section.project.owner_id):
+        abort(403)
+    elif need == "approve" and not access.may_approve(user, evaluation.section.project.region_id,
+                                                      evaluation.main_center.region_id):
         abort(403)
 
 

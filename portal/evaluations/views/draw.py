@@ -7,10 +7,10 @@ from ...errors import show_on_form
 from ...extensions import db
 from ...forms_base import ActionForm
 from .. import access, bp, rules
-from ..forms import ReplaceForm
+from ..forms import DecisionForm, ReplaceForm
 from ..services import draw as draws
 from ..services.common import EvaluationError
-from .common import Page, done, load, page_section, refused, reload
+from .common import Page, done, load, page, page_section, refused, reload
 
 
 @bp.route("/<int:evaluation_id>/venues/<int:venue_id>/draw", methods=["POST"])
@@ -22,6 +22,13 @@ def draw(evaluation_id, venue_id):
         abort(400)
     try:
         n = draws.draw_venue(loaded.evaluation, loaded.venue)
+    except draws.Shortage as error:
+        is_main = loaded.venue.is_main
+        response = refused(evaluation_id, error)
+        if not is_main:
+            draws.tell_main_of_shortage(evaluation_id, error.notice)
+            db.session.commit()
+        return response
     except EvaluationError as error:
         return refused(evaluation_id, error)
     return done(evaluation_id, f"{loaded.venue.label}已随机抽取 {n} 名专家。", "#committee")
@@ -30,7 +37,8 @@ def draw(evaluation_id, venue_id):
 @bp.route("/<int:evaluation_id>/members/<int:member_id>/replace", methods=["GET", "POST"])
 @permission_required("evaluation.run")
 def replace(evaluation_id, member_id):
-    """Replace a member (declined, absent, conflict): the reason, then another random draw."""
+    """Replace a member (回避, 未到场, 身体原因, 其他): the reason, then another random draw; a seat replaced twice
+    asks the supervisors first (the page offers the request instead)."""
     loaded = load(evaluation_id, "run", member_id=member_id)
     evaluation, member = loaded.evaluation, loaded.member
     form = ReplaceForm()
@@ -45,20 +53,66 @@ def replace(evaluation_id, member_id):
                 evaluation, member = loaded.evaluation, loaded.member
             else:
                 db.session.commit()
-                flash(f"已更换专家：重新随机抽取为评委席位 {new.seat_no}。", "success")
+                flash(f"已更换专家：重新随机抽取为评委席位 {new.seat_no}；已通知主场和行政监督部门。", "success")
                 return redirect(url_for("evaluations.show", evaluation_id=evaluation.id) + "#committee", 303)
         status = 422
-    return render_template("evaluations/replace.html", evaluation=evaluation, member=member, form=form), status
+    return _replace_page(evaluation, member, form, status)
+
+
+def _replace_page(evaluation, member, form, status):
+    state = draws.replacement_state(member)
+    return render_template("evaluations/replace.html", evaluation=evaluation, member=member, form=form,
+                           state=state, free=rules.FREE_REPLACEMENTS), status
+
+
+@bp.route("/<int:evaluation_id>/members/<int:member_id>/replacement-request", methods=["POST"])
+@permission_required("evaluation.run")
+def request_replacement(evaluation_id, member_id):
+    """Ask the project's supervisors to allow a further replacement of a seat already replaced twice."""
+    loaded = load(evaluation_id, "run", member_id=member_id)
+    form = ReplaceForm()
+    if form.validate_on_submit():
+        try:
+            draws.request_approval(loaded.evaluation, loaded.member, rules.ReplaceReason(form.kind.data),
+                                   form.reason.data)
+        except EvaluationError as error:
+            show_on_form(form, error, "reason")
+            loaded = reload(evaluation_id, "run", member_id=member_id)
+        else:
+            db.session.commit()
+            flash("更换申请已提交，已通知行政监督部门审批；同意后请回到本页更换。", "success")
+            return redirect(url_for("evaluations.replace", evaluation_id=evaluation_id, member_id=member_id), 303)
+    return _replace_page(loaded.evaluation, loaded.member, form, 422)
+
+
+@bp.route("/<int:evaluation_id>/approvals/<int:approval_id>/<any(approve, refuse):verdict>", methods=["POST"])
+@permission_required("evaluation.approve")
+def decide(evaluation_id, approval_id, verdict):
+    """A supervisor agrees to (or refuses) a further replacement."""
+    loaded = load(evaluation_id, "approve", approval_id=approval_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return page(loaded.evaluation, 422, decision_form=form, failed="approvals", failed_id=loaded.approval.id)
+    try:
+        draws.decide_approval(loaded.evaluation, loaded.approval, verdict == "approve", form.note.data)
+    except EvaluationError as error:
+        form.note.errors = [str(error)]
+        return page(reload(evaluation_id).evaluation, 422, decision_form=form, failed="approvals",
+                    failed_id=approval_id)
+    db.session.commit()
+    flash("已同意更换，已通知该场所。" if verdict == "approve" else "已不同意更换，已通知该场所。", "success")
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id) + "#approvals", 303)
 
 
 @bp.route("/<int:evaluation_id>/draws/<int:draw_id>/verify")
 @permission_required("evaluation.view")
 def verify(evaluation_id, draw_id):
-    """Re-run a stored draw from its seed and candidate list (audit right, or the drawing venue's staff)."""
+    """Re-run a stored draw from its seed and candidate list and re-check eligibility (audit right, or the
+    drawing venue's staff)."""
     loaded = load(evaluation_id, draw_id=draw_id)
-    result = draws.verify_draw(loaded.draw)
+    result = draws.verify_draw(loaded.evaluation, loaded.draw)
     return render_template("evaluations/verify.html", evaluation=loaded.evaluation, venue=loaded.venue,
-                           record=loaded.draw, same=result.same, candidates=result.candidates,
+                           record=loaded.draw, result=result, same=result.same, candidates=result.candidates,
                            excluded=result.excluded,
                            show_seed=access.may_see_seed(current_user, loaded.evaluation, loaded.venue.id))
 
@@ -70,3 +124,14 @@ def draws_section(p: Page) -> dict:
     see = bool(p.draws) and access.may_see_draws(current_user, p.evaluation, audit_right)
     verifiable = {d.id for d in p.draws if access.may_verify(current_user, p.evaluation, d.venue_id, audit_right)}
     return {"draws": p.draws, "see_draws": see, "verifiable": verifiable}
+
+
+@page_section
+def approvals_section(p: Page) -> dict:
+    """Requests for a further replacement: the supervisors decide, the venues see where theirs stand."""
+    evaluation = p.evaluation
+    approver = access.may_approve(current_user, evaluation.section.project.region_id, evaluation.main_center.region_id)
+    approvals = draws.approvals_of(evaluation) if (approver or p.acting) else []
+    if not approver:
+        approvals = [a for a in approvals if a.member.venue_id in p.acting]
+    return {"approvals": approvals, "approver": approver, "decision_form": p.form("decision_form", DecisionForm)}

@@ -1,15 +1,15 @@
 """change requests (场地变更) of accepted bookings, linked to the original request
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-02 01:30:00.000000
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

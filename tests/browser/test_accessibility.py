@@ -1,0 +1,78 @@
+"""axe-core (Deque's engine, the one browser audits use) on every page a role reaches from its navigation,
+with the demo data: no serious or critical violation of WCAG 2.1 A/AA."""
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from portal.demo import ACCOUNTS
+
+
+AXE = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"{AXE} is missing: run `npm ci --prefix tools` (tools/check-browser-floor.sh does)")
+        pytest.skip("axe-core is not installed (npm ci --prefix tools)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def demo(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+
+
+def audit(page, axe_source: str) -> list[str]:
+    """The serious and critical violations on the page as loaded, one line each."""
+    page.evaluate(axe_source)
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}).then(r => r.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))""")
+    return result
+
+
+def nav_pages(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("header nav a[href], main a[href]", "els => els.map(e => e.href)")
+    paths = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        if f"{parts.scheme}://{parts.netloc}" != base or parts.path.endswith((".xlsx", ".csv", ".ics", ".xml")):
+            continue
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if path not in paths and "logout" not in path:
+            paths.append(path)
+    return paths[:40]
+
+
+@pytest.mark.parametrize("username", [account[0] for account in ACCOUNTS] + [None])
+def test_no_serious_accessibility_violation_on_the_pages_of_each_role(browser, live_server, demo, axe_source,
+                                                                       username):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  bypass_csp=True)   # axe is injected as a script; CSP is tested elsewhere
+    page = context.new_page()
+    if username:
+        page.goto("/auth/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(lambda url: "/auth/login" not in url)
+    page.goto("/")
+    found, audited = {}, 0
+    for path in nav_pages(page, live_server):
+        response = page.goto(path)
+        if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        violations = audit(page, axe_source)
+        audited += 1
+        if violations:
+            found[path] = violations
+    context.close()
+    assert audited >= (8 if username else 3)   # the role's navigation and the start page's links were walked
+    assert found == {}, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
