@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.bookings.rules import evaluation_range
@@ -77,9 +77,21 @@ def test_existing_bookings_and_sign_ins_get_their_holds(tmp_path):
         req_id, number, fine_id = req.id, req.number, fine.id
         station_id, center_id = stations[1].id, changchun.id
         # The old data: sign-ins made before 0015, without holds; two of them on already used workstations.
+        # (Some later migrations' downgrades copy tables, which SQLite cannot do with foreign keys enforced on
+        # a database with data: enforcement is set aside for the way down only.)
+        ids = [(sections[i].id, experts[i].id, stations[j].id) for i, j in ((1, 0), (2, 1))]
+        when_day = when
+        engine = db.engine
+        db.session.remove()
+        engine.dispose()
+        event.listen(engine, "connect", _foreign_keys_off)
         downgrade(revision="0014")
-        clash_booking = _raw_sign_in(sections[1], changchun, when, experts[1], specialty_id, stations[0])
-        clash_sign_in = _raw_sign_in(sections[2], changchun, when, experts[2], specialty_id, stations[1])
+        clash_booking, clash_sign_in = (_raw_sign_in(section_id, center_id, when_day, expert_id, specialty_id,
+                                                     station)
+                                        for section_id, expert_id, station in ids)
+        db.session.remove()
+        event.remove(engine, "connect", _foreign_keys_off)
+        engine.dispose()
         upgrade()
         db.session.remove()
         holds = {h.id: h for h in db.session.scalars(select(WorkstationHold))}
@@ -103,7 +115,11 @@ def test_existing_bookings_and_sign_ins_get_their_holds(tmp_path):
     create_engine(url).dispose()
 
 
-def _raw_sign_in(section, center, when, expert, specialty_id, station) -> int:
+def _foreign_keys_off(dbapi_connection, connection_record):
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _raw_sign_in(section_id, center_id, when, expert_id, specialty_id, station_id) -> int:
     """A signed-in main-venue member written at revision 0014 by table inserts naming only the old columns."""
     starts, _ = evaluation_range(when, time(9), 240)
     conn = db.session.connection()
@@ -112,16 +128,16 @@ def _raw_sign_in(section, center, when, expert, specialty_id, station) -> int:
     def insert(model, **values):
         return conn.execute(model.__table__.insert().values(**values)).inserted_primary_key[0]
 
-    evaluation_id = insert(Evaluation, section_id=section.id, main_center_id=center.id, evaluation_date=when,
+    evaluation_id = insert(Evaluation, section_id=section_id, main_center_id=center_id, evaluation_date=when,
                            start_time=time(9), duration_minutes=240, starts_at=starts, committee_size=5,
                            tenderee_reps=1, created_at=now, updated_at=now)
-    venue_id = insert(EvaluationVenue, evaluation_id=evaluation_id, center_id=center.id, is_main=True,
+    venue_id = insert(EvaluationVenue, evaluation_id=evaluation_id, center_id=center_id, is_main=True,
                       experts_needed=1)
     draw_id = insert(ExpertDraw, venue_id=venue_id, specialty_id=specialty_id, count=1, seed="0" * 64,
-                     candidate_ids=json.dumps([expert.id]), chosen_ids=json.dumps([expert.id]))
-    member_id = insert(CommitteeMember, evaluation_id=evaluation_id, venue_id=venue_id, expert_id=expert.id,
+                     candidate_ids=json.dumps([expert_id]), chosen_ids=json.dumps([expert_id]))
+    member_id = insert(CommitteeMember, evaluation_id=evaluation_id, venue_id=venue_id, expert_id=expert_id,
                        specialty_id=specialty_id, draw_id=draw_id, seat_no=1, status="seated", id_verified=True,
                        photo_checked=True, phone_in_custody=True, no_conflict_declared=True,
-                       workstation_id=station.id, signed_in_at=now)
+                       workstation_id=station_id, signed_in_at=now)
     db.session.commit()
     return member_id
