@@ -235,3 +235,14 @@ def test_a_section_with_another_live_request_cannot_move_one_booking_alone(booke
     assert response.status_code == 422 and "不能只变更其中一个预订的日期或时间" in response.get_data(as_text=True)
     # Its seat count may still change.
     assert _ask(login_as("agent"), _req(booked["req"].id), start_time="09:00", seats_requested="1").status_code == 303
+
+
+def test_the_guest_inbox_lists_the_changes_waiting_for_an_answer(booked, login_as):
+    req = booked["req"]
+    inbox = login_as("staff-jilin").get("/bookings/inbox").get_data(as_text=True)
+    assert "待答复的场地变更" not in inbox
+    assert _ask(login_as("agent"), req).status_code == 303
+    inbox = login_as("staff-jilin").get("/bookings/inbox").get_data(as_text=True)
+    assert "待答复的场地变更（1）" in inbox and f"/bookings/{req.id}/change/answer" in inbox
+    # Not the main side's to answer: its inbox does not list it.
+    assert "待答复的场地变更" not in login_as("staff-changchun").get("/bookings/inbox").get_data(as_text=True)

@@ -33,6 +33,14 @@ def pending(req: SeatRequest) -> SeatChange | None:
                                                        SeatChange.status == ChangeStatus.PENDING)).first()
 
 
+def waiting_for(clause) -> list[tuple[SeatChange, SeatRequest]]:
+    """Open change requests of the requests `clause` selects (the inbox: those the account answers)."""
+    return list(db.session.execute(
+        select(SeatChange, SeatRequest).join(SeatRequest, SeatChange.request_id == SeatRequest.id)
+        .where(SeatChange.status == ChangeStatus.PENDING, clause)
+        .order_by(SeatChange.evaluation_date, SeatChange.id).limit(50)).all())
+
+
 def history(req: SeatRequest) -> list[SeatChange]:
     """Every change request of the booking, newest first."""
     return list(db.session.scalars(select(SeatChange).where(SeatChange.request_id == req.id)

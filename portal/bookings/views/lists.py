@@ -7,13 +7,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ...auth.permissions import permission_required, scope_clause
 from ...calendar.rules import parse_iso_date
-from ...htmx import render
+from ...htmx import render, wants_fragment
 from ...listing import paginate, sort_choice
 from ...projects.models import Project, Section
 from ...clock import china_today
 from .. import bp
 from ..models import SeatRequest, SeatRequestSpecialty
-from ..services import pool
+from ..services import changes, pool
 from ..rules import Status
 
 STATUS_FILTERS = {
@@ -83,6 +83,8 @@ def _list(box: str):
     today = china_today()
     # The guest side decides on the experts it will have to draw: the same counts as the filing page showed.
     experts = pool.for_requests(page.items) if box == "inbox" else {}
+    waiting = (changes.waiting_for(scope_clause("bookings.answer", SeatRequest))
+               if box == "inbox" and not wants_fragment() else [])
     return render("bookings/index.html", "bookings/_requests.html", page=page, filters=filters, box=box,
-                  experts=experts,
+                  experts=experts, changes_waiting=waiting,
                   status_filters=STATUS_FILTERS, sort=sort, desc=desc, today=today, soon=today + timedelta(days=3))
