@@ -4,10 +4,12 @@ from datetime import time
 from decimal import Decimal
 
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -28,6 +30,7 @@ from ..forms_base import (
     optional,
     required,
     strip_filter,
+    version_number,
 )
 from .rules import DEFAULT_DURATION, DURATION_CHOICES, MAX_COMMITTEE, MAX_SEATS
 
@@ -104,11 +107,38 @@ class EditForm(_Timing, VersionForm):
     # Not "reason": the request's own reason column (the guest's last note) must not prefill it.
     change_reason = StringField("变更原因", validators=[optional(), length(200, label="变更原因")],
                                 filters=[strip_filter],
-                                description="已接受的申请变更日期、时间或机位数时必填，客场将重新确认。")
+                                description="已接受的预订变更日期、时间或机位数请使用“场地变更”。")
 
     def validate_specialty_ids(self, field):
         if len(field.data or []) > 5:
             raise ValidationError("专业条件最多选择 5 个。")
+
+
+class ChangeForm(VersionForm):
+    """A change request (场地变更) of an accepted booking: the new timing and seats, and why."""
+
+    evaluation_date = DateField("变更后的评标日期", validators=[required("评标日期"), _year_in_range])
+    start_time = TimeField("变更后的开始时间", validators=[required("开始时间")])
+    duration_minutes = SelectField("预计时长", coerce=int, choices=DURATION_CHOICES, default=DEFAULT_DURATION)
+    seats_requested = AsciiIntegerField("变更后的客场机位数",
+                                        validators=[required("机位数"),
+                                                    NumberRange(1, MAX_SEATS, "申请机位数应在 1 至 50 个之间。")])
+    reason = TextAreaField("变更原因", validators=[required("变更原因"), length(500, label="变更原因")],
+                           filters=[strip_filter])
+
+
+class AnswerChangeForm(VersionForm):
+    """The guest side's answer to a change: workstations for the new time, the agreement to a late change."""
+
+    change_id = HiddenField()
+    workstation_ids = CheckboxListField("分配工位（变更后的时段）", coerce=id_coerce, validate_choice=False)
+    agreed_late = BooleanField("同意在申请期限内变更（记录在案）")
+    note = TextAreaField("说明", validators=[optional(), length(500, label="说明")], filters=[strip_filter])
+    reason = TextAreaField("拒绝原因", validators=[optional(), length(500, label="拒绝原因")], filters=[strip_filter])
+
+    @property
+    def shown_change(self) -> int | None:
+        return version_number(self.change_id.data)
 
 
 class ReasonForm(VersionForm):

@@ -8,6 +8,7 @@ the holds table is where the database refuses any two overlapping uses of one wo
 local evaluations, maintenance and the main venue's sign-ins together. The bookings table keeps its own
 older guarantee (migration 0005) among bookings.
 """
+import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -212,3 +213,72 @@ class CalendarFeed(CenterScoped, db.Model):
 
     def __str__(self):
         return f"日历订阅：{self.label}"
+
+
+class ChangeStatus(enum.Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待客场确认", "accepted": "已接受", "rejected": "已拒绝", "withdrawn": "已撤回"}[self.value]
+
+
+class SeatChange(db.Model):
+    """A change request (场地变更) of an accepted booking: a new date, time or seat count, linked to the original.
+
+    The original keeps its workstations until the guest center accepts the change; then, in one transaction,
+    the old holds are released and the new ones taken (portal.bookings.services.changes).
+    """
+
+    __tablename__ = "seat_changes"
+    __table_args__ = (
+        CheckConstraint("seats_requested >= 1", name="seats_requested_positive"),
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 720", name="duration_in_range"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("status = 'pending' OR answered_at IS NOT NULL", name="answered_has_date"),
+        CheckConstraint("status <> 'rejected' OR answer_reason IS NOT NULL", name="rejected_has_reason"),
+        # A change into the filing window is accepted only with the guest center's recorded agreement.
+        CheckConstraint("status <> 'accepted' OR NOT late OR late_agreed", name="late_needs_agreement"),
+        # One open change per booking at a time.
+        Index("uq_seat_changes_pending", "request_id", unique=True,
+              sqlite_where=db.text("status = 'pending'"), postgresql_where=db.text("status = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("seat_requests.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[ChangeStatus] = mapped_column(str_enum(ChangeStatus, "seat_change_status"),
+                                                 default=ChangeStatus.PENDING)
+    # The original as it stood when the change was asked for, and what is asked for now.
+    old_evaluation_date: Mapped[date] = mapped_column(Date)
+    old_start_time: Mapped[time] = mapped_column(Time)
+    old_duration_minutes: Mapped[int] = mapped_column(Integer)
+    old_seats: Mapped[int] = mapped_column(Integer)
+    evaluation_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seats_requested: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    # Inside the filing window (later than the latest filing date): only with the guest center's agreement.
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    latest_filing_date: Mapped[date | None] = mapped_column(Date)
+    late_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answer_reason: Mapped[str | None] = mapped_column(String(500))
+    seats_accepted: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    request: Mapped[SeatRequest] = relationship(lazy="raise")
+
+    @property
+    def number(self) -> str:
+        return f"BG{(self.created_at or utcnow()).year}-{self.id:05d}" if self.id else "（未保存）"
+
+    def __str__(self):
+        return f"场地变更 {self.number}"

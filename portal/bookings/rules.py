@@ -265,3 +265,41 @@ def outcome_text(status: Status) -> str:
         return label
     return {Status.SUBMITTED: "已提交，待客场确认", Status.PARTLY_ACCEPTED: "已部分接受",
             Status.DRAFT: "已保存为草稿"}.get(status, f"现为“{label}”")
+
+
+# --- change requests (场地变更) -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timing:
+    """What a change request may move: the date, the start, the duration and the guest seats."""
+
+    evaluation_date: date
+    start_time: time
+    duration_minutes: int
+    seats: int
+
+
+def change_problems(status: Status, old: Timing, new: Timing, today: date) -> list[str]:
+    """Chinese messages for a change request that cannot be filed (empty when it can).
+
+    Only an accepted (or partly accepted) booking is changed by a change request; a request not yet answered
+    is edited directly. A change into the filing window is allowed here: the guest center's agreement decides
+    (see change_is_late)."""
+    problems = []
+    if status not in HOLDING_STATUSES:
+        problems.append(f"申请当前为“{status.label}”，只有已接受的预订可以申请场地变更（未答复的申请请直接修改）。")
+    if new == old:
+        problems.append("变更后的日期、时间、时长和机位数与原预订相同，无需变更。")
+    if new.evaluation_date < today:
+        problems.append("变更后的评标日期不能早于今天。")
+    if not 0 < new.duration_minutes <= MAX_DURATION_MINUTES:
+        problems.append(f"评标时长应在 1 至 {MAX_DURATION_MINUTES // 60} 小时之间。")
+    if not 1 <= new.seats <= MAX_SEATS:
+        problems.append(f"客场机位数应在 1 至 {MAX_SEATS} 个之间。")
+    return problems
+
+
+def change_is_late(today: date, latest_filing_date: date) -> bool:
+    """A change whose new date would be too late for a new request (3 working days): the guest center must
+    agree to it, and the agreement is recorded."""
+    return today > latest_filing_date

@@ -15,9 +15,10 @@ from .availability import busy_clause, clashes, kind_clause
 from .common import AUDIT_FIELDS, BookingConflict, BookingError, lock, move
 
 
-def offered_workstations(req: SeatRequest) -> list[tuple[Workstation, bool]]:
-    """The guest center's workstations of the needed kind, free ones first: (workstation, free)."""
-    busy = busy_clause(req.starts_at, req.ends_at, exclude_request_id=req.id)
+def offered_workstations(req: SeatRequest, starts=None, ends=None) -> list[tuple[Workstation, bool]]:
+    """The guest center's workstations of the needed kind, free ones first: (workstation, free) — at the
+    request's time, or at [starts, ends) (a change request's new time; the request's own bookings apart)."""
+    busy = busy_clause(starts or req.starts_at, ends or req.ends_at, exclude_request_id=req.id)
     rows = db.session.execute(
         select(Workstation, busy.label("busy"))
         .join(Venue, Workstation.venue_id == Venue.id)
@@ -42,8 +43,16 @@ def accept(req: SeatRequest, version: int | None, workstation_ids: list[int], re
         rules.next_status(req.status, step)
     except rules.TransitionRefused as error:
         raise BookingError(str(error), field="workstation_ids") from None
-    _check_workstations(req, ids)
+    check_workstations(req, ids)
     before = audit.snapshot(req, AUDIT_FIELDS)
+    bookings = book(req, ids)
+    req.seats_accepted = len(ids)
+    move(req, step, before=before)
+    return bookings
+
+
+def book(req: SeatRequest, ids: list[int]) -> list[Booking]:
+    """Hold and book these workstations for the request's current time range; BookingConflict when taken."""
     actor = audit.current_actor_id()
     section_name = db.session.scalar(select(Section.name).where(Section.id == req.section_id))
     try:
@@ -57,14 +66,12 @@ def accept(req: SeatRequest, version: int | None, workstation_ids: list[int], re
         holds.flush_or_taken()
     except holds.HoldTaken as error:
         raise BookingConflict(str(error), field="workstation_ids") from None
-    req.seats_accepted = len(ids)
-    move(req, step, before=before)
     return bookings
 
 
-def _check_workstations(req: SeatRequest, ids: list[int]) -> None:
-    """The chosen workstations are the guest center's, of the needed kind, and free (for the message: the
-    database has the last word)."""
+def check_workstations(req: SeatRequest, ids: list[int]) -> None:
+    """The chosen workstations are the guest center's, of the needed kind, and free at the request's time,
+    its own bookings apart (for the message: the database has the last word)."""
     valid = set(db.session.scalars(select(Workstation.id).where(
         Workstation.id.in_(ids), Workstation.center_id == req.guest_center_id, kind_clause(req.cross_province))))
     if len(valid) != len(ids):

@@ -1,5 +1,5 @@
 """The life cycle of a request after filing: submitting a draft, withdrawing, cancelling, completing, editing
-(an accepted request whose timing changes goes back to the guest side), and its timeline and bookings."""
+(an accepted request's timing moves by a change request instead, see changes.py), its timeline and bookings."""
 from datetime import date
 
 from sqlalchemy import select
@@ -95,16 +95,20 @@ def complete(req: SeatRequest, version: int | None, side: Side, today: date | No
 
 def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple[int, ...],
          today: date | None = None) -> bool:
-    """Change a draft, a submitted or an accepted request. Returns True when it went back to the guest side.
+    """Change a draft, a submitted or an accepted request (returns False: nothing goes back to the guest side).
 
-    A changed date, time, duration or seat count of an accepted request releases its workstations and
-    asks the guest center to confirm again.
+    An accepted request's date, time, duration or seat count change only by a change request
+    (portal.bookings.services.changes); the rest (committee, specialties, notes) is edited here.
     """
     lock(req, version)
     before = audit.snapshot(req, AUDIT_FIELDS)
     day, start, minutes = data["evaluation_date"], data["start_time"], data["duration_minutes"]
     timing_changed = (day, start, minutes, data["seats_requested"]) != (
         req.evaluation_date, req.start_time, req.duration_minutes, req.seats_requested)
+    if timing_changed and req.status in rules.HOLDING_STATUSES:
+        # An accepted booking moves only by a change request (场地变更), which keeps it until the guest accepts.
+        raise BookingError("已接受的预订不能直接修改日期、时间、时长或机位数，请在申请页面提出“场地变更”；"
+                           "客场接受变更前，原预订保持有效。", field="evaluation_date")
     section = db.session.get(Section, req.section_id)
     asks = [GuestAsk(req.guest_center_id, data["seats_requested"], specialty_ids)]
     centers = check_guests(section, day, asks)
@@ -115,36 +119,19 @@ def edit(req: SeatRequest, version: int | None, data: dict, specialty_ids: tuple
     check_experts(section, day, asks, centers)
     if moves_timing:
         set_deadline(req, deadline)
-    reconfirm = timing_changed and req.status in rules.HOLDING_STATUSES
-    step = _edit_step(req, data, reconfirm)
+    step = Move(Action.EDIT, Side.MAIN, reason=data.get("change_reason") or "")
+    try:
+        rules.next_status(req.status, step)
+    except rules.TransitionRefused as error:
+        raise BookingError(str(error)) from None
     align_section(section, day, start, exclude_id=req.id)
     req.evaluation_date, req.start_time, req.duration_minutes = day, start, minutes
     req.starts_at, req.ends_at = rules.evaluation_range(day, start, minutes)
     req.committee_size, req.seats_requested = data["committee_size"], data["seats_requested"]
     req.notes = data.get("notes") or None
     set_specialties(req, specialty_ids)
-    if reconfirm:
-        release(req, "申请变更，待客场重新确认")
-        req.seats_accepted = None
-        req.answered_at = req.answered_by_id = None
-        req.revision += 1
-    summary = "变更日期、时间或机位数，待客场重新确认" if reconfirm else "修改申请"
+    summary = "修改申请"
     if step.reason.strip():
         summary += f"；原因：{step.reason.strip()}"
     move(req, step, section=section, before=before, summary=summary)
-    return reconfirm
-
-
-def _edit_step(req: SeatRequest, data: dict, reconfirm: bool) -> Move:
-    """The edit as a life-cycle move, refused before anything changes (a fixed committee holds the seats; a
-    change that goes back to the guest side needs a reason)."""
-    if reconfirm:
-        refuse_if_seats_in_use(req, "再变更日期、时间或机位数")
-    step = Move(Action.EDIT, Side.MAIN, reason=data.get("change_reason") or "", needs_reconfirmation=reconfirm)
-    try:
-        rules.next_status(req.status, step)
-    except rules.TransitionRefused as error:
-        raise BookingError(str(error)) from None
-    if reconfirm and not step.reason.strip():
-        raise BookingError("已接受的申请变更日期、时间或机位数后须客场重新确认，请填写变更原因。", field="change_reason")
-    return step
+    return False

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (routes, and the section page's panel)
     answering,
     availability,
     calendars,
+    changes,
     feeds,
     fees,
     filing,

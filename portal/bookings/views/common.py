@@ -16,8 +16,8 @@ from ...clock import china_today
 from .. import access
 from ..forms import ReasonForm
 from ..models import CalendarFeed, SeatRequest
-from ..rules import Action, Side, outcome_text
-from ..services import lifecycle
+from ..rules import HOLDING_STATUSES, Action, Side, outcome_text
+from ..services import changes, lifecycle
 from ..services.common import BookingError, request_options
 
 
@@ -85,8 +85,12 @@ def request_page(loaded: Loaded, status: int = 200, reason_form: ReasonForm | No
                  failed: str | None = None):
     """The request's page: its facts, seats, the actions the account may take, and the timeline."""
     req = loaded.req
+    sides = access.sides(current_user, req, req.section.project.owner_id)
     return render("bookings/show.html", "bookings/_status.html", status=status, req=req, section=req.section,
                   project=req.section.project, actions=loaded.actions, Action=Action,
+                  open_change=changes.pending(req), change_history=changes.history(req),
+                  on_main=Side.MAIN in sides, on_guest=Side.GUEST in sides,
+                  holding=req.status in HOLDING_STATUSES,
                   bookings=lifecycle.bookings_of(req, active_only=False), timeline=lifecycle.timeline(req),
                   today=china_today(), reason_form=reason_form or ReasonForm(formdata=None), failed=failed)
 

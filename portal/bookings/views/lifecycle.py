@@ -1,5 +1,5 @@
 """One request and its life cycle: the request page (its status line polls itself), submit, withdraw, cancel,
-complete, and the edit form (an accepted request whose timing changes goes back to the guest side)."""
+complete, and the edit form (an accepted request's timing changes by a change request instead, see changes.py)."""
 from flask import flash, redirect, render_template, request, url_for
 
 from ...calendar.services import deadline_for
@@ -79,15 +79,15 @@ def edit(loaded: Loaded):
         return _edit_page(req, form, 422)
     request_id = req.id   # the refusal's rollback expires the loaded request
     try:
-        back = lifecycle.edit(req, form.shown_version, {name: getattr(form, name).data for name in EDIT_FIELDS},
-                              tuple(form.specialty_ids.data or ()))
+        lifecycle.edit(req, form.shown_version, {name: getattr(form, name).data for name in EDIT_FIELDS},
+                       tuple(form.specialty_ids.data or ()))
     except BookingError as error:
         if error.field == "guests":
             error.field = "seats_requested"
         show_on_form(form, error)
         return _edit_page(load(request_id, Action.EDIT).req, form, 422)
     db.session.commit()
-    flash("申请已修改，已退回客场重新确认。" if back else "申请已修改。", "success")
+    flash("申请已修改。", "success")
     return redirect(url_for("bookings.show", request_id=req.id), 303)
 
 
