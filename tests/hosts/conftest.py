@@ -128,8 +128,11 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    # A request that finds its host gone (refused, or a kept-alive connection closed by a host shutting down)
+    # goes to the other host instead of becoming a 503/502.
     retries 3
     option redispatch 1
+    retry-on conn-failure empty-response
 frontend lb
     bind 127.0.0.1:{lb}
     default_backend portal
