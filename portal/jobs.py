@@ -6,7 +6,9 @@ one conditional UPDATE (the database's row lock decides between hosts, on Postgr
 job's changes and the mark "done for this period" are committed in one transaction, and only while that host
 still holds the lease. A host that dies mid-run leaves a lease that lapses after LEASE; a job that fails is
 released at once and tried again at the next run. Timed publishing (定时发布) needs no job: a notice whose
-`publish_at` has come is public from that moment, decided on each read.
+`publish_at` has come is public from that moment, decided on each read. A queue (an outbox of e-mails or
+of messages to partner systems) needs no lease: its workers take rows with `SELECT ... FOR UPDATE SKIP
+LOCKED`, so hosts share the rows instead of taking turns; its daily part (a digest) belongs here as a job.
 """
 import os
 import socket
