@@ -98,7 +98,11 @@ class Host:
         """SIGTERM: gunicorn finishes the requests in flight and exits."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
         self.process = None
 
 
@@ -180,7 +184,10 @@ def cluster(fresh_postgres, tmp_path_factory):
     finally:
         if balancer is not None:
             balancer.terminate()
-            balancer.wait(timeout=10)
+            try:
+                balancer.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                balancer.kill()
         for host in hosts.values():
             host.stop()
         assert not (work / "no-uploads-here").exists(), "a host wrote to the upload folder"
