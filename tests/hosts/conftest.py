@@ -163,14 +163,16 @@ def cluster(fresh_postgres, tmp_path_factory):
         _missing(f"haproxy not found at {HAPROXY}: install Debian's haproxy (apt-get install haproxy)")
     work = tmp_path_factory.mktemp("hosts")
     env = {**os.environ, "DATABASE_URL": fresh_postgres, "SECRET_KEY": "two-hosts-" + uuid.uuid4().hex,
-           "PORTAL_UPLOAD_FOLDER": str(work / "no-uploads-here"), "PYTHONPATH": str(ROOT)}
+           "PORTAL_UPLOAD_FOLDER": str(work / "uploads-of-nobody"), "PYTHONPATH": str(ROOT)}
     for command in (["db", "upgrade"], ["create-admin", "hostadmin", "--password", PASSWORD]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *command],  # nosec B603
                        cwd=ROOT, env=env, check=True, capture_output=True)
     ports = {"a": free_port(), "b": free_port(), "lb": free_port(), "stats": free_port()}
     config = work / "haproxy.cfg"
     config.write_text(HAPROXY_CONFIG.format(**ports), encoding="utf-8")
-    hosts = {name: Host(name, ports[name], env, work / f"gunicorn-{name}.log") for name in ("a", "b")}
+    # Each host a disk of its own, as on two machines: a file kept on one host's disk is not on the other's.
+    hosts = {name: Host(name, ports[name], {**env, "PORTAL_UPLOAD_FOLDER": str(work / f"uploads-of-{name}")},
+                        work / f"gunicorn-{name}.log") for name in ("a", "b")}
     balancer = None
     try:
         for host in hosts.values():
@@ -190,4 +192,4 @@ def cluster(fresh_postgres, tmp_path_factory):
                 balancer.kill()
         for host in hosts.values():
             host.stop()
-        assert not (work / "no-uploads-here").exists(), "a host wrote to the upload folder"
+        assert not list(work.glob("uploads-of-*")), "a host wrote to an upload folder"
