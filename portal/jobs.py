@@ -22,8 +22,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .clock import china_today
+from .clock import china_today, local_midnight_utc
 from .extensions import db
+from .mail import services as mail_services
 from .models_base import utcnow
 from .reports import rules as report_rules
 from .reports import table as report_table
@@ -59,8 +60,15 @@ def _remind_reports(today: date) -> str:
     return f"{report_rules.month_label(month)}月调度情况表：催报通知 {sent} 条"
 
 
+def _mail_digest(today: date) -> str:
+    """Bundle each person's held notices of the days before `today` into one e-mail (sent by `mail send`)."""
+    made = mail_services.bundle_digests(local_midnight_utc(today))
+    return f"每日通知汇总邮件 {made} 封（由 mail send 发出）"
+
+
 JOBS = {job.name: job for job in (
     Job("remind-reports", "催报未报送的月调度情况表（每日一次）", _remind_reports),
+    Job("mail-digest", "生成每日通知汇总邮件（每日一次）", _mail_digest),
 )}
 
 
