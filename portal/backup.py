@@ -1,14 +1,17 @@
-"""Backup and restore of the database and the uploaded files (issue 11, reliability).
+"""Backup and restore of the database, the uploaded files with it (issue 11, reliability; issue 26).
 
 A backup is a folder: `database.sqlite` (SQLite's online backup API: a consistent copy while the portal runs)
-or `database.dump` (pg_dump's custom format), `uploads.tar` (the upload folder, if any) and `manifest.json`
-(when, which database kind, the schema's migration revision, each file's size and SHA-256).
+or `database.dump` (pg_dump's custom format) and `manifest.json` (when, which database kind, the schema's
+migration revision, each file's size and SHA-256). Uploaded files live in the database (portal.storage)
+since migration 0020, so the database's copy holds them; a backup made before carries `uploads.tar` (the
+upload folder of that release).
 
 Restore checks the manifest (files intact, same database kind, a revision this code knows), then replaces
 the database — SQLite through the backup API into the live file; PostgreSQL by emptying the schema (every
 table, sequence and function of it, also those a newer release added) and replaying the dump, both in one
-psql transaction, so a failed restore leaves the database as it was — and the upload folder. An older backup
-comes back at its own revision: `flask db upgrade` then brings it to this release. Stop the portal's workers
+psql transaction, so a failed restore leaves the database as it was — and, for an older backup, unpacks its
+upload folder where migration 0020 finds it. An older backup comes back at its own revision: `flask db
+upgrade` then brings it to this release (and its files into the database). Stop the portal's workers
 before restoring.
 """
 import hashlib
@@ -84,12 +87,6 @@ def backup(app, target: Path) -> dict:
         else:
             raise BackupError(f"不支持备份 {kind} 数据库。")
         files = [database]
-        uploads = uploads_root(app)
-        if uploads.is_dir():
-            archive = target / "uploads.tar"
-            with tarfile.open(archive, "w") as tar:
-                tar.add(uploads, arcname="uploads")
-            files.append(archive)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise

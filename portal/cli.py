@@ -1,4 +1,5 @@
-"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify, mail send|digest."""
+"""Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify, mail send|digest,
+jobs run."""
 import json
 from datetime import datetime
 from pathlib import Path
@@ -7,7 +8,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from . import backup
+from . import backup, jobs
 from .audit.services import chain_anchor, check_anchor, verify_chain
 from .auth.models import Role, User
 from .auth.passwords import hash_password
@@ -130,6 +131,30 @@ def audit_anchor(output):
     click.echo(text)
 
 
+@click.group("jobs")
+def jobs_group():
+    """Scheduled work (portal.jobs): run it from cron or a systemd timer on every host."""
+
+
+@jobs_group.command("run")
+@click.argument("names", nargs=-1, type=click.Choice(sorted(jobs.JOBS)))
+def jobs_run(names):
+    """Run every due job (or the named ones) that no other host is running or has run this period."""
+    for name, summary in jobs.run_due(names or None).items():
+        click.echo(f"{name}：{summary}" if summary is not None else f"{name}：本期已完成或正由其他主机运行，跳过。")
+
+
+@jobs_group.command("status")
+def jobs_status():
+    """Each job's last finished period, its lease and its last result."""
+    for name, row in zip(jobs.JOBS, jobs.status(), strict=True):
+        if row is None:
+            click.echo(f"{name}：尚未运行。")
+            continue
+        lease = f"，运行中（{row.holder}，租约至 {row.lease_until:%Y-%m-%d %H:%M} UTC）" if row.holder else ""
+        click.echo(f"{name}：最近完成 {row.done_period or '无'}{lease}；结果：{row.result or '无'}")
+
+
 @click.command("permissions")
 def permissions_command():
     """Print the permission table (role x action -> scope) as Markdown, as the README shows it."""
@@ -137,7 +162,7 @@ def permissions_command():
 
 
 COMMANDS = (seed_demo, create_admin, remind_reports, backup_command, restore_command, audit_group,
-            permissions_command, mail_group)
+            jobs_group, permissions_command, mail_group)
 
 
 def init_app(app):

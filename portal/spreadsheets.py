@@ -420,33 +420,40 @@ def _scan_parts(archive, infos, row_limit: int, limits: ReadLimits, deadline: _D
         if info.filename in shared_strings and info.file_size > limits.max_shared_strings_bytes:
             raise SpreadsheetError(f"文件中的共享字符串表（{info.filename}）解压后有 {info.file_size / MiB:.0f} MB，"
                                    f"超过 {limits.max_shared_strings_bytes / MiB:g} MB 的上限，已拒绝读取。")
-        parser = expat.ParserCreate()
-        parser.ordered_attributes = True
-        parser.StartDoctypeDeclHandler = doctype
-        parser.EntityDeclHandler = doctype
-        parser.StartElementHandler = manifest if info.filename == "[Content_Types].xml" else start
+        handler = manifest if info.filename == "[Content_Types].xml" else start
         try:
-            with archive.open(info) as part:
-                chunk = part.read(1 << 16)
-                if not _looks_like_xml(chunk):
-                    continue  # a picture or printer settings: openpyxl cannot parse it as XML either
-                while chunk:
-                    deadline.check()
-                    parser.Parse(chunk, False)
-                    chunk = part.read(1 << 16)
-                parser.Parse(b"", True)
+            _parse_part(archive, info, handler, doctype, deadline)
         except _Refused as refused:
             raise SpreadsheetError(_refusal(refused.args[0], info.filename, row_limit, limits, element_limit)) from None
-        except ExpatError as error:
-            # Legacy VML drawings are loose XML that Office writes and openpyxl never parses; what expat read of
-            # them before the error was counted like any part.
-            if not info.filename.lower().endswith(".vml"):
-                raise SpreadsheetError(f"文件中的“{info.filename[:80]}”不是格式正确的 XML（第 {error.lineno} 行），"
-                                       "文件可能已损坏。" + RESAVE) from None
-        except _OutOfTime:
-            raise
-        except Exception as error:  # a damaged entry (bad CRC, bad header) is a refusal like any other
-            raise _unreadable(error) from None
+
+
+def _parse_part(archive, info, start, doctype, deadline: "_Deadline") -> None:
+    """Run one part through expat with `start` for every element; a part that is not XML is skipped."""
+    parser = expat.ParserCreate()
+    parser.ordered_attributes = True
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = start
+    try:
+        with archive.open(info) as part:
+            chunk = part.read(1 << 16)
+            if not _looks_like_xml(chunk):
+                return  # a picture or printer settings: openpyxl cannot parse it as XML either
+            while chunk:
+                deadline.check()
+                parser.Parse(chunk, False)
+                chunk = part.read(1 << 16)
+            parser.Parse(b"", True)
+    except (_Refused, _OutOfTime):
+        raise
+    except ExpatError as error:
+        # Legacy VML drawings are loose XML that Office writes and openpyxl never parses; what expat read of
+        # them before the error was counted like any part.
+        if not info.filename.lower().endswith(".vml"):
+            raise SpreadsheetError(f"文件中的“{info.filename[:80]}”不是格式正确的 XML（第 {error.lineno} 行），"
+                                   "文件可能已损坏。" + RESAVE) from None
+    except Exception as error:  # a damaged entry (bad CRC, bad header) is a refusal like any other
+        raise _unreadable(error) from None
 
 
 class _Refused(Exception):

@@ -1,19 +1,20 @@
 """Uploaded files: the type told by content (not by name), size limits, storage under random names.
 
-Files live under the instance folder (outside `static/`), one subfolder per feature, named by a random
-key; the original name is kept in the database only for the download's Content-Disposition.
+Files live in the database (portal.storage: every host reaches them, backups carry them), named by a
+random key; the original name is kept on the owning record only for the download's Content-Disposition.
 
-A change that stores files runs inside `transaction(feature)`: the files it stored are deleted again when
-the database transaction does not commit, and the files it dropped are deleted only once it has.
+A change that stores files runs inside `transaction(feature)`: the files it stores and drops are written
+and deleted in the one transaction of the request, with the records that refer to them, so a change that
+does not commit leaves no file behind and one that does leaves no file without its record.
 """
-import hashlib
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 
+from . import storage as storage_module
 from .downloads import name_download
 from .extensions import db
 
@@ -91,15 +92,10 @@ def file_problem(storage, allowed=DOCUMENTS, max_bytes: int = 20 * MB) -> str | 
 
 
 def root(app=None) -> Path:
-    """The folder that holds every feature's uploads (UPLOAD_FOLDER, default instance/uploads)."""
+    """The upload folder of releases before migration 0020 (UPLOAD_FOLDER, default instance/uploads): the
+    migration moves its files into the database, and a restored older backup unpacks its files there."""
     app = app or current_app
     return Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
-
-
-def folder(feature: str) -> Path:
-    path = root() / feature
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @dataclass(frozen=True)
@@ -118,38 +114,26 @@ def store(storage, feature: str) -> Stored:
     name = Path(storage.filename or "").name[-200:] or "附件"
     kind = KINDS.get(sniff(head, name) or "", Kind("文件", "application/octet-stream", ".bin"))
     key = f"{uuid.uuid4().hex}{kind.suffix}"
-    digest = hashlib.sha256()
-    size = 0
-    with open(folder(feature) / key, "wb") as out:
-        while chunk := storage.stream.read(MB):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return Stored(key, size, digest.hexdigest(), kind.mimetype, name)
-
-
-def remove(feature: str, keys) -> None:
-    """Delete stored files of a change that was refused or rolled back."""
-    for key in keys:
-        (folder(feature) / key).unlink(missing_ok=True)
+    size, sha256 = storage_module.put(key, feature, storage.stream, kind.mimetype)
+    return Stored(key, size, sha256, kind.mimetype, name)
 
 
 @dataclass
 class UploadBatch:
-    """The files one change stores and drops, so that disk and database end up agreeing."""
+    """The files one change stores and drops, written with the change's records in its transaction."""
 
     feature: str
     stored: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
     def store(self, storage) -> Stored:
-        """Write an already checked upload; it is deleted again if the change does not commit."""
+        """Write an already checked upload; it is gone again if the change does not commit."""
         stored = store(storage, self.feature)
         self.stored.append(stored.key)
         return stored
 
     def drop(self, key: str) -> None:
-        """A stored file the change no longer refers to: deleted once the change has committed."""
+        """A stored file the change no longer refers to: deleted in the change's commit."""
         self.dropped.append(key)
 
 
@@ -157,18 +141,17 @@ class UploadBatch:
 def transaction(feature: str):
     """Run a change that stores files and commit it: the one commit of the request.
 
-    Any exception (a refusal or a failure) rolls the database back and deletes the files stored meanwhile;
-    after the commit, the files the change dropped are deleted.
+    Any exception (a refusal or a failure) rolls the database back, the files stored meanwhile with it; the
+    files the change dropped are deleted in its commit.
     """
     batch = UploadBatch(feature)
     try:
         yield batch
+        storage_module.remove(batch.dropped)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        remove(feature, batch.stored)
         raise
-    remove(feature, batch.dropped)
 
 
 def limit(max_bytes: int):
@@ -194,13 +177,24 @@ def apply_limit() -> None:
 
 def send_stored(feature: str, record):
     """The download of a stored file: its own type, its original name, never sniffed by the browser."""
-    path = folder(feature) / record.key
-    if not path.is_file():
+    return send_key(record.key, record.name, record.mimetype)
+
+
+def send_key(key: str, name: str, mimetype: str):
+    """The download of the stored file `key` as `name`, streamed chunk by chunk; 304 for a client that
+    holds it already (its ETag is the content's SHA-256); 404 when no such file is stored."""
+    stored = storage_module.facts(key)
+    if stored is None:
         abort(404)
-    response = name_download(send_file(path, mimetype=record.mimetype, as_attachment=True, download_name=record.name),
-                             record.name)
+    body = storage_module.read(key) if stored.size <= storage_module.CHUNK else storage_module.chunks(key, stored.size)
+    response = current_app.response_class(body, mimetype=mimetype, direct_passthrough=True)
+    response.content_length = stored.size
+    response.set_etag(stored.sha256)
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response = response.make_conditional(request)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return name_download(response, name)
 
 
 def checked_files(field, allowed=DOCUMENTS, max_bytes: int = 20 * MB) -> list:

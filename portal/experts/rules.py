@@ -187,56 +187,19 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
     first_row: dict[str, int] = {}
     for row_no, raw in rows:
         errors: list[tuple[str, str]] = []
-        name = normalise_name(cell_text(raw.get("name")))
-        problem = name_problem(name)
-        if problem:
-            errors.append(("name", problem))
-        id_number = normalise_id_number(cell_text(raw.get("id_number")))
-        problem = id_number_problem(id_number)
-        if problem:
-            errors.append(("id_number", problem))
-        elif id_number in first_row:
-            errors.append(("id_number", f"与第 {first_row[id_number]} 行的身份证号码重复。"))
-        else:
-            first_row[id_number] = row_no
-        phone = re.sub(r"[\s-]", "", cell_text(raw.get("phone")))
-        if not MOBILE_RE.match(phone):
-            errors.append(("phone", "手机号码应为 11 位数字，以 1 开头。"))
-        employer = cell_text(raw.get("employer"))
-        if not employer:
-            errors.append(("employer", "请填写工作单位。"))
-        elif len(employer) > 100:
-            errors.append(("employer", "工作单位最多 100 个字。"))
-        title = cell_text(raw.get("title"))[:40] or None
-        codes = [c.upper() for c in CODE_SPLIT.split(cell_text(raw.get("specialties"))) if c]
-        codes = list(dict.fromkeys(codes))
-        unknown = [c for c in codes if c not in specialty_ids]
-        if unknown:
-            errors.append(("specialties", f"专业代码 {'、'.join(unknown)} 不存在或已停用，请对照专业分类填写。"))
-        problem = specialty_count_problem(len(codes))
-        if problem:
-            errors.append(("specialties", problem))
-        scope_text = cell_text(raw.get("share_scope")) or "全省共享"
-        share_scope = SCOPE_WORDS.get(scope_text)
-        if share_scope is None:
-            errors.append(("share_scope", "共享范围应为：仅本地区、全省共享或跨省共享。"))
-        status_text = cell_text(raw.get("status"))
-        status = STATUS_WORDS.get(status_text) if status_text else None   # blank: new ones 在库, others unchanged
-        if status_text and status is None:
-            errors.append(("status", "状态应为“在库”或“退出”；暂停请在专家信息页办理并填写原因。"))
-        region_text = cell_text(raw.get("region"))
-        if own_region_id is None:
-            region_id = region_ids.get(region_text)
-            if region_id is None:
-                errors.append(("region", "请填写所属地区（如：长春地区）。"))
-        else:
-            region_id = own_region_id
-            if region_text and region_ids.get(region_text) != own_region_id:
-                errors.append(("region", "只能导入本地区的专家。"))
+        person = _person_cells(raw, errors)
+        id_number = person["id_number"]
+        if id_number and not errors_in(errors, "id_number"):
+            if id_number in first_row:
+                errors.append(("id_number", f"与第 {first_row[id_number]} 行的身份证号码重复。"))
+            else:
+                first_row[id_number] = row_no
+        pool = _pool_cells(raw, errors, specialty_ids)
+        region_id = _region_cell(raw, errors, own_region_id, region_ids)
         action = "new"
         holder = holders.get(id_number)
-        if holder is not None and not any(column == "id_number" for column, _ in errors):
-            expert_id, holder_region = holder
+        if holder is not None and not errors_in(errors, "id_number"):
+            _expert_id, holder_region = holder
             if region_id is not None and holder_region != region_id:
                 errors.append(("id_number", duplicate_id_problem(holder_region, region_id)))
             action = "update"
@@ -244,10 +207,69 @@ def check_expert_rows(rows, specialty_ids: dict[str, int], holders: dict[str, tu
             check.errors.append(RowError(row_no, IMPORT_HEADER[column], message))
         if not errors:
             check.rows.append({"row": row_no, "action": action, "expert_id": holder[0] if holder else None,
-                               "name": name, "id_number": id_number, "phone": phone, "employer": employer,
-                               "title": title, "specialty_ids": [specialty_ids[c] for c in codes],
-                               "share_scope": share_scope, "status": status, "region_id": region_id})
+                               **person, **pool, "region_id": region_id})
     return check
+
+
+def errors_in(errors: list[tuple[str, str]], column: str) -> bool:
+    return any(name == column for name, _ in errors)
+
+
+def _person_cells(raw: dict, errors: list) -> dict:
+    """Name, ID number, phone, employer and title of one row (problems appended to `errors`)."""
+    name = normalise_name(cell_text(raw.get("name")))
+    problem = name_problem(name)
+    if problem:
+        errors.append(("name", problem))
+    id_number = normalise_id_number(cell_text(raw.get("id_number")))
+    problem = id_number_problem(id_number)
+    if problem:
+        errors.append(("id_number", problem))
+    phone = re.sub(r"[\s-]", "", cell_text(raw.get("phone")))
+    if not MOBILE_RE.match(phone):
+        errors.append(("phone", "手机号码应为 11 位数字，以 1 开头。"))
+    employer = cell_text(raw.get("employer"))
+    if not employer:
+        errors.append(("employer", "请填写工作单位。"))
+    elif len(employer) > 100:
+        errors.append(("employer", "工作单位最多 100 个字。"))
+    title = cell_text(raw.get("title"))[:40] or None
+    return {"name": name, "id_number": id_number, "phone": phone, "employer": employer, "title": title}
+
+
+def _pool_cells(raw: dict, errors: list, specialty_ids: dict[str, int]) -> dict:
+    """Specialties, share scope and status of one row (problems appended to `errors`)."""
+    codes = [c.upper() for c in CODE_SPLIT.split(cell_text(raw.get("specialties"))) if c]
+    codes = list(dict.fromkeys(codes))
+    unknown = [c for c in codes if c not in specialty_ids]
+    if unknown:
+        errors.append(("specialties", f"专业代码 {'、'.join(unknown)} 不存在或已停用，请对照专业分类填写。"))
+    problem = specialty_count_problem(len(codes))
+    if problem:
+        errors.append(("specialties", problem))
+    scope_text = cell_text(raw.get("share_scope")) or "全省共享"
+    share_scope = SCOPE_WORDS.get(scope_text)
+    if share_scope is None:
+        errors.append(("share_scope", "共享范围应为：仅本地区、全省共享或跨省共享。"))
+    status_text = cell_text(raw.get("status"))
+    status = STATUS_WORDS.get(status_text) if status_text else None   # blank: new ones 在库, others unchanged
+    if status_text and status is None:
+        errors.append(("status", "状态应为“在库”或“退出”；暂停请在专家信息页办理并填写原因。"))
+    return {"specialty_ids": [specialty_ids[c] for c in codes if c in specialty_ids], "share_scope": share_scope,
+            "status": status}
+
+
+def _region_cell(raw: dict, errors: list, own_region_id: int | None, region_ids: dict[str, int]) -> int | None:
+    """The row's region: named by a provincial admin, else the importer's own (another one is refused)."""
+    region_text = cell_text(raw.get("region"))
+    if own_region_id is None:
+        region_id = region_ids.get(region_text)
+        if region_id is None:
+            errors.append(("region", "请填写所属地区（如：长春地区）。"))
+        return region_id
+    if region_text and region_ids.get(region_text) != own_region_id:
+        errors.append(("region", "只能导入本地区的专家。"))
+    return own_region_id
 
 
 # --- eligible experts for a guest venue (可抽取专家数) ----------------------------------------------------------

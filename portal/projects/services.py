@@ -224,11 +224,7 @@ def _flush_or_refuse(message: str, field: str | None = None):
 
 # --- exemptions -------------------------------------------------------------------------------------------
 
-EXEMPTION_FEATURE = "exemptions"   # the upload folder of the written explanations
-
-
-def upload_folder() -> Path:
-    return uploads.folder(EXEMPTION_FEATURE)
+EXEMPTION_FEATURE = "exemptions"   # the stored files' feature of the written explanations
 
 
 def pdf_problem(stream, max_bytes: int = PDF_MAX_BYTES) -> str | None:
@@ -249,10 +245,6 @@ def pdf_problem(stream, max_bytes: int = PDF_MAX_BYTES) -> str | None:
     return None
 
 
-def pdf_path(exemption: Exemption) -> Path:
-    return upload_folder() / exemption.pdf_key
-
-
 def record_exemption(section: Section, data: dict, pdf, batch: uploads.UploadBatch) -> Exemption:
     """The tenderee's written explanation for not using remote evaluation (seed 000, 一(三))."""
     if not section.remote_level.exemptable:
@@ -268,7 +260,7 @@ def record_exemption(section: Section, data: dict, pdf, batch: uploads.UploadBat
     exemption.explanation = data["explanation"]
     exemption.recorded_by_id = current_actor_id()
     if pdf is not None and getattr(pdf, "filename", ""):
-        # A replaced PDF stays on disk: nothing is deleted, the audit log keeps its checksum.
+        # A replaced PDF stays stored: nothing is deleted, the audit log keeps its checksum.
         stored = batch.store(pdf)
         exemption.pdf_key, exemption.pdf_size, exemption.pdf_sha256 = stored.key, stored.size, stored.sha256
         exemption.pdf_name = Path(pdf.filename).name[-200:] or "说明.pdf"

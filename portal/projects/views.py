@@ -1,7 +1,7 @@
 """Projects and tender sections: registration, the live remote-evaluation decision, exemptions, thresholds."""
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -10,7 +10,6 @@ from .. import uploads
 from ..auth.permissions import can, get_scoped_or_404, permission_required, scope_clause
 from ..calendar.services import deadline_for
 from ..clock import china_today
-from ..downloads import name_download
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
@@ -404,11 +403,7 @@ def exemption_pdf(section_id):
     exemption = section.exemption
     if exemption is None or not exemption.pdf_key or not _may_see_exemption(section):
         abort(404)
-    path = services.pdf_path(exemption)
-    if not path.is_file():
-        abort(404)
-    return name_download(send_file(path, mimetype="application/pdf", as_attachment=True),
-                         exemption.pdf_name or "说明.pdf")
+    return uploads.send_key(exemption.pdf_key, exemption.pdf_name or "说明.pdf", "application/pdf")
 
 
 @bp.route("/exemptions")

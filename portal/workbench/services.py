@@ -69,7 +69,7 @@ def inbox(user, today: date) -> Card:
                      url_for("bookings.answer", request_id=req.id), rules.answer_by(calendar, req.evaluation_date),
                      f"{req.main_center.name}申请 {req.seats_requested} 个机位；评标 "
                      f"{req.evaluation_date:%m-%d} {req.start_time:%H:%M}；招标人 {req.section.project.tenderee}",
-                     verb="答复")
+                     verb="截止答复")
                for req in rows]
     return card("inbox", "待答复的客场机位申请", _count(waiting), entries, today,
                 url_for("bookings.inbox"), "打开客场待办", empty="没有等待本中心答复的申请。",

@@ -6,7 +6,7 @@ from tests.browser.test_workstation_directory import login
 
 def test_admin_adds_a_pairing_and_sees_it_on_the_partner_page(page, users):
     login(page, "province")
-    page.get_by_role("link", name="跨省合作").click()
+    page.get_by_role("link", name="跨省合作", exact=True).click()
     page.get_by_role("link", name="新增对口合作").click()
     page.get_by_label("实施单位（主场）").select_option(label="吉林省 · 长春市公共资源交易中心")
     page.get_by_label("湖南省 · 长沙公共资源交易中心").check()

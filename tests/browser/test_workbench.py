@@ -25,7 +25,7 @@ def test_staff_sees_the_waiting_request_on_its_workbench_and_clicks_through_to_a
     expect(page.get_by_role("heading", name="工作台")).to_be_visible()
     expect(inbox.locator(".workbench-count")).to_have_text("1")
     expect(inbox).to_contain_text(req.number)
-    expect(inbox).to_contain_text("天后答复")
+    expect(inbox).to_contain_text("天后截止答复")
 
     # A second request arrives: the card counts it without a reload (the htmx poll).
     page.evaluate("window.__noReload = true")

@@ -6,6 +6,7 @@ PUBLIC_POSTS or SIGNED_IN. Where a record's own rule narrows what the table gran
 whose answer differs, with the reason.
 """
 import hashlib
+import io
 import json
 from collections import defaultdict
 from datetime import date, time
@@ -17,7 +18,7 @@ from portal.auth.models import LoginSession, Role
 from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
-from portal import uploads
+from portal import storage
 from portal.evaluations.models import (
     Attachment,
     Clue,
@@ -299,7 +300,7 @@ def _stored(model, feature: str, name: str, **owner):
     """A stored upload of `feature` (a small PDF under a random name) and its record."""
     body = b"%PDF-1.4\n% test\n%%EOF\n"
     key = f"{hashlib.sha256(name.encode() + repr(owner).encode()).hexdigest()[:32]}.pdf"
-    (uploads.folder(feature) / key).write_bytes(body)
+    storage.put(key, feature, io.BytesIO(body), "application/pdf")
     record = model(name=name, key=key, mimetype="application/pdf", size=len(body),
                    sha256=hashlib.sha256(body).hexdigest(), **owner)
     db.session.add(record)
@@ -374,7 +375,7 @@ def records(users, orgs):
     exemption = db.session.scalars(select(Exemption).filter_by(section_id=section.id)).one()
     scan = b"%PDF-1.4\n%%EOF\n"
     exemption.pdf_key, exemption.pdf_name, exemption.pdf_size = "access-test-exemption.pdf", "说明.pdf", len(scan)
-    (uploads.folder("exemptions") / exemption.pdf_key).write_bytes(scan)
+    storage.put(exemption.pdf_key, "exemptions", io.BytesIO(scan), "application/pdf")
     contact = CenterContact(center_id=orgs.center(factories.CHANGCHUN).id, name="联系人", phone="0431-88888888")
     feed_token = "access-test-feed-token"
     feed.token_sha256 = hashlib.sha256(feed_token.encode()).hexdigest()

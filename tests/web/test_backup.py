@@ -1,12 +1,14 @@
 """Backup and restore (issue 11): back up, change, restore, find the data as it was — on SQLite through the
 online backup API, on PostgreSQL through pg_dump/pg_restore (whichever the suite runs on) — uploads included;
 a damaged or foreign backup changes nothing."""
+import io
 import json
+import tarfile
 
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from portal import backup
+from portal import backup, storage
 from portal.auth.models import LoginSession
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -21,8 +23,9 @@ def _names():
 
 def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, users, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
-    (tmp_path / "uploads" / "notices").mkdir(parents=True)
-    (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"%PDF-1.4 before")
+    big = bytes(range(256)) * (storage.CHUNK // 256 * 2 + 3)      # three chunks
+    storage.put("a.pdf", "notices", io.BytesIO(b"%PDF-1.4 before"), "application/pdf")
+    storage.put("big.pdf", "notices", io.BytesIO(big), "application/pdf")
     center = orgs.center(factories.CHANGCHUN)
     center.address = "备份前的地址"
     db.session.commit()
@@ -34,15 +37,19 @@ def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, 
     db.session.commit()
     manifest = backup.backup(app, tmp_path / "backup")
     assert manifest["database"] == db.engine.dialect.name and manifest["revision"]
+    # The files are rows of the database: its copy carries them, no upload folder is needed.
     assert set(manifest["files"]) == {"database.sqlite" if db.engine.dialect.name == "sqlite"
-                                      else "database.dump", "uploads.tar"}
+                                      else "database.dump"}
+    assert not (tmp_path / "uploads").exists()
 
     center = orgs.center(factories.CHANGCHUN)
     center.address = "备份后改过的地址"
     db.session.delete(orgs.center(factories.YUSHU))
     db.session.commit()
-    (tmp_path / "uploads" / "notices" / "a.pdf").write_bytes(b"changed")
-    (tmp_path / "uploads" / "notices" / "b.pdf").write_bytes(b"added later")
+    storage.remove(["a.pdf", "big.pdf"])
+    storage.put("a.pdf", "notices", io.BytesIO(b"changed"), "application/pdf")
+    storage.put("b.pdf", "notices", io.BytesIO(b"added later"), "application/pdf")
+    db.session.commit()
     assert _names() != before
 
     backup.restore(app, tmp_path / "backup")
@@ -51,8 +58,27 @@ def test_backup_change_restore_finds_the_data_and_files_as_they_were(app, orgs, 
     assert db.session.scalar(select(func.count()).select_from(LoginSession)
                              .where(LoginSession.ended_at.is_(None))) == 0
     assert orgs.center(factories.CHANGCHUN).address == "备份前的地址"
-    assert (tmp_path / "uploads" / "notices" / "a.pdf").read_bytes() == b"%PDF-1.4 before"
-    assert not (tmp_path / "uploads" / "notices" / "b.pdf").exists()
+    db.session.expire_all()
+    assert storage.read("a.pdf") == b"%PDF-1.4 before" and storage.read("big.pdf") == big
+    assert storage.facts("big.pdf").size == len(big) and storage.facts("b.pdf") is None
+
+
+def test_an_older_backup_brings_its_upload_folder_back_for_the_upgrade(app, orgs, tmp_path, monkeypatch):
+    """A backup made before the files moved into the database carries uploads.tar: the restore unpacks it
+    where migration 0020 reads it (`flask db upgrade` then moves the files in, tests/web/test_migrations.py)."""
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
+    backup.backup(app, tmp_path / "backup")
+    (tmp_path / "old" / "uploads" / "notices").mkdir(parents=True)
+    (tmp_path / "old" / "uploads" / "notices" / "old.pdf").write_bytes(b"%PDF-1.4 old")
+    with tarfile.open(tmp_path / "backup" / "uploads.tar", "w") as tar:
+        tar.add(tmp_path / "old" / "uploads", arcname="uploads")
+    manifest_path = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["files"]["uploads.tar"] = {"bytes": (tmp_path / "backup" / "uploads.tar").stat().st_size,
+                                        "sha256": backup._sha256(tmp_path / "backup" / "uploads.tar")}
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    backup.restore(app, tmp_path / "backup")
+    assert (tmp_path / "uploads" / "notices" / "old.pdf").read_bytes() == b"%PDF-1.4 old"
 
 
 def test_an_older_backup_restores_over_a_newer_schema(app, orgs, tmp_path, monkeypatch):

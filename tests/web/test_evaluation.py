@@ -517,10 +517,11 @@ def test_a_third_replacement_of_a_seat_needs_a_supervisors_approval(drawn, login
     page = _replace(staff, evaluation, fourth)
     assert page.status_code == 422 and "已更换 3 次，第 4 次更换须经行政监督部门同意" in page.get_data(as_text=True)
     # Nobody outside the drawing venue reads a drawn name on the way.
-    names = [e.name for e in _drawn_experts(drawn["main"])]
-    for username in ("supervisor", "staff-jilin", "province"):
+    experts = _drawn_experts(drawn["main"])
+    for username in ("supervisor", "staff-jilin", "province", "agent"):
         html = _pages(login_as(username), evaluation)
-        assert not any(n in html for n in names), username
+        assert not any(n in html for n in _names(experts)), username
+        assert not any(secret in html for secret in _ids(experts)), username
 
 
 def test_the_database_refuses_a_third_replacement_without_approval(drawn):

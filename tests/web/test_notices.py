@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.notices.models import Notice, NoticeAttachment
 from portal.notices.rules import Status
+from portal.storage import FileContent
 from tests import factories
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -45,7 +46,10 @@ def upload_folder(app, tmp_path):
 
 
 def stored_files(folder):
-    return sorted(p.name for p in (folder / "notices").glob("*")) if (folder / "notices").exists() else []
+    """The stored notice files (rows of the database since issue 26; none on disk)."""
+    db.session.expire_all()
+    assert not (folder / "notices").exists()
+    return sorted(db.session.scalars(select(FileContent.key).where(FileContent.feature == "notices")))
 
 
 # --- publishing and reading ---------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_staff_sees_the_request_waiting_in_its_inbox_with_the_day_to_answer_by(l
     assert req.number in inbox["html"] and "长春市某道路改造工程" in inbox["html"]
     answer_by = load_calendar().add_working_days(world["day"], -1)
     assert f'datetime="{answer_by.isoformat()}"' in inbox["html"]
-    assert f"{(answer_by - china_today()).days} 天后答复" in inbox["html"]
+    assert f"{(answer_by - china_today()).days} 天后截止答复" in inbox["html"]
     # The main center's staff have nothing to answer: the request is not in their inbox.
     assert home(login_as("staff-changchun"))["inbox"]["count"] == 0
 
