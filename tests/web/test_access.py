@@ -112,6 +112,7 @@ ROUTES = [
     ("get", "/bookings/?status=&sort=-filed", "bookings.view"),
     ("get", "/bookings/inbox", "bookings.answer"),
     ("get", "/bookings/{request}", "bookings.view"),
+    ("get", "/bookings/{request}/confirmation", "bookings.view"),
     ("get", "/bookings/{request}/edit", "bookings.request"),
     ("get", "/bookings/{inbound}/answer", "bookings.answer"),
     ("get", "/bookings/new?section={section}", "bookings.request"),

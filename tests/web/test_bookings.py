@@ -672,3 +672,16 @@ def test_inbox_rows_name_the_project_and_tenderee_and_search_finds_them(login_as
     assert f"{project.name} · {world['section'].name}" in inbox and f"招标人：{project.tenderee}" in inbox
     assert req.number in client.get("/bookings/inbox", query_string={"q": project.tenderee[:4]}).get_data(as_text=True)
     assert req.number not in client.get("/bookings/inbox", query_string={"q": "没有这个招标人"}).get_data(as_text=True)
+
+
+def test_the_guest_prints_its_seat_confirmation_once_it_accepted(login_as, world, users):
+    req = _submitted(world, users)
+    staff = login_as("staff-jilin")
+    before = staff.get(f"/bookings/{req.id}/confirmation").get_data(as_text=True)
+    assert "客场接受并分配工位后才有确认函" in before and "（盖章）" not in before
+    _accept(staff, req, world["stations"][:2])
+    page = staff.get(f"/bookings/{req.id}").get_data(as_text=True)
+    assert f"/bookings/{req.id}/confirmation" in page
+    letter = login_as("agent").get(f"/bookings/{req.id}/confirmation").get_data(as_text=True)
+    assert "远程异地评标客场确认函" in letter and "JL-01" in letter and "JL-02" in letter
+    assert "安排评标工位 2 个" in letter and f"{world['jilin'].name}（盖章）" in letter

@@ -6,10 +6,10 @@ from ...calendar.services import deadline_for
 from ...errors import show_on_form
 from ...extensions import db
 from ...htmx import fragment, wants_fragment
-from ...clock import china_today
+from ...clock import china_now, china_today
 from .. import bp
 from ..forms import EditForm
-from ..rules import Action
+from ..rules import HOLDING_STATUSES, Action
 from ..services import lifecycle
 from ..services.common import BookingError
 from .common import Loaded, act, load, request_page, specialty_choices, with_request
@@ -95,3 +95,14 @@ def _edit_page(req, form: EditForm, status: int = 200):
     day = form.evaluation_date.data if not form.evaluation_date.errors else None
     return render_template("bookings/edit.html", form=form, req=req, section=req.section,
                            deadline=deadline_for(day) if day else None, today=china_today()), status
+
+
+@bp.route("/<int:request_id>/confirmation")
+@with_request()
+def confirmation(loaded: Loaded):
+    """The guest venue's seat confirmation (客场确认函) to print, sign and stamp: what was accepted, on which
+    workstations, at which fee standards. Before the guest center accepts, the page says so instead."""
+    req = loaded.req
+    return render_template("bookings/confirmation.html", req=req, section=req.section, project=req.section.project,
+                           accepted=req.status in HOLDING_STATUSES, bookings=lifecycle.bookings_of(req),
+                           printed_at=china_now())
