@@ -128,3 +128,14 @@ def grouped(rows: list[tuple[WorkstationHold, str]]) -> list[dict]:
                                       "starts_at": hold.starts_at, "ends_at": hold.ends_at, "codes": []})
         item["codes"].append(code)
     return list(items.values())
+
+
+def end_early(hold_ids: list[int], at: datetime) -> int:
+    """Shorten these active holds to end at `at` (an evaluation ended before its scheduled end frees its
+    workstations from then on); holds already ended or not yet begun are left as they are."""
+    if not hold_ids:
+        return 0
+    return db.session.execute(
+        update(WorkstationHold).where(WorkstationHold.id.in_(hold_ids), WorkstationHold.active.is_(True),
+                                      WorkstationHold.starts_at < at, WorkstationHold.ends_at > at)
+        .values(ends_at=at).execution_options(synchronize_session=False)).rowcount

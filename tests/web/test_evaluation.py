@@ -696,9 +696,22 @@ def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn
     # The guest venue cannot issue the end instruction itself.
     assert drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 404
     drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/members/{last.id}/sign/report_signed_at")
+    # The main venue's sign-in holds run (whatever the clock says) from an hour ago to six hours ahead...
+    from portal.evaluations.services.common import aware
+    from portal.models_base import utcnow
+    from portal.workstations.models import HoldPurpose, WorkstationHold
+    now = utcnow()
+    db.session.execute(update(WorkstationHold).where(WorkstationHold.purpose == HoldPurpose.SIGN_IN)
+                       .values(starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=6)))
+    db.session.commit()
     assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 303
     ended = _evaluation()
     assert ended.ended_at is not None
+    # ...and end at the end instruction: the workstations are free from then on.
+    sign_in_holds = db.session.scalars(select(WorkstationHold).where(
+        WorkstationHold.purpose == HoldPurpose.SIGN_IN, WorkstationHold.active.is_(True))).all()
+    assert len(sign_in_holds) == len(_members(drawn["main"])) > 0
+    assert {aware(h.ends_at) for h in sign_in_holds} == {aware(ended.ended_at)}
     assert ended.payment_due == factories.working_day(0) if False else ended.payment_due is not None
     told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.text.contains("评审结束")))}
     assert {users["staff-jilin"].id, users["agent"].id} <= told

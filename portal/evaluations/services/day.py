@@ -166,6 +166,8 @@ def end(evaluation: Evaluation) -> None:
     evaluation.ended_by_id = audit.current_actor_id()
     due = set_due_dates(evaluation)   # from the day of the end instruction (issue 23)
     _fix_fees(evaluation, members, now)
+    # The main venue's workstations were held to the scheduled end: from the end instruction they are free.
+    holds.end_early([m.hold_id for m in members if m.hold_id is not None], now)
     db.session.flush()
     audit.record("end", "evaluation", evaluation, region_id=region_of(evaluation),
                  summary=f"主场下达评审结束指令；资料移交和劳务费支付期限 {due:%Y-%m-%d}")
