@@ -55,5 +55,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('venues') as batch:
-        batch.drop_column('sort_key')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+ and PostgreSQL), not a batch copy: the copy would drop the venues
+    # table that workstations refer to, which SQLite refuses while it enforces foreign keys.
+    op.drop_column('venues', 'sort_key')

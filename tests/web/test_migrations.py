@@ -126,6 +126,11 @@ def test_venues_stored_before_their_sort_key_get_one(tmp_path):
         center = db.session.scalars(db.select(TradingCenter).order_by(TradingCenter.id)).first()
         for name in ("第三评标区", "第一评标区", "第二评标区"):
             db.session.add(Venue(center_id=center.id, name=name))
+        db.session.flush()
+        from portal.workstations.models import Workstation
+
+        db.session.add(Workstation(center_id=center.id, venue_id=db.session.scalars(db.select(Venue.id)).first(),
+                                   code="W-01"))      # a venue referred to: the way down must keep it
         db.session.commit()
         downgrade(revision="0022-1")
         upgrade()
