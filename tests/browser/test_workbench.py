@@ -40,3 +40,34 @@ def test_staff_sees_the_waiting_request_on_its_workbench_and_clicks_through_to_a
     expect(page).to_have_url(re.compile(rf"/bookings/{req.id}/answer$"))
     expect(page.get_by_role("heading", name=f"受理客场机位申请 {req.number}")).to_be_visible()
     expect(page.get_by_label("JL-01")).to_be_checked()
+
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def test_every_role_opens_its_workbench_and_acts_from_each_card(browser, live_server, app):
+    """With the demo data, each demo account's 工作台 has its cards, and every card's link opens the page to act
+    on (no error page); the agent goes from its card to the seat request form of a section still to request."""
+    from portal.demo import ACCOUNTS
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    for username in [account[0] for account in ACCOUNTS]:
+        context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page = context.new_page()
+        page.goto("/auth/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+        cards = page.locator(".workbench-card")
+        assert cards.count() >= 2, username
+        links = [cards.nth(i).locator("h3 a").get_attribute("href") for i in range(cards.count())]
+        for href in links:
+            response = page.goto(href)
+            assert response.status == 200, (username, href)
+            assert "错误" not in page.title() and "出错" not in page.title(), (username, href)
+        if username == "agent":
+            page.goto("/")
+            page.locator("#card-sections").get_by_role("link").nth(1).click()   # the first section on the card
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+        context.close()
