@@ -685,3 +685,15 @@ def test_the_guest_prints_its_seat_confirmation_once_it_accepted(login_as, world
     letter = login_as("agent").get(f"/bookings/{req.id}/confirmation").get_data(as_text=True)
     assert "远程异地评标客场确认函" in letter and "JL-01" in letter and "JL-02" in letter
     assert "安排评标工位 2 个" in letter and f"{world['jilin'].name}（盖章）" in letter
+
+
+def test_the_feed_gives_each_event_one_uid_whatever_host_it_is_read_under(login_as, world, users, client):
+    """One calendar subscribed through the portal's IP address and its name must not show the booking twice."""
+    req = _accepted(login_as, world, users)
+    page = login_as("staff-jilin").post("/bookings/feeds", data={"label": "值班室日历"}).get_data(as_text=True)
+    path = page.split('id="feed-url" type="text" readonly value="')[1].split('"')[0].split("localhost", 1)[-1]
+    uids = []
+    for host in ("portal.example", "10.0.0.8"):
+        [event] = Calendar.from_ical(client.get(path, headers={"Host": host}).data).walk("VEVENT")
+        uids.append(str(event["UID"]))
+    assert req.number and uids[0] == uids[1] and "portal.example" not in uids[0] and "10.0.0.8" not in uids[0]

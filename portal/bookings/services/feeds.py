@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ...audit import services as audit
 from ...extensions import db
+from ...identifiers import stable_uuid
 from ...models_base import utcnow
 from ...orgs.models import TradingCenter
 from ...clock import local_midnight_utc
@@ -83,9 +84,11 @@ def feed_own_use(center_id: int, today: date) -> list[dict]:
         HoldPurpose.LOCAL_EVALUATION, HoldPurpose.MAINTENANCE, HoldPurpose.SIGN_IN)))
 
 
-def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]]], host: str,
+def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]]],
                  own_use: list[dict] = ()) -> bytes:
-    """An RFC 5545 calendar: one event per request holding the center's workstations, and one per own use."""
+    """An RFC 5545 calendar: one event per request holding the center's workstations, and one per own use.
+    UIDs come from the record alone (portal.identifiers), never from the host the feed was asked under: a
+    calendar subscribed through two names of the portal shows each event once."""
     cal = Calendar()
     cal.add("prodid", "-//远程异地评标协同门户//客场机位//ZH")
     cal.add("version", "2.0")
@@ -95,7 +98,7 @@ def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]
     stamp = datetime.now(UTC).replace(microsecond=0)
     for req, codes in items:
         event = Event()
-        event.add("uid", f"seat-request-{req.id}@{host}")
+        event.add("uid", stable_uuid("seat-request", req.id))
         event.add("dtstamp", stamp)
         event.add("dtstart", _utc(req.starts_at))
         event.add("dtend", _utc(req.ends_at))
@@ -107,7 +110,7 @@ def ics_calendar(center: TradingCenter, items: list[tuple[SeatRequest, list[str]
         cal.add_component(event)
     for use in own_use:
         event = Event()
-        event.add("uid", f"workstation-hold-{use['id']}@{host}")
+        event.add("uid", stable_uuid("workstation-hold", use["id"]))
         event.add("dtstamp", stamp)
         event.add("dtstart", _utc(use["starts_at"]))
         event.add("dtend", _utc(use["ends_at"]))

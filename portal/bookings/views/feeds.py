@@ -59,7 +59,7 @@ def feed(token):
         abort(404)
     items = feed_service.feed_requests(subscription.center_id, china_today())
     own_use = feed_service.feed_own_use(subscription.center_id, china_today())
-    body = feed_service.ics_calendar(subscription.center, items, request.host.split(":")[0] or "portal", own_use)
+    body = feed_service.ics_calendar(subscription.center, items, own_use)
     center_id = subscription.center_id
     feed_service.touch_feed(subscription)
     db.session.commit()
