@@ -1160,3 +1160,10 @@ def test_a_booking_is_completed_only_after_the_end_instruction(drawn, login_as):
     assert agent.post(f"/bookings/{req.id}/complete", data={"version": str(req.version)}).status_code == 303
     db.session.expire_all()
     assert db.session.get(SeatRequest, req.id).status is Status.COMPLETED
+
+
+def test_the_incident_form_starts_at_now_china_time(drawn):
+    """The day fixture stands at 09:30 China time of the evaluation day (the server's clock runs in UTC)."""
+    page = drawn["guest_staff"].get(f"/evaluations/{drawn['evaluation'].id}").get_data(as_text=True)
+    field = page.split('name="occurred_at"')[1].split(">")[0]
+    assert f'value="{drawn["when"].isoformat()}T09:3' in field

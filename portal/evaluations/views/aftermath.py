@@ -6,6 +6,7 @@ from flask_login import current_user
 from ... import uploads
 from ...auth.permissions import permission_required
 from ...errors import show_on_form
+from ...clock import china_now
 from ...extensions import db
 from ...forms_base import china_to_utc
 from ...htmx import fragment, wants_fragment
@@ -223,6 +224,9 @@ def incidents_section(p: Page) -> dict:
     """The incidents, and the forms to report one or its resumption (for the venues one runs)."""
     form = p.form("incident_form", IncidentForm)
     form.venue_id.choices = [(v.id, v.label) for v in p.evaluation.venues if v.id in p.acting]
+    if "incident_form" not in p.forms and form.occurred_at.data is None:
+        # A blank form starts at "now" (China time, to the minute): incidents are reported as they happen.
+        form.occurred_at.data = china_now().replace(second=0, microsecond=0, tzinfo=None)
     return {"incidents": aftermath.incidents_of(p.evaluation), "incident_labels": rules.INCIDENT_LABELS,
             "incident_form": form, "resume_form": p.form("resume_form", ResumeForm)}
 
