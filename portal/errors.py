@@ -4,6 +4,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from .accesslog import redact
 from .extensions import db
 from .htmx import wants_fragment
 
@@ -63,7 +64,7 @@ def init_app(app):
         g._login_user = app.login_manager.anonymous_user()
         # The error's class and the driver's first line only: its text may carry the statement's parameters.
         orig = getattr(error, "orig", None)
-        app.logger.error("Database unavailable on %s %s: %s (%s)", request.method, request.path,
+        app.logger.error("Database unavailable on %s %s: %s (%s)", request.method, redact(request.path),
                          type(error).__name__, (str(orig).splitlines() or [""])[0][:200] if orig is not None else "")
         title, message = MESSAGES[503]
 
@@ -76,7 +77,7 @@ def init_app(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s %s", request.method, redact(request.path))
         return _page(500)
 
 
