@@ -121,6 +121,7 @@ def create_app(test_config=None):
     from .training import views as training_views
     from .workstations import views as workstations_views
 
+    app.url_map.converters["int"] = security.RecordIdConverter   # before any route is added
     for module in (home, auth_views, orgs_views, workstations_views, partners_views, calendar_views,
                    projects_views, bookings_views, evaluations_views, experts_views, audit_views,
                    notifications_views, reports_views, notices_views, training_views):

@@ -17,9 +17,12 @@ attacker chose.
 from flask import request, session
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
+
+from .models_base import MAX_ID
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -39,6 +42,14 @@ HSTS = "max-age=31536000; includeSubDomains"
 # The answer to an untrusted Host, built without the app (no template, no url_for: the request has no URLs).
 HOST_REFUSED = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>请求无效</title>"
                 "<h1>请求无效</h1><p>本系统不接受以该主机名发来的请求，请使用系统管理员公布的网址访问。</p></html>")
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in every route: 0 to 2**31 - 1 (issue 27 item 4). A larger number in a URL is no record of any
+    table (a 404, as for any id not found), never an integer the database driver cannot hold (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def trusted_hosts(config) -> list[str] | None:
@@ -73,6 +84,9 @@ class HostCheck:
 def init_app(app):
     hosts = trusted_hosts(app.config)
     app.config["TRUSTED_HOSTS"] = hosts      # Flask checks the same list again when it reads request.host
+    if hosts is None and not (app.debug or app.testing):
+        app.logger.warning("TRUSTED_HOSTS is not set: any Host header is answered and used in feed links; "
+                           "set PORTAL_TRUSTED_HOSTS to the portal's host names in production.")
     app.wsgi_app = HostCheck(app.wsgi_app, hosts)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops:

@@ -3,6 +3,7 @@ allowed to open it, with every query argument the portal reads (and the route's 
 negative, fractional, full-width, control-character, injection and overlong values. Every answer must be
 below 500: an argument that cannot be what it names counts as absent, it never reaches the database as an
 integer SQLite or PostgreSQL cannot hold."""
+import re
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -72,3 +73,14 @@ def test_hostile_query_strings_never_break_a_page(app, login_as, records, templa
 def test_an_integer_argument_counts_only_within_its_bounds(app, raw, bounds, expected):
     with app.test_request_context("/", query_string={"n": raw}):
         assert int_arg("n", **bounds) == expected
+
+
+def _with_huge_ids(template: str) -> str:
+    return re.sub(r"\{[a-z_]+\}", "99999999999999999999", template.replace("{region}", "changchun"))
+
+
+@pytest.mark.parametrize("template, username", [(t, u) for t, u in _get_routes() if re.search(r"\{[a-z_]+\}", t)])
+def test_an_id_too_big_for_any_column_finds_nothing(app, login_as, records, template, username):  # noqa: F811
+    client = login_as(username) if username else app.test_client()
+    response = client.get(_with_huge_ids(template))
+    assert response.status_code < 500, (template, response.status_code)

@@ -70,3 +70,13 @@ def test_without_a_list_any_well_formed_host_is_answered_and_a_malformed_one_is_
     assert client.get("/healthz", headers={"Host": "10.0.0.8"}).status_code == 200
     assert client.get("/healthz", headers={"Host": "portal.example"}).status_code == 200
     assert client.get("/healthz", headers={"Host": "bad host<>"}).status_code == 400
+
+
+def test_a_production_app_without_trusted_hosts_says_so(database_url, caplog):
+    with caplog.at_level("WARNING"):
+        make_app(database_url, TESTING=False)
+    assert any("TRUSTED_HOSTS is not set" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        make_app(database_url, TESTING=False, TRUSTED_HOSTS=["pbjy.jl.gov.cn"])
+    assert not any("TRUSTED_HOSTS" in r.getMessage() for r in caplog.records)
