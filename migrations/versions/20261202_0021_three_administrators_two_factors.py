@@ -45,8 +45,8 @@ def _role_check(old, new):
         conn.execute(sa.text("PRAGMA writable_schema = OFF"))
         assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
     else:
-        op.drop_constraint('ck_users_role', 'users', type_='check')
-        op.create_check_constraint('ck_users_role', 'users', sa.text(_in(new)))
+        op.drop_constraint(op.f('ck_users_role'), 'users', type_='check')
+        op.create_check_constraint(op.f('ck_users_role'), 'users', sa.text(_in(new)))
 
 
 def upgrade():
