@@ -1,5 +1,5 @@
 """Builders for test data. They add and flush; the test commits before it sends requests."""
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from portal.auth.models import Role, User
 from portal.auth.passwords import hash_password
@@ -46,6 +46,12 @@ def totp_code(username: str, secret: str = TOTP_SECRET) -> str:
     totp = pyotp.TOTP(secret)
     step = totp.timecode(utcnow())
     last = db.session.scalar(select(User.totp_last_step).where(User.username == username))
+    if last is not None and last >= step + 1:
+        # A test logs one account in more often than a phone shows new codes (three per 30 s are accepted):
+        # the record of the last code used is set back, as if the person had waited.
+        db.session.execute(update(User).where(User.username == username).values(totp_last_step=step - 2))
+        db.session.commit()
+        last = step - 2
     if last is not None and last >= step:
         step = last + 1
     return totp.generate_otp(step)
