@@ -52,6 +52,8 @@ class UserForm(PortalForm):
     phone = StringField("联系电话", validators=[optional(), phone_number], filters=[strip_filter])
     active = BooleanField("账号启用", default=True)
     password = PasswordField("初始密码", description="新建账号时必填；修改账号时留空表示不变。")
+    reset_two_factor = BooleanField("重置双因素认证", description="手机丢失且恢复码用完时勾选：原验证器和恢复码作废，"
+                                                           "本人下次登录后重新绑定（角色要求时必须绑定）。")
 
     def validate_username(self, field):
         if not USERNAME_RE.match(field.data or ""):

@@ -330,7 +330,8 @@ def users():
     page = paginate(stmt.order_by(order, User.id))
     regions = db.session.scalars(select(Region).order_by(Region.sort_order)).all()
     return render("auth/users.html", "auth/_users.html", page=page, q=q, role=role,
-                  region_id=region_id, regions=regions, roles=ROLE_LABELS, sort=sort, desc=desc)
+                  region_id=region_id, regions=regions, roles=ROLE_LABELS, sort=sort, desc=desc,
+                  fixed_roles=ADMINISTRATION_ROLES)
 
 
 def _user_form_choices(form: UserForm):
@@ -351,6 +352,8 @@ def _save_user_form(user: User | None):
             if user is not None:
                 ensure_not_last_admin(user, form.role.data, form.active.data)
             saved = save_user(user, form.data)
+            if user is not None and form.reset_two_factor.data and saved.totp_enabled_at is not None:
+                twofactor.turn_off(saved, by_admin=True)
             if saved.id == current_user.id and saved.active:   # one's own change: this device, under a new key
                 renew_session(saved, request.remote_addr, request.user_agent.string)
         except AccountError as error:

@@ -234,3 +234,21 @@ def test_an_administrators_password_expires_after_90_days_by_default(app, users)
     response = client.post("/auth/login/code", data={"code": factories.totp_code("auditor")})
     assert response.status_code == 303 and response.headers["Location"].endswith("/auth/password")
     assert client.get("/audit/").headers["Location"].endswith("/auth/password")
+
+
+def test_the_system_admin_resets_a_lost_phones_two_factors(app, login_as, users):
+    _enrol(login_as("agent"))
+    agent = _user("agent")
+    admin = login_as("sysadmin")
+    assert "重置双因素认证" in admin.get(f"/auth/users/{agent.id}/edit").get_data(as_text=True)
+    response = admin.post(f"/auth/users/{agent.id}/edit", data={
+        "username": "agent", "display_name": agent.display_name, "role": "agent", "active": "y",
+        "reset_two_factor": "y"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert _user("agent").totp_enabled_at is None
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "two_factor_off")).one()
+    assert entry.username == "sysadmin" and "管理员重置" in entry.summary
+    response = _password(app.test_client(), "agent")                  # a password alone logs in again
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "命令行维护" in admin.get("/auth/users/").get_data(as_text=True)
