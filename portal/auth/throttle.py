@@ -85,12 +85,16 @@ def count_attempt(username: str, address: str | None, now: datetime) -> Attempt:
 
 def succeeded(attempt: Attempt) -> None:
     """The right password: the pair's and the username's counts end; the address's count takes this attempt
-    back (a right password elsewhere does not wipe what the address guessed before)."""
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_([attempt.keys.pair, attempt.keys.user]))
-                       .execution_options(synchronize_session=False))
+    back (a right password elsewhere does not wipe what the address guessed before). The rows are taken in
+    count_attempt's order (address, pair, username), so a login finishing and another starting never wait
+    for each other's rows the other way round (a deadlock on PostgreSQL)."""
     db.session.execute(update(LoginThrottle).where(LoginThrottle.key == attempt.keys.address,
                                                    LoginThrottle.failures > 0)
                        .values(failures=LoginThrottle.failures - 1).execution_options(synchronize_session=False))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == attempt.keys.pair)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == attempt.keys.user)
+                       .execution_options(synchronize_session=False))
 
 
 def lift(username: str) -> None:
