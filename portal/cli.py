@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import backup, jobs
+from .audit import services as audit
 from .audit.services import chain_anchor, check_anchor, verify_chain
 from .auth.models import Role, User
 from .auth.passwords import hash_password
@@ -18,6 +19,7 @@ from .clock import china_today
 from .demo import load_demo
 from .extensions import db
 from .mail.commands import mail_group
+from .models_base import utcnow
 from .reports import rules as report_rules
 from .reports import table as report_table
 
@@ -31,22 +33,34 @@ def seed_demo():
     click.echo(f"演示数据已就绪（本次新增：{summary}）。演示账号密码：demo-pass-2026")
 
 
+ADMIN_ROLES = {"system": Role.SYSTEM_ADMIN, "security": Role.SECURITY_ADMIN, "audit": Role.AUDIT_ADMIN,
+               "province": Role.PROVINCE_ADMIN}
+
+
 @click.command("create-admin")
 @click.argument("username")
-@click.option("--name", default="省级管理员", help="display name")
+@click.option("--role", "role_name", type=click.Choice(list(ADMIN_ROLES)), default="system", show_default=True,
+              help="system (系统管理员: accounts), security (安全管理员: security settings), audit (审计管理员: the "
+                   "audit log), or province (省级管理员: business administration)")
+@click.option("--name", default=None, help="display name (default: the role's name)")
 @click.password_option(prompt="密码")
-def create_admin(username, name, password):
-    """Create a provincial admin account."""
+def create_admin(username, role_name, name, password):
+    """Create an administration account (三员分立: run once per role; one account holds one role only). The
+    system, security and audit admins enrol two factors at their first login."""
+    role = ADMIN_ROLES[role_name]
     problems = password_problems(password, username)
     if problems:
         raise click.ClickException(" ".join(problems))
-    if db.session.scalars(select(User.id).filter_by(username=username)).first():
-        raise click.ClickException(f"用户名 {username} 已存在。")
-    db.session.add(User(username=username, display_name=name, role=Role.PROVINCE_ADMIN,
-                        password_hash=hash_password(password), active=True))
+    if db.session.scalars(select(User.id).where(func.lower(User.username) == username.lower())).first():
+        raise click.ClickException(f"用户名 {username} 已存在（一个账号只能担任一个角色）。")
+    user = User(username=username, display_name=name or role.label, role=role,
+                password_hash=hash_password(password), active=True, password_changed_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create", "user", user, summary=f"命令行创建{role.label}账号", username="系统")
     db.session.commit()
-    click.echo(f"已创建省级管理员 {username}。")
-    current_app.logger.info("created provincial admin %s", username)
+    click.echo(f"已创建{role.label} {username}。")
+    current_app.logger.info("created %s %s", role.value, username)
 
 
 @click.command("remind-reports")

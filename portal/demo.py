@@ -128,6 +128,10 @@ ACCOUNTS = [
     ("agent", "招标代理", Role.AGENT, None, None, "吉林省示例招标代理有限公司"),
     ("supervisor", "长春监督员", Role.SUPERVISOR, "changchun", None, "长春市住房和城乡建设局"),
     ("publicity", "宣传培训专员", Role.PUBLICITY, None, None, "吉林省政务服务和数字化建设管理局"),
+    # 三员分立: each logs in with a password and, from the first login on, a TOTP code (enrolled at that login)
+    ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, None, None, "吉林省政务服务和数字化建设管理局"),
+    ("secadmin", "安全管理员", Role.SECURITY_ADMIN, None, None, "吉林省政务服务和数字化建设管理局"),
+    ("auditor", "审计管理员", Role.AUDIT_ADMIN, None, None, "吉林省政务服务和数字化建设管理局"),
 ]
 
 

@@ -190,6 +190,10 @@ def login_as(app, users):
         client = app.test_client()
         response = client.post("/auth/login", data={"username": username, "password": factories.PASSWORD})
         assert response.status_code == 303, response.data.decode()[:500]
+        if response.headers["Location"].endswith("/auth/login/code"):     # two factors: the phone's code
+            code = factories.totp_code(username)
+            response = client.post("/auth/login/code", data={"code": code})
+            assert response.status_code == 303, response.data.decode()[:500]
         return client
 
     return login

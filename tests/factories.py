@@ -1,5 +1,5 @@
 """Builders for test data. They add and flush; the test commits before it sends requests."""
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from portal.auth.models import Role, User
 from portal.auth.passwords import hash_password
@@ -9,6 +9,7 @@ from portal.orgs.models import Region, TradingCenter
 from portal.workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus
 
 PASSWORD = "correct-horse-2026"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"   # the three administrators' enrolled authenticator (32 base32)
 
 CHANGCHUN = "长春市公共资源交易中心"
 YUSHU = "榆树市公共资源交易中心"
@@ -26,13 +27,34 @@ class OrgIndex:
         return db.session.scalars(select(TradingCenter).filter_by(name=name)).one()
 
 
-def make_user(username, role: Role, region=None, center=None, active=True, password=PASSWORD) -> User:
+def make_user(username, role: Role, region=None, center=None, active=True, password=PASSWORD,
+              totp_secret=None) -> User:
     user = User(username=username, display_name=username, role=role,
                 region_id=region.id if region else None, center_id=center.id if center else None,
-                password_hash=hash_password(password), active=active)
+                password_hash=hash_password(password), active=active, totp_secret=totp_secret,
+                totp_enabled_at=utcnow() if totp_secret else None)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def totp_code(username: str, secret: str = TOTP_SECRET) -> str:
+    """A code the account has not used yet, computed by pyotp (RFC 6238) as the person's phone would: the
+    current step's, or the next one's when the current one was used (the server accepts one step either side)."""
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(utcnow())
+    last = db.session.scalar(select(User.totp_last_step).where(User.username == username))
+    if last is not None and last >= step + 1:
+        # A test logs one account in more often than a phone shows new codes (three per 30 s are accepted):
+        # the record of the last code used is set back, as if the person had waited.
+        db.session.execute(update(User).where(User.username == username).values(totp_last_step=step - 2))
+        db.session.commit()
+        last = step - 2
+    if last is not None and last >= step:
+        step = last + 1
+    return totp.generate_otp(step)
 
 
 def demo_users(orgs: OrgIndex) -> dict[str, User]:
@@ -46,6 +68,9 @@ def demo_users(orgs: OrgIndex) -> dict[str, User]:
         "agent": make_user("agent", Role.AGENT),
         "supervisor": make_user("supervisor", Role.SUPERVISOR, changchun),
         "publicity": make_user("publicity", Role.PUBLICITY),
+        "sysadmin": make_user("sysadmin", Role.SYSTEM_ADMIN, totp_secret=TOTP_SECRET),
+        "secadmin": make_user("secadmin", Role.SECURITY_ADMIN, totp_secret=TOTP_SECRET),
+        "auditor": make_user("auditor", Role.AUDIT_ADMIN, totp_secret=TOTP_SECRET),
     }
     db.session.commit()
     return users

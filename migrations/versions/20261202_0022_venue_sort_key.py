@@ -1,7 +1,7 @@
 """Venues: a sort key of the name as people count (第一 < 第二 < 第三 < 第十), filled for every venue
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 01:20:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

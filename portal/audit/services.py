@@ -54,6 +54,12 @@ ACTION_LABELS = {
     "publish": "发布",
     "enrol": "报名",
     "attendance": "登记出勤",
+    "login_password": "密码验证通过",
+    "two_factor_failed": "双因素认证失败",
+    "two_factor_on": "启用双因素认证",
+    "two_factor_off": "关闭双因素认证",
+    "recovery_codes": "重新生成恢复码",
+    "verify": "核验日志",
 }
 
 FIELD_LABELS = {
@@ -91,6 +97,7 @@ FIELD_LABELS = {
     "place": "地点", "online_url": "线上链接", "capacity": "名额", "audiences": "培训对象",
     "materials": "培训资料", "cancel_reason": "取消原因", "audience": "参训身份", "attended": "出勤",
     "walk_ins": "未报名参训人数",
+    "two_factor_required": "必须使用双因素认证", "password_max_age_days": "密码有效期（天）",
 }
 
 OBJECT_LABELS = {
@@ -121,6 +128,8 @@ OBJECT_LABELS = {
     "notice": "公告",
     "training_session": "培训",
     "enrolment": "培训报名",
+    "role_policy": "角色安全设置",
+    "audit_log": "操作日志",
 }
 
 

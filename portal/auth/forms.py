@@ -1,8 +1,9 @@
 """Login, password and account forms."""
-from wtforms import BooleanField, PasswordField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import NumberRange
 
 from ..forms_base import PortalForm, int_or_none, length, optional, phone_number, required, strip_filter
-from .models import ROLE_LABELS, Role
+from .models import ADMINISTRATION_ROLES, ROLE_LABELS, Role
 from .rules import USERNAME_RE, password_problems
 
 
@@ -40,7 +41,8 @@ class UserForm(PortalForm):
                            description="3–40 位字母、数字、点、横线或下划线，以字母或数字开头。")
     display_name = StringField("姓名", validators=[required("姓名"), length(40, label="姓名")],
                                filters=[strip_filter])
-    role = SelectField("角色", choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+    # The three administration roles are given by `flask create-admin` only (models.ADMINISTRATION_ROLES).
+    role = SelectField("角色", choices=[(r.value, ROLE_LABELS[r]) for r in Role if r not in ADMINISTRATION_ROLES],
                        validators=[required("角色")])
     # No Optional() here: it would stop the role-dependent checks below.
     region_id = SelectField("所属地区", coerce=int_or_none)
@@ -50,6 +52,8 @@ class UserForm(PortalForm):
     phone = StringField("联系电话", validators=[optional(), phone_number], filters=[strip_filter])
     active = BooleanField("账号启用", default=True)
     password = PasswordField("初始密码", description="新建账号时必填；修改账号时留空表示不变。")
+    reset_two_factor = BooleanField("重置双因素认证", description="手机丢失且恢复码用完时勾选：原验证器和恢复码作废，"
+                                                           "本人下次登录后重新绑定（角色要求时必须绑定）。")
 
     def validate_username(self, field):
         if not USERNAME_RE.match(field.data or ""):
@@ -76,3 +80,20 @@ class UserForm(PortalForm):
             problems = password_problems(field.data, self.username.data or "")
             if problems:
                 raise ValidationError(" ".join(problems))
+
+
+class CodeForm(PortalForm):
+    """The second login step, and the first code that confirms an enrolment."""
+    code = StringField("动态口令或恢复码", validators=[required("动态口令"), length(40)], filters=[strip_filter],
+                       description="手机验证器应用中显示的 6 位数字；手机不在身边时，可输入一个恢复码。")
+
+
+def policy_form_class():
+    """The security admin's settings: per role, two factors required and the password's maximum age."""
+    fields = {}
+    for role in Role:
+        fields[f"tf_{role.value}"] = BooleanField(f"{ROLE_LABELS[role]}：必须使用双因素认证")
+        fields[f"age_{role.value}"] = IntegerField(
+            f"{ROLE_LABELS[role]}：密码有效期（天）", validators=[optional(), NumberRange(1, 3650, "应为 1–3650 天。")],
+            description="留空表示不限。")
+    return type("PolicyForm", (PortalForm,), fields)

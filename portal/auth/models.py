@@ -18,6 +18,10 @@ class Role(enum.Enum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     PUBLICITY = "publicity"
+    # 三员分立 (GB/T 22239-2019 level 3): system, security and audit administration, one role each
+    SYSTEM_ADMIN = "system_admin"
+    SECURITY_ADMIN = "security_admin"
+    AUDIT_ADMIN = "audit_admin"
 
     @property
     def label(self) -> str:
@@ -39,7 +43,14 @@ ROLE_LABELS = {
     Role.AGENT: "招标人/招标代理机构",
     Role.SUPERVISOR: "行政监督部门",
     Role.PUBLICITY: "宣传/培训工作人员",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDIT_ADMIN: "审计管理员",
 }
+
+# The three administration roles (三员): created by `flask create-admin`, never given or edited on the accounts
+# page, so that the system admin cannot make themselves, or anyone, the security or audit admin.
+ADMINISTRATION_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -65,6 +76,11 @@ class User(UserMixin, Timestamped, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two factors (双因素认证): the TOTP secret (RFC 6238, base32) once confirmed with a first code, and the last
+    # time step accepted, so that a code is accepted once only.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     region: Mapped[Region | None] = relationship(lazy="raise")
     center: Mapped[TradingCenter | None] = relationship(lazy="raise")
@@ -75,6 +91,33 @@ class User(UserMixin, Timestamped, db.Model):
 
     def __str__(self):
         return f"{self.display_name}（{self.username}）"
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code (恢复码) of an account's two factors: shown once, kept as its SHA-256 (the codes
+    are 80 random bits, so a fast hash is not guessable), spent by its first use."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RolePolicy(db.Model):
+    """The security admin's settings for one role: two factors required or optional, and after how many days a
+    password must be changed (None: never). A role without a row has rules.default_policy's values."""
+
+    __tablename__ = "role_policies"
+    __table_args__ = (CheckConstraint("password_max_age_days IS NULL OR password_max_age_days BETWEEN 1 AND 3650",
+                                      name="password_age_range"),)
+
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
+    two_factor_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_max_age_days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginThrottle(db.Model):

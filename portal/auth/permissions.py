@@ -18,7 +18,7 @@ from sqlalchemy import select, true
 
 from ..extensions import db
 from ..models_base import valid_id
-from .models import ROLE_LABELS, Role
+from .models import ROLE_LABELS, Role, User
 
 
 class Scope(enum.Enum):
@@ -36,7 +36,10 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     # Organisations and accounts
     "orgs.view": EVERY_ROLE,
     "orgs.manage": {R.PROVINCE_ADMIN: Scope.ALL},
-    "users.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    # 三员分立: accounts are the system admin's, security settings the security admin's, the audit log the audit
+    # admin's; the provincial admin keeps the business rights only
+    "users.manage": {R.SYSTEM_ADMIN: Scope.ALL},
+    "security.manage": {R.SECURITY_ADMIN: Scope.ALL},
     # Shared workstation directory (场所工位共享目录): everyone reads, admins maintain their own
     "workstations.view": EVERY_ROLE,
     "workstations.manage": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION},
@@ -97,9 +100,13 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     "training.enrol": EVERY_ROLE,
     "training.record": {R.PROVINCE_ADMIN: Scope.ALL, R.PUBLICITY: Scope.HOME, R.PREFECTURE_ADMIN: Scope.REGION,
                         R.SUPERVISOR: Scope.REGION},
-    # Audit log
-    "audit.view": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
-                   R.SUPERVISOR: Scope.REGION},
+    # Audit log: the audit admin reads, exports and verifies all of it (the system and security admins' actions
+    # included); the security admin reads the audit admin's own actions; a region's admins and supervisors read
+    # their region's business entries
+    "audit.view": {R.AUDIT_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION, R.SUPERVISOR: Scope.REGION},
+    "audit.export": {R.AUDIT_ADMIN: Scope.ALL},
+    "audit.verify": {R.AUDIT_ADMIN: Scope.ALL},
+    "audit.auditors": {R.SECURITY_ADMIN: Scope.ALL},
 }
 
 ACTION_LABELS = {
@@ -111,7 +118,11 @@ ACTION_LABELS = {
     "workstations.local_use": "登记和取消本中心工位的本地使用（本地评标、维护）",
     "partners.view": "查看跨省合作",
     "partners.manage": "维护对口合作与联调联试",
+    "security.manage": "安全设置（双因素认证、密码有效期）",
     "audit.view": "查看操作日志",
+    "audit.export": "导出操作日志",
+    "audit.verify": "核验操作日志哈希链",
+    "audit.auditors": "查看审计管理员的操作记录",
     "calendar.view": "查看工作日日历",
     "calendar.manage": "维护节假日调整和申请期限",
     "projects.view": "查看项目和标段",
@@ -195,6 +206,17 @@ def scope_clause(action: str, model, user=None):
     if scope is Scope.HOME and not user.region_id:
         return true()
     return model.region_clause(user.region_id) if user.region_id else ~true()
+
+
+def audit_log_clause(model, user=None):
+    """The audit entries `user` reads (三员分立): audit.view's scope; for the security admin (audit.auditors), the
+    audit admins' own actions, so that the one who reads everyone's actions is read too."""
+    user = user or current_user
+    if can("audit.view", user):
+        return scope_clause("audit.view", model, user)
+    if can("audit.auditors", user):
+        return model.user_id.in_(select(User.id).where(User.role == Role.AUDIT_ADMIN).scalar_subquery())
+    return ~true()
 
 
 def region_reach(action: str, user=None) -> set[int] | None:

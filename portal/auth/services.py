@@ -80,10 +80,15 @@ def authenticate(username: str, password: str, address: str | None = None) -> Us
         return None
     if new_hash:
         user.password_hash = new_hash
-    user.last_login_at = now
+    if user.totp_enabled_at is None:
+        user.last_login_at = now
     db.session.flush()          # the account's row before the throttle's, in the order save_user takes them
     throttle.succeeded(attempt)
-    audit.record("login", "user", user, region_id=user.region_id, actor=user)
+    if user.totp_enabled_at is not None:   # the login is recorded after the second step (twofactor)
+        audit.record("login_password", "user", user, region_id=user.region_id, actor=user,
+                     summary="密码正确，待输入动态口令")
+    else:
+        audit.record("login", "user", user, region_id=user.region_id, actor=user)
     return user
 
 

@@ -15,9 +15,9 @@ from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
 from ..models_base import valid_id
 from ..orgs.models import Region, TradingCenter
-from . import bp, rules
-from .forms import ConfirmForm, LoginForm, PasswordChangeForm, UserForm
-from .models import ROLE_LABELS, Role, SessionEnd, User
+from . import bp, rules, twofactor
+from .forms import CodeForm, ConfirmForm, LoginForm, PasswordChangeForm, UserForm, policy_form_class
+from .models import ADMINISTRATION_ROLES, ROLE_LABELS, Role, SessionEnd, User
 from .permissions import get_scoped_or_404, permission_required
 from .rules import is_safe_next
 from .services import (
@@ -42,6 +42,30 @@ from .services import (
 )
 
 
+PENDING_USER, PENDING_AT, PENDING_NEXT = "pending_uid", "pending_at", "pending_next"   # between the two steps
+MUST_ENROL, MUST_CHANGE_PASSWORD = "must_enrol", "must_change_password"
+
+
+def _finish_login(user: User, next_url: str | None):
+    """Both steps passed: a new session; an account whose role requires two factors but has none is sent to
+    enrol first, a password older than its role allows to be changed (session flags: enforce_session_limits)."""
+    enrol, expired = twofactor.must_enrol(user), twofactor.password_expired(user)
+    open_session(user, request.remote_addr, request.user_agent.string)
+    db.session.commit()
+    flash(f"欢迎，{user.display_name}。", "success")
+    if enrol:
+        session[MUST_ENROL] = True
+    if expired:
+        session[MUST_CHANGE_PASSWORD] = True
+    if enrol:
+        flash("您的角色必须使用双因素认证，请先绑定手机验证器。", "info")
+        return redirect(url_for("auth.two_factor"), 303)
+    if expired:
+        flash("您的密码已超过有效期，请先修改密码。", "info")
+        return redirect(url_for("auth.password"), 303)
+    return redirect(next_url if is_safe_next(next_url) else url_for("home.index"), 303)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -60,14 +84,49 @@ def login():
                 form.password.errors.append("用户名或密码不正确，或账号已停用。")
         if user is None:
             db.session.commit()  # keep the failed-login audit entry and the failure count
-        else:
-            open_session(user, request.remote_addr, request.user_agent.string)
+        elif user.totp_enabled_at is not None:     # the second step: the code, within five minutes
             db.session.commit()
-            flash(f"欢迎，{user.display_name}。", "success")
-            return redirect(next_url if is_safe_next(next_url) else url_for("home.index"), 303)
+            session.clear()
+            session[PENDING_USER], session[PENDING_AT] = user.id, time.time()
+            session[PENDING_NEXT] = next_url if is_safe_next(next_url) else None
+            return redirect(url_for("auth.login_code"), 303)
+        else:
+            return _finish_login(user, next_url)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return render_template("auth/login.html", form=form,
                            next_url=next_url if is_safe_next(next_url) else None), status, headers
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second login step: a TOTP code or a recovery code, counted and locked like passwords."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    user = None
+    if rules.second_step_pending(time.time(), session.get(PENDING_AT)):
+        user = db.session.get(User, valid_id(session.get(PENDING_USER)) or 0)
+    if user is None or not user.active or user.totp_enabled_at is None:
+        session.clear()
+        flash("请输入用户名和密码登录。", "info")
+        return redirect(url_for("auth.login"), 303)
+    form = CodeForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        try:
+            ok = twofactor.check_second_factor(user, form.code.data, request.remote_addr)
+        except LockedOut as error:
+            ok, status, headers = False, 429, {"Retry-After": str(error.seconds)}
+            form.code.errors.append(str(error))
+        else:
+            if not ok:
+                status = 422
+                form.code.errors.append("动态口令或恢复码不正确。")
+        if ok:
+            return _finish_login(user, session.get(PENDING_NEXT))
+        db.session.commit()      # the failure's count and audit entry
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login_code.html", form=form, user=user), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
@@ -110,6 +169,7 @@ def password():
         else:
             renew_session(current_user._get_current_object(), request.remote_addr, request.user_agent.string)
             db.session.commit()
+            session.pop(MUST_CHANGE_PASSWORD, None)
             flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(url_for("home.index"), 303)
     return render_template("auth/password.html", form=form)
@@ -157,6 +217,19 @@ def recent_password_required(view):
 
 
 POLL_HEADER = "X-Portal-Poll"
+# What an account sent to enrol two factors or to change its expired password may still open.
+ALWAYS_OPEN = frozenset({"auth.logout", "auth.logout_everywhere", "auth.confirm", "auth.login", "auth.login_code"})
+
+
+def _required_step():
+    """The redirect to enrolment or to the password form while the login's flags say so, else None."""
+    if session.get(MUST_ENROL) and request.endpoint not in ALWAYS_OPEN | {"auth.two_factor"}:
+        flash("您的角色必须使用双因素认证，请先绑定手机验证器。", "info")
+        return redirect(url_for("auth.two_factor"), 303)
+    if session.get(MUST_CHANGE_PASSWORD) and request.endpoint not in ALWAYS_OPEN | {"auth.password"}:
+        flash("您的密码已超过有效期，请先修改密码。", "info")
+        return redirect(url_for("auth.password"), 303)
+    return None
 
 
 def to_login_page(code=303):
@@ -198,6 +271,9 @@ def enforce_session_limits():
         flash("长时间未操作，已自动退出，请重新登录。" if reason == "idle" else "登录已超过有效期，请重新登录。",
               "info")
         return to_login_page()
+    guard = _required_step()
+    if guard is not None:
+        return guard
     # A person's request counts as activity, written at most once a minute; a page's background poll
     # (hx-headers X-Portal-Poll) does not, so an open tab left alone still times out.
     if not request.headers.get(POLL_HEADER) and now - (session.get(SEEN_AT) or 0) >= SEEN_EVERY_SECONDS:
@@ -254,7 +330,8 @@ def users():
     page = paginate(stmt.order_by(order, User.id))
     regions = db.session.scalars(select(Region).order_by(Region.sort_order)).all()
     return render("auth/users.html", "auth/_users.html", page=page, q=q, role=role,
-                  region_id=region_id, regions=regions, roles=ROLE_LABELS, sort=sort, desc=desc)
+                  region_id=region_id, regions=regions, roles=ROLE_LABELS, sort=sort, desc=desc,
+                  fixed_roles=ADMINISTRATION_ROLES)
 
 
 def _user_form_choices(form: UserForm):
@@ -275,6 +352,8 @@ def _save_user_form(user: User | None):
             if user is not None:
                 ensure_not_last_admin(user, form.role.data, form.active.data)
             saved = save_user(user, form.data)
+            if user is not None and form.reset_two_factor.data and saved.totp_enabled_at is not None:
+                twofactor.turn_off(saved, by_admin=True)
             if saved.id == current_user.id and saved.active:   # one's own change: this device, under a new key
                 renew_session(saved, request.remote_addr, request.user_agent.string)
         except AccountError as error:
@@ -297,4 +376,103 @@ def user_new():
 @permission_required("users.manage")
 @recent_password_required
 def user_edit(user_id):
-    return _save_user_form(get_scoped_or_404("users.manage", User, user_id))
+    user = get_scoped_or_404("users.manage", User, user_id)
+    if user.role in ADMINISTRATION_ROLES:
+        abort(403)          # 三员 accounts are kept by `flask create-admin`, not by the system admin
+    return _save_user_form(user)
+
+
+# --- two factors: the person's own enrolment ---------------------------------------------------------------------
+
+PENDING_SECRET = "totp_pending"
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@login_required
+@recent_password_required
+def two_factor():
+    """Two factors (双因素认证): enrol with a QR code and a first code; the recovery codes are shown once."""
+    user = current_user._get_current_object()
+    policy = twofactor.policy_for(user.role)
+    if user.totp_enabled_at is not None:
+        return render_template("auth/two_factor.html", user=user, policy=policy,
+                               left=twofactor.recovery_codes_left(user))
+    secret = session.get(PENDING_SECRET)
+    if not isinstance(secret, str) or len(secret) != 32:
+        secret = session[PENDING_SECRET] = twofactor.new_secret()
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        codes = twofactor.confirm_enrolment(user, secret, form.code.data)
+        db.session.commit()
+        if codes is not None:
+            session.pop(PENDING_SECRET, None)
+            session.pop(MUST_ENROL, None)
+            return render_template("auth/recovery_codes.html", codes=codes, first=True)
+        form.code.errors.append("动态口令不正确，请核对手机时间后输入当前显示的 6 位数字。")
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    uri = twofactor.provisioning_uri(user, secret)
+    return render_template("auth/two_factor_enrol.html", form=form, secret=secret, qr=twofactor.qr_data_url(uri),
+                           policy=policy), status
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@recent_password_required
+def recovery_codes():
+    user = current_user._get_current_object()
+    if user.totp_enabled_at is None:
+        return redirect(url_for("auth.two_factor"), 303)
+    codes = twofactor.renew_recovery_codes(user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes, first=False)
+
+
+@bp.route("/two-factor/off", methods=["POST"])
+@login_required
+@recent_password_required
+def two_factor_off():
+    user = current_user._get_current_object()
+    if twofactor.policy_for(user.role).two_factor_required:
+        flash("您的角色必须使用双因素认证，不能关闭。", "error")
+        return redirect(url_for("auth.two_factor"), 303)
+    if user.totp_enabled_at is not None:
+        twofactor.turn_off(user)
+        db.session.commit()
+        flash("已关闭双因素认证。", "success")
+    return redirect(url_for("auth.two_factor"), 303)
+
+
+# --- the security admin's settings -------------------------------------------------------------------------------
+
+@bp.route("/security", methods=["GET", "POST"])
+@permission_required("security.manage")
+@recent_password_required
+def security():
+    """Security settings (安全设置) per role: two factors required, password age; the fixed policies shown."""
+    current = twofactor.policies()
+    form_class = policy_form_class()
+    if request.method == "GET":
+        form = form_class(data={**{f"tf_{r.value}": p.two_factor_required for r, p in current.items()},
+                                **{f"age_{r.value}": p.password_max_age_days for r, p in current.items()}})
+    else:
+        form = form_class()
+    status = 200
+    if form.validate_on_submit():
+        wanted = {role: rules.Policy(bool(form[f"tf_{role.value}"].data), form[f"age_{role.value}"].data)
+                  for role in Role}
+        try:
+            changed = twofactor.save_policies(wanted)
+        except twofactor.PolicyRefused as error:
+            form[f"tf_{error.role.value}"].errors.append(str(error))
+            status = 422
+        else:
+            db.session.commit()
+            flash(f"安全设置已保存（{changed} 个角色有变化）。" if changed else "安全设置没有变化。", "success")
+            return redirect(url_for("auth.security"), 303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/security.html", form=form, roles=list(Role), labels=ROLE_LABELS,
+                           rules=rules), status

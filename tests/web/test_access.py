@@ -14,7 +14,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from portal.auth.models import LoginSession, Role
+from portal.auth.models import LoginSession, Role, User
 from portal.auth.permissions import PERMISSIONS, Scope
 from portal.bookings.models import CalendarFeed
 from portal.demo import load_pairings
@@ -44,10 +44,12 @@ from portal.workstations.models import HoldPurpose, LocalUse
 from portal.calendar.models import AnnouncedYear, CalendarOverride
 from tests import factories
 
-ROLES = ["province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent", "supervisor", "publicity"]
+ROLES = ["province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent", "supervisor", "publicity",
+         "sysadmin", "secadmin", "auditor"]
 ROLE_OF = {"province": Role.PROVINCE_ADMIN, "changchun": Role.PREFECTURE_ADMIN, "jilin": Role.PREFECTURE_ADMIN,
            "staff-changchun": Role.CENTER_STAFF, "staff-jilin": Role.CENTER_STAFF, "agent": Role.AGENT,
-           "supervisor": Role.SUPERVISOR, "publicity": Role.PUBLICITY}
+           "supervisor": Role.SUPERVISOR, "publicity": Role.PUBLICITY, "sysadmin": Role.SYSTEM_ADMIN,
+           "secadmin": Role.SECURITY_ADMIN, "auditor": Role.AUDIT_ADMIN}
 
 # (method, path template, permission). {ws}/{venue}/{center}/{user} are the 长春 records below.
 ROUTES = [
@@ -76,6 +78,9 @@ ROUTES = [
     ("get", "/auth/users/", "users.manage"),
     ("get", "/auth/users/new", "users.manage"),
     ("get", "/auth/users/{user}/edit", "users.manage"),
+    ("get", "/auth/security", "security.manage"),
+    ("get", "/audit/export.csv", "audit.export"),
+    ("get", "/audit/verify", "audit.verify"),
     ("get", "/partners/", "partners.view"),
     ("get", "/partners/export.xlsx", "partners.view"),
     ("get", "/partners/joint-tests/{province}", "partners.view"),
@@ -157,6 +162,8 @@ ROUTES = [
 
 # Forms that change something: a role outside the table gets 403 before anything is read.
 POST_ROUTES = [
+    ("/auth/security", "security.manage"),
+    ("/audit/verify", "audit.verify"),
     ("/calendar/overrides", "calendar.manage"),
     ("/calendar/overrides/{override}/delete", "calendar.manage"),
     ("/calendar/years", "calendar.manage"),
@@ -257,6 +264,8 @@ CHANGCHUN_USERS = {"changchun", "staff-changchun", "supervisor"}
 REDIRECTS_TO_OWN = 302
 REDIRECTS_TO_EVALUATION = 302
 ANSWERS = {
+    # The security admin reads the audit admin's own actions (audit.auditors) on the same page.
+    "/audit/": {"secadmin": 200},
     # The fee page of the account's own center (or the organisations page): a redirect, not a page.
     "/bookings/fees": {"province": REDIRECTS_TO_OWN, "staff-changchun": REDIRECTS_TO_OWN,
                        "staff-jilin": REDIRECTS_TO_OWN},
@@ -286,13 +295,19 @@ PUBLIC_POSTS = ["/auth/login"]
 # Every signed-in account, for its own things (password, confirmation, sessions, notifications): what each
 # answers, a redirect with where it goes (logging out goes to the login page; nothing else may).
 SIGNED_IN = [("get", "/auth/password", 200), ("get", "/auth/confirm", 200), ("get", "/notifications/", 200),
-             ("get", "/notifications/badge", 200), ("get", "/auth/sessions", 200),
+             ("get", "/notifications/badge", 200), ("get", "/auth/sessions", 200), ("get", "/auth/two-factor", 200),
              ("post", "/auth/password", 200), ("post", "/auth/confirm", 200),
              ("post", "/notifications/{notification}/open", "/notifications/"),
              ("post", "/notifications/read-all", "/notifications/"),
              ("get", "/mail/preferences", 200), ("post", "/mail/preferences", "/mail/preferences"),
              ("post", "/mail/preferences/test", "/mail/preferences"),
              ("post", "/auth/logout-everywhere", "/auth/login"), ("post", "/auth/logout", "/auth/login")]
+# The second login step: without a password just given, it sends everyone to the login page.
+SECOND_STEP = [("get", "/auth/login/code"), ("post", "/auth/login/code")]
+# One's own two factors: an account without them is sent to enrol; one whose role requires them cannot turn
+# them off.
+TWO_FACTOR_POSTS = [("post", "/auth/two-factor"), ("post", "/auth/two-factor/recovery-codes"),
+                    ("post", "/auth/two-factor/off")]
 # A record of the account itself: its owner reaches it, every other account finds nothing (404).
 OWN_ONLY = [("post", "/auth/sessions/{login_session}/end", "agent")]
 
@@ -503,6 +518,27 @@ def test_own_records_are_found_by_their_owner_only(client, login_as, records, me
         assert response.status_code == (303 if username == owner else 404), (username, path)
 
 
+@pytest.mark.parametrize("method, template", SECOND_STEP)
+def test_the_code_step_without_a_password_sends_everyone_to_the_login_page(client, records, method, template):
+    response = getattr(client, method)(template, data={"code": "123456"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/auth/login")
+
+
+def test_own_two_factor_changes_answer_signed_in_accounts_by_their_state(client, login_as, records):
+    for method, template in TWO_FACTOR_POSTS:
+        anonymous = getattr(client, method)(template)
+        assert anonymous.status_code in (302, 303) and "/auth/login" in anonymous.headers["Location"]
+    agent = login_as("agent")                      # not enrolled, not required
+    assert agent.post("/auth/two-factor", data={}).status_code == 422
+    assert agent.post("/auth/two-factor/recovery-codes").headers["Location"].endswith("/auth/two-factor")
+    assert agent.post("/auth/two-factor/off").headers["Location"].endswith("/auth/two-factor")
+    for username in ("sysadmin", "secadmin", "auditor"):          # enrolled, required
+        admin = login_as(username)
+        assert admin.post("/auth/two-factor", data={}).status_code == 200
+        assert admin.post("/auth/two-factor/off").headers["Location"].endswith("/auth/two-factor")
+        assert db.session.scalar(select(User.totp_enabled_at).where(User.username == username)) is not None
+
+
 def test_another_accounts_notification_is_not_opened(login_as, records):
     response = login_as("changchun").post(f"/notifications/{records['notification']}/open")
     assert response.headers["Location"].endswith("/notifications/")
@@ -524,7 +560,8 @@ def test_every_url_of_the_app_is_walked(app):
     walked = set()
     listed = ([(m, t) for m, t, _ in ROUTES] + [("post", t) for t, _ in POST_ROUTES] + [("get", t) for t in PUBLIC]
               + [("get", t) for t in PUBLIC_REDIRECTS] + [("post", t) for t in PUBLIC_POSTS]
-              + [(m, t) for m, t, _ in SIGNED_IN] + [(m, t) for m, t, _ in OWN_ONLY])
+              + [(m, t) for m, t, _ in SIGNED_IN] + [(m, t) for m, t, _ in OWN_ONLY] + SECOND_STEP
+              + TWO_FACTOR_POSTS)
     for method, template in listed:
         path = template.format_map(defaultdict(lambda: "1")).split("?")[0]
         endpoint, _ = adapter.match(path, method=method.upper())

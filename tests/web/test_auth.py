@@ -93,8 +93,8 @@ def user_form(**values):
     return data
 
 
-def test_province_admin_creates_a_center_staff_account(login_as, orgs):
-    client = login_as("province")
+def test_the_system_admin_creates_a_center_staff_account(login_as, orgs):
+    client = login_as("sysadmin")
     region, center = orgs.region("jilin"), orgs.center(factories.JILIN_CITY)
     response = client.post("/auth/users/new", data=user_form(region_id=region.id, center_id=center.id))
     assert response.status_code == 303
@@ -105,7 +105,7 @@ def test_province_admin_creates_a_center_staff_account(login_as, orgs):
 
 
 def test_center_staff_must_belong_to_a_center_of_their_region(login_as, orgs):
-    client = login_as("province")
+    client = login_as("sysadmin")
     page = client.post("/auth/users/new", data=user_form(
         region_id=orgs.region("changchun").id, center_id=orgs.center(factories.JILIN_CITY).id)).get_data(as_text=True)
     assert "所选交易中心不在所属地区内" in page and 'value="newstaff"' in page
@@ -115,13 +115,13 @@ def test_center_staff_must_belong_to_a_center_of_their_region(login_as, orgs):
 
 
 def test_duplicate_username_is_refused(login_as):
-    client = login_as("province")
+    client = login_as("sysadmin")
     page = client.post("/auth/users/new", data=user_form(username="AGENT", role="agent")).get_data(as_text=True)
     assert "该用户名已被使用" in page
 
 
 def test_the_last_provincial_admin_cannot_be_demoted(login_as, users):
-    client = login_as("province")
+    client = login_as("sysadmin")
     page = client.post(f"/auth/users/{users['province'].id}/edit",
                        data=user_form(username="province", role="agent", password="")).get_data(as_text=True)
     assert "至少需要保留一个启用的省级管理员账号" in page
@@ -130,7 +130,7 @@ def test_the_last_provincial_admin_cannot_be_demoted(login_as, users):
 
 
 def test_user_list_searches_and_filters(login_as):
-    client = login_as("province")
+    client = login_as("sysadmin")
     page = client.get("/auth/users/?q=staff").get_data(as_text=True)
     assert "staff-changchun" in page and "staff-jilin" in page and ">agent<" not in page
     page = client.get("/auth/users/?role=supervisor").get_data(as_text=True)

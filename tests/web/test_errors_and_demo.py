@@ -44,7 +44,7 @@ def test_seed_demo_loads_the_spec_accounts_and_a_second_run_changes_nothing(app)
     assert counts() == before
     usernames = set(db.session.scalars(select(User.username)))
     assert usernames == {"province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent",
-                         "supervisor", "publicity"}
+                         "supervisor", "publicity", "sysadmin", "secadmin", "auditor"}
     regions = db.session.scalars(select(Region.name).order_by(Region.sort_order)).all()
     assert regions == ["省公共资源交易中心", "长春地区", "吉林地区", "四平地区", "辽源地区", "通化地区", "白山地区",
                        "松原地区", "白城地区", "延边州", "长白山开发区", "梅河口市"]

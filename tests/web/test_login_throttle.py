@@ -70,7 +70,7 @@ def test_an_admins_reset_lifts_the_accounts_locks_from_every_address(app, users,
     _wrong(app.test_client(), "agent", ATTACKER)
     _wrong(app.test_client(), "agent", OTHER)
     agent = users["agent"]
-    admin = login_as("province")
+    admin = login_as("sysadmin")
     response = admin.post(f"/auth/users/{agent.id}/edit", data={
         "username": "agent", "display_name": agent.display_name, "role": agent.role.value,
         "organisation": agent.organisation or "", "active": "y", "password": "a-fresh-password-2027"})

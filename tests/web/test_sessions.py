@@ -135,7 +135,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(login_as):
 
 def test_an_admin_changing_an_accounts_rights_ends_its_sessions(login_as, users, orgs):
     agent_session = login_as("agent")
-    admin = login_as("province")
+    admin = login_as("sysadmin")
     agent = db.session.scalars(select(User).where(User.username == "agent")).one()
     response = admin.post(f"/auth/users/{agent.id}/edit", data={
         "username": "agent", "display_name": agent.display_name, "role": Role.SUPERVISOR.value,
@@ -146,7 +146,7 @@ def test_an_admin_changing_an_accounts_rights_ends_its_sessions(login_as, users,
 
 
 def test_account_changes_ask_for_the_password_again_after_ten_minutes(login_as):
-    admin = login_as("province")
+    admin = login_as("sysadmin")
     assert admin.get("/auth/users/new").status_code == 200             # just logged in
     _age_session(admin, confirmed_at=11 * 60)
     response = admin.get("/auth/users/new")
@@ -164,7 +164,7 @@ def test_account_changes_ask_for_the_password_again_after_ten_minutes(login_as):
 def test_a_form_opened_in_time_and_filled_slowly_is_still_saved(login_as, users, orgs):
     """Opening the form needs a password given within 10 minutes; saving it, within 30 (what was typed is
     not lost to the confirmation page); after that, saving asks again."""
-    admin = login_as("province")
+    admin = login_as("sysadmin")
     form = {"username": "newcomer", "display_name": "新同事", "role": Role.AGENT.value, "active": "y",
             "password": "a-good-secret-99"}
     _age_session(admin, confirmed_at=25 * 60)
@@ -201,14 +201,10 @@ def test_the_password_form_counts_wrong_current_passwords_towards_the_lock(login
     assert db.session.get(LoginThrottle, AGENT_HERE).failures == 5         # the same count as the login page's
 
 
-def test_an_admin_editing_their_own_account_stays_logged_in(login_as, users):
+def test_a_province_admin_editing_accounts_is_refused_now_that_accounts_are_the_system_admins(login_as, users):
     admin = login_as("province")
-    me = users["province"]
-    response = admin.post(f"/auth/users/{me.id}/edit", data={
-        "username": "province", "display_name": "省管理员（新名）", "role": Role.PROVINCE_ADMIN.value,
-        "active": "y", "password": "a-brand-new-pass-2027"})
-    assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    assert _logged_in(admin)
+    assert admin.get(f"/auth/users/{users['agent'].id}/edit").status_code == 403
+    assert admin.get("/auth/users/").status_code == 403
 
 
 def test_failures_an_hour_apart_start_counting_again(app, users):
@@ -366,14 +362,20 @@ def test_an_idle_htmx_poll_comes_back_to_the_page_not_the_fragment(login_as):
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/auth/login?next=/bookings/"
 
 
-def test_an_admin_who_deactivates_their_own_account_is_logged_out(login_as, users):
-    admin = login_as("province")
-    factories.make_user("province2", Role.PROVINCE_ADMIN)   # the last admin may not deactivate itself
-    db.session.commit()
-    me = users["province"]
-    response = admin.post(f"/auth/users/{me.id}/edit", data={
-        "username": "province", "display_name": me.display_name, "role": Role.PROVINCE_ADMIN.value})
-    assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    assert not _logged_in(admin)
-    assert db.session.scalar(select(func.count()).select_from(LoginSession).where(
-        LoginSession.user_id == me.id, LoginSession.ended_at.is_(None))) == 0
+def test_the_system_admin_cannot_edit_their_own_or_another_administrators_account(login_as, users):
+    """三员 accounts are kept by `flask create-admin`: the system admin cannot make themselves the audit admin,
+    nor reset the audit admin's password and log in as them."""
+    admin = login_as("sysadmin")
+    for username in ("sysadmin", "secadmin", "auditor"):
+        target = users[username]
+        assert admin.get(f"/auth/users/{target.id}/edit").status_code == 403
+        response = admin.post(f"/auth/users/{target.id}/edit", data={
+            "username": username, "display_name": username, "role": Role.AUDIT_ADMIN.value, "active": "y",
+            "password": "a-brand-new-pass-2027"})
+        assert response.status_code == 403
+    assert _logged_in(admin)
+    created = admin.post("/auth/users/new", data={"username": "second-auditor", "display_name": "x",
+                                                  "role": Role.AUDIT_ADMIN.value, "active": "y",
+                                                  "password": "a-brand-new-pass-2027"})
+    assert created.status_code == 200 and "second-auditor" in created.get_data(as_text=True)
+    assert db.session.scalars(select(User).where(User.username == "second-auditor")).first() is None
