@@ -1,8 +1,9 @@
 """Error pages in Chinese: no stack trace ever reaches a user."""
-from flask import g, render_template, request
+from flask import g, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.routing import RequestRedirect
 
 from .accesslog import redact
 from .extensions import db
@@ -46,6 +47,12 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.code == 405 and request.method in ("GET", "HEAD") and not wants_fragment():
+            # The address of an action (a refused draw, sign-in or approval leaves it in the address bar):
+            # opened again, it leads back to the page the action belongs to rather than to an error.
+            page = _page_of_action(app, request.path)
+            if page:
+                return redirect(page, 303)
         # A description we wrote ourselves (Chinese) is shown; Werkzeug's English defaults are not.
         detail = error.description if getattr(error, "portal_message", False) else None
         return _page(error.code or 500, detail)
@@ -79,6 +86,24 @@ def init_app(app):
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, redact(request.path))
         return _page(500)
+
+
+def _page_of_action(app, path: str) -> str | None:
+    """The nearest page above an action's address (/evaluations/5/venues/3/draw -> /evaluations/5): the first
+    shorter path that answers GET. The page then decides, as always, whether the person may see it."""
+    adapter = app.url_map.bind("localhost")
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        for candidate in ("/".join(parts) or "/", "/".join(parts) + "/"):
+            try:
+                adapter.match(candidate, method="GET")
+            except RequestRedirect:
+                continue
+            except HTTPException:
+                continue
+            return candidate
+    return None
 
 
 class ChangeRefused(ValueError):

@@ -53,7 +53,9 @@ def test_pages_need_a_login(client, users):
 
 def test_logout_is_a_post_and_ends_the_session(login_as):
     client = login_as("agent")
-    assert client.get("/auth/logout").status_code == 405
+    opened = client.get("/auth/logout")       # the address opened again: back to a page, still logged in
+    assert opened.status_code == 303 and opened.headers["Location"] == "/"
+    assert client.get("/workstations/").status_code == 200
     assert client.post("/auth/logout").status_code == 303
     assert client.get("/workstations/").status_code == 302
 

@@ -1,4 +1,5 @@
 """Error pages in Chinese, never a trace; the demo data command."""
+import pytest
 from sqlalchemy import func, select
 
 from portal.auth.models import User
@@ -62,3 +63,21 @@ def test_the_demo_training_session_starts_at_nine_china_time(app):
     assert to_china(session.starts_at).strftime("%H:%M") == "09:00"
     page = app.test_client().get(f"/training/{session.id}").get_data(as_text=True)
     assert "09:00" in page and "17:00" not in page
+
+
+@pytest.mark.parametrize("action, page", [
+    ("/reports/monthly/2026-11/changchun/approve", "/reports/monthly/2026-11/changchun"),
+    ("/calendar/overrides/999/delete", "/calendar/"),
+    ("/auth/logout", "/"),
+    ("/evaluations/1/venues/1/draw", "/evaluations/1"),
+])
+def test_an_actions_address_opened_again_leads_back_to_its_page(login_as, action, page):
+    """A refused post leaves its address in the address bar; opening it again (Enter, a bookmark, F5 after
+    the browser asked) is a GET of an action: it goes back to the page the action belongs to, not to a 405."""
+    response = login_as("changchun").get(action)
+    assert response.status_code == 303 and response.headers["Location"] == page
+
+
+def test_an_htmx_get_of_an_action_stays_a_405(login_as):
+    response = login_as("changchun").get("/auth/logout", headers={"HX-Request": "true"})
+    assert response.status_code == 405
