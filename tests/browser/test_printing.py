@@ -8,6 +8,10 @@ from portal.extensions import db
 from tests import factories
 from tests.browser.test_workstation_directory import login
 from tests.office import landscape_a4, page_text
+from tests.web import test_evaluation
+
+# The evaluation day's fixtures (the clock at 09:30 of the evaluation day; the committee fixed and drawn).
+day, drawn = test_evaluation.day, test_evaluation.drawn
 
 
 def printed(page) -> PdfReader:
@@ -37,3 +41,23 @@ def test_the_directory_prints_all_its_rows_without_the_navigation(page, users, o
     # The list's header row is repeated on every page the list spans.
     list_pages = [text for text in texts if "CC-0" in text]
     assert len(list_pages) >= 2 and all("工位编号" in text for text in list_pages)
+
+
+def test_the_guest_venue_prints_its_sign_in_sheet_on_one_a4_page(page, drawn):
+    """The sign-in sheet of a venue as Chromium prints it: one portrait A4 page with the venue's experts and the
+    signature lines, none of the navigation."""
+    from portal.experts.models import Expert
+    from tests.browser.test_workstation_directory import login as log_in
+    from tests.office import portrait_a4
+    from tests.web.test_evaluation import _members
+
+    evaluation, guest = drawn["evaluation"], drawn["guest"]
+    names = [db.session.get(Expert, m.expert_id).name for m in _members(guest)]
+    log_in(page, "staff-jilin")
+    page.goto(f"/evaluations/{evaluation.id}")
+    page.get_by_role("link", name="专家签到表").click()
+    pdf = printed(page)
+    assert len(pdf.pages) == 1 and portrait_a4(pdf.pages[0])
+    text = page_text(pdf.pages[0])
+    assert "专家签到表" in text and all(name in text for name in names) and "证人(签字)" in text   # NFKC: （ -> (
+    assert "公告专栏" not in text and "返回评标页面" not in text
