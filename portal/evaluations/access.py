@@ -64,6 +64,14 @@ def may_see_names(user, evaluation, venue_id: int) -> bool:
     return bool(evaluation.winner_determined_on) and user.role is Role.SUPERVISOR
 
 
+def may_print_committee(user, evaluation) -> bool:
+    """The whole committee's names, as published with the winner: after the winner is determined, the main
+    venue's staff and supervisors (of the evaluation's region: the loader's scope)."""
+    if not evaluation.winner_determined_on:
+        return False
+    return is_main_staff(user, evaluation) or user.role is Role.SUPERVISOR
+
+
 def may_approve(user, project_region_id: int | None, main_region_id: int | None) -> bool:
     """A further replacement of a seat replaced twice: the supervisors of the project's (or the main venue's)
     region."""

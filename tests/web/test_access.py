@@ -156,6 +156,10 @@ ROUTES = [
     ("get", "/evaluations/{evaluation}/files/{clue_file}", "evaluation.view"),
     ("get", "/evaluations/{evaluation}/members/{member}/replace", "evaluation.run"),
     ("get", "/evaluations/{evaluation}/members/{member}/sign-in", "evaluation.run"),
+    ("get", "/evaluations/{evaluation}/venues/{evenue}/print/signin", "evaluation.view"),
+    ("get", "/evaluations/{evaluation}/venues/{evenue}/print/fees", "evaluation.view"),
+    ("get", "/evaluations/{evaluation}/venues/{evenue}/print/handover", "evaluation.view"),
+    ("get", "/evaluations/{evaluation}/print/committee", "evaluation.view"),
     ("get", "/notices/{notice}", "notices.manage"),
     ("get", "/training/{draft_training}", "training.manage"),
 ]
@@ -278,6 +282,12 @@ ANSWERS = {
     # The section page's way into its evaluation: a redirect to the evaluation for whoever reaches it.
     "/evaluations/sections/{section}": {u: REDIRECTS_TO_EVALUATION for u in (
         "province", "changchun", "staff-changchun", "agent", "supervisor")},
+    # A venue's paper to print: the sign-in and fee sheets name its experts (its own staff only, here the main
+    # venue's); the hand-over list is the venue's and the main venue's; the committee list only after the winner.
+    **{f"/evaluations/{{evaluation}}/venues/{{evenue}}/print/{kind}": {
+        u: 403 for u in ("province", "changchun", "agent", "supervisor")} for kind in ("signin", "fees", "handover")},
+    "/evaluations/{evaluation}/print/committee": {
+        u: 403 for u in ("province", "changchun", "staff-changchun", "agent", "supervisor")},
     # A clue filed by the guest venue (榆树): the main venue, the filing venue and supervisors only.
     "/evaluations/{evaluation}/files/{clue_file}": {"province": 404, "changchun": 404, "agent": 404},
 }

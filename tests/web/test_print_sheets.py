@@ -45,3 +45,24 @@ def test_the_hand_over_list_is_for_the_venue_and_the_main_venue(drawn):
         page = client.get(url(evaluation, guest, "handover")).get_data(as_text=True)
         assert "评标资料移交清单" in page and "评标活动见证记录" in page and "接收人（签字）" in page
     assert drawn["guest_staff"].get(url(evaluation, guest, "nonsense")).status_code == 404
+
+
+def test_the_committee_list_prints_after_the_winner_for_the_main_venue_and_supervisors(drawn, login_as):
+    from datetime import timedelta
+
+    from portal.evaluations.models import Evaluation
+    from tests.web.test_evaluation import _finish
+
+    evaluation = drawn["evaluation"]
+    path = f"/evaluations/{evaluation.id}/print/committee"
+    names = [db.session.get(Expert, m.expert_id).name for m in _members()]
+    _finish(drawn)
+    assert drawn["main_staff"].get(path).status_code == 403          # not before the winner is determined
+    db.session.get(Evaluation, evaluation.id).winner_determined_on = drawn["when"] + timedelta(days=3)
+    db.session.commit()
+    for client in (drawn["main_staff"], login_as("supervisor")):
+        page = client.get(path).get_data(as_text=True)
+        assert "评标委员会成员名单" in page and all(name in page for name in names)
+    for client in (drawn["guest_staff"], login_as("agent")):
+        response = client.get(path)
+        assert response.status_code in (403, 404) and not any(n in response.get_data(as_text=True) for n in names)

@@ -6,6 +6,7 @@ from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from ...auth.permissions import permission_required
 from ...extensions import db
 from ...projects.models import Project, Section
 from ...clock import china_now
@@ -18,7 +19,24 @@ from .common import load
 SHEETS = {"signin": "专家签到表", "fees": "评标专家劳务费发放表", "handover": "评标资料移交清单"}
 
 
+@bp.route("/<int:evaluation_id>/print/committee")
+@permission_required("evaluation.view")
+def print_committee(evaluation_id):
+    """The committee list (评标委员会成员名单) of every venue, published with the winner: once the winner is
+    determined, for the main venue's staff and the region's supervisors (403 before, and for anyone else)."""
+    loaded = load(evaluation_id, "view")
+    evaluation = loaded.evaluation
+    if not access.may_print_committee(current_user, evaluation):
+        abort(403)
+    section = db.session.get(Section, evaluation.section_id)
+    project = db.session.get(Project, section.project_id)
+    members = [m for m in evaluation_common.members_of(evaluation) if m.status == "seated"]
+    return render_template("evaluations/print_committee.html", title="评标委员会成员名单", evaluation=evaluation,
+                           section=section, project=project, members=members, printed_at=china_now())
+
+
 @bp.route("/<int:evaluation_id>/venues/<int:venue_id>/print/<kind>")
+@permission_required("evaluation.view")
 def print_sheet(evaluation_id, venue_id, kind):
     if kind not in SHEETS:
         abort(404)
