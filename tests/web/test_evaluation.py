@@ -2,6 +2,7 @@
 instruction, fees and payment, incidents, clues, hand-over and the deadlines board."""
 import io
 import json
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -864,7 +865,7 @@ def test_duties_are_ticked_with_who_and_when(drawn, users):
     evaluation = drawn["evaluation"]
     url = f"/evaluations/{evaluation.id}/venues/{drawn['guest'].id}/duties"
     response = drawn["guest_staff"].post(url, data={"item": "av", "done": "1"}, headers={"HX-Request": "true"})
-    assert response.status_code == 200 and "✓ 音视频连接" in response.get_data(as_text=True)
+    assert response.status_code == 200 and re.search(r"✓ 已完成</span>\s*音视频连接", response.get_data(as_text=True))
     from portal.evaluations.models import DutyItem
 
     duty = db.session.scalars(select(DutyItem)).one()
@@ -1167,3 +1168,15 @@ def test_the_incident_form_starts_at_now_china_time(drawn):
     page = drawn["guest_staff"].get(f"/evaluations/{drawn['evaluation'].id}").get_data(as_text=True)
     field = page.split('name="occurred_at"')[1].split(">")[0]
     assert f'value="{drawn["when"].isoformat()}T09:3' in field
+
+
+def test_the_checklist_shows_each_items_state_and_what_its_button_does(drawn):
+    evaluation, guest = drawn["evaluation"], drawn["guest"]
+    page = drawn["guest_staff"].get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    checklist = page.split(f'id="duties-{guest.id}"')[1].split("</ul>")[0]
+    assert "○ 待完成" in checklist and "标记完成" in checklist and "✓ 已完成" not in checklist
+    assert drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/venues/{guest.id}/duties",
+                                     data={"item": "av", "done": "1"}).status_code == 303
+    page = drawn["guest_staff"].get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    checklist = page.split(f'id="duties-{guest.id}"')[1].split("</ul>")[0]
+    assert "✓ 已完成" in checklist and "撤销" in checklist
