@@ -164,7 +164,7 @@ def cluster(fresh_postgres, tmp_path_factory):
     work = tmp_path_factory.mktemp("hosts")
     env = {**os.environ, "DATABASE_URL": fresh_postgres, "SECRET_KEY": "two-hosts-" + uuid.uuid4().hex,
            "PORTAL_UPLOAD_FOLDER": str(work / "uploads-of-nobody"), "PYTHONPATH": str(ROOT)}
-    for command in (["db", "upgrade"], ["create-admin", "hostadmin", "--password", PASSWORD]):
+    for command in (["db", "upgrade"], ["create-admin", "hostadmin", "--role", "province", "--password", PASSWORD]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *command],  # nosec B603
                        cwd=ROOT, env=env, check=True, capture_output=True)
     ports = {"a": free_port(), "b": free_port(), "lb": free_port(), "stats": free_port()}
