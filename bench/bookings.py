@@ -25,6 +25,7 @@ def build(workstations: int, bookings: int) -> dict:
 
     from portal.bookings.models import Booking, SeatRequest
     from portal.bookings.rules import evaluation_range
+    from portal.workstations.models import HoldPurpose, WorkstationHold
     from portal.demo import load_demo
     from portal.experts.services import load_starter_specialties
     from portal.extensions import db
@@ -95,8 +96,14 @@ def build(workstations: int, bookings: int) -> dict:
             # Ids come back in the order of the rows (no explicit ids: PostgreSQL's sequence stays right).
             ids = db.session.scalars(insert(SeatRequest).returning(SeatRequest.id, sort_by_parameter_order=True),
                                      reqs).all()
-            for booking, request_id in zip(books, ids):
-                booking["request_id"] = request_id
+            # Each booking holds its workstation through a hold, as the database demands of an active booking.
+            hold_ids = db.session.scalars(insert(WorkstationHold).returning(
+                WorkstationHold.id, sort_by_parameter_order=True), [
+                {"workstation_id": b["workstation_id"], "center_id": b["center_id"], "starts_at": b["starts_at"],
+                 "ends_at": b["ends_at"], "purpose": HoldPurpose.GUEST_BOOKING, "label": f"申请 {request_id}",
+                 "active": True, "created_at": b["created_at"]} for b, request_id in zip(books, ids)]).all()
+            for booking, request_id, hold_id in zip(books, ids, hold_ids):
+                booking["request_id"], booking["hold_id"] = request_id, hold_id
             db.session.execute(insert(Booking), books)
 
         made = 0

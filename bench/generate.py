@@ -115,6 +115,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
 
     from portal.auth.models import User
     from portal.bookings.models import Booking, SeatRequest
+    from portal.workstations.models import WorkstationHold
     from portal.bookings.rules import evaluation_range
     from portal.demo import DEMO_PASSWORD, REGION_ID_PREFIX, load_demo
     from portal.experts.models import Expert, ExpertSpecialty, Specialty
@@ -306,12 +307,14 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     mean_guests, mean_seats = 2, 2.5
     wanted_requests = n["bookings"] / mean_seats / 0.88   # about 12 % of requests end without seats
     share = min(1.0, wanted_requests / (len(remote) * mean_guests))
-    request_ids, booking_ids = Ids(session, SeatRequest), Ids(session, Booking)
-    requests, bookings = [], []
+    request_ids, booking_ids, hold_ids = Ids(session, SeatRequest), Ids(session, Booking), Ids(session, WorkstationHold)
+    requests, bookings, holds_rows = [], [], []
     used: dict[tuple, set] = {}          # (center, start) -> workstations booked by this run
     busy: dict[int, list] = {}           # workstation -> (start, end) of bookings already in the database
-    for ws_id, starts_at, ends_at in session.execute(select(Booking.workstation_id, Booking.starts_at,
-                                                            Booking.ends_at).where(Booking.active.is_(True))):
+    # Every use of a workstation is a hold (guest bookings, local use, sign-ins): the database refuses two at once.
+    for ws_id, starts_at, ends_at in session.execute(select(WorkstationHold.workstation_id, WorkstationHold.starts_at,
+                                                            WorkstationHold.ends_at)
+                                                     .where(WorkstationHold.active.is_(True))):
         busy.setdefault(ws_id, []).append((as_utc(starts_at), as_utc(ends_at)))
     booked = 0
     for s in remote:
@@ -359,14 +362,20 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
                 "created_at": now, "updated_at": now})
             if holds:
                 for ws_id in free[:seats]:
+                    hold_id = hold_ids.take()
+                    holds_rows.append({"id": hold_id, "workstation_id": ws_id, "center_id": guest.id,
+                                       "starts_at": starts, "ends_at": ends, "purpose": "guest_booking",
+                                       "label": f"申请 {request_id}", "active": True, "created_at": now,
+                                       "created_by_id": staff[guest.id][0]})
                     bookings.append({"id": booking_ids.take(), "request_id": request_id, "workstation_id": ws_id,
                                      "center_id": guest.id, "starts_at": starts, "ends_at": ends, "active": True,
-                                     "created_at": now, "created_by_id": staff[guest.id][0]})
+                                     "created_at": now, "created_by_id": staff[guest.id][0], "hold_id": hold_id})
                 taken.update(free[:seats])
                 booked += seats
     added["seat_requests"] = insert_rows(session, SeatRequest.__table__, requests)
+    added["workstation_holds"] = insert_rows(session, WorkstationHold.__table__, holds_rows)
     added["bookings"] = insert_rows(session, Booking.__table__, bookings)
-    del requests, bookings, sections
+    del requests, bookings, holds_rows, sections
     log(f"  requests, bookings    {time.perf_counter() - t0:5.1f} s")
 
     # --- notices -------------------------------------------------------------------------------------------------
@@ -408,7 +417,7 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
         from portal.reports.models import MonthlyReport, ReportVersion
 
         for model in (TradingCenter, Venue, Workstation, User, Expert, ExpertSpecialty, Project, Section,
-                      SeatRequest, Booking, Notice, MonthlyReport, ReportVersion):
+                      SeatRequest, WorkstationHold, Booking, Notice, MonthlyReport, ReportVersion):
             table = model.__tablename__
             session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
