@@ -667,6 +667,9 @@ def test_sign_in_needs_the_phone_in_custody(drawn):
         "id_number": db.session.get(Expert, member.expert_id).id_number, "photo_checked": "y",
         "no_conflict_declared": "y", "workstation_id": str(drawn["cc_stations"][0].id)})
     assert page.status_code == 422 and "通讯工具" in page.get_data(as_text=True)
+    # Not an ID problem: the message is at the top of the form, not under the ID number field.
+    top = page.get_data(as_text=True).split('class="form-errors"')[1].split("</div>")[0]
+    assert "通讯工具" in top
 
 
 def test_one_workstation_seats_one_expert(drawn):

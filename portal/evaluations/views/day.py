@@ -38,7 +38,7 @@ def sign_in(evaluation_id, member_id):
             try:
                 day.sign_in(evaluation, member, {name: getattr(form, name).data for name in SIGN_IN_FIELDS})
             except EvaluationError as error:
-                show_on_form(form, error, "id_number")
+                show_on_form(form, error)   # a refusal not about one field (the day, the checks) at the top
                 loaded = reload(evaluation_id, "run", member_id=member_id)
                 evaluation, member = loaded.evaluation, loaded.member
             else:
