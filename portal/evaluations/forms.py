@@ -165,6 +165,9 @@ class PaymentForm(PortalForm):
     amount = StringField("实付金额（元）", validators=[required("实付金额")], filters=[strip_filter])
     reference = StringField("支付凭证号", validators=[optional(), length(100, label="支付凭证号")], filters=[strip_filter],
                             description="如银行流水号或平台支付单号。")
+    paid_on = DateField("支付日期", validators=[optional()], description="不填为今天。")
+    correction = TextAreaField("更正原因", validators=[optional(), length(200, label="更正原因")], filters=[strip_filter],
+                               description="更正已登记的支付时填写，如：金额录入错误。")
     value: Decimal | None = None
 
     def validate_amount(self, field):

@@ -304,7 +304,8 @@ class CommitteeMember(db.Model):
     meal_yuan: Mapped[Decimal | None] = mapped_column(Money)
     fee_basis: Mapped[str | None] = mapped_column(String(300))
     paid_yuan: Mapped[Decimal | None] = mapped_column(Money)
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # when the payment was recorded
+    paid_on: Mapped[date | None] = mapped_column(Date)                          # the day it was paid
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     payment_ref: Mapped[str | None] = mapped_column(String(100))
 

@@ -433,3 +433,12 @@ def chi_square_critical(df: int, z: float = 3.09) -> float:
     """The upper critical value of chi-square with `df` degrees of freedom (Wilson–Hilferty); z=3.09 is p=0.001."""
     a = 2 / (9 * df)
     return df * (1 - a + z * math.sqrt(a)) ** 3
+
+
+def payment_date_problem(paid_on: date, evaluation_date: date, today: date) -> str | None:
+    """A payment is made after the evaluation and not in the future (China dates)."""
+    if paid_on > today:
+        return f"支付日期不能晚于今天（{today}）。"
+    if paid_on < evaluation_date:
+        return f"支付日期不能早于评标日期（{evaluation_date}）。"
+    return None

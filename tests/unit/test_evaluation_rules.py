@@ -1,5 +1,6 @@
 """The evaluation day's pure rules: committee composition, avoidance, the draw, the end instruction, fees."""
 import secrets
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -281,3 +282,14 @@ def test_a_shortage_is_addressed_to_whoever_can_act():
     assert "请在“评标委员会组成”中调整主场的专业或人数" in main
     assert "本场所无法抽取" in guest and "已通知主场" in guest and "请调整" not in guest
     assert "改由主场抽取" in rules.shortage_notice("A0101 给排水", "客场（吉林市）", 2, 0)
+
+
+@pytest.mark.parametrize("paid_on, problem", [
+    (date(2026, 12, 9), None),                      # the evaluation day
+    (date(2026, 12, 12), None),                     # today
+    (date(2026, 12, 13), "不能晚于今天"),
+    (date(2026, 12, 8), "不能早于评标日期"),
+])
+def test_a_payment_day_lies_between_the_evaluation_and_today(paid_on, problem):
+    found = rules.payment_date_problem(paid_on, date(2026, 12, 9), date(2026, 12, 12))
+    assert (found is None) if problem is None else (problem in found)

@@ -1183,3 +1183,25 @@ def test_the_checklist_shows_each_items_state_and_what_its_button_does(drawn):
     page = drawn["guest_staff"].get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
     checklist = page.split(f'id="duties-{guest.id}"')[1].split("</ul>")[0]
     assert "✓ 已完成" in checklist and "撤销" in checklist
+
+
+def test_a_payment_records_its_day_and_voucher_and_is_corrected_only_with_a_reason(drawn, login_as):
+    _finish(drawn)
+    evaluation, member = drawn["evaluation"], _members(drawn["guest"])[0]
+    agent, url = login_as("agent"), f"/evaluations/{evaluation.id}/members/{member.id}/paid"
+    tomorrow = (drawn["when"] + timedelta(days=1)).isoformat()
+    future = agent.post(url, data={"amount": "660", "reference": "YH-1", "paid_on": tomorrow})
+    assert future.status_code == 422 and "支付日期不能晚于今天" in future.get_data(as_text=True)
+    assert next(m for m in _members() if m.id == member.id).paid_at is None           # nothing saved
+    assert agent.post(url, data={"amount": "600", "reference": "YH-1", "paid_on": drawn["when"].isoformat()}
+                      ).status_code == 303
+    again = agent.post(url, data={"amount": "660", "reference": "YH-2"})
+    assert again.status_code == 422 and "如需更正，请填写更正原因" in again.get_data(as_text=True)
+    assert agent.post(url, data={"amount": "660", "reference": "YH-2", "paid_on": drawn["when"].isoformat(),
+                                 "correction": "漏付就餐费"}).status_code == 303
+    paid = next(m for m in _members() if m.id == member.id)
+    assert (paid.paid_yuan, paid.payment_ref, paid.paid_on) == (Decimal("660.00"), "YH-2", drawn["when"])
+    entry = db.session.scalars(select(AuditEntry).filter_by(action="pay").order_by(AuditEntry.id.desc())).first()
+    assert "600.00 元" in entry.summary and "660.00 元" in entry.summary and "漏付就餐费" in entry.summary
+    page = agent.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert "更正支付记录" in page and "凭证 YH-2" in page

@@ -1,6 +1,6 @@
 """During and after the evaluation: the guest venue's duties (副场保障), incidents (突发情况), violation clues
 (线索移交), the hand-over of records (资料移交) and its receipt, and the payment of the experts' fees."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ... import uploads
 from ...audit import services as audit
 from ...auth.recipients import center_staff_ids
+from ...clock import china_today, to_china
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.services import notify
@@ -231,19 +232,35 @@ def handover_items_of(evaluation: Evaluation) -> dict[int, dict[str, HandoverIte
 
 # --- fees and payment (劳务费与就餐费) ------------------------------------------------------------------------
 
-def confirm_payment(evaluation: Evaluation, member: CommitteeMember, amount: Decimal, reference: str) -> None:
-    """The agent confirms that one expert was paid (amount and the payment's reference)."""
+def confirm_payment(evaluation: Evaluation, member: CommitteeMember, amount: Decimal, reference: str,
+                    paid_on: date | None = None, correction: str | None = None) -> None:
+    """The agent confirms that one expert was paid: the amount, the payment's reference (voucher) and the day it
+    was paid (today unless given; never before the evaluation day nor after today, China time). A payment
+    already recorded changes only as a correction with its reason, audited with what it was before."""
     lock(evaluation, member)
     if not evaluation.ended:
         raise EvaluationError("评审结束后才能登记劳务费支付。")
     if not member.seated:
         raise EvaluationError("该专家已被更换，不需要支付劳务费。")
-    if member.paid_at is not None:
-        raise EvaluationError("该专家的劳务费已登记支付。")
+    correction = (correction or "").strip()
+    if member.paid_at is not None and not correction:
+        raise EvaluationError("该专家的劳务费已登记支付；如需更正，请填写更正原因。", "correction")
+    today = china_today()
+    paid_on = paid_on or today
+    problem = rules.payment_date_problem(paid_on, evaluation.evaluation_date, today)
+    if problem:
+        raise EvaluationError(problem, "paid_on")
+    before = None if member.paid_at is None else (
+        f"{member.paid_yuan:.2f} 元，{member.paid_on or to_china(member.paid_at).date()}，凭证 {member.payment_ref or '无'}")
     member.paid_yuan = amount
     member.payment_ref = (reference or "").strip()[:100] or None
+    member.paid_on = paid_on
     member.paid_at = utcnow()
     member.paid_by_id = audit.current_actor_id()
     note = "" if member.owed_total is None or amount == member.owed_total else f"（应付 {member.owed_total:.2f} 元）"
-    audit.record("pay", "evaluation", evaluation, region_id=region_of(evaluation),
-                 summary=f"{member.venue.label}评委席位 {member.seat_no} 劳务费及就餐费已支付 {amount:.2f} 元{note}")
+    what = f"{member.venue.label}评委席位 {member.seat_no} 劳务费及就餐费"
+    if before is None:
+        summary = f"{what}已支付 {amount:.2f} 元（{paid_on}）{note}"
+    else:
+        summary = f"{what}支付更正：{before} → {amount:.2f} 元，{paid_on}，凭证 {member.payment_ref or '无'}；原因：{correction}"
+    audit.record("pay", "evaluation", evaluation, region_id=region_of(evaluation), summary=summary[:500])

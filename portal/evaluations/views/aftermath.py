@@ -201,12 +201,14 @@ def paid(evaluation_id, member_id):
     form = PaymentForm()
     if not form.validate_on_submit():
         return page(loaded.evaluation, 422, payment_form=form, failed="payment", failed_id=member.id)
+    corrected = member.paid_at is not None
     try:
-        aftermath.confirm_payment(loaded.evaluation, member, form.value, form.reference.data or "")
+        aftermath.confirm_payment(loaded.evaluation, member, form.value, form.reference.data or "",
+                                  form.paid_on.data, form.correction.data)
     except EvaluationError as error:
-        form.amount.errors = [str(error)]
+        show_on_form(form, error, "amount")
         return page(reload(evaluation_id).evaluation, 422, payment_form=form, failed="payment", failed_id=member_id)
-    message = f"{member.venue.label}评委席位 {member.seat_no} 的劳务费已登记支付。"
+    message = f"{member.venue.label}评委席位 {member.seat_no} 的劳务费" + ("支付已更正。" if corrected else "已登记支付。")
     db.session.commit()
     return _back(evaluation_id, message, "#fees")
 
