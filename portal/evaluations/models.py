@@ -45,6 +45,8 @@ class Evaluation(Timestamped, db.Model):
                         name="experts_two_thirds"),
         CheckConstraint("duration_minutes > 0 AND duration_minutes <= 720", name="duration_in_range"),
         CheckConstraint("winner_determined_on IS NULL OR ended_at IS NOT NULL", name="winner_after_end"),
+        # The deadlines board and the workbench find payments due (or overdue) by date, not by reading every row.
+        Index("ix_evaluations_payment_due", "payment_due"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="RESTRICT"), unique=True)

@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from flask import g
+from sqlalchemy import select
 
 from ..audit.services import record
 from ..clock import china_today, local_midnight_utc
@@ -80,6 +81,28 @@ def province_table(month: date, today: date | None = None, regions: list[Region]
                  year_share_total=rules.share_over(every_month))
 
 
+def _filing_state(month: date) -> list[tuple[Region, bool]]:
+    """Every reporting unit in the attachment's order, and whether it has filed `month`'s report: one query,
+    read once per request (the banner and the workbench's card of late regions both ask)."""
+    memo = g.setdefault("_filing_state", {})
+    if month not in memo:
+        filed = (select(MonthlyReport.id).where(MonthlyReport.region_id == Region.id, MonthlyReport.month == month,
+                                                MonthlyReport.status.in_(FILED)).exists())
+        memo[month] = [(region, bool(done)) for region, done in
+                       db.session.execute(select(Region, filed).order_by(Region.sort_order))]
+    return memo[month]
+
+
+def submitted_region_ids(month: date) -> set[int]:
+    """The regions that have filed `month`'s report."""
+    return {region.id for region, done in _filing_state(month) if done}
+
+
+def reporting_regions(month: date) -> list[Region]:
+    """The reporting units in the attachment's order (as home_regions)."""
+    return [region for region, _ in _filing_state(month)]
+
+
 def pending_for(user, today: date | None = None) -> dict | None:
     """The report a filer still owes (for the banner): last month's, from the 1st on, until submitted."""
     today = today or china_today()
@@ -87,11 +110,9 @@ def pending_for(user, today: date | None = None) -> dict | None:
     if region_ids is False:
         return None
     month = rules.reporting_month(today)
-    submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
-        MonthlyReport.month == month, MonthlyReport.status.in_(FILED))))
+    submitted = submitted_region_ids(month)
     if region_ids is None:
-        missing = db.session.scalar(select(func.count(Region.id)).where(Region.id.not_in(submitted))) \
-            if submitted else db.session.scalar(select(func.count(Region.id)))
+        missing = sum(1 for region in reporting_regions(month) if region.id not in submitted)
         return {"month": month, "missing": missing, "days_left": rules.days_left(month, today, due_day()),
                 "province": True} if missing else None
     if region_ids[0] in submitted:

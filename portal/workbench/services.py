@@ -30,7 +30,8 @@ from ..partners.services import joint_test_overview
 from ..projects.models import Exemption, Project, Section
 from ..projects.rules import Level
 from ..reports import rules as report_rules
-from ..reports.counting import FILED, due_day, home_regions
+from ..reports import table as report_table
+from ..reports.counting import FILED, due_day
 from ..reports.models import MonthlyReport
 from ..training.models import TrainingSession
 from ..training.rules import Status as TrainingStatus
@@ -259,9 +260,8 @@ def report(user, today: date) -> Card:
 def late_regions(user, today: date) -> Card:
     """Regions that have not submitted last month's report; late after the last day on time."""
     month, last = _report_month(today)
-    submitted = set(db.session.scalars(select(MonthlyReport.region_id).where(
-        MonthlyReport.month == month, MonthlyReport.status.in_(FILED))))
-    regions = home_regions()
+    submitted = report_table.submitted_region_ids(month)
+    regions = report_table.reporting_regions(month)
     missing = [r for r in regions if r.id not in submitted]
     entries = [Entry(r.name, url_for("reports.region", month=month, code=r.code), last, "尚未报送", rank=n)
                for n, r in enumerate(missing)]

@@ -168,12 +168,14 @@ def _handover(reach: DueReach, today: date, limit: int) -> list[DueItem]:
 
 def _payment(reach: DueReach, today: date, limit: int) -> list[DueItem]:
     """Payment: ended evaluations with seated members not yet paid."""
-    unpaid = (select(Evaluation, Section, func.count(CommitteeMember.id))
+    # Driven by the evaluations (by payment date, through its index), each asking its own members (through
+    # theirs): not a join that reads every committee member of every evaluation.
+    open_member = (CommitteeMember.evaluation_id == Evaluation.id) & (CommitteeMember.status == MemberStatus.SEATED) \
+        & CommitteeMember.paid_at.is_(None)
+    count = select(func.count(CommitteeMember.id)).where(open_member).correlate(Evaluation).scalar_subquery()
+    unpaid = (select(Evaluation, Section, count)
               .join(Section, Evaluation.section_id == Section.id)
-              .join(CommitteeMember, CommitteeMember.evaluation_id == Evaluation.id)
-              .where(Evaluation.payment_due.is_not(None), CommitteeMember.status == MemberStatus.SEATED,
-                     CommitteeMember.paid_at.is_(None))
-              .group_by(Evaluation.id, Section.id))
+              .where(Evaluation.payment_due.is_not(None), exists().where(open_member)))
     if reach.view is DueView.OWN:
         unpaid = unpaid.where(Evaluation.owner_clause(reach.owner_id))
     elif reach.view is DueView.CENTER:
