@@ -103,9 +103,8 @@ class Workstation(CenterScoped, Timestamped, db.Model):
                              name="fk_workstations_venue_center"),
         CheckConstraint("code <> '' AND code NOT LIKE '% %'", name="code_has_no_space"),
         CheckConstraint("status <> 'retired' OR retired_at IS NOT NULL", name="retired_has_date"),
-        # Covers the directory's per-center counts (read in center order without the table; the id, for the
-        # probe of each available workstation's holds, is in the index too: PostgreSQL's index-only scan)...
-        Index("ix_workstations_center_status_cross", "center_id", "status", "cross_province", "id"),
+        # Covers the directory's per-center counts (read in center order without the table)...
+        Index("ix_workstations_center_status_cross", "center_id", "status", "cross_province"),
         # ...and serves its province-wide status filters.
         Index("ix_workstations_status_cross", "status", "cross_province"),
     )

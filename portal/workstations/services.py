@@ -253,7 +253,7 @@ def center_counts(where=()):
 
     Also "free now" (当前空闲): available and not held at this moment by anything (a guest booking, local use,
     maintenance, a sign-in). The workstations are counted per center in a subquery over the index
-    ix_workstations_center_status_cross (center, status, cross-province, id) — and only the centers the filter
+    ix_workstations_center_status_cross (center, status, cross-province) — and only the centers the filter
     keeps — probing the holds' (workstation, start) index for the available ones, then joined to the centers."""
     in_use = active_clause()
     available = Workstation.status == WorkstationStatus.AVAILABLE
