@@ -2,7 +2,7 @@
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import services as audit
@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..orgs.models import Province, Region, TradingCenter
 from . import holds, rules
-from .models import HoldPurpose, Venue, VenueStatus, Workstation, WorkstationStatus
+from .models import HoldPurpose, Venue, VenueStatus, Workstation, WorkstationHold, WorkstationStatus
 
 WORKSTATION_FIELDS = ("code", "venue_id", "cross_province", "has_av", "has_id_reader",
                       "has_signature_pad", "status", "notes", "retire_reason")
@@ -259,27 +259,38 @@ def center_counts(where=()):
     available = Workstation.status == WorkstationStatus.AVAILABLE
     cross = Workstation.cross_province.is_(True)
     now = utcnow()
-    held_now = holds.busy_clause(now, now + timedelta(seconds=1))
     per_center = (select(
         Workstation.center_id,
         func.count().filter(in_use).label("total"),
         func.count().filter(in_use, cross).label("cross"),
         func.count().filter(available).label("available"),
         func.count().filter(available, cross).label("cross_available"),
-        func.count().filter(available, ~held_now).label("free_now"),
     ).group_by(Workstation.center_id))
+    # Held at this moment: counted from the holds alone (a short range of their start times), so that the
+    # counts above stay a read of the covering index. A hold is taken only on a workstation that could be used,
+    # so every one held counts against the available ones (never below zero).
+    held = (select(WorkstationHold.center_id,
+                   func.count(func.distinct(WorkstationHold.workstation_id)).label("held"))
+            .where(holds.overlapping(now, now + timedelta(seconds=1)))
+            .group_by(WorkstationHold.center_id))
     if where:
-        per_center = per_center.where(Workstation.center_id.in_(select(TradingCenter.id).where(*where)))
-    per_center = per_center.subquery()
+        centers = select(TradingCenter.id).where(*where)
+        per_center = per_center.where(Workstation.center_id.in_(centers))
+        held = held.where(WorkstationHold.center_id.in_(centers))
+    per_center, held = per_center.subquery(), held.subquery()
+    counts = [func.coalesce(per_center.c[key], 0).label(key) for key in COUNT_KEYS if key != "free_now"]
+    left = func.coalesce(per_center.c.available, 0) - func.coalesce(held.c.held, 0)
+    free_now = case((left < 0, 0), else_=left).label("free_now")
     stmt = (select(
         TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Region.name.label("region"),
         Region.sort_order,
         Province.name.label("province"), Province.sort_order.label("province_order"),
-        *(func.coalesce(per_center.c[key], 0).label(key) for key in COUNT_KEYS),
+        *counts, free_now,
     ).select_from(TradingCenter)
         .join(Province, TradingCenter.province_id == Province.id)
         .outerjoin(Region, TradingCenter.region_id == Region.id)
         .outerjoin(per_center, per_center.c.center_id == TradingCenter.id)
+        .outerjoin(held, held.c.center_id == TradingCenter.id)
         .where(*where)
         .order_by(Province.sort_order, Region.sort_order, TradingCenter.name))
     return db.session.execute(stmt).all()
