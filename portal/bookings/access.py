@@ -46,11 +46,12 @@ def files_for(user, main_center_id: int, owner_id: int | None) -> bool:
 def sides(user, req, owner_id: int | None) -> frozenset[Side]:
     """The sides `user` acts on for the request (the rule SeatRequest.center_clause_for writes as SQL).
 
-    `req` needs main_center_id, guest_center_id and cross_province; `owner_id` is its project's owner. A guest
-    center of another province has no staff in this portal: the main center's staff answer for it.
+    `req` needs main_center_id, guest_center_id, cross_province and inbound; `owner_id` is its project's owner. A
+    guest center of another province has no staff in this portal: the main center's staff answer for it; a main
+    venue of another province neither: for an inbound request the guest center's staff act for the main side.
     """
     found = set()
-    if files_for(user, req.main_center_id, owner_id):
+    if files_for(user, req.main_center_id, owner_id) or (req.inbound and is_staff_of(user, req.guest_center_id)):
         found.add(Side.MAIN)
     if is_staff_of(user, req.guest_center_id) or (req.cross_province and is_staff_of(user, req.main_center_id)):
         found.add(Side.GUEST)

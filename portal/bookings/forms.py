@@ -32,6 +32,7 @@ from ..forms_base import (
     strip_filter,
     version_number,
 )
+from ..projects.rules import CATEGORY_LABELS, AmountError, parse_amount
 from .rules import DEFAULT_DURATION, DURATION_CHOICES, MAX_COMMITTEE, MAX_SEATS
 
 GUEST_ROWS = 3
@@ -209,3 +210,47 @@ class FeesForm(PortalForm):
 class FeedForm(PortalForm):
     label = StringField("用途说明", validators=[required("用途说明"), length(60, label="用途说明")],
                         filters=[strip_filter], description="如：值班室 Outlook 日历。")
+
+
+class InboundForm(_Timing, PortalForm):
+    """A request received from another province's main venue (跨省副场), registered by the guest center."""
+
+    main_center_id = SelectField("发来申请的外省主场交易中心", coerce=int_or_none, validators=[required("主场交易中心")],
+                                 description="合作方交易中心未列出的，请省级管理员在“交易中心”中登记。")
+    partner_reference = StringField("合作方申请编号", validators=[optional(), length(60, label="合作方申请编号")],
+                                    filters=[strip_filter], description="合作方系统或来函中的申请编号，选填。")
+    partner_contact = StringField("主场联系人及电话", validators=[required("主场联系人及电话"),
+                                                          length(200, label="主场联系人及电话")],
+                                  filters=[strip_filter], description="如：黄冈市公共资源交易中心 王某 0713-8888888。")
+    project_name = StringField("项目名称", validators=[required("项目名称"), length(200, label="项目名称")],
+                               filters=[strip_filter])
+    project_code = StringField("项目编号", validators=[required("项目编号"), length(50, label="项目编号")],
+                               filters=[strip_filter], description="按合作方提供的编号填写。")
+    tenderee = StringField("招标人", validators=[required("招标人"), length(200, label="招标人")],
+                           filters=[strip_filter], description="抽取客场专家时回避招标人的人员。")
+    agency = StringField("招标代理机构", validators=[optional(), length(200, label="招标代理机构")],
+                         filters=[strip_filter])
+    section_name = StringField("标段（包）名称", validators=[required("标段名称"), length(200, label="标段名称")],
+                               filters=[strip_filter])
+    section_code = StringField("标段（包）编号", validators=[required("标段编号"), length(50, label="标段编号")],
+                               filters=[strip_filter])
+    category = SelectField("类别", choices=[(c.value, text) for c, text in CATEGORY_LABELS.items()],
+                           validators=[required("类别")])
+    budget_wan = StringField("预算金额或合同估算价（万元）", validators=[required("预算金额或合同估算价")],
+                             filters=[strip_filter], description="按合作方提供的填写，计入本地区月报的副场预算金额。")
+    seats = AsciiIntegerField("本中心客场专家人数（机位数）",
+                              validators=[required("客场专家人数"), NumberRange(1, MAX_SEATS, "机位数应在 1 至 50 个之间。")])
+    specialty_ids = SelectMultipleField("客场专家的专业条件（最多 5 个）", coerce=id_coerce, validate_choice=False)
+
+    def validate_budget_wan(self, field):
+        try:
+            amount = parse_amount(field.data)
+        except AmountError as error:
+            raise ValidationError(str(error)) from None
+        if amount is None:
+            raise ValidationError("请填写预算金额或合同估算价。")
+        self.budget = amount
+
+    def validate_specialty_ids(self, field):
+        if len(field.data or []) > 5:
+            raise ValidationError("专业条件最多选择 5 个。")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    false,
     or_,
     select,
 )
@@ -61,6 +62,12 @@ class SeatRequest(Timestamped, db.Model):
     guest_center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"))
     # Across provinces (the guest center is in another province than the main venue): partner rule applies.
     cross_province: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Inbound (跨省副场, migration 0026): another province's main venue asked this portal's guest center; the
+    # guest center's staff registered the request as received and act for the main side (which has no staff
+    # here), as the main center's staff answer for a guest center of another province.
+    inbound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    partner_contact: Mapped[str | None] = mapped_column(String(200))    # the main venue's contact, as given
+    partner_reference: Mapped[str | None] = mapped_column(String(60))   # the partner's application number
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[Status] = mapped_column(str_enum(Status, "seat_request_status"), default=Status.DRAFT)
     # The evaluation as China wall-clock time, and the same range as UTC instants for overlap checks.
@@ -132,10 +139,11 @@ class SeatRequest(Timestamped, db.Model):
     def center_clause_for(cls, action: str, center_id):
         """Which side a center's staff act on: the main side files, the guest side answers.
 
-        A guest center of another province has no staff here; the main center records its answer.
+        A guest center of another province has no staff here; the main center records its answer. A main venue
+        of another province neither: for an inbound request the guest center's staff act for the main side.
         """
-        if action == "bookings.request":
-            return cls.main_center_id == center_id
+        if action in ("bookings.request", "bookings.inbound"):
+            return or_(cls.main_center_id == center_id, cls.inbound.is_(True) & (cls.guest_center_id == center_id))
         if action == "bookings.answer":
             return or_((cls.guest_center_id == center_id) & (cls.status != Status.DRAFT),
                        (cls.cross_province.is_(True)) & (cls.main_center_id == center_id))

@@ -35,9 +35,18 @@ def acting_venue_ids(user, evaluation) -> set[int]:
     return ids
 
 
+def hosts_inbound(user, evaluation) -> bool:
+    """Staff of a guest venue of another province's evaluation (inbound, 跨省副场): its main venue has no staff
+    here, so they record what the main venue decides (the committee as fixed, the end instruction, receipt)."""
+    main = next((v for v in evaluation.venues if v.is_main), None)
+    return (_staff(user) and main is not None and main.center.region_id is None
+            and any(v.center_id == user.center_id and not v.is_main for v in evaluation.venues))
+
+
 def is_main_staff(user, evaluation) -> bool:
-    """Staff of the main venue (主场): they fix the committee, end the evaluation, receive the hand-over."""
-    return _staff(user) and user.center_id == evaluation.main_center_id
+    """Staff of the main venue (主场): they fix the committee, end the evaluation, receive the hand-over; for
+    another province's evaluation, the staff of the venue here who record it for the main venue."""
+    return _staff(user) and (user.center_id == evaluation.main_center_id or hosts_inbound(user, evaluation))
 
 
 def in_venues(user, evaluation) -> bool:
@@ -45,9 +54,10 @@ def in_venues(user, evaluation) -> bool:
     return _staff(user) and any(v.center_id == user.center_id for v in evaluation.venues)
 
 
-def may_fix_committee(user, main_center_id: int | None) -> bool:
-    """The committee of a section is fixed by the staff of its main center."""
-    return _staff(user) and user.center_id == main_center_id
+def may_fix_committee(user, main_center_id: int | None, host_center_id: int | None = None) -> bool:
+    """The committee of a section is fixed by the staff of its main center; another province's section hosted
+    here (`host_center_id`: its project's host) is recorded by the host's staff."""
+    return _staff(user) and user.center_id in (main_center_id, host_center_id)
 
 
 def committee_center(user) -> int | None:
@@ -124,6 +134,12 @@ def may_see_fees(user, evaluation) -> bool:
 def may_pay(user, agent_id: int | None) -> bool:
     """Payment is confirmed by the project's agent (`agent_id`: the section's project owner)."""
     return user.role is Role.AGENT and agent_id is not None and user.id == agent_id
+
+
+def may_record_payment(user, evaluation, agent_id: int | None) -> bool:
+    """Who records a payment of the evaluation: its agent; for another province's evaluation hosted here, whose
+    agent has no account here, the host venue's staff (its experts are paid by the host's standard)."""
+    return hosts_inbound(user, evaluation) or may_pay(user, agent_id)
 
 
 # --- the deadlines board -----------------------------------------------------------------------------------------

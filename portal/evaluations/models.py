@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import TradingCenter
-from ..projects.models import Section
+from ..projects.models import Project, Section
 from .rules import ReplaceReason
 
 Money = Numeric(10, 2)
@@ -111,7 +111,10 @@ class Evaluation(Timestamped, db.Model):
     @classmethod
     def center_clause_for(cls, action: str, center_id):
         if action == "evaluation.manage":
-            return cls.main_center_id == center_id
+            # The main center's; another province's evaluation hosted here: the host's (access.hosts_inbound).
+            hosted = select(Section.id).where(Section.project_id.in_(
+                select(Project.id).where(Project.host_center_id == center_id)))
+            return or_(cls.main_center_id == center_id, cls.section_id.in_(hosted))
         return cls.center_clause(center_id)
 
     @classmethod

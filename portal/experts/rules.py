@@ -314,6 +314,8 @@ class PoolAsk:
     shared_only: bool
     day: date
     avoid_employers: tuple[str, ...] = ()
+    # The main venue is in another province (inbound work): only experts shared across provinces may serve.
+    cross_province: bool = False
 
 
 SHARED_SCOPES = frozenset({ShareScope.PROVINCE, ShareScope.CROSS_PROVINCE})
@@ -328,6 +330,8 @@ def eligible_count(rows: list[PoolRow], ask: PoolAsk, code: str) -> int:
         if row.code != code or row.region_id != ask.region_id:
             continue
         if ask.shared_only and row.share_scope not in SHARED_SCOPES:
+            continue
+        if ask.cross_province and row.share_scope is not ShareScope.CROSS_PROVINCE:
             continue
         if row.suspended_until is not None and row.suspended_until >= ask.day:
             continue

@@ -58,3 +58,32 @@ def may_request_guest_seats(requester: CenterFacts, guest: CenterFacts, day: dat
                                f"{day:%Y-%m-%d} 尚未生效。")
     ended = max(p.end_date for p in mine if p.end_date is not None and p.end_date < day)
     return Decision(False, f"{requester.name}与{guest.name}的对口合作已于 {ended:%Y-%m-%d} 结束。")
+
+
+# Joint-testing steps after which a partner province counts as registered for cross-province work with Jilin.
+REGISTERED_STEPS = frozenset({"passed", "routine"})
+
+
+def may_host_for(main: CenterFacts, host: CenterFacts, day: date, pairings: list[PairingFacts],
+                 home_province_id: int, joint_step: str | None, province_name: str = "") -> Decision:
+    """May `host`, a center of this province, register a guest-seat request from `main`, another province's
+    main venue, for an evaluation on `day` (inbound work, 跨省副场)?
+
+    The may-ask rule in reverse: the partner center's pairing (it implements, `host` is one of its partners)
+    in force that day; or, without one, a partner province registered by joint testing (联调联试 passed or in
+    routine operation: `joint_step` is its latest step's value). A request within the province is filed by its
+    main venue itself, not registered here.
+    """
+    if main.province_id == home_province_id:
+        return Decision(False, f"{main.name}是本省交易中心，省内的客场机位申请由主场在本系统提出，无需登记。")
+    if not main.active:
+        return Decision(False, f"{main.name}已停用，不能登记其客场机位申请。")
+    if not host.active:
+        return Decision(False, f"{host.name}已停用，不能作为客场。")
+    paired = may_request_guest_seats(main, host, day, pairings)
+    if paired.allowed:
+        return paired
+    if joint_step in REGISTERED_STEPS:
+        return Decision(True, f"{province_name or '该省'}已与本省完成联调联试，可登记{main.name}的客场机位申请。")
+    return Decision(False, paired.reason.split("，不能申请")[0].rstrip("。") + f"；{province_name or '该省'}也尚未与本省完成联调联试，"
+                    "不能登记其客场机位申请。请先由省级管理员登记对口合作或联调联试情况。")

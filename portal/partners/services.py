@@ -146,3 +146,18 @@ def may_request_many(requester: TradingCenter, guests: list[TradingCenter], day:
                                 p.start_date, p.end_date) for p in pairings]
     mine = _facts(requester)
     return {g.id: rules.may_request_guest_seats(mine, _facts(g), day, facts) for g in guests}
+
+
+def may_host_for(main: TradingCenter, host: TradingCenter, day: date) -> rules.Decision:
+    """The reverse may-ask rule on the stored records (inbound work): main's pairings and its province's latest
+    joint-testing step, two queries."""
+    pairings = db.session.scalars(select(Pairing).options(selectinload(Pairing.partners))
+                                  .where(Pairing.implementing_center_id == main.id)).all()
+    facts = [rules.PairingFacts(p.implementing_center_id, frozenset(x.partner_center_id for x in p.partners),
+                                p.start_date, p.end_date) for p in pairings]
+    step = db.session.scalar(select(JointTestEvent.status).where(JointTestEvent.province_id == main.province_id)
+                             .order_by(JointTestEvent.id.desc()).limit(1))
+    province = db.session.get(Province, main.province_id)
+    home_id = db.session.scalar(select(Province.id).where(Province.is_home.is_(True)))
+    return rules.may_host_for(_facts(main), _facts(host), day, facts, home_id, step.value if step else None,
+                              province.name if province else "")

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     exists,
+    or_,
     select,
     true,
 )
@@ -60,6 +61,10 @@ class Project(OwnerScoped, RegionScoped, Timestamped, db.Model):
     agency: Mapped[str | None] = mapped_column(String(200))  # 招标代理机构
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Another province's project for which a center of this region is a guest venue (跨省副场, migration 0026):
+    # registered by that center's (the host's) staff from the partner's request, with the partner's names and
+    # codes. None: a project of this province.
+    host_center_id: Mapped[int | None] = mapped_column(ForeignKey("trading_centers.id"), index=True)
 
     region: Mapped[Region] = relationship(lazy="raise")
     owner = relationship("User", lazy="raise")
@@ -69,10 +74,15 @@ class Project(OwnerScoped, RegionScoped, Timestamped, db.Model):
     def __str__(self):
         return f"{self.name}（{self.code}）"
 
+    @property
+    def inbound(self) -> bool:
+        return self.host_center_id is not None
+
     @classmethod
     def center_clause(cls, center_id):
-        """A center's staff reach the projects that have a section whose main venue is their center."""
-        return exists(select(Section.id).where(Section.project_id == cls.id, Section.main_center_id == center_id))
+        """A center's staff reach the projects that have a section whose main venue is their center, and the
+        other provinces' projects their center hosts as a guest venue (inbound)."""
+        return exists(select(Section.id).where(Section.project_id == cls.id, Section.center_clause(center_id)))
 
 
 class Section(Timestamped, db.Model):
@@ -154,7 +164,9 @@ class Section(Timestamped, db.Model):
 
     @classmethod
     def center_clause(cls, center_id):
-        return cls.main_center_id == center_id
+        """The sections whose main venue is the center, and the inbound ones it hosts as a guest venue."""
+        hosted = select(Project.id).where(Project.host_center_id == center_id)
+        return or_(cls.main_center_id == center_id, cls.project_id.in_(hosted))
 
 
 class ExemptionReason:

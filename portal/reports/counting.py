@@ -71,15 +71,18 @@ def guest_uses(first: date, last: date, region_ids=None) -> list[tuple[date, Gue
     """
     main_center, guest_center = aliased(TradingCenter), aliased(TradingCenter)
     main_region, guest_region = aliased(Region), aliased(Region)
+    main_province = aliased(Province)
     stmt = (
         select(SeatRequest.evaluation_date, SeatRequest.section_id, Section.project_id,
                main_center.region_id, main_region.name, main_region.sort_order, guest_center.region_id, guest_region.name,
                guest_region.sort_order, Province.name, Province.sort_order,
                func.coalesce(Section.budget_wan, Section.estimated_price_wan), Section.winning_bid_wan,
-               func.coalesce(EvaluationVenue.experts_needed, SeatRequest.seats_accepted))
+               func.coalesce(EvaluationVenue.experts_needed, SeatRequest.seats_accepted),
+               main_province.name, main_province.sort_order)
         .join(Section, Section.id == SeatRequest.section_id)
         .join(main_center, main_center.id == SeatRequest.main_center_id)
         .outerjoin(main_region, main_region.id == main_center.region_id)
+        .join(main_province, main_province.id == main_center.province_id)
         .join(guest_center, guest_center.id == SeatRequest.guest_center_id)
         .outerjoin(guest_region, guest_region.id == guest_center.region_id)
         .join(Province, Province.id == guest_center.province_id)
@@ -91,12 +94,16 @@ def guest_uses(first: date, last: date, region_ids=None) -> list[tuple[date, Gue
         stmt = stmt.where(or_(main_center.region_id.in_(ids), guest_center.region_id.in_(ids)))
     out = []
     for (day, section_id, project_id, main_region_id, main_name, main_order, guest_region_id, guest_name, guest_order,
-         province_name, province_order, budget, winning, experts) in db.session.connection().execute(stmt):
+         province_name, province_order, budget, winning, experts, main_province_name, main_province_order) \
+            in db.session.connection().execute(stmt):
         # (Core rows, without the ORM's per-row work; no autoflush: callers count after their changes flushed.)
         in_province = guest_region_id is not None
+        # A main venue of another province (inbound work, 跨省副场) is named by its province, listed first.
+        main_place, main_order = ((rules.place_label(main_name), main_order or 0) if main_region_id is not None
+                                  else (main_province_name, main_province_order - 1000))
         out.append((day, GuestUse(
             section_id=section_id, project_id=project_id, main_region_id=main_region_id,
-            main_place=rules.place_label(main_name or ""), main_order=main_order or 0,
+            main_place=main_place, main_order=main_order,
             guest_region_id=guest_region_id,
             guest_place=rules.place_label(guest_name) if in_province else province_name,
             place_order=(1000 + guest_order if in_province else province_order),   # provinces first

@@ -302,8 +302,9 @@ def tally(uses: list[GuestUse]) -> tuple[dict[int, Side], dict[int, Side]]:
             seen_main.add(key)
         if use.guest_region_id is not None and use.guest_region_id != use.main_region_id:
             key = (use.guest_region_id, use.section_id)
-            secondary[use.guest_region_id].add(use, use.main_place, use.main_order, True, use.experts,
-                                               key not in seen_secondary)
+            # A main venue of another province (inbound) is named like a guest province: no count when once.
+            secondary[use.guest_region_id].add(use, use.main_place, use.main_order, use.main_region_id is not None,
+                                               use.experts, key not in seen_secondary)
             seen_secondary.add(key)
     return dict(main), dict(secondary)
 

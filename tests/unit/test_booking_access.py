@@ -36,9 +36,9 @@ USERS = {
 OVERSEERS = ["province admin", "prefecture admin", "supervisor", "publicity"]
 
 
-def _request(status=S.SUBMITTED, cross=False):
-    return SimpleNamespace(main_center_id=MAIN_CENTER, guest_center_id=GUEST_CENTER, cross_province=cross,
-                           status=status)
+def _request(status=S.SUBMITTED, cross=False, inbound=False):
+    return SimpleNamespace(main_center_id=MAIN_CENTER, guest_center_id=GUEST_CENTER, cross_province=cross or inbound,
+                           inbound=inbound, status=status)
 
 
 # --- sides ----------------------------------------------------------------------------------------------------
@@ -59,6 +59,18 @@ def _request(status=S.SUBMITTED, cross=False):
 ])
 def test_the_sides_an_account_stands_on(who, cross, expected):
     assert access.sides(USERS[who], _request(cross=cross), OWNER) == expected
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("guest staff", {MAIN, GUEST}),     # an inbound request: the main venue of another province has no staff here
+    ("owner agent", {MAIN}),            # (the account that registered it is the project's owner)
+    ("other agent", set()),
+    ("other staff", set()),
+    ("staff of no center", set()),
+    *[(who, set()) for who in OVERSEERS],
+])
+def test_the_guest_staff_act_for_an_inbound_requests_main_side(who, expected):
+    assert access.sides(USERS[who], _request(inbound=True), OWNER) == expected
 
 
 @pytest.mark.parametrize("who, expected", [

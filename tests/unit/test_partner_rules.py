@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from portal.partners.rules import CenterFacts, PairingFacts, may_request_guest_seats, pairing_active_on
+from portal.partners.rules import CenterFacts, PairingFacts, may_host_for, may_request_guest_seats, pairing_active_on
 
 JILIN, HUBEI, HUNAN = 1, 2, 3
 CHANGCHUN = CenterFacts(10, "长春市公共资源交易中心", JILIN)
@@ -57,3 +57,27 @@ def test_an_expired_and_a_future_pairing_together_name_the_end():
 ])
 def test_pairing_in_force_from_start_to_end_inclusive(start, end, day, active):
     assert pairing_active_on(PairingFacts(1, frozenset({2}), start, end), day) is active
+
+
+# --- inbound: a center of this province registers another province's request (the rule in reverse) ---------
+
+CLOSED_PARTNER = CenterFacts(21, "已停用的外省中心", HUBEI, active=False)
+
+
+@pytest.mark.parametrize("main, host, day, step, allowed, reason", [
+    (HUANGGANG, JILIN_CITY, date(2026, 10, 10), None, True, "对口合作单位"),           # seed 004's pairing
+    (HUANGGANG, JILIN_CITY, date(2020, 2, 29), None, False, "尚未生效；湖北省也尚未与本省完成联调联试"),
+    (HUANGGANG, JILIN_CITY, date(2020, 2, 29), "passed", True, "已与本省完成联调联试"),  # registered by testing
+    (HUANGGANG, CHANGCHUN, date(2026, 10, 10), None, False, "不是黄冈市公共资源交易中心的对口合作单位；"),
+    (HUANGGANG, CHANGCHUN, date(2026, 10, 10), "routine", True, "已与本省完成联调联试"),
+    (HUANGGANG, CHANGCHUN, date(2026, 10, 10), "testing", False, "尚未与本省完成联调联试"),
+    (HUANGGANG, CHANGCHUN, date(2026, 10, 10), "suspended", False, "尚未与本省完成联调联试"),
+    (CHANGSHA, JILIN_CITY, date(2026, 10, 10), "planned", False, "不是长沙公共资源交易中心的对口合作单位"),
+    (CHANGCHUN, JILIN_CITY, date(2026, 10, 10), None, False, "省内的客场机位申请由主场在本系统提出"),
+    (CLOSED_PARTNER, JILIN_CITY, date(2026, 10, 10), "routine", False, "已停用的外省中心已停用"),
+    (HUANGGANG, CLOSED, date(2026, 10, 10), "routine", False, "已撤并中心已停用"),
+])
+def test_may_host_for_another_provinces_main_venue(main, host, day, step, allowed, reason):
+    decision = may_host_for(main, host, day, PAIRINGS, JILIN, step, "湖北省" if main.province_id == HUBEI else "湖南省")
+    assert decision.allowed is allowed
+    assert reason in decision.reason

@@ -118,6 +118,29 @@ def test_tally_secondary_side_counts_other_regions_only():
     assert siping["main_places"] == ""
 
 
+def test_inbound_work_counts_on_the_hosts_secondary_side_under_the_main_venues_province():
+    """吉林 hosts two 湖北 evaluations and one 辽宁 one (main venues of other provinces: no region here)."""
+    inbound = [
+        GuestUse(section_id=20, project_id=200, main_region_id=None, main_place="湖北省", main_order=-990,
+                 guest_region_id=3, guest_place="吉林", place_order=103, budget=Decimal("900"), winning=None,
+                 experts=2),
+        GuestUse(section_id=21, project_id=201, main_region_id=None, main_place="湖北省", main_order=-990,
+                 guest_region_id=3, guest_place="吉林", place_order=103, budget=Decimal("100"),
+                 winning=Decimal("95"), experts=1),
+        GuestUse(section_id=22, project_id=202, main_region_id=None, main_place="辽宁省", main_order=-998,
+                 guest_region_id=3, guest_place="吉林", place_order=103, budget=Decimal("50"), winning=None,
+                 experts=3),
+    ]
+    main, secondary = rules.tally(MONTH + inbound)
+    jilin = rules.computed_values(main.get(3), secondary.get(3))
+    assert (jilin["sec_projects"], jilin["sec_sections"]) == (5, 5)
+    assert jilin["sec_budget"] == Decimal("1850") and jilin["sec_winning"] == Decimal("375")   # 800 + 1050; 280 + 95
+    # Other provinces first (by their order), named without a count when once, as on the main side.
+    assert jilin["sec_places"] == "辽宁省; 湖北省2次; 长春2次"
+    assert jilin["main_places"] == "湖北省2次, 专家6人; 长春1次, 专家2人"   # its own main side unchanged
+    assert None not in main   # another province's main venue has no row of its own
+
+
 def test_an_empty_month_counts_zero():
     values = rules.computed_values(None, None)
     assert values == {"main_projects": 0, "main_sections": 0, "main_budget": Decimal(0), "main_winning": Decimal(0),

@@ -66,7 +66,8 @@ def _record(req: SeatRequest, action: str, text: str, before: dict | None = None
     guest = db.session.get(TradingCenter, req.guest_center_id)
     main = db.session.get(TradingCenter, req.main_center_id)
     db.session.flush()
-    audit.record(action, "seat_request", req, label=label(req, section, guest), region_id=main.region_id,
+    audit.record(action, "seat_request", req, label=label(req, section, guest),
+                 region_id=main.region_id if main.region_id is not None else guest.region_id,
                  before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
     notify_both_sides(req, section, text)
 

@@ -119,8 +119,10 @@ def move(req: SeatRequest, step: Move, *, section: Section | None = None, guest:
     guest = guest or db.session.get(TradingCenter, req.guest_center_id)
     db.session.flush()
     text = summary or _summary(step, old, new, req)
+    # The main center's region; for an inbound request (main venue in another province) the host's.
     audit.record(step.action.value, "seat_request", req, label=label(req, section, guest),
-                 region_id=main.region_id, before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
+                 region_id=main.region_id if main.region_id is not None else guest.region_id, before=before,
+                 after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
     notify_both_sides(req, section, text)
     return new
 

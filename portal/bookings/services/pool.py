@@ -26,11 +26,12 @@ class PoolQuestion:
 
 def pool_ask(guest: TradingCenter, main_region_id: int | None, day: date, tenderee: str) -> PoolAsk | None:
     """The guest center's pool for an evaluation of the main center's region on `day` (portal rule 4.2:
-    another region's venue draws only experts shared province-wide or across provinces)."""
+    another region's venue draws only experts shared province-wide or across provinces; for a main venue of
+    another province, `main_region_id` None, only those shared across provinces)."""
     if guest.region_id is None:
         return None
     return PoolAsk(region_id=guest.region_id, shared_only=guest.region_id != main_region_id, day=day,
-                   avoid_employers=(tenderee,) if tenderee else ())
+                   avoid_employers=(tenderee,) if tenderee else (), cross_province=main_region_id is None)
 
 
 def eligible(questions: list[PoolQuestion]) -> dict[Hashable, dict[str, int] | None]:

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (routes, and the section page's panel)
     feeds,
     fees,
     filing,
+    inbound,
     lifecycle,
     lists,
     section_panel,

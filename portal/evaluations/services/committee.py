@@ -14,7 +14,7 @@ from ...extensions import db
 from ...projects.models import Section
 from .. import rules
 from ..models import Clue, DutyItem, Evaluation, EvaluationVenue, ExpertDraw, Incident, VenueNeed
-from .common import EvaluationError, evaluation_options, lock
+from .common import EvaluationError, evaluation_options, lock, region_of
 
 # Requests whose seats an evaluation uses or used: the section's evaluation day has a page.
 HELD_OR_DONE = (*HOLDING_STATUSES, Status.COMPLETED)
@@ -77,13 +77,14 @@ def evaluation_id_for(section_id: int, scope) -> int | None:
 
 
 def ready_sections(center_id: int | None, limit: int = 50) -> list[Section]:
-    """Sections of the main center `center_id` with accepted guest seats and no committee yet."""
+    """Sections of the main center `center_id` with accepted guest seats and no committee yet; and the other
+    provinces' sections the center hosts (inbound), whose committee its staff record as the partner fixed it."""
     if center_id is None:
         return []
     has_seats = select(SeatRequest.section_id).where(SeatRequest.status.in_(HOLDING_STATUSES))
     fixed = select(Evaluation.section_id)
     return list(db.session.scalars(
-        select(Section).where(Section.main_center_id == center_id, Section.id.in_(has_seats),
+        select(Section).where(Section.center_clause(center_id), Section.id.in_(has_seats),
                               Section.id.not_in(fixed))
         .options(joinedload(Section.project)).order_by(Section.evaluation_date, Section.id).limit(limit)))
 
@@ -124,7 +125,7 @@ def fix_committee(section: Section, evaluation: Evaluation | None, data: dict,
                               "committee_size") from error
     after = audit.snapshot(evaluation, AUDITED)
     after["venues"] = "；".join(f"{p.name} {p.experts} 人" for p in plans)
-    audit.record("update" if before else "create", "evaluation", evaluation, region_id=section.main_center.region_id,
+    audit.record("update" if before else "create", "evaluation", evaluation, region_id=section.main_center.region_id or section.project.region_id,
                  before=before, after=after, summary="确定评标委员会组成和抽取条件")
     return evaluation
 
@@ -176,7 +177,7 @@ def move_to_main(evaluation: Evaluation, venue: EvaluationVenue) -> int:
         lifecycle.cancel(request, request.version, f"{label}符合条件的专家不足，{moved} 名专家改由主场抽取", Side.MAIN)
     except ChangeRefused as error:
         raise EvaluationError(str(error)) from None
-    audit.record("update", "evaluation", evaluation, region_id=evaluation.main_center.region_id,
+    audit.record("update", "evaluation", evaluation, region_id=region_of(evaluation),
                  summary=f"{label}专家不足：{moved} 名专家改由主场抽取，该客场机位申请已取消")
     return moved
 

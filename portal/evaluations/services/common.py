@@ -14,7 +14,7 @@ from ...errors import ChangeRefused
 from ...extensions import db
 from ...notifications.services import notify
 from ...audit import services as audit
-from ...projects.models import Section
+from ...projects.models import Project, Section
 from .. import timing
 from ..models import (
     Attachment,
@@ -113,8 +113,12 @@ def lock(evaluation: Evaluation, *records) -> None:
 
 
 def region_of(evaluation: Evaluation) -> int | None:
-    """The region an evaluation's audit entries belong to: the main center's."""
-    return evaluation.main_center.region_id
+    """The region an evaluation's audit entries belong to: the main center's; for another province's
+    evaluation hosted here (inbound), the host's (its project's region)."""
+    if evaluation.main_center.region_id is not None:
+        return evaluation.main_center.region_id
+    return db.session.scalar(select(Project.region_id).join(Section, Section.project_id == Project.id)
+                             .where(Section.id == evaluation.section_id))
 
 
 def aware(value: datetime) -> datetime:

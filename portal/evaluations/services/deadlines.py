@@ -23,6 +23,7 @@ from ...projects.models import Section
 from ..access import DueReach, DueView
 from .. import rules
 from ..models import CommitteeMember, Evaluation, EvaluationVenue, MemberStatus
+from .common import region_of
 from ..rules import DueItem, DueKind
 
 
@@ -82,7 +83,7 @@ def recount_due_dates(first: date, last: date, version: str) -> int:
         moved += 1
         old = changes[0][1]
         what = "、".join(dict.fromkeys({"payment": "劳务费支付", "handover": "资料移交"}[k] for k, _ in changes))
-        audit.record("update", "evaluation", evaluation, region_id=evaluation.main_center.region_id,
+        audit.record("update", "evaluation", evaluation, region_id=region_of(evaluation),
                      before={"due": old.isoformat()}, after={"due": due.isoformat(), "calendar": version},
                      summary=f"工作日历调整，{what}期限由 {old:%Y-%m-%d} 改为 {due:%Y-%m-%d}")
         holders = center_staff_ids(evaluation.main_center_id, *[v.center_id for v in venues])

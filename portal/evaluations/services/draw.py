@@ -50,6 +50,9 @@ def tell_main_of_shortage(evaluation_id: int, notice: str) -> None:
 def _pool_clause(venue: EvaluationVenue, main_region_id: int | None):
     """Experts of the venue's region pool that may serve there (sharing scope)."""
     clause = Expert.region_id == venue.center.region_id
+    if main_region_id is None:
+        # The main venue is in another province (inbound work): only experts shared across provinces.
+        return and_(clause, Expert.share_scope == ShareScope.CROSS_PROVINCE)
     if not venue.is_main and venue.center.region_id != main_region_id:
         # Another region's evaluation: only experts shared province-wide or across provinces.
         clause = and_(clause, Expert.share_scope.in_((ShareScope.PROVINCE, ShareScope.CROSS_PROVINCE)))

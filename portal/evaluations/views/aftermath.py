@@ -265,5 +265,5 @@ def fees_section(p: Page) -> dict:
     evaluation = p.evaluation
     return {"see_fees": evaluation.ended and access.may_see_fees(current_user, evaluation),
             "fee_members": [m for m in p.members if m.seated],
-            "may_pay": access.may_pay(current_user, evaluation.section.project.owner_id),
+            "may_pay": access.may_record_payment(current_user, evaluation, evaluation.section.project.owner_id),
             "payment_form": p.form("payment_form", PaymentForm)}

@@ -89,8 +89,9 @@ def for_section(section_id):
     evaluation_id = committee.evaluation_id_for(valid_id(section_id), scope_clause("evaluation.view", Evaluation))
     if evaluation_id is not None:
         return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
-    section = get_scoped_or_404("projects.view", Section, section_id)
-    if can("evaluation.manage") and access.may_fix_committee(current_user, section.main_center_id):
+    section = get_scoped_or_404("projects.view", Section, section_id, options=committee.section_options())
+    if can("evaluation.manage") and access.may_fix_committee(current_user, section.main_center_id,
+                                                             section.project.host_center_id):
         return redirect(url_for("evaluations.new", section=section.id))
     flash("该标段尚未确定评标委员会组成：主场确定后，可在此查看评标当日的专家抽取、签到与事后办理。", "info")
     return redirect(url_for("projects.section", section_id=section.id))

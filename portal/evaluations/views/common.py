@@ -131,7 +131,7 @@ def _check(need: str, loaded: Loaded) -> None:
             abort(403)
     elif need == "manage" and not access.is_main_staff(user, evaluation):
         abort(403)
-    elif need == "pay" and not access.may_pay(user, evaluation.section.project.owner_id):
+    elif need == "pay" and not access.may_record_payment(user, evaluation, evaluation.section.project.owner_id):
         abort(403)
     elif need == "approve" and not access.may_approve(user, evaluation.section.project.region_id,
                                                       evaluation.main_center.region_id):
@@ -141,7 +141,7 @@ def _check(need: str, loaded: Loaded) -> None:
 def load_section(section_id) -> Section:
     """A section in scope (else 404) whose committee the person may fix: its main center's staff (else 403)."""
     section = get_scoped_or_404("projects.view", Section, section_id, options=committee.section_options())
-    if not access.may_fix_committee(current_user, section.main_center_id):
+    if not access.may_fix_committee(current_user, section.main_center_id, section.project.host_center_id):
         abort(403)
     return section
 
