@@ -82,7 +82,8 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
                         R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
     "evaluation.manage": {R.CENTER_STAFF: Scope.CENTER},
     "evaluation.run": {R.CENTER_STAFF: Scope.CENTER},
-    "evaluation.pay": {R.AGENT: Scope.OWN},
+    # Center staff: only for another province's evaluation their center hosts (access.may_record_payment).
+    "evaluation.pay": {R.AGENT: Scope.OWN, R.CENTER_STAFF: Scope.CENTER},
     "evaluation.deadlines": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
                              R.SUPERVISOR: Scope.REGION, R.CENTER_STAFF: Scope.CENTER, R.AGENT: Scope.OWN},
     "evaluation.verify": {R.PROVINCE_ADMIN: Scope.ALL, R.PREFECTURE_ADMIN: Scope.REGION,
@@ -148,7 +149,7 @@ ACTION_LABELS = {
     "evaluation.view": "查看评标当日及事后记录（专家姓名另有限制）",
     "evaluation.manage": "确定评标委员会组成、下达评审结束指令、确认资料接收（主场）",
     "evaluation.run": "抽取本场所专家、签到、保障清单、突发情况、线索和资料移交（本场所）",
-    "evaluation.pay": "登记专家劳务费支付",
+    "evaluation.pay": "登记专家劳务费支付（跨省副场的由本中心登记）",
     "evaluation.deadlines": "查看期限提醒",
     "evaluation.verify": "复核专家抽取结果",
     "evaluation.approve": "审批第三次及以后的专家更换",

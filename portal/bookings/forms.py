@@ -215,7 +215,8 @@ class FeedForm(PortalForm):
 class InboundForm(_Timing, PortalForm):
     """A request received from another province's main venue (跨省副场), registered by the guest center."""
 
-    main_center_id = SelectField("发来申请的外省主场交易中心", coerce=int_or_none, validators=[required("主场交易中心")],
+    main_center_id = SelectField("发来申请的外省主场交易中心", coerce=int_or_none, validate_choice=False,
+                                 validators=[required("主场交易中心")],
                                  description="合作方交易中心未列出的，请省级管理员在“交易中心”中登记。")
     partner_reference = StringField("合作方申请编号", validators=[optional(), length(60, label="合作方申请编号")],
                                     filters=[strip_filter], description="合作方系统或来函中的申请编号，选填。")

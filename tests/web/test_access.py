@@ -121,6 +121,7 @@ ROUTES = [
     ("get", "/bookings/{request}/edit", "bookings.request"),
     ("get", "/bookings/{inbound}/answer", "bookings.answer"),
     ("get", "/bookings/new?section={section}", "bookings.request"),
+    ("get", "/bookings/inbound/new", "bookings.inbound"),
     ("get", "/bookings/availability?section={section}&evaluation_date=2026-12-03&seats=2", "bookings.request"),
     ("get", "/bookings/calendar?center={center}", "bookings.calendar"),
     ("get", "/bookings/calendar?center={center}&view=day&date=2026-12-03", "bookings.calendar"),
@@ -187,6 +188,7 @@ POST_ROUTES = [
     ("/experts/specialties", "specialties.manage"),
     ("/experts/specialties/{specialty}/edit", "specialties.manage"),
     ("/bookings/new?section={section}", "bookings.request"),
+    ("/bookings/inbound/new", "bookings.inbound"),
     ("/bookings/{request}/edit", "bookings.request"),
     ("/bookings/{request}/submit", "bookings.request"),
     ("/bookings/{request}/withdraw", "bookings.request"),
@@ -288,6 +290,8 @@ ANSWERS = {
         u: 403 for u in ("province", "changchun", "agent", "supervisor")} for kind in ("signin", "fees", "handover")},
     "/evaluations/{evaluation}/print/committee": {
         u: 403 for u in ("province", "changchun", "staff-changchun", "agent", "supervisor")},
+    # Center staff record payments only for another province's evaluation their center hosts (跨省副场).
+    "/evaluations/{evaluation}/members/{member}/paid": {"staff-changchun": 403},
     # A clue filed by the guest venue (榆树): the main venue, the filing venue and supervisors only.
     "/evaluations/{evaluation}/files/{clue_file}": {"province": 404, "changchun": 404, "agent": 404},
 }
