@@ -136,10 +136,10 @@ class DutyForm(PortalForm):
 
 
 class ClueForm(PortalForm):
-    venue_id = SelectField("移交场所", coerce=int_or_none, validate_choice=False)
+    venue_id = SelectField("移交场所", coerce=int_or_none, validate_choice=False, id="clue-venue")
     text = TextAreaField("线索内容", validators=[required("线索内容"), length(5000, label="线索内容")],
                          filters=[strip_filter], description="发现的时间、人员、经过；不要填写与线索无关的个人信息。")
-    files = MultipleFileField("附件（PDF、图片、Word、Excel，每个不超过 20 MB）")
+    files = MultipleFileField("附件（PDF、图片、Word、Excel，每个不超过 20 MB）", id="clue-files")
 
 
 class ReportForm(PortalForm):
@@ -149,12 +149,14 @@ class ReportForm(PortalForm):
 
 
 class HandoverForm(PortalForm):
-    venue_id = SelectField("移交场所", coerce=int_or_none, validate_choice=False)
-    kind = SelectField("资料", choices=rules.HANDOVER_KINDS, validators=[required("资料")])
-    mode = SelectField("移交方式", choices=rules.HANDOVER_MODES, default="file")
+    # Own ids: the incident and clue forms on the same page have fields of the same names.
+    venue_id = SelectField("移交场所", coerce=int_or_none, validate_choice=False, id="handover-venue")
+    kind = SelectField("资料", choices=rules.HANDOVER_KINDS, validators=[required("资料")], id="handover-kind")
+    mode = SelectField("移交方式", choices=rules.HANDOVER_MODES, default="file", id="handover-mode")
     reference = StringField("移交单号或介质编号", validators=[optional(), length(200, label="移交单号")],
-                            filters=[strip_filter], description="线下移交时必填，如：移交单 2026-118 号、移动硬盘 JL-AV-07。")
-    files = MultipleFileField("文件（PDF、图片、Word、Excel、MP4，每个不超过 50 MB）")
+                            filters=[strip_filter], description="线下移交时必填，如：移交单 2026-118 号、移动硬盘 JL-AV-07。",
+                            id="handover-reference")
+    files = MultipleFileField("文件（PDF、图片、Word、Excel、MP4，每个不超过 50 MB）", id="handover-files")
 
 
 class ReceiveForm(PortalForm):
