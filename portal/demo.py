@@ -394,6 +394,37 @@ def load_seat_requests() -> int:
         starts_at=starts, ends_at=ends, committee_size=7, seats_requested=2, version=1, revision=0,
         notes="演示数据：请吉林市中心工作人员受理。", submitted_at=utcnow()))
     db.session.flush()
+    return 1 + _inbound_request(guest, section.evaluation_date, section.start_time)
+
+
+def _inbound_request(guest: TradingCenter, day, start) -> int:
+    """A request of 黄冈市 (seed 004 pairs it with 吉林市) registered by 吉林市's staff: inbound work (跨省副场)."""
+    from decimal import Decimal
+
+    from .bookings.models import SeatRequest
+    from .bookings.rules import Status, evaluation_range
+    from .projects.models import Project, Section
+    from .projects.rules import Category, Level
+
+    staff = db.session.scalars(select(User).filter_by(username="staff-jilin")).first()
+    main = db.session.scalars(select(TradingCenter).filter_by(name="黄冈市公共资源交易中心")).first()
+    if staff is None or main is None:
+        return 0
+    project = Project(code="HGZB-2026-0342", name="黄冈市城区供水管网改造工程", tenderee="黄冈市某水务投资有限公司",
+                      region_id=guest.region_id, owner_id=staff.id, host_center_id=guest.id)
+    section = Section(project=project, code="01", name="供水管网改造施工一标段", category=Category.CONSTRUCTION,
+                      budget_wan=Decimal(3200), estimated_price_wan=Decimal(3200), main_center_id=main.id,
+                      evaluation_date=day, start_time=start, remote_level=Level.NOT_REQUIRED)
+    db.session.add_all([project, section])
+    db.session.flush()
+    starts, ends = evaluation_range(day, start, 240)
+    db.session.add(SeatRequest(
+        section_id=section.id, main_center_id=main.id, guest_center_id=guest.id, cross_province=True, inbound=True,
+        requested_by_id=staff.id, status=Status.SUBMITTED, evaluation_date=day, start_time=start,
+        duration_minutes=240, starts_at=starts, ends_at=ends, committee_size=7, seats_requested=2, version=1,
+        revision=0, partner_contact="黄冈市公共资源交易中心 王工 0713-8866001", partner_reference="HGYC-2026-118",
+        notes="演示数据：黄冈市发来的跨省副场申请，已由吉林市中心登记，请受理。", submitted_at=utcnow()))
+    db.session.flush()
     return 1
 
 
