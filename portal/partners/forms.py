@@ -30,4 +30,6 @@ class JointTestForm(PortalForm):
     workstations = StringField("使用工位", validators=[optional(), length(500, label="使用工位")],
                                filters=[strip_filter], description="参与测试的工位编号，以顿号或逗号分隔。")
     result = StringField("结果", validators=[optional(), length(500, label="结果")], filters=[strip_filter])
+    center_ids = CheckboxListField("参与的本省交易中心", coerce=int,
+                                   description="参加本次联调联试的本省交易中心，如常态化跨省副场。")
     notes = TextAreaField("备注", validators=[optional(), length(2000, label="备注")], filters=[strip_filter])

@@ -1,4 +1,4 @@
-"""Pure rules of cross-province cooperation: where guest seats may be asked for."""
+"""Pure rules of cross-province cooperation: where guest seats may be asked for, and how a center is named."""
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,3 +58,12 @@ def may_request_guest_seats(requester: CenterFacts, guest: CenterFacts, day: dat
                                f"{day:%Y-%m-%d} 尚未生效。")
     ended = max(p.end_date for p in mine if p.end_date is not None and p.end_date < day)
     return Decision(False, f"{requester.name}与{guest.name}的对口合作已于 {ended:%Y-%m-%d} 结束。")
+
+
+def listed_name(name: str, alias: str | None) -> str:
+    """A center's name with the name the Hubei plan (seed 004) gives it, where that differs: 吉林市公共资源交易中心
+    （湖北文件称“吉林市公共资源交易服务中心”）, so that the pairing reads as the document lists it."""
+    alias = (alias or "").strip()
+    if not alias or alias == name:
+        return name
+    return f"{name}（湖北文件称“{alias}”）"
