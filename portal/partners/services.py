@@ -9,7 +9,7 @@ from ..audit import services as audit
 from ..clock import china_today
 from ..errors import ChangeRefused
 from ..extensions import db
-from ..orgs.models import Province, TradingCenter
+from ..orgs.models import Province, Region, TradingCenter
 from ..workstations import standing
 from . import rules
 from .models import JointTestCenter, JointTestEvent, JointTestStatus, Pairing, PairingPartner
@@ -83,13 +83,14 @@ def end_pairing(pairing: Pairing, end_date: date) -> None:
 
 
 def home_centers():
-    """The home province's active centers (本省交易中心) that may take part in joint testing, in the usual order:
-    (id, name, alias)."""
+    """The home province's active centers (本省交易中心) that may take part in joint testing, in the regions'
+    order: (id, name, alias)."""
     return db.session.execute(
         select(TradingCenter.id, TradingCenter.name, TradingCenter.alias)
         .join(Province, TradingCenter.province_id == Province.id)
+        .outerjoin(Region, TradingCenter.region_id == Region.id)
         .where(Province.is_home.is_(True), TradingCenter.active.is_(True))
-        .order_by(TradingCenter.level_rank(), TradingCenter.name)).all()
+        .order_by(Region.sort_order, TradingCenter.level_rank(), TradingCenter.name)).all()
 
 
 def add_joint_test_event(province: Province, data: dict) -> JointTestEvent:
