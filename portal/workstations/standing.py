@@ -66,6 +66,8 @@ def standing_records(compliance, today: date, joint_tests: Iterable[JointTestTak
     if ids:
         for source in hosted_sources:
             for c in source(ids, months[0], rules.month_last_day(months[-1])):
+                if c.center_id not in counted:      # a source may answer for more centers than asked
+                    continue
                 before = counted[c.center_id].get(c.month, (0, 0, 0))
                 counted[c.center_id][c.month] = (before[0] + c.evaluations, before[1] + c.seats,
                                                  before[2] + c.experts)
