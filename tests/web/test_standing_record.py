@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEntry
 from portal.bookings.rules import Status as RequestStatus
 from portal.clock import china_today
-from portal.demo import load_pairings
+from portal.demo import load_joint_tests, load_pairings
 from portal.evaluations.models import Evaluation, EvaluationVenue
 from portal.extensions import db
 from portal.orgs.models import Province
@@ -183,12 +183,15 @@ def test_the_service_refuses_a_center_of_another_province(app, orgs, users):
 
 def test_partners_page_names_jilin_city_as_the_hubei_plan_does(login_as, orgs):
     load_pairings()
+    load_joint_tests()
     db.session.commit()
     client = login_as("agent")
     page = client.get("/partners/").get_data(as_text=True)
     pairings = page.split('id="pairing-results"')[1].split("</section>")[0]
     assert JILIN_CITY_LISTED in pairings                                   # 黄冈's partner list
-    assert JILIN_CITY_LISTED in record_of(page, orgs.center(factories.JILIN_CITY).id)
+    jilin = record_of(page, orgs.center(factories.JILIN_CITY).id)
+    assert JILIN_CITY_LISTED in jilin
+    assert "2026-06-12" in jilin and "湖北省" in jilin and "测试通过" in jilin   # the demo's joint tests
     rows = list(load_workbook(io.BytesIO(client.get("/partners/export.xlsx").data)).active.iter_rows(values_only=True))
     assert [r[3] for r in rows if r[0] == HUANGGANG][2] == JILIN_CITY_LISTED
 
