@@ -27,6 +27,15 @@ class Decision:
     reason: str
 
 
+def listed_name(name: str, alias: str | None) -> str:
+    """A center's name with the name the Hubei plan (seed 004) gives it, where that differs: 吉林市公共资源交易中心
+    （湖北文件称“吉林市公共资源交易服务中心”）, so that the pairing reads as the document lists it."""
+    alias = (alias or "").strip()
+    if not alias or alias == name:
+        return name
+    return f"{name}（湖北文件称“{alias}”）"
+
+
 def pairing_active_on(pairing: PairingFacts, day: date) -> bool:
     """In force from its start date to its end date, both included; no end date = open-ended."""
     return pairing.start_date <= day and (pairing.end_date is None or day <= pairing.end_date)
@@ -59,11 +68,3 @@ def may_request_guest_seats(requester: CenterFacts, guest: CenterFacts, day: dat
     ended = max(p.end_date for p in mine if p.end_date is not None and p.end_date < day)
     return Decision(False, f"{requester.name}与{guest.name}的对口合作已于 {ended:%Y-%m-%d} 结束。")
 
-
-def listed_name(name: str, alias: str | None) -> str:
-    """A center's name with the name the Hubei plan (seed 004) gives it, where that differs: 吉林市公共资源交易中心
-    （湖北文件称“吉林市公共资源交易服务中心”）, so that the pairing reads as the document lists it."""
-    alias = (alias or "").strip()
-    if not alias or alias == name:
-        return name
-    return f"{name}（湖北文件称“{alias}”）"
