@@ -67,4 +67,3 @@ def may_request_guest_seats(requester: CenterFacts, guest: CenterFacts, day: dat
                                f"{day:%Y-%m-%d} 尚未生效。")
     ended = max(p.end_date for p in mine if p.end_date is not None and p.end_date < day)
     return Decision(False, f"{requester.name}与{guest.name}的对口合作已于 {ended:%Y-%m-%d} 结束。")
-
