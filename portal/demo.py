@@ -10,7 +10,7 @@ from .clock import CHINA, china_today
 from .extensions import db
 from .models_base import utcnow
 from .orgs.models import CenterContact, Province, Region, TradingCenter
-from .partners.models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
+from .partners.models import JointTestCenter, JointTestEvent, JointTestStatus, Pairing, PairingPartner
 from .workstations.models import Venue, VenueStatus, Workstation, WorkstationStatus
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -178,13 +178,16 @@ HUBEI_PLAN = "关于积极应对疫情开展跨省远程异地分散评标实施
 HUBEI_PLAN_START = date(2020, 3, 1)
 
 # Demo joint-testing steps (联调联试) of Jilin with partner provinces: (province, status, date, result)
+# (partner province, step, date, result, the home-province centers that took part: standing venues)
 JOINT_TESTS = [
-    ("湖北省", JointTestStatus.PLANNED, date(2026, 4, 10), "列入首批跨省联调计划"),
-    ("湖北省", JointTestStatus.TESTING, date(2026, 5, 18), "音视频与系统互联测试"),
-    ("湖北省", JointTestStatus.PASSED, date(2026, 6, 12), "测试通过"),
-    ("湖北省", JointTestStatus.ROUTINE, date(2026, 9, 1), "转入常态化运行"),
-    ("辽宁省", JointTestStatus.PLANNED, date(2026, 7, 1), "按国家统一时间安排联调"),
-    ("辽宁省", JointTestStatus.TESTING, date(2026, 10, 20), "专家身份核验接口测试中"),
+    ("湖北省", JointTestStatus.PLANNED, date(2026, 4, 10), "列入首批跨省联调计划", ()),
+    ("湖北省", JointTestStatus.TESTING, date(2026, 5, 18), "音视频与系统互联测试",
+     ("吉林省公共资源交易中心", "吉林市公共资源交易中心")),
+    ("湖北省", JointTestStatus.PASSED, date(2026, 6, 12), "测试通过", ("吉林省公共资源交易中心", "吉林市公共资源交易中心")),
+    ("湖北省", JointTestStatus.ROUTINE, date(2026, 9, 1), "转入常态化运行", ()),
+    ("辽宁省", JointTestStatus.PLANNED, date(2026, 7, 1), "按国家统一时间安排联调", ()),
+    ("辽宁省", JointTestStatus.TESTING, date(2026, 10, 20), "专家身份核验接口测试中",
+     ("长春市公共资源交易中心", "四平市公共资源交易中心")),
 ]
 
 
@@ -209,14 +212,19 @@ def load_pairings() -> int:
 
 def load_joint_tests() -> int:
     provinces = {p.name: p.id for p in db.session.scalars(select(Province))}
+    centers = {c.name: c.id for c in db.session.scalars(select(TradingCenter))}
     added = 0
-    for province, status, day, result in JOINT_TESTS:
+    for province, status, day, result, taking_part in JOINT_TESTS:
         exists = db.session.scalars(select(JointTestEvent.id).filter_by(
             province_id=provinces[province], status=status, event_date=day)).first()
         if exists:
             continue
-        db.session.add(JointTestEvent(province_id=provinces[province], status=status, event_date=day,
-                                      result=result, notes="演示数据", recorded_by="系统"))
+        event = JointTestEvent(province_id=provinces[province], status=status, event_date=day,
+                               result=result, notes="演示数据", recorded_by="系统")
+        db.session.add(event)
+        db.session.flush()
+        db.session.add_all(JointTestCenter(event_id=event.id, center_id=centers[name]) for name in taking_part
+                           if name in centers)
         added += 1
     db.session.flush()
     return added

@@ -5,6 +5,7 @@ from .auth.permissions import can
 from .auth.rules import browser_label
 from .clock import CHINA, china_today, local_midnight_utc, to_china  # noqa: F401 (re-exported for now)
 from .listing import url_with
+from .partners.rules import listed_name
 from .projects.rules import wan
 
 
@@ -32,6 +33,11 @@ def init_app(app):
     @app.template_filter("browser_label")
     def browser_label_filter(user_agent):
         return browser_label(user_agent)
+
+    @app.template_filter("listed_name")
+    def listed_name_filter(center):
+        """A center (anything with name and alias) as the partners pages list it, with the Hubei plan's name."""
+        return listed_name(center.name, getattr(center, "alias", None))
 
     @app.template_filter("field_label")
     def field_label(name):

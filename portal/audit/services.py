@@ -75,6 +75,7 @@ FIELD_LABELS = {
     "duty": "职责", "file": "文件", "rows": "行数", "codes": "工位编号",
     "implementing_center_id": "实施单位", "partner_center_ids": "合作援助单位", "start_date": "开始日期",
     "end_date": "结束日期", "basis": "依据", "event_date": "日期", "result": "结果", "workstations": "使用工位",
+    "center_ids": "参与的本省交易中心",
     "day": "日期", "working": "上班", "notice": "依据的通知", "note": "节日名称", "year": "年份",
     "lead_working_days": "提前工作日数", "count_evaluation_day": "评标当日计入",
     "amount_wan": "限额（万元）", "effective_from": "生效日期", "category": "类别",

@@ -23,6 +23,25 @@ class EndPairingForm(PortalForm):
     end_date = DateField("结束日期", validators=[required("结束日期")])
 
 
+class HomeCentersField(CheckboxListField):
+    """Home-province centers by id: anything but the listed ones is refused with one plain message (the default
+    ones quote the raw id)."""
+
+    message = "请只勾选列出的本省交易中心。"
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            self.data = []
+            raise ValueError(self.message) from error
+
+    def pre_validate(self, form):
+        listed = {value for value, _ in self.choices or []}
+        if any(value not in listed for value in self.data or []):
+            raise ValidationError(self.message)
+
+
 class JointTestForm(PortalForm):
     status = SelectField("进展", choices=[(s.value, label) for s, label in JOINT_TEST_LABELS.items()],
                          validators=[required("进展")])
@@ -30,4 +49,6 @@ class JointTestForm(PortalForm):
     workstations = StringField("使用工位", validators=[optional(), length(500, label="使用工位")],
                                filters=[strip_filter], description="参与测试的工位编号，以顿号或逗号分隔。")
     result = StringField("结果", validators=[optional(), length(500, label="结果")], filters=[strip_filter])
+    center_ids = HomeCentersField("参与的本省交易中心", coerce=int,
+                                  description="参加本次联调联试的本省交易中心，如常态化跨省副场。")
     notes = TextAreaField("备注", validators=[optional(), length(2000, label="备注")], filters=[strip_filter])

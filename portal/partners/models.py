@@ -94,3 +94,14 @@ class JointTestEvent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     province: Mapped[Province] = relationship(lazy="raise")
+    # The home-province centers (本省交易中心) that took part in this step, e.g. a standing secondary venue.
+    centers: Mapped[list[TradingCenter]] = relationship(
+        secondary="joint_test_event_centers", viewonly=True, lazy="raise", order_by="TradingCenter.name")
+
+
+class JointTestCenter(db.Model):
+    """A home-province center that took part in a step of joint testing (参与联调联试的交易中心)."""
+
+    __tablename__ = "joint_test_event_centers"
+    event_id: Mapped[int] = mapped_column(ForeignKey("joint_test_events.id", ondelete="CASCADE"), primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"), primary_key=True, index=True)

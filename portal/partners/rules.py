@@ -1,4 +1,4 @@
-"""Pure rules of cross-province cooperation: where guest seats may be asked for."""
+"""Pure rules of cross-province cooperation: where guest seats may be asked for, and how a center is named."""
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +25,15 @@ class PairingFacts:
 class Decision:
     allowed: bool
     reason: str
+
+
+def listed_name(name: str, alias: str | None) -> str:
+    """A center's name with the name the Hubei plan (seed 004) gives it, where that differs: 吉林市公共资源交易中心
+    （湖北文件称“吉林市公共资源交易服务中心”）, so that the pairing reads as the document lists it."""
+    alias = (alias or "").strip()
+    if not alias or alias == name:
+        return name
+    return f"{name}（湖北文件称“{alias}”）"
 
 
 def pairing_active_on(pairing: PairingFacts, day: date) -> bool:

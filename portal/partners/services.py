@@ -9,9 +9,10 @@ from ..audit import services as audit
 from ..clock import china_today
 from ..errors import ChangeRefused
 from ..extensions import db
-from ..orgs.models import Province, TradingCenter
+from ..orgs.models import Province, Region, TradingCenter
+from ..workstations import standing
 from . import rules
-from .models import JointTestEvent, JointTestStatus, Pairing, PairingPartner
+from .models import JointTestCenter, JointTestEvent, JointTestStatus, Pairing, PairingPartner
 
 
 class PartnerError(ChangeRefused):
@@ -81,18 +82,39 @@ def end_pairing(pairing: Pairing, end_date: date) -> None:
                  summary="结束对口合作")
 
 
+def home_centers():
+    """The home province's active centers (本省交易中心) that may take part in joint testing, in the regions'
+    order: (id, name, alias)."""
+    return db.session.execute(
+        select(TradingCenter.id, TradingCenter.name, TradingCenter.alias)
+        .join(Province, TradingCenter.province_id == Province.id)
+        .outerjoin(Region, TradingCenter.region_id == Region.id)
+        .where(Province.is_home.is_(True), TradingCenter.active.is_(True))
+        .order_by(Region.sort_order, TradingCenter.level_rank(), TradingCenter.name)).all()
+
+
 def add_joint_test_event(province: Province, data: dict) -> JointTestEvent:
+    """Record a step of joint testing with a partner province and the home-province centers that took part."""
     if province.is_home:
         raise PartnerError("联调联试记录的是与外省的测试，请选择合作省份。")
+    center_ids = [int(i) for i in dict.fromkeys(data.get("center_ids") or [])]
+    if center_ids:
+        home = set(db.session.scalars(
+            select(TradingCenter.id).join(Province, TradingCenter.province_id == Province.id)
+            .where(TradingCenter.id.in_(center_ids), Province.is_home.is_(True))))
+        if home != set(center_ids):
+            raise PartnerError("参与的交易中心须为本省交易中心。", field="center_ids")
     event = JointTestEvent(province_id=province.id, status=JointTestStatus(data["status"]),
                            event_date=data["event_date"], workstations=data.get("workstations") or None,
                            result=data.get("result") or None, notes=data.get("notes") or None,
                            recorded_by=current_user.username if current_user.is_authenticated else "系统")
     db.session.add(event)
     db.session.flush()
+    db.session.add_all(JointTestCenter(event_id=event.id, center_id=center_id) for center_id in center_ids)
+    db.session.flush()
     audit.record("create", "joint_test", event, label=f"{province.name} 联调联试",
                  after={"status": event.status.value, "event_date": event.event_date.isoformat(),
-                        "workstations": event.workstations, "result": event.result})
+                        "workstations": event.workstations, "result": event.result, "center_ids": center_ids})
     return event
 
 
@@ -123,6 +145,49 @@ def joint_test_overview():
             .where(Province.is_home.is_(False))
             .order_by(Province.sort_order))
     return db.session.execute(stmt).all()
+
+
+def _taken(center_id: int, event: JointTestEvent, province_name: str) -> standing.JointTestTaken:
+    return standing.JointTestTaken(center_id=center_id, event_id=event.id, event_date=event.event_date,
+                                   province_id=event.province_id, province=province_name,
+                                   status=event.status.label, badge=event.status.badge, result=event.result)
+
+
+def joint_tests_taken(center_ids: list[int]) -> list[standing.JointTestTaken]:
+    """The joint-testing steps the centers took part in, newest first (for the standing venues' record)."""
+    stmt = (select(JointTestCenter.center_id, JointTestEvent, Province.name)
+            .join(JointTestEvent, JointTestEvent.id == JointTestCenter.event_id)
+            .join(Province, Province.id == JointTestEvent.province_id)
+            .where(JointTestCenter.center_id.in_(center_ids))
+            .order_by(JointTestEvent.event_date.desc(), JointTestEvent.id.desc()))
+    return [_taken(center_id, event, name) for center_id, event, name in db.session.execute(stmt)]
+
+
+standing.joint_test_sources.append(joint_tests_taken)
+
+
+def joint_tests_with_taken(center_ids: list[int]):
+    """joint_test_overview() and joint_tests_taken(center_ids) in one query, for the partners page: every step
+    of every partner province (a short table: a few steps each), with the given centers that took part."""
+    stmt = (select(Province, JointTestEvent, JointTestCenter.center_id)
+            .outerjoin(JointTestEvent, JointTestEvent.province_id == Province.id)
+            .outerjoin(JointTestCenter, (JointTestCenter.event_id == JointTestEvent.id)
+                       & JointTestCenter.center_id.in_(center_ids))
+            .where(Province.is_home.is_(False))
+            .order_by(Province.sort_order, Province.id, JointTestEvent.id))
+    provinces: dict[int, list] = {}     # province id -> [province, latest step, {step ids}]
+    taken = []
+    for province, event, center_id in db.session.execute(stmt):
+        entry = provinces.setdefault(province.id, [province, None, set()])
+        if event is None:
+            continue
+        entry[2].add(event.id)
+        if entry[1] is None or event.id > entry[1].id:   # the latest step is the last recorded, as in the overview
+            entry[1] = event
+        if center_id is not None:
+            taken.append(_taken(center_id, event, province.name))
+    taken.sort(key=lambda t: (t.event_date, t.event_id), reverse=True)
+    return [(province, event, len(ids)) for province, event, ids in provinces.values()], taken
 
 
 def _facts(center: TradingCenter) -> rules.CenterFacts:

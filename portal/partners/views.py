@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.permissions import can, get_scoped_or_404, permission_required
+from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
 from ..htmx import render
@@ -11,7 +12,8 @@ from ..listing import paginate
 from ..orgs.models import Province, TradingCenter
 from ..workbooks import workbook_with_table, xlsx_response
 from ..workstations.services import standing_secondary_compliance
-from . import bp, services
+from ..workstations.standing import standing_records
+from . import bp, rules, services
 from .forms import EndPairingForm, JointTestForm, PairingForm
 from .models import JointTestEvent, Pairing
 
@@ -21,14 +23,17 @@ from .models import JointTestEvent, Pairing
 def index():
     show_ended = request.args.get("ended", "1") != "0"
     page = paginate(services.pairings_query(include_ended=show_ended))
+    # Contacts joined in the same query (a center has one or two): the page stays within its 8 statements.
     partner_centers = db.session.scalars(
         select(TradingCenter).join(Province, TradingCenter.province_id == Province.id)
         .where(Province.is_home.is_(False))
-        .options(joinedload(TradingCenter.province), selectinload(TradingCenter.contacts))
-        .order_by(Province.sort_order, TradingCenter.level_rank(), TradingCenter.name)).all()
+        .options(joinedload(TradingCenter.province), joinedload(TradingCenter.contacts))
+        .order_by(Province.sort_order, TradingCenter.level_rank(), TradingCenter.name)).unique().all()
+    compliance = standing_secondary_compliance()
+    joint_tests, taken = services.joint_tests_with_taken([row.id for row, _ in compliance])
     return render("partners/index.html", "partners/_pairings.html", page=page, show_ended=show_ended,
-                  partner_centers=partner_centers, joint_tests=services.joint_test_overview(),
-                  compliance=standing_secondary_compliance())
+                  partner_centers=partner_centers, joint_tests=joint_tests, compliance=compliance,
+                  standing_records=standing_records(compliance, china_today(), joint_tests=taken))
 
 
 def _pairing_form(pairing: Pairing | None):
@@ -96,6 +101,7 @@ def joint_tests(province_id):
     if province.is_home:
         abort(404)
     form = JointTestForm()
+    form.center_ids.choices = [(cid, rules.listed_name(name, alias)) for cid, name, alias in services.home_centers()]
     if request.method == "POST":
         if not can("partners.manage"):
             abort(403)
@@ -109,6 +115,7 @@ def joint_tests(province_id):
                 flash("联调联试进展已记录。", "success")
                 return redirect(url_for("partners.joint_tests", province_id=province.id), 303)
     events = db.session.scalars(select(JointTestEvent).where(JointTestEvent.province_id == province.id)
+                                .options(selectinload(JointTestEvent.centers))
                                 .order_by(JointTestEvent.event_date.desc(), JointTestEvent.id.desc())).all()
     return render_template("partners/joint_tests.html", province=province, events=events, form=form)
 
@@ -120,8 +127,9 @@ def export():
     for pairing in db.session.scalars(services.pairings_query()).all():
         for number, link in enumerate(pairing.partners, start=1):
             partner = link.partner_center
-            rows.append([pairing.implementing_center.name, pairing.implementing_center.province.name, number,
-                         partner.name, partner.province.name, partner.level,
+            rows.append([rules.listed_name(pairing.implementing_center.name, pairing.implementing_center.alias),
+                         pairing.implementing_center.province.name, number,
+                         rules.listed_name(partner.name, partner.alias), partner.province.name, partner.level,
                          pairing.start_date, pairing.end_date or "长期", pairing.basis])
     headers = ["实施单位", "实施单位所在省份", "序号", "合作援助单位", "合作援助单位所在省份", "层级", "开始日期",
                "结束日期", "依据"]

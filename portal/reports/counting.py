@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, extract, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..auth import recipients
@@ -15,6 +15,7 @@ from ..evaluations.models import EvaluationVenue
 from ..extensions import db
 from ..orgs.models import Province, Region, TradingCenter
 from ..projects.models import Section
+from ..workstations import standing
 from . import rules
 from .models import MonthlyReport, ReportVersion
 from .rules import CELL, CELLS, COMPUTED, ENTERED, GuestUse, Status
@@ -109,6 +110,26 @@ def guest_uses(first: date, last: date, region_ids=None) -> list[tuple[date, Gue
             place_order=(1000 + guest_order if in_province else province_order),   # provinces first
             budget=budget, winning=winning, experts=experts or 0)))
     return out
+
+
+def hosted_by_month(center_ids: list[int], first: date, last: date) -> list[standing.HostedCount]:
+    """The cross-province work the centers hosted as guest venue (客场), per month of the evaluation date
+    first..last: inbound cross-province requests used with seats (as a report counts them), their seats, and
+    the experts the committee placed at the venue (or, before the committee is fixed, the seats accepted).
+    One grouped query, along the (guest center, status, date) index."""
+    year, month = extract("year", SeatRequest.evaluation_date), extract("month", SeatRequest.evaluation_date)
+    stmt = (select(SeatRequest.guest_center_id, year, month, func.count(SeatRequest.id),
+                   func.sum(SeatRequest.seats_accepted),
+                   func.sum(func.coalesce(EvaluationVenue.experts_needed, SeatRequest.seats_accepted)))
+            .outerjoin(EvaluationVenue, EvaluationVenue.seat_request_id == SeatRequest.id)
+            .where(SeatRequest.guest_center_id.in_(center_ids), SeatRequest.cross_province.is_(True),
+                   _counted(first, last))
+            .group_by(SeatRequest.guest_center_id, year, month))
+    return [standing.HostedCount(center_id, date(int(y), int(m), 1), evaluations, seats or 0, experts or 0)
+            for center_id, y, m, evaluations, seats, experts in db.session.execute(stmt)]
+
+
+standing.hosted_sources.append(hosted_by_month)
 
 
 def counted(month: date, region_id: int | None = None):

@@ -150,6 +150,46 @@ def standing_compliance(required: int, actual: int) -> Compliance:
     return Compliance(required=required, actual=actual)
 
 
+# ---------------------------------------------------------------- the standing venues' record (常态化副场工作记录)
+
+RECORD_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class HostedMonth:
+    """Cross-province work a standing venue hosted as guest venue (客场) in one month: the inbound evaluations
+    (跨省评标场次), their guest seats (机位) and the experts placed there (专家人次)."""
+
+    month: date              # the first day of the month
+    evaluations: int = 0
+    seats: int = 0
+    experts: int = 0
+
+
+def record_months(today: date, count: int = RECORD_MONTHS) -> list[date]:
+    """The first days of the `count` months ending with today's, oldest first."""
+    index = today.year * 12 + today.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
+
+
+def month_last_day(month: date) -> date:
+    """The last day of the month that starts on `month`."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def hosted_months(months: list[date], counted: dict[date, tuple[int, int, int]]) -> list[HostedMonth]:
+    """One row per month of `months`, in their order, from (evaluations, seats, experts) counted by month; a month
+    with nothing counted is a row of zeros (the record shows every month, not only the busy ones)."""
+    return [HostedMonth(month, *counted.get(month, (0, 0, 0))) for month in months]
+
+
+def hosted_total(rows: list[HostedMonth]) -> HostedMonth:
+    """The sum of the months' rows (dated the first of them)."""
+    return HostedMonth(rows[0].month if rows else date.min, sum(r.evaluations for r in rows),
+                       sum(r.seats for r in rows), sum(r.experts for r in rows))
+
+
 # ---------------------------------------------------------------- holds and local use (工位占用与本地使用)
 
 # No hold is longer than a day: a maintenance block of several days is one hold per day (the overlap queries

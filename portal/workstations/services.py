@@ -347,7 +347,7 @@ def standing_secondary_compliance():
                             Workstation.cross_province.is_(True)).label("available"),
     ).where(Workstation.center_id.in_(select(TradingCenter.id).where(wanted)))
         .group_by(Workstation.center_id).subquery())
-    stmt = (select(TradingCenter.id, TradingCenter.name, TradingCenter.standing_required,
+    stmt = (select(TradingCenter.id, TradingCenter.name, TradingCenter.alias, TradingCenter.standing_required,
                    func.coalesce(per_center.c.actual, 0).label("actual"),
                    func.coalesce(per_center.c.available, 0).label("available"))
             .select_from(TradingCenter)

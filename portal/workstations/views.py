@@ -14,7 +14,7 @@ from ..listing import Page, int_arg, page_number, page_size, paginate, paginate_
 from ..orgs.models import Province, Region, TradingCenter
 from ..spreadsheets import SpreadsheetError, read_table
 from ..workbooks import csv_response, workbook_with_table, xlsx_response
-from . import bp, holds, local_use, rules, services
+from . import bp, holds, local_use, rules, services, standing
 from .forms import CancelLocalUseForm, ImportForm, LocalUseForm, RetireForm, VenueForm, WorkstationForm
 from .models import WORKSTATION_STATUS_LABELS, LocalUse, Venue, VenueStatus, Workstation, WorkstationStatus
 
@@ -152,8 +152,9 @@ def _totals(counts) -> dict:
 @bp.route("/compliance")
 @permission_required("workstations.view")
 def compliance():
-    return render("workstations/compliance.html", "workstations/_compliance.html",
-                  compliance=services.standing_secondary_compliance())
+    rows = services.standing_secondary_compliance()
+    return render("workstations/compliance.html", "workstations/_compliance.html", compliance=rows,
+                  standing_records=standing.standing_records(rows, china_today()))
 
 
 EXPORT_HEADERS = ["地区/省份", *[header for _, header, _ in rules.IMPORT_COLUMNS], "最后修改"]

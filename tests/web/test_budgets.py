@@ -70,6 +70,8 @@ def _pages():
         ("province", "/notices/?q=培训&tag=培训", True, False),
         ("province", f"/notices/?column=policy&region={changchun.id}", True, False),
         ("province", "/training/", False, False),
+        ("province", "/partners/", False, False),
+        ("agent", "/workstations/compliance", False, False),
         ("province", "/", False, False),
     ]
 
