@@ -2,7 +2,7 @@
 venues (issue 24 items 4 and 5)
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-02 07:30:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0027'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
