@@ -20,7 +20,16 @@ from .common import Page, load, page, page_section, reload
 FORMS = {"sign_in": ("external_sign_in_form", ExternalSignInForm), "fees": ("external_fees_form", ExternalFeesForm)}
 
 
-def _answer(evaluation_id, status: int = 200, *, failed=None, failed_id=None, message="", **forms):
+def _refusal(form, error: EvaluationError) -> str | None:
+    """A refusal about one field goes beside it (after the rollback); any other is shown above the section."""
+    if error.field and error.field in form._fields:
+        show_on_form(form, error)
+        return None
+    db.session.rollback()
+    return str(error)
+
+
+def _answer(evaluation_id, status: int = 200, *, failed=None, failed_id=None, error=None, message="", **forms):
     """After a change (committed) or a refusal (rolled back): the section again for htmx, else the page (a
     refusal, 422, with what was typed) or a redirect to the section (303)."""
     if status == 200 and not wants_fragment():
@@ -30,8 +39,8 @@ def _answer(evaluation_id, status: int = 200, *, failed=None, failed_id=None, me
     if wants_fragment():
         state = Page(evaluation, forms, failed, failed_id)
         return fragment("evaluations/_external.html", status=status, evaluation=evaluation, failed=failed,
-                        failed_id=failed_id, acting=state.acting, **external_section(state))
-    return page(evaluation, status, failed=failed, failed_id=failed_id, **forms)
+                        failed_id=failed_id, acting=state.acting, external_error=error, **external_section(state))
+    return page(evaluation, status, failed=failed, failed_id=failed_id, error=error, **forms)
 
 
 @bp.route("/<int:evaluation_id>/venues/<int:venue_id>/external/sign-in", methods=["POST"])
@@ -47,8 +56,7 @@ def external_sign_in(evaluation_id, venue_id):
         external.confirm_sign_in(loaded.evaluation, loaded.venue, form.count.data,
                                  china_to_utc(form.signed_in_at.data), form.contact.data)
     except EvaluationError as error:
-        show_on_form(form, error)
-        return _answer(evaluation_id, 422, **kept)
+        return _answer(evaluation_id, 422, error=_refusal(form, error), **kept)
     db.session.commit()
     return _answer(evaluation_id, message=f"已登记{loaded.venue.label}合作方确认的签到情况。")
 
@@ -66,8 +74,7 @@ def external_fees(evaluation_id, venue_id):
         external.enter_standards(loaded.evaluation, loaded.venue, form.amounts, form.expert_fee_base_hours.data,
                                  form.expert_fee_note.data)
     except EvaluationError as error:
-        show_on_form(form, error)
-        return _answer(evaluation_id, 422, **kept)
+        return _answer(evaluation_id, 422, error=_refusal(form, error), **kept)
     db.session.commit()
     return _answer(evaluation_id, message=f"已录入{loaded.venue.label}的收费标准。")
 
@@ -87,8 +94,7 @@ def external_paid(evaluation_id, venue_id):
         external.confirm_payment(loaded.evaluation, venue, form.value, form.reference.data or "",
                                  form.paid_on.data, form.correction.data)
     except EvaluationError as error:
-        show_on_form(form, error, "amount")
-        return page(reload(evaluation_id).evaluation, 422, **kept)
+        return page(reload(evaluation_id).evaluation, 422, error=_refusal(form, error), **kept)
     message = f"{venue.label}专家的劳务费" + ("支付已更正。" if corrected else "已登记支付。")
     db.session.commit()
     flash(message, "success")
