@@ -378,3 +378,27 @@ def test_the_partners_experts_are_never_asked_for(outbound):
     assert db.session.scalar(select(func.count(CommitteeMember.id)).where(
         CommitteeMember.venue_id == w["guest"].id)) == 0
     assert db.session.scalar(select(func.count(Expert.id))) == 1
+
+
+HOSTILE = ["", "-1", "9" * 40, "１２３４５", "2026-02-30T09:00", "0001-01-01T00:00", "' OR '1'='1' --",
+           "<script>alert(1)</script>", "{{ 7*7 }}", "😀" * 60, "\x01\x02", "a" * 5000, "1e309", "NaN"]
+
+
+@pytest.mark.parametrize("what, fields", [
+    ("external/sign-in", ("count", "signed_in_at", "contact")),
+    ("external/fees", ("expert_fee_base_yuan", "expert_fee_base_hours", "expert_fee_extra_hour_yuan",
+                       "expert_fee_cap_yuan", "meal_fee_yuan", "expert_fee_note")),
+    ("paid", ("amount", "reference", "paid_on", "correction")),
+])
+def test_hostile_values_are_refused_in_place_and_change_nothing(outbound, login_as, what, fields):
+    w = outbound
+    _end(w)
+    client = login_as("agent") if what == "paid" else w["staff"]
+    before = db.session.scalar(select(func.count(AuditEntry.id)))
+    for value in HOSTILE:
+        for name in fields:
+            response = client.post(_url(w, what), data={name: value})
+            assert response.status_code == 422, (name, value, response.status_code)
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == before
+    venue = _guest(w)
+    assert (venue.signed_in_count, venue.paid_at) == (None, None) and _partner(w).expert_fee_base_yuan is None
