@@ -47,10 +47,11 @@ def upgrade():
         fk = f'fk_{TABLE}_{column.name}_{refers_to}' if refers_to else None
         if postgres:
             op.add_column(TABLE, column)
+            # op.f: the names are final (the metadata's naming convention would prefix a ck_ name again).
             if ck:
-                op.create_check_constraint(ck, TABLE, condition)
+                op.create_check_constraint(op.f(ck), TABLE, condition)
             if fk:
-                op.create_foreign_key(fk, TABLE, refers_to, [column.name], ['id'])
+                op.create_foreign_key(op.f(fk), TABLE, refers_to, [column.name], ['id'])
             continue
         # SQLite adds each column with its named CHECK or foreign key in place, without copying the table (which
         # members, draws, duties, incidents, clues and hand-over items refer to).

@@ -126,6 +126,8 @@ def test_main_staff_record_the_partners_sign_in_without_names(outbound, login_as
     assert aware(venue.signed_in_at) == _china(w["when"], 9, 5)
     page = w["staff"].get(f"/evaluations/{w['evaluation'].id}").get_data(as_text=True)
     assert "合作方确认签到 <strong>3</strong> 人" in page and CONTACT in page
+    board = w["staff"].get(f"/evaluations/{w['evaluation'].id}/board", headers={"HX-Request": "true"})
+    assert "合作方确认签到 3 人" in board.get_data(as_text=True)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.summary.like("%合作方确认签到%"))).one()
     assert "3 人" in entry.summary and CONTACT not in entry.summary
     # The partner's contact shows to those who run the venue only; the count to everyone who sees the page.
