@@ -4,7 +4,7 @@ the partner confirmed (a count, never names), fill in the partner's fee and meal
 follows at the end (or at a confirmation after it); the agent records the payment; the partner's hand-over is
 recorded and received by the main venue."""
 import io
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -66,7 +66,7 @@ def outbound(orgs, users, travel, login_as):
         "need-main-0-specialty": str(a0201), "need-main-0-count": "1",
         f"need-{req.id}-0-specialty": str(a0201), f"need-{req.id}-0-count": "3"}).status_code == 303
     evaluation = db.session.scalars(select(Evaluation)).one()
-    db.session.execute(update(Evaluation).values(starts_at=_china(when, 9, 0)))
+    db.session.execute(update(Evaluation).values(starts_at=_china(when, 9, 0).astimezone(UTC)))
     db.session.commit()
     main, guest = _venues(evaluation)
     assert guest.center_id == partner.id and guest.experts_needed == 3
@@ -213,7 +213,7 @@ def test_the_owed_amount_is_fixed_at_the_end_from_the_partners_standard(outbound
     venue = _guest(w)
     # 9:00 to 11:00 is within the 4 hours: 3 × (500 + 50).
     assert venue.owed_yuan == Decimal("1650.00")
-    assert "3 人 × 每人 550.00 元" in venue.owed_basis
+    assert "3 人 × 每人 550.00 元" in venue.owed_basis and "评审 2 小时 0 分" in venue.owed_basis
     agent_page = login_as("agent").get(f"/evaluations/{w['evaluation'].id}").get_data(as_text=True)
     assert "1650.00" in agent_page and f"/venues/{venue.id}/paid" in agent_page
 
