@@ -404,3 +404,28 @@ def test_hostile_values_are_refused_in_place_and_change_nothing(outbound, login_
     assert db.session.scalar(select(func.count(AuditEntry.id))) == before
     venue = _guest(w)
     assert (venue.signed_in_count, venue.paid_at) == (None, None) and _partner(w).expert_fee_base_yuan is None
+
+
+@pytest.mark.parametrize("external_paid, moves", [(False, True), (True, False)])
+def test_a_calendar_change_moves_the_payment_due_while_the_external_venue_is_unpaid(outbound, login_as,
+                                                                                     external_paid, moves):
+    from portal.calendar.services import load_calendar
+
+    w = outbound
+    _end(w)
+    db.session.expire_all()
+    evaluation = db.session.get(Evaluation, w["evaluation"].id)
+    old_due = evaluation.payment_due
+    # The main venue's member is paid; the external venue is paid or not.
+    db.session.execute(update(CommitteeMember).values(paid_at=evaluation.ended_at, paid_yuan=Decimal(1),
+                                                      paid_on=w["when"]))
+    if external_paid:
+        db.session.execute(update(EvaluationVenue).where(EvaluationVenue.id == w["guest"].id).values(
+            paid_at=evaluation.ended_at, paid_yuan=Decimal(1), paid_on=w["when"]))
+    db.session.commit()
+    day_off = load_calendar().add_working_days(w["when"], 1)
+    assert login_as("province").post("/calendar/overrides", data={
+        "day": day_off.isoformat(), "working": "off", "notice": "国务院办公厅关于部分节假日安排的通知",
+        "note": "测试"}).status_code == 303
+    db.session.expire_all()
+    assert (db.session.get(Evaluation, w["evaluation"].id).payment_due > old_due) is moves
