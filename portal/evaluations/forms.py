@@ -179,3 +179,63 @@ class PaymentForm(PortalForm):
         if not MONEY.fullmatch(text):
             raise ValidationError("金额应为 0 至 999999.99 之间、最多两位小数的数字。")
         self.value = Decimal(text)
+
+
+# --- an external guest venue (外省客场) ------------------------------------------------------------------------
+
+class ExternalSignInForm(PortalForm):
+    count = AsciiIntegerField("合作方确认签到的专家人数", validators=[required("签到人数")],
+                              description="只登记人数；专家姓名由合作方掌握，本系统不记录。")
+    signed_in_at = DateTimeLocalField("签到时间", format="%Y-%m-%dT%H:%M",
+                                      validators=[required("签到时间"), plausible_time])
+    contact = StringField("合作方确认人（姓名、电话）", validators=[required("合作方确认人"), length(100, label="确认人")],
+                          filters=[strip_filter], description="合作方交易中心确认签到情况的工作人员，如：王某 0411-8888xxxx。")
+
+
+def _money(field, label: str) -> Decimal | None:
+    text = (field.data or "").replace("元", "").strip()
+    if not text:
+        return None
+    if not text.isascii():
+        raise ValidationError(f"请用半角数字填写{label}，如 600 或 60.50。")
+    if not MONEY.fullmatch(text):
+        raise ValidationError(f"{label}应为 0 至 999999.99 之间、最多两位小数的数字。")
+    return Decimal(text)
+
+
+class ExternalFeesForm(PortalForm):
+    """The partner center's published fee and meal standards, filled in where the portal has none."""
+
+    expert_fee_base_yuan = StringField("专家劳务费：基本标准（元/人）", filters=[strip_filter],
+                                       description="评审时长在下面的小时数以内时每人的劳务费。")
+    expert_fee_base_hours = AsciiIntegerField("基本标准包含的小时数", default=4,
+                                              validators=[optional(), NumberRange(1, 24, "小时数应在 1 至 24 之间。")])
+    expert_fee_extra_hour_yuan = StringField("超过部分每小时（元/人）", filters=[strip_filter],
+                                             description="不足一小时按一小时计；不另计的留空。")
+    expert_fee_cap_yuan = StringField("每天最高（元/人）", filters=[strip_filter], description="没有上限的留空。")
+    meal_fee_yuan = StringField("就餐费用标准（元/人）", filters=[strip_filter], description="不提供就餐的填 0。")
+    expert_fee_note = StringField("依据的公布标准", validators=[required("依据的公布标准"), length(200, label="依据")],
+                                  filters=[strip_filter], description="合作方公布标准的文件名称或网址。")
+    amounts: dict[str, Decimal | None]   # the parsed amounts, set by validation
+
+    LABELS = {"expert_fee_base_yuan": "基本标准", "expert_fee_extra_hour_yuan": "超过部分金额",
+              "expert_fee_cap_yuan": "每天最高金额", "meal_fee_yuan": "就餐费用标准"}
+
+    def validate(self, extra_validators=None):
+        self.amounts = {}
+        ok = super().validate(extra_validators)
+        for name, label in self.LABELS.items():
+            field = getattr(self, name)
+            try:
+                self.amounts[name] = _money(field, label)
+            except ValidationError as error:
+                field.errors = list(field.errors) + [str(error)]
+                ok = False
+        base, cap = self.amounts.get("expert_fee_base_yuan"), self.amounts.get("expert_fee_cap_yuan")
+        if ok and base is None and (cap is not None or self.amounts.get("expert_fee_extra_hour_yuan") is not None):
+            self.expert_fee_base_yuan.errors = ["请先填写基本标准，再填写超过部分或每天最高金额。"]
+            ok = False
+        if ok and cap is not None and base is not None and cap < base:
+            self.expert_fee_cap_yuan.errors = ["每天最高金额不能低于基本标准。"]
+            ok = False
+        return ok

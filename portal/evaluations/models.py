@@ -134,6 +134,13 @@ class EvaluationVenue(db.Model):
         CheckConstraint("experts_needed >= 0", name="experts_not_negative"),
         CheckConstraint("is_main OR seat_request_id IS NOT NULL", name="guest_has_request"),
         CheckConstraint("received_at IS NULL OR handed_over_at IS NOT NULL", name="received_after_handed"),
+        # An external guest venue's records (migration 0028): the partner's sign-in count, what is owed, the payment.
+        CheckConstraint("signed_in_count IS NULL OR signed_in_count >= 0", name="signed_in_count_not_negative"),
+        CheckConstraint("signed_in_count IS NULL OR (signed_in_at IS NOT NULL AND signed_in_contact IS NOT NULL)",
+                        name="signed_in_confirmed"),
+        CheckConstraint("owed_yuan IS NULL OR owed_yuan >= 0", name="owed_not_negative"),
+        CheckConstraint("paid_yuan IS NULL OR paid_yuan >= 0", name="paid_not_negative"),
+        CheckConstraint("paid_at IS NULL OR (paid_yuan IS NOT NULL AND paid_on IS NOT NULL)", name="paid_amount"),
         Index("uq_evaluation_venues_main", "evaluation_id", unique=True,
               sqlite_where=db.text("is_main"), postgresql_where=db.text("is_main")),
     )
@@ -151,6 +158,23 @@ class EvaluationVenue(db.Model):
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     received_note: Mapped[str | None] = mapped_column(String(500))
+    # An external guest venue (外省客场: a partner province's center, its experts drawn and signed in by the
+    # partner): the sign-in as the partner confirmed it — how many and when, and who at the partner confirmed
+    # it (a contact's name and phone as typed). The experts' names stay the partner's: never asked, never stored.
+    signed_in_count: Mapped[int | None] = mapped_column(Integer)
+    signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_in_contact: Mapped[str | None] = mapped_column(String(100))
+    signed_in_recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_in_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What is owed to its experts together (confirmed count x the partner center's fee and meal standard), fixed
+    # at the end instruction or when the count is confirmed after it; and the agent's one payment of it.
+    owed_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    owed_basis: Mapped[str | None] = mapped_column(String(300))
+    paid_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # when the payment was recorded
+    paid_on: Mapped[date | None] = mapped_column(Date)                          # the day it was paid
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    payment_ref: Mapped[str | None] = mapped_column(String(100))
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="venues", lazy="raise")
     center: Mapped[TradingCenter] = relationship(lazy="raise")
@@ -160,6 +184,16 @@ class EvaluationVenue(db.Model):
     @property
     def label(self) -> str:
         return ("主场" if self.is_main else "客场") + f"（{self.center.short_name or self.center.name}）"
+
+    @property
+    def external(self) -> bool:
+        """A guest venue of another province (外省客场): its center belongs to no Jilin region (center loaded)."""
+        return not self.is_main and self.center.region_id is None
+
+    @property
+    def owed_total(self) -> Decimal | None:
+        """What its experts are owed together (None until the count is confirmed and a standard known)."""
+        return self.owed_yuan
 
     def __str__(self):
         return self.label

@@ -9,7 +9,7 @@ import hmac
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..orgs.rules import FeeStandard
@@ -390,6 +390,47 @@ def owed(is_main_venue: bool, own_standard: FeeStandard | None, main_standard: F
     if not is_main_venue:
         basis += f"；就餐 {meal:.2f} 元" if guest_meal is not None else "；客场未列明就餐费用"
     return Owed(expert_fee(standard, minutes), meal.quantize(Decimal("0.01")), basis)
+
+
+def paid_minutes(started, ended, longest: int) -> int:
+    """The time paid for: from the scheduled start to the end instruction, at least a minute, at most `longest`."""
+    return min(longest, max(1, int((ended - started).total_seconds() // 60)))
+
+
+# --- an external guest venue (外省客场): the partner's sign-in and what its experts are owed ----------------
+
+def external_sign_in_problem(count: int | None, experts_needed: int, signed_in_at: datetime | None,
+                             evaluation_date: date, now: datetime) -> tuple[str, str] | None:
+    """Why the sign-in a partner province's venue confirms cannot be recorded, as (field, message): between 0
+    and the experts it was to draw, signed in on the evaluation day and not later than now (China times)."""
+    if count is None:
+        return "count", "请填写合作方确认签到的专家人数。"
+    if count < 0:
+        return "count", "签到人数不能为负数。"
+    if count > experts_needed:
+        return "count", f"该外省客场安排了 {experts_needed} 名专家，确认签到的人数不能超过 {experts_needed} 人。"
+    if signed_in_at is None:
+        return "signed_in_at", "请填写签到时间。"
+    if signed_in_at > now:
+        return "signed_in_at", "签到时间不能晚于现在。"
+    if signed_in_at.date() != evaluation_date:
+        return "signed_in_at", f"签到时间应在评标当日（{evaluation_date:%Y-%m-%d}）。"
+    return None
+
+
+def external_owed(count: int, standard: FeeStandard | None, meal: Decimal | None, minutes: int) -> Owed:
+    """What the experts a partner province's venue signed in are owed together: the confirmed count times one
+    expert's fee by the partner center's standard plus its meal fee per person (seed 004, 12 and 13). `fee`
+    and `meal` are the totals; the fee is None while the partner center's standard is not known."""
+    one = owed(False, standard, None, meal, minutes)
+    meal_total = (one.meal * count).quantize(Decimal("0.01"))
+    if one.fee is None:
+        return Owed(None, meal_total, f"外省客场签到 {count} 人；客场交易中心的劳务费标准尚未录入")
+    per_person = one.fee + one.meal
+    basis = (f"外省客场签到 {count} 人 × 每人 {per_person:.2f} 元（劳务费 {one.fee:.2f} 元"
+             + (f" + 就餐 {one.meal:.2f} 元）" if meal is not None else "，客场未列明就餐费用）")
+             + f"；{standard.describe()}；评审 {minutes // 60} 小时 {minutes % 60} 分")
+    return Owed((one.fee * count).quantize(Decimal("0.01")), meal_total, basis)
 
 
 # --- deadlines after the evaluation ----------------------------------------------------------------------

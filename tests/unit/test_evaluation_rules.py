@@ -1,6 +1,6 @@
 """The evaluation day's pure rules: committee composition, avoidance, the draw, the end instruction, fees."""
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -293,3 +293,54 @@ def test_a_shortage_is_addressed_to_whoever_can_act():
 def test_a_payment_day_lies_between_the_evaluation_and_today(paid_on, problem):
     found = rules.payment_date_problem(paid_on, date(2026, 12, 9), date(2026, 12, 12))
     assert (found is None) if problem is None else (problem in found)
+
+
+# --- an external guest venue (外省客场): the partner's confirmed sign-in and what its experts are owed -------------
+
+DAY = date(2026, 12, 9)
+NOW = datetime(2026, 12, 9, 15, 0)    # China time, naive as the form gives it
+
+
+@pytest.mark.parametrize("count, needed, signed_in_at, field, says", [
+    (3, 3, datetime(2026, 12, 9, 8, 40), None, None),
+    (0, 3, datetime(2026, 12, 9, 8, 40), None, None),             # nobody came: a count all the same
+    (2, 3, datetime(2026, 12, 9, 15, 0), None, None),             # now exactly
+    (None, 3, datetime(2026, 12, 9, 8, 40), "count", "请填写"),
+    (-1, 3, datetime(2026, 12, 9, 8, 40), "count", "不能为负数"),
+    (4, 3, datetime(2026, 12, 9, 8, 40), "count", "不能超过 3 人"),  # more than the experts it was to draw
+    (3, 3, None, "signed_in_at", "请填写签到时间"),
+    (3, 3, datetime(2026, 12, 9, 15, 1), "signed_in_at", "不能晚于现在"),
+    (3, 3, datetime(2026, 12, 8, 23, 59), "signed_in_at", "应在评标当日（2026-12-09）"),
+])
+def test_the_partners_sign_in_count_and_time(count, needed, signed_in_at, field, says):
+    found = rules.external_sign_in_problem(count, needed, signed_in_at, DAY, NOW)
+    if says is None:
+        assert found is None
+    else:
+        assert found[0] == field and says in found[1]
+
+
+PARTNER = FeeStandard(base=Decimal(500), base_hours=4, extra_hour=Decimal(80), cap=Decimal(900))
+
+
+@pytest.mark.parametrize("count, standard, meal, minutes, fee, meal_total, total, says", [
+    (3, PARTNER, Decimal(50), 240, "1500.00", "150.00", "1650.00", "3 人 × 每人 550.00 元"),
+    (3, PARTNER, Decimal(50), 300, "1740.00", "150.00", "1890.00", "评审 5 小时 0 分"),   # a started hour: 580 each
+    (2, PARTNER, Decimal(50), 720, "1800.00", "100.00", "1900.00", "每天最高 900 元"),     # the partner's cap
+    (3, PARTNER, None, 240, "1500.00", "0.00", "1500.00", "客场未列明就餐费用"),
+    (0, PARTNER, Decimal(50), 240, "0.00", "0.00", "0.00", "签到 0 人"),
+    (3, None, Decimal(50), 240, None, "150.00", None, "劳务费标准尚未录入"),
+])
+def test_what_an_external_venues_experts_are_owed_together(count, standard, meal, minutes, fee, meal_total,
+                                                          total, says):
+    result = rules.external_owed(count, standard, meal, minutes)
+    assert result.fee == (Decimal(fee) if fee else None)
+    assert result.meal == Decimal(meal_total)
+    assert result.total == (Decimal(total) if total else None)
+    assert says in result.basis and len(result.basis) <= 300
+
+
+@pytest.mark.parametrize("minutes, paid", [(0, 1), (-30, 1), (90, 90), (720, 720), (800, 720)])
+def test_the_time_paid_for_runs_from_the_start_to_the_end_within_limits(minutes, paid):
+    start = datetime(2026, 12, 9, 9, 0)
+    assert rules.paid_minutes(start, start + timedelta(minutes=minutes), 720) == paid

@@ -210,6 +210,10 @@ POST_ROUTES = [
     ("/evaluations/{evaluation}/venues/{evenue}/draw", "evaluation.run"),
     ("/evaluations/{evaluation}/venues/{evenue}/move-to-main", "evaluation.manage"),
     ("/evaluations/{evaluation}/venues/{evenue}/duties", "evaluation.run"),
+    # An external guest venue's (外省客场) records: refused for the main venue named here (422), by the table else.
+    ("/evaluations/{evaluation}/venues/{evenue}/external/sign-in", "evaluation.run"),
+    ("/evaluations/{evaluation}/venues/{evenue}/external/fees", "evaluation.run"),
+    ("/evaluations/{evaluation}/venues/{evenue}/paid", "evaluation.pay"),
     ("/evaluations/{evaluation}/incidents", "evaluation.run"),
     ("/evaluations/{evaluation}/clues", "evaluation.run"),
     ("/evaluations/{evaluation}/handover", "evaluation.run"),

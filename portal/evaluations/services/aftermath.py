@@ -177,6 +177,9 @@ def hand_over(evaluation: Evaluation, venue: EvaluationVenue, kind: str, mode: s
     problem = _handover_problem(kind, mode, reference, files)
     if problem:
         raise problem
+    if venue.external and not reference:
+        # The main venue records a partner province's hand-over on its behalf: the partner's slip is the proof.
+        raise EvaluationError("外省客场的资料由主场代为登记，请填写合作方的移交单号（电子移交的也请填写）。", "reference")
     lock(evaluation, venue)
     if not evaluation.ended:
         raise EvaluationError("评审结束后才能移交资料。")

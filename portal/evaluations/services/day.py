@@ -17,6 +17,7 @@ from ...workstations import holds
 from ...workstations.models import HoldPurpose, Workstation, WorkstationStatus
 from .. import rules, timing
 from ..models import CommitteeMember, Evaluation, EvaluationVenue
+from . import external
 from .deadlines import set_due_dates
 from .common import (
     EvaluationError,
@@ -166,6 +167,8 @@ def end(evaluation: Evaluation) -> None:
     evaluation.ended_by_id = audit.current_actor_id()
     due = set_due_dates(evaluation)   # from the day of the end instruction (issue 23)
     _fix_fees(evaluation, members, now)
+    for venue in evaluation.venues:
+        external.fix_owed(evaluation, venue)   # a partner province's venue: its confirmed count, if confirmed yet
     # The main venue's workstations were held to the scheduled end: from the end instruction they are free.
     holds.end_early([m.hold_id for m in members if m.hold_id is not None], now)
     db.session.flush()
@@ -179,7 +182,7 @@ def end(evaluation: Evaluation) -> None:
 def _fix_fees(evaluation: Evaluation, members, now) -> None:
     """Each seated member's fee and meal cost, by the standard of the venue's center (main or guest)."""
     # Paid for the time from the scheduled start to the end instruction, at most the longest bookable day.
-    minutes = min(MAX_DURATION_MINUTES, max(1, int((now - aware(evaluation.starts_at)).total_seconds() // 60)))
+    minutes = rules.paid_minutes(aware(evaluation.starts_at), now, MAX_DURATION_MINUTES)
     centers = {v.id: v.center for v in evaluation.venues}
     main_center = evaluation.main_center
     for member in members:

@@ -46,10 +46,17 @@ def set_due_dates(evaluation: Evaluation) -> date:
     return due
 
 
+def _external_unpaid(evaluation_id):
+    """An external guest venue (外省客场) of the evaluation whose experts' payment is not recorded yet."""
+    return ((EvaluationVenue.evaluation_id == evaluation_id) & EvaluationVenue.is_main.is_(False)
+            & EvaluationVenue.paid_at.is_(None)
+            & EvaluationVenue.center_id.in_(select(TradingCenter.id).where(TradingCenter.region_id.is_(None))))
+
+
 def _payment_open(evaluation_id: int) -> bool:
     return db.session.scalar(select(exists().where(
         CommitteeMember.evaluation_id == evaluation_id, CommitteeMember.status == MemberStatus.SEATED,
-        CommitteeMember.paid_at.is_(None))))
+        CommitteeMember.paid_at.is_(None)) | exists().where(_external_unpaid(evaluation_id))))
 
 
 def recount_due_dates(first: date, last: date, version: str) -> int:
@@ -168,15 +175,18 @@ def _handover(reach: DueReach, today: date, limit: int) -> list[DueItem]:
 
 
 def _payment(reach: DueReach, today: date, limit: int) -> list[DueItem]:
-    """Payment: ended evaluations with seated members not yet paid."""
-    # Driven by the evaluations (by payment date, through its index), each asking its own members (through
-    # theirs): not a join that reads every committee member of every evaluation.
+    """Payment: ended evaluations with seated members, or an external guest venue, not yet paid."""
+    # Driven by the evaluations (by payment date, through its index), each asking its own members and venues
+    # (through theirs): not a join that reads every committee member of every evaluation.
     open_member = (CommitteeMember.evaluation_id == Evaluation.id) & (CommitteeMember.status == MemberStatus.SEATED) \
         & CommitteeMember.paid_at.is_(None)
+    open_external = _external_unpaid(Evaluation.id)
     count = select(func.count(CommitteeMember.id)).where(open_member).correlate(Evaluation).scalar_subquery()
-    unpaid = (select(Evaluation, Section, count)
+    external = select(func.count(EvaluationVenue.id)).where(open_external).correlate(Evaluation).scalar_subquery()
+    unpaid = (select(Evaluation, Section, count, external)
               .join(Section, Evaluation.section_id == Section.id)
-              .where(Evaluation.payment_due.is_not(None), exists().where(open_member)))
+              .where(Evaluation.payment_due.is_not(None),
+                     or_(exists().where(open_member), exists().where(open_external))))
     if reach.view is DueView.OWN:
         unpaid = unpaid.where(Evaluation.owner_clause(reach.owner_id))
     elif reach.view is DueView.CENTER:
@@ -184,5 +194,12 @@ def _payment(reach: DueReach, today: date, limit: int) -> list[DueItem]:
     else:
         unpaid = unpaid.where(Evaluation.payment_due < today).where(_overseen(reach, Evaluation))
     return [DueItem(DueKind.PAYMENT, evaluation.payment_due, section.name, f"/evaluations/{evaluation.id}#fees",
-                    who="招标人/代理机构", detail=f"{n} 名专家的劳务费及就餐费未登记支付")
-            for evaluation, section, n in db.session.execute(unpaid.order_by(Evaluation.payment_due).limit(limit))]
+                    who="招标人/代理机构", detail=_unpaid_text(n, m))
+            for evaluation, section, n, m in db.session.execute(unpaid.order_by(Evaluation.payment_due).limit(limit))]
+
+
+def _unpaid_text(members: int, external: int) -> str:
+    parts = [f"{members} 名专家"] if members else []
+    if external:
+        parts.append(f"{external} 个外省客场的专家")
+    return "、".join(parts) + "的劳务费及就餐费未登记支付"

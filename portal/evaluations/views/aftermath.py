@@ -261,9 +261,11 @@ def handover_section(p: Page) -> dict:
 
 @page_section
 def fees_section(p: Page) -> dict:
-    """After the end: each seated member's fee, and the agent's form to confirm its payment."""
+    """After the end: each seated member's fee and each external guest venue's, and the agent's forms to confirm
+    their payment."""
     evaluation = p.evaluation
     return {"see_fees": evaluation.ended and access.may_see_fees(current_user, evaluation),
             "fee_members": [m for m in p.members if m.seated],
+            "fee_venues": [v for v in p.guests if v.external],   # 外省客场: one amount for its experts
             "may_pay": access.may_record_payment(current_user, evaluation, evaluation.section.project.owner_id),
             "payment_form": p.form("payment_form", PaymentForm)}
