@@ -288,6 +288,7 @@ def load_demo() -> dict[str, int]:
     added["experts"] = load_experts()
     added["fees"] = load_fees()
     added["seat_requests"] = load_seat_requests()
+    added["last_month"] = load_last_month()
     added["notices"] = load_notices()
     added["training"] = load_training()
     return added
@@ -434,6 +435,73 @@ def _inbound_request(guest: TradingCenter, day, start) -> int:
         notes="演示数据：黄冈市发来的跨省副场申请，已由吉林市中心登记，请受理。", submitted_at=utcnow()))
     db.session.flush()
     return 1
+
+
+# Last month's remote evaluations, so that the monthly report and its boards have figures to show:
+# (project code, project, tenderee, region, main center, section, budget 万元, winning 万元 or None, guest center,
+#  guest experts, the how-manieth working day of the month). The last one is inbound work: 黄冈 hosted by 吉林市.
+LAST_MONTH = [
+    ("JLZB-DEMO-L01", "长春市东部快速路改造工程", "长春市城市建设局", "changchun", "长春市公共资源交易中心",
+     "施工一标段", "2860", "2718.5", "吉林市公共资源交易中心", 2, 3),
+    ("JLZB-DEMO-L02", "长春市第二水厂扩建工程", "长春水务集团有限公司", "changchun", "长春市公共资源交易中心",
+     "设备采购", "1260", None, "大连市营商环境建设局（大连市公共资源交易管理办公室）", 3, 6),
+    ("JLZB-DEMO-L03", "四平市中心医院门诊楼工程", "四平市中心医院", "siping", "四平市公共资源交易中心",
+     "施工总承包", "5400", "5132", "长春市公共资源交易中心", 2, 9),
+    ("HGZB-DEMO-L04", "黄冈市城东污水管网工程", "黄冈市城投集团有限公司", "jilin", "黄冈市公共资源交易中心",
+     "管网施工标段", "1980", "1890", "吉林市公共资源交易中心", 2, 12),
+]
+
+
+def load_last_month() -> int:
+    """Last month's evaluations as the report counts them: sections evaluated then, their guest seats used
+    (completed), winning amounts recorded where the winner is known. Written directly (the services refuse a
+    date gone by); running it again adds nothing."""
+    from decimal import Decimal
+
+    from .bookings.models import SeatRequest
+    from .bookings.rules import Status, evaluation_range
+    from .calendar.services import load_calendar
+    from .projects.models import Project, Section
+    from .projects.rules import Category, Level
+    from .reports.rules import previous_month
+
+    agent = db.session.scalars(select(User).filter_by(username="agent")).first()
+    staff = db.session.scalars(select(User).filter_by(username="staff-jilin")).first()
+    if agent is None or staff is None:
+        return 0
+    month = previous_month(china_today().replace(day=1))
+    calendar = load_calendar()
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    centers = {c.name: c for c in db.session.scalars(select(TradingCenter))}
+    added = 0
+    for code, name, tenderee, region, main, section_name, budget, winning, guest, experts, nth in LAST_MONTH:
+        if db.session.scalars(select(Project.id).filter_by(code=code)).first() is not None:
+            continue
+        day = calendar.add_working_days(month - timedelta(days=1), nth)
+        main_center, guest_center = centers[main], centers[guest]
+        inbound = main_center.region_id is None
+        project = Project(code=code, name=name, tenderee=tenderee, region_id=regions[region].id,
+                          owner_id=(staff if inbound else agent).id,
+                          host_center_id=guest_center.id if inbound else None)
+        section = Section(project=project, code="01", name=section_name, category=Category.CONSTRUCTION,
+                          budget_wan=Decimal(budget), estimated_price_wan=Decimal(budget), main_center_id=main_center.id,
+                          evaluation_date=day, start_time=time(9, 0),
+                          remote_level=Level.NOT_REQUIRED if inbound else Level.MUST,
+                          winning_bid_wan=Decimal(winning) if winning else None,
+                          winning_recorded_at=utcnow() if winning else None)
+        db.session.add_all([project, section])
+        db.session.flush()
+        starts, ends = evaluation_range(day, time(9, 0), 240)
+        db.session.add(SeatRequest(
+            section_id=section.id, main_center_id=main_center.id, guest_center_id=guest_center.id,
+            cross_province=main_center.province_id != guest_center.province_id, inbound=inbound,
+            requested_by_id=(staff if inbound else agent).id, status=Status.COMPLETED, evaluation_date=day,
+            start_time=time(9, 0), duration_minutes=240, starts_at=starts, ends_at=ends, committee_size=7,
+            seats_requested=experts, seats_accepted=experts, version=1, revision=0, submitted_at=utcnow(),
+            answered_at=utcnow(), notes="演示数据：上月已完成的远程异地评标。"))
+        added += 1
+    db.session.flush()
+    return added
 
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"

@@ -65,6 +65,26 @@ def test_the_demo_training_session_starts_at_nine_china_time(app):
     assert "09:00" in page and "17:00" not in page
 
 
+def test_the_demo_gives_last_months_report_figures_on_both_sides(app):
+    """Last month's report is not all zeros: 长春's main side names 辽宁省 and 吉林, 吉林's secondary side counts
+    长春 and an evaluation of 湖北省 it hosted; 四平's main side names 长春."""
+    from portal.reports import counting
+    from portal.reports.rules import previous_month
+    from portal.templating import china_today
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    month = previous_month(china_today().replace(day=1))
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    changchun = counting.region_row(regions["changchun"], month, live=True).values
+    assert (changchun["main_projects"], changchun["main_sections"]) == (2, 2)
+    assert changchun["main_places"] == "辽宁省, 专家3人; 吉林1次, 专家2人"
+    assert changchun["sec_places"] == "四平1次"
+    jilin = counting.region_row(regions["jilin"], month, live=True).values
+    assert jilin["sec_places"] == "湖北省; 长春1次" and jilin["sec_sections"] == 2
+    assert counting.region_row(regions["siping"], month, live=True).values["main_places"] == "长春1次, 专家2人"
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).output.count("last_month 0") == 1
+
+
 @pytest.mark.parametrize("action, page", [
     ("/reports/monthly/2026-11/changchun/approve", "/reports/monthly/2026-11/changchun"),
     ("/calendar/overrides/999/delete", "/calendar/"),
