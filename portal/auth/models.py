@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..fieldcrypt import Encrypted
 from ..models_base import Timestamped, str_enum
 from ..orgs.models import Region, TradingCenter
 
@@ -77,8 +78,8 @@ class User(UserMixin, Timestamped, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Two factors (双因素认证): the TOTP secret (RFC 6238, base32) once confirmed with a first code, and the last
-    # time step accepted, so that a code is accepted once only.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # time step accepted, so that a code is accepted once only. The secret is encrypted at rest (migration 0029).
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted("users.totp_secret"))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
