@@ -14,6 +14,7 @@ from .audit.services import chain_anchor, check_anchor, verify_chain
 from .auth.models import Role, User
 from .auth.passwords import hash_password
 from .auth.permissions import permission_table_markdown
+from .auth import thresholds
 from .auth.rules import password_problems
 from .auth.twofactor import turn_off as two_factor_off
 from .clock import china_today
@@ -49,7 +50,7 @@ def create_admin(username, role_name, name, password):
     """Create an administration account (三员分立: run once per role; one account holds one role only). The
     system, security and audit admins enrol two factors at their first login."""
     role = ADMIN_ROLES[role_name]
-    problems = password_problems(password, username)
+    problems = password_problems(password, username, thresholds.current().min_password_length)
     if problems:
         raise click.ClickException(" ".join(problems))
     if db.session.scalars(select(User.id).where(func.lower(User.username) == username.lower())).first():

@@ -121,6 +121,31 @@ class RolePolicy(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class SecurityThresholds(db.Model):
+    """The security admin's numbers of the password rule and the login lockout (one row; none: the defaults of
+    rules.Thresholds). The ranges are rules.THRESHOLD_LIMITS'."""
+
+    __tablename__ = "security_thresholds"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("min_password_length BETWEEN 8 AND 64", name="password_length_range"),
+        CheckConstraint("free_failures BETWEEN 3 AND 10", name="free_failures_range"),
+        CheckConstraint("first_lock_seconds BETWEEN 10 AND 600", name="first_lock_range"),
+        CheckConstraint("max_lock_seconds BETWEEN 60 AND 86400 AND max_lock_seconds >= first_lock_seconds",
+                        name="max_lock_range"),
+        CheckConstraint("address_free_failures BETWEEN 10 AND 200 AND address_free_failures >= free_failures",
+                        name="address_failures_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    min_password_length: Mapped[int] = mapped_column(Integer)
+    free_failures: Mapped[int] = mapped_column(Integer)
+    first_lock_seconds: Mapped[int] = mapped_column(Integer)
+    max_lock_seconds: Mapped[int] = mapped_column(Integer)
+    address_free_failures: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class LoginThrottle(db.Model):
     """Consecutive failed logins of one username (typed, lower-cased; also names that do not exist, so the
     answer does not tell which do) and until when it is locked. In the database, so every worker and host
