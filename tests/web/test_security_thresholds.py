@@ -3,7 +3,6 @@ within their ranges and audited, then used by the password forms and the login t
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
-from portal.auth import rules
 from portal.auth.models import SecurityThresholds
 from portal.extensions import db
 from tests import factories
@@ -72,12 +71,3 @@ def test_fewer_free_failures_lock_sooner(app, login_as, users):
                           environ_base={"REMOTE_ADDR": ADDRESS})
     assert refused.status_code == 429 and "请在 45 秒后再试" in refused.get_data(as_text=True)
 
-
-def test_threshold_rules():
-    assert rules.thresholds_problems(rules.Thresholds()) == {}
-    assert set(rules.thresholds_problems(rules.Thresholds(min_password_length=7))) == {"min_password_length"}
-    assert set(rules.thresholds_problems(rules.Thresholds(free_failures=10, address_free_failures=10))) == set()
-    assert set(rules.thresholds_problems(rules.Thresholds(free_failures=8, address_free_failures=10))) == set()
-    assert rules.lock_seconds(3, free=3, first=45, longest=100) == 45
-    assert rules.lock_seconds(5, free=3, first=45, longest=100) == 100
-    assert rules.password_problems("Qz7#kd!pW2", "", 16) == ["密码至少 16 个字符。"]
