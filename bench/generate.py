@@ -80,10 +80,18 @@ def insert_rows(session, table, rows: list[dict]) -> int:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import JSON
 
+        from sqlalchemy.types import TypeDecorator
+
         columns = [c for c in table.columns if c.name in rows[0] or c.default is not None]
         defaults = {c.name: c.default.arg(None) if callable(c.default.arg) else c.default.arg
-                    for c in columns if c.default is not None and not c.default.is_sequence}
+                    for c in columns if c.default is not None and not c.default.is_sequence and c.name not in rows[0]}
         as_json = {c.name for c in columns if isinstance(c.type, JSON)}
+        # COPY bypasses the column types: an encrypted column (portal.fieldcrypt.Encrypted) is encrypted here.
+        dialect = session.get_bind().dialect
+        for c in columns:
+            if isinstance(c.type, TypeDecorator) and c.name in rows[0]:
+                for row in rows:
+                    row[c.name] = c.type.process_bind_param(row[c.name], dialect)
         names = ", ".join(f'"{c.name}"' for c in columns)
         cursor = session.connection().connection.driver_connection.cursor()
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
@@ -118,8 +126,9 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
     from portal.workstations.models import WorkstationHold
     from portal.bookings.rules import evaluation_range
     from portal.demo import DEMO_PASSWORD, REGION_ID_PREFIX, load_demo
-    from portal.experts.models import Expert, ExpertSpecialty, Specialty
+    from portal.experts.models import ID_NUMBER, PHONE, Expert, ExpertSpecialty, Specialty
     from portal.experts.rules import check_digit
+    from portal.fieldcrypt import blind_index
     from portal.experts.services import bump_pool_version
     from portal.extensions import db
     from portal.notices.models import Notice, NoticeTag
@@ -246,6 +255,8 @@ def build(scale: float = 1.0, seed: int = 10, anchor: date | None = None, log=pr
         experts.append({"id": expert_id, "region_id": region.id,
                         "name": SURNAMES[k % len(SURNAMES)] + GIVEN[(k // 7) % len(GIVEN)] + GIVEN[(k // 3) % len(GIVEN)],
                         "id_number": first17 + check_digit(first17), "phone": f"139{k:08d}",
+                        "id_number_bidx": blind_index(ID_NUMBER, first17 + check_digit(first17)),
+                        "phone_bidx": blind_index(PHONE, f"139{k:08d}"),
                         "employer": EMPLOYERS[k % len(EMPLOYERS)], "title": "高级工程师" if k % 3 else "工程师",
                         "status": status, "suspended_reason": "年度考核不合格" if status == "suspended" else None,
                         "share_scope": ("local", "province", "cross_province")[rng.randrange(3)],

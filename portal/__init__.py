@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import uploads
+from . import fieldcrypt, uploads
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,10 @@ def create_app(test_config=None):
         ARGON2_TIME_COST=2,
         ARGON2_MEMORY_COST=19456,
         ARGON2_PARALLELISM=1,
+        # Field encryption at rest (portal/fieldcrypt.py; README "Field encryption"): PORTAL_FIELD_KEYS is a key
+        # ring "id:base64key,..." (the first encrypts), PORTAL_BLIND_INDEX_KEY the HMAC key of the blind indexes.
+        # Neither set: both are generated into instance/field_keys (development).
+        FIELD_KEYS=None, BLIND_INDEX_KEY=None,
         # E-mail notices (portal/mail; README "E-mail notices"): off until an SMTP host is set. Security is
         # starttls, ssl or none; the password best from the environment (PORTAL_MAIL_SMTP_PASSWORD).
         MAIL_SMTP_HOST=None, MAIL_SMTP_PORT=587, MAIL_SMTP_SECURITY="starttls", MAIL_SMTP_USER=None,
@@ -97,6 +101,7 @@ def create_app(test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    fieldcrypt.init_app(app)
 
     _init_extensions(app)
     _register_features(app)

@@ -1,5 +1,5 @@
 """Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify, mail send|digest,
-jobs run."""
+jobs run, keys check|rotate|generate, users reset-2fa."""
 import json
 from datetime import datetime
 from pathlib import Path
@@ -8,13 +8,15 @@ import click
 from flask import current_app
 from sqlalchemy import func, select
 
-from . import backup, jobs
+from . import backup, fieldcrypt, fieldkeys, jobs
 from .audit import services as audit
 from .audit.services import chain_anchor, check_anchor, verify_chain
 from .auth.models import Role, User
 from .auth.passwords import hash_password
 from .auth.permissions import permission_table_markdown
+from .auth import thresholds
 from .auth.rules import password_problems
+from .auth.twofactor import turn_off as two_factor_off
 from .clock import china_today
 from .demo import load_demo
 from .extensions import db
@@ -48,7 +50,7 @@ def create_admin(username, role_name, name, password):
     """Create an administration account (三员分立: run once per role; one account holds one role only). The
     system, security and audit admins enrol two factors at their first login."""
     role = ADMIN_ROLES[role_name]
-    problems = password_problems(password, username)
+    problems = password_problems(password, username, thresholds.current().min_password_length)
     if problems:
         raise click.ClickException(" ".join(problems))
     if db.session.scalars(select(User.id).where(func.lower(User.username) == username.lower())).first():
@@ -175,8 +177,92 @@ def permissions_command():
     click.echo(permission_table_markdown())
 
 
+@click.group("keys")
+def keys_group():
+    """The field encryption keys (portal/fieldcrypt.py; README "Field encryption")."""
+
+
+@keys_group.command("check")
+def keys_check():
+    """How many stored values of each encrypted column use which key id; exit 1 when some use a key id that
+    FIELD_KEYS no longer holds (they cannot be read)."""
+    crypt = fieldcrypt.cipher()
+    configured = [key_id for key_id, _ in crypt.ring]
+    click.echo(f"当前密钥：{crypt.current_id}；已配置：{'、'.join(configured)}"
+               f"（来源：{current_app.config.get('FIELD_KEYS_SOURCE')}）")
+    unreadable = 0
+    used = set()
+    usages = fieldkeys.usage()
+    for column in usages:
+        parts = []
+        for key_id, n in sorted(column.by_key.items(), key=lambda item: (item[0] != crypt.current_id, str(item[0]))):
+            used.add(key_id)
+            if key_id is None:
+                what = "非密文"
+            elif key_id not in configured:
+                what = f"{key_id}（未配置）"
+            else:
+                what = f"{key_id}{'（当前）' if key_id == crypt.current_id else ''}"
+            if key_id is None or key_id not in configured:
+                unreadable += n
+            parts.append(f"{what} {n} 行")
+        click.echo(f"{column.purpose}：{'，'.join(parts) or '无数据'}")
+    idle = [key_id for key_id in configured[1:] if key_id not in used]
+    if idle:
+        click.echo(f"已不再使用的旧密钥：{'、'.join(idle)}（可从 FIELD_KEYS 中移除）")
+    if unreadable:
+        raise click.ClickException(f"{unreadable} 个字段值无法解密（密钥未配置或不是密文）。")
+    stale = sum(n for column in usages for key_id, n in column.by_key.items() if key_id != crypt.current_id)
+    if stale:
+        click.echo(f"{stale} 个字段值仍使用旧密钥：运行 flask --app portal keys rotate。")
+
+
+@keys_group.command("rotate")
+@click.option("--batch", "batch_size", default=500, show_default=True, type=click.IntRange(1, 100000),
+              help="rows per transaction")
+def keys_rotate(batch_size):
+    """Re-encrypt every encrypted value with the current (first) key of FIELD_KEYS and recompute the blind
+    indexes, in batches; idempotent and audited."""
+    try:
+        changed = fieldkeys.rotate(batch_size)
+    except fieldkeys.RotationError as error:
+        raise click.ClickException(f"轮换中止（已完成的批次已保存，修正后可再次运行）：{error}") from error
+    for purpose, n in changed.items():
+        click.echo(f"{purpose}：重新加密或更新索引 {n} 行")
+    click.echo(f"完成：所有字段值均使用密钥 {fieldcrypt.cipher().current_id}。")
+
+
+@keys_group.command("generate")
+@click.argument("key_id")
+def keys_generate(key_id):
+    """Print a new random key as "KEY_ID:base64" for FIELD_KEYS (or its base64 alone for BLIND_INDEX_KEY)."""
+    if not fieldcrypt.KEY_ID.fullmatch(key_id):
+        raise click.ClickException("密钥编号为 1-16 个字母、数字、- 或 _。")
+    click.echo(f"{key_id}:{fieldcrypt.new_key()}")
+
+
+@click.group("users")
+def users_group():
+    """Accounts, for the system administrator at the server."""
+
+
+@users_group.command("reset-2fa")
+@click.argument("username")
+def users_reset_two_factor(username):
+    """Turn off an account's two factors (its TOTP secret and recovery codes are removed; audited), e.g. for a
+    system admin who lost the phone: the next login asks to enrol again where the role requires it."""
+    user = db.session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
+    if user is None:
+        raise click.ClickException(f"用户名 {username} 不存在。")
+    if user.totp_enabled_at is None and user.totp_secret is None:
+        raise click.ClickException(f"{user} 未启用双因素认证。")
+    two_factor_off(user, by_admin=True)
+    db.session.commit()
+    click.echo(f"已重置 {user} 的双因素认证（恢复码已作废）。")
+
+
 COMMANDS = (seed_demo, create_admin, remind_reports, backup_command, restore_command, audit_group,
-            jobs_group, permissions_command, mail_group)
+            jobs_group, permissions_command, mail_group, keys_group, users_group)
 
 
 def init_app(app):

@@ -16,6 +16,10 @@ from portal.extensions import db
 from . import factories
 
 FAST_HASH = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 256, "ARGON2_PARALLELISM": 1}
+# Fixed field-encryption keys of the test run (portal/fieldcrypt.py): 32 bytes each, base64. Not secrets.
+TEST_FIELD_KEYS = "test1:" + "VGVzdCBrZXkgb25lIC0gbm90IGEgc2VjcmV0ISEhISE="
+TEST_BLIND_INDEX_KEY = "VGVzdCBibGluZCBpbmRleCBrZXkgLSBub3Qgc2VjcmV0IQ=="
+TEST_KEYS = {"FIELD_KEYS": TEST_FIELD_KEYS, "BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY}
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -33,6 +37,7 @@ def make_app(url, **extra):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         **FAST_HASH,
+        **TEST_KEYS,
         **extra,
     }
     return create_app(config)

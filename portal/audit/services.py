@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "two_factor_off": "关闭双因素认证",
     "recovery_codes": "重新生成恢复码",
     "verify": "核验日志",
+    "keys_rotate": "轮换字段加密密钥",
 }
 
 FIELD_LABELS = {
@@ -99,6 +100,7 @@ FIELD_LABELS = {
     "materials": "培训资料", "cancel_reason": "取消原因", "audience": "参训身份", "attended": "出勤",
     "walk_ins": "未报名参训人数",
     "two_factor_required": "必须使用双因素认证", "password_max_age_days": "密码有效期（天）",
+    "current": "当前密钥", "changed": "重新加密的字段值",
 }
 
 OBJECT_LABELS = {
@@ -107,6 +109,7 @@ OBJECT_LABELS = {
     "trading_center": "交易中心",
     "center_contact": "联系人",
     "user": "账号",
+    "field_keys": "字段加密密钥",
     "mail_preferences": "邮件提醒设置",
     "region": "地区",
     "pairing": "对口合作",

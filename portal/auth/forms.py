@@ -1,10 +1,10 @@
 """Login, password and account forms."""
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, ValidationError
-from wtforms.validators import NumberRange
+from wtforms.validators import InputRequired, NumberRange
 
 from ..forms_base import PortalForm, int_or_none, length, optional, phone_number, required, strip_filter
 from .models import ADMINISTRATION_ROLES, ROLE_LABELS, Role
-from .rules import USERNAME_RE, password_problems
+from .rules import MIN_PASSWORD_LENGTH, USERNAME_RE, password_problems
 
 
 class LoginForm(PortalForm):
@@ -22,12 +22,15 @@ class PasswordChangeForm(PortalForm):
     new_password = PasswordField("新密码", validators=[required("新密码")])
     confirm = PasswordField("再次输入新密码", validators=[required("确认密码")])
 
-    def __init__(self, username: str = "", *args, **kwargs):
+    min_length = MIN_PASSWORD_LENGTH      # the view passes the security admin's (安全设置)
+
+    def __init__(self, username: str = "", *args, min_length: int = MIN_PASSWORD_LENGTH, **kwargs):
         super().__init__(*args, **kwargs)
         self._username = username
+        self.min_length = min_length
 
     def validate_new_password(self, field):
-        problems = password_problems(field.data or "", self._username)
+        problems = password_problems(field.data or "", self._username, self.min_length)
         if problems:
             raise ValidationError(" ".join(problems))
 
@@ -37,6 +40,7 @@ class PasswordChangeForm(PortalForm):
 
 
 class UserForm(PortalForm):
+    min_length = MIN_PASSWORD_LENGTH      # the view sets the security admin's (安全设置)
     username = StringField("用户名", validators=[required("用户名")], filters=[strip_filter],
                            description="3–40 位字母、数字、点、横线或下划线，以字母或数字开头。")
     display_name = StringField("姓名", validators=[required("姓名"), length(40, label="姓名")],
@@ -77,7 +81,7 @@ class UserForm(PortalForm):
 
     def validate_password(self, field):
         if field.data:
-            problems = password_problems(field.data, self.username.data or "")
+            problems = password_problems(field.data, self.username.data or "", self.min_length)
             if problems:
                 raise ValidationError(" ".join(problems))
 
@@ -97,3 +101,16 @@ def policy_form_class():
             f"{ROLE_LABELS[role]}：密码有效期（天）", validators=[optional(), NumberRange(1, 3650, "应为 1–3650 天。")],
             description="留空表示不限。")
     return type("PolicyForm", (PortalForm,), fields)
+
+
+def _number(label: str, description: str = "") -> IntegerField:
+    return IntegerField(label, validators=[InputRequired(f"请填写{label}。")], description=description)
+
+
+class ThresholdsForm(PortalForm):
+    """The security admin's numbers of the password rule and the login lockout (ranges: rules.THRESHOLD_LIMITS)."""
+    min_password_length = _number("密码最短长度（字符）", "8–64")
+    free_failures = _number("同一账号在同一地址连续失败几次后锁定", "3–10 次")
+    first_lock_seconds = _number("首次锁定时长（秒）", "10–600 秒；此后每次失败翻倍")
+    max_lock_minutes = _number("最长锁定时长（分钟）", "1–1440 分钟")
+    address_free_failures = _number("同一地址失败几次后锁定该地址", "10–200 次，不论用户名")

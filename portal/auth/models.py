@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..fieldcrypt import Encrypted
 from ..models_base import Timestamped, str_enum
 from ..orgs.models import Region, TradingCenter
 
@@ -77,8 +78,8 @@ class User(UserMixin, Timestamped, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Two factors (双因素认证): the TOTP secret (RFC 6238, base32) once confirmed with a first code, and the last
-    # time step accepted, so that a code is accepted once only.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # time step accepted, so that a code is accepted once only. The secret is encrypted at rest (migration 0029).
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted("users.totp_secret"))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
@@ -117,6 +118,31 @@ class RolePolicy(db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
     two_factor_required: Mapped[bool] = mapped_column(Boolean, default=False)
     password_max_age_days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SecurityThresholds(db.Model):
+    """The security admin's numbers of the password rule and the login lockout (one row; none: the defaults of
+    rules.Thresholds). The ranges are rules.THRESHOLD_LIMITS'."""
+
+    __tablename__ = "security_thresholds"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("min_password_length BETWEEN 8 AND 64", name="password_length_range"),
+        CheckConstraint("free_failures BETWEEN 3 AND 10", name="free_failures_range"),
+        CheckConstraint("first_lock_seconds BETWEEN 10 AND 600", name="first_lock_range"),
+        CheckConstraint("max_lock_seconds BETWEEN 60 AND 86400 AND max_lock_seconds >= first_lock_seconds",
+                        name="max_lock_range"),
+        CheckConstraint("address_free_failures BETWEEN 10 AND 200 AND address_free_failures >= free_failures",
+                        name="address_failures_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    min_password_length: Mapped[int] = mapped_column(Integer)
+    free_failures: Mapped[int] = mapped_column(Integer)
+    first_lock_seconds: Mapped[int] = mapped_column(Integer)
+    max_lock_seconds: Mapped[int] = mapped_column(Integer)
+    address_free_failures: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

@@ -50,11 +50,11 @@ def is_guessable(password: str) -> bool:
     return bool(core) and (core in COMMON_WORDS or core.translate(LEET) in COMMON_WORDS)
 
 
-def password_problems(password: str, username: str = "") -> list[str]:
+def password_problems(password: str, username: str = "", min_length: int = MIN_PASSWORD_LENGTH) -> list[str]:
     """Chinese messages for every way `password` breaks the policy; empty when it is acceptable."""
     problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。")
+    if len(password) < min_length:
+        problems.append(f"密码至少 {min_length} 个字符。")
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"密码最多 {MAX_PASSWORD_LENGTH} 个字符。")
     lowered = password.lower()
@@ -92,11 +92,44 @@ FAILURE_MEMORY_SECONDS = 3600   # a failure an hour after the previous one count
 ADDRESS_FREE_FAILURES = 30  # failures from one client address, whatever usernames were typed (spraying)
 
 
-def lock_seconds(failures: int, free: int = FREE_FAILURES) -> int:
+def lock_seconds(failures: int, free: int = FREE_FAILURES, first: int = FIRST_LOCK_SECONDS,
+                 longest: int = MAX_LOCK_SECONDS) -> int:
     """How long a throttle key stays locked after its `failures`-th consecutive failure (0: not locked)."""
     if failures < free:
         return 0
-    return min(FIRST_LOCK_SECONDS * 2 ** min(failures - free, 16), MAX_LOCK_SECONDS)
+    return min(first * 2 ** min(failures - free, 16), longest)
+
+
+class Thresholds(NamedTuple):
+    """The password rule's and the login lockout's numbers, which the security admin may change (安全设置);
+    the defaults are the constants above."""
+    min_password_length: int = MIN_PASSWORD_LENGTH
+    free_failures: int = FREE_FAILURES
+    first_lock_seconds: int = FIRST_LOCK_SECONDS
+    max_lock_seconds: int = MAX_LOCK_SECONDS
+    address_free_failures: int = ADDRESS_FREE_FAILURES
+
+
+# The range each may be set in (also CHECK constraints of security_thresholds): never weaker than 等保 level 3's
+# usual reading (8 characters, a lock after a few failures), never so strict that the owner is locked out for days.
+THRESHOLD_LIMITS = {
+    "min_password_length": (8, 64, "密码最短长度应为 8–64 个字符。"),
+    "free_failures": (3, 10, "连续失败次数应为 3–10 次。"),
+    "first_lock_seconds": (10, 600, "首次锁定时长应为 10–600 秒。"),
+    "max_lock_seconds": (60, 86400, "最长锁定时长应为 1–1440 分钟。"),
+    "address_free_failures": (10, 200, "同一地址失败次数应为 10–200 次。"),
+}
+
+
+def thresholds_problems(wanted: Thresholds) -> dict[str, str]:
+    """Field -> why the numbers may not be saved (Chinese); empty when they may."""
+    problems = {name: message for name, (low, high, message) in THRESHOLD_LIMITS.items()
+                if not low <= getattr(wanted, name) <= high}
+    if not problems and wanted.max_lock_seconds < wanted.first_lock_seconds:
+        problems["max_lock_seconds"] = "最长锁定时长不能短于首次锁定时长。"
+    if not problems and wanted.address_free_failures < wanted.free_failures:
+        problems["address_free_failures"] = "同一地址的失败次数不能少于同一账号的连续失败次数。"
+    return problems
 
 
 class ThrottleKeys(NamedTuple):

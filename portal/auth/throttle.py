@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models_base import as_utc
-from . import rules
+from . import rules, thresholds
 from .models import LoginThrottle
 
 
@@ -35,7 +35,7 @@ def _locked_for(key: str, now: datetime) -> float:
     return max(0.0, (as_utc(locked_until) - now).total_seconds())
 
 
-def _bump(key: str, now: datetime, free: int) -> int | None:
+def _bump(key: str, now: datetime, free: int, numbers: rules.Thresholds) -> int | None:
     """Count a failure on `key` *before* the password is checked; None (and nothing counted) while it is locked.
 
     Counting first is what makes a lock hold against a burst of parallel guesses: the counting UPDATE is
@@ -60,7 +60,7 @@ def _bump(key: str, now: datetime, free: int) -> int | None:
             failures = db.session.execute(bump).scalar()
             if failures is None:
                 return None
-    lock = rules.lock_seconds(failures, free)
+    lock = rules.lock_seconds(failures, free, numbers.first_lock_seconds, numbers.max_lock_seconds)
     if lock:
         db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
                            .values(locked_until=now + timedelta(seconds=lock))
@@ -73,12 +73,13 @@ def count_attempt(username: str, address: str | None, now: datetime) -> Attempt:
     why it is refused unchecked. The keys are always taken in the same order (address, pair, username), so
     two workers never wait for each other's rows in opposite orders."""
     keys = rules.throttle_keys(username, address)
-    if _bump(keys.address, now, rules.ADDRESS_FREE_FAILURES) is None:
+    numbers = thresholds.current()     # the security admin's numbers (安全设置), or the defaults
+    if _bump(keys.address, now, numbers.address_free_failures, numbers) is None:
         return Attempt(keys, 0, "address", _locked_for(keys.address, now))
-    failures = _bump(keys.pair, now, rules.FREE_FAILURES)
+    failures = _bump(keys.pair, now, numbers.free_failures, numbers)
     if failures is None:
         return Attempt(keys, 0, "pair", _locked_for(keys.pair, now))
-    user_locked = _bump(keys.user, now, rules.FREE_FAILURES) is None
+    user_locked = _bump(keys.user, now, numbers.free_failures, numbers) is None
     refused = rules.login_refusal(False, False, user_locked, failures > 1)
     return Attempt(keys, failures, refused, _locked_for(keys.user, now) if refused else 0.0)
 

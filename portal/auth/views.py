@@ -15,8 +15,8 @@ from ..htmx import render
 from ..listing import int_arg, paginate, sort_choice
 from ..models_base import valid_id
 from ..orgs.models import Region, TradingCenter
-from . import bp, rules, twofactor
-from .forms import CodeForm, ConfirmForm, LoginForm, PasswordChangeForm, UserForm, policy_form_class
+from . import bp, rules, thresholds, twofactor
+from .forms import CodeForm, ConfirmForm, LoginForm, PasswordChangeForm, ThresholdsForm, UserForm, policy_form_class
 from .models import ADMINISTRATION_ROLES, ROLE_LABELS, Role, SessionEnd, User
 from .permissions import get_scoped_or_404, permission_required
 from .rules import is_safe_next
@@ -158,7 +158,7 @@ def logout_everywhere():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
-    form = PasswordChangeForm(username=current_user.username)
+    form = PasswordChangeForm(username=current_user.username, min_length=thresholds.current().min_password_length)
     if form.validate_on_submit():
         try:
             change_password(current_user, form.current_password.data, form.new_password.data,
@@ -344,6 +344,7 @@ def _user_form_choices(form: UserForm):
 
 def _save_user_form(user: User | None):
     form = UserForm(obj=user) if request.method == "GET" and user else UserForm()
+    form.min_length = thresholds.current().min_password_length
     if request.method == "GET" and user:
         form.role.data = user.role.value
     _user_form_choices(form)
@@ -451,7 +452,12 @@ def two_factor_off():
 @permission_required("security.manage")
 @recent_password_required
 def security():
-    """Security settings (安全设置) per role: two factors required, password age; the fixed policies shown."""
+    """Security settings (安全设置) per role: two factors required, password age; and the password rule's and the
+    lockout's numbers (a form of their own on the page, told apart by its submit button)."""
+    if request.method == "POST" and "th-save" in request.form:
+        return _save_thresholds(ThresholdsForm(prefix="th"))
+    numbers = thresholds.current()
+    limits = _thresholds_form(numbers)
     current = twofactor.policies()
     form_class = policy_form_class()
     if request.method == "GET":
@@ -474,5 +480,33 @@ def security():
             return redirect(url_for("auth.security"), 303)
     elif request.method == "POST":
         status = 422
-    return render_template("auth/security.html", form=form, roles=list(Role), labels=ROLE_LABELS,
-                           rules=rules), status
+    return render_template("auth/security.html", form=form, limits=limits, roles=list(Role), labels=ROLE_LABELS,
+                           rules=rules, numbers=numbers), status
+
+
+def _thresholds_form(numbers: rules.Thresholds) -> ThresholdsForm:
+    return ThresholdsForm(prefix="th", formdata=None,
+                          data={**numbers._asdict(), "max_lock_minutes": numbers.max_lock_seconds // 60})
+
+
+def _save_thresholds(limits):
+    """The numbers' form of the security page: saved and redirected, or the page again with the messages."""
+    status = 422
+    if limits.validate_on_submit():
+        wanted = rules.Thresholds(limits.min_password_length.data, limits.free_failures.data,
+                                  limits.first_lock_seconds.data, limits.max_lock_minutes.data * 60,
+                                  limits.address_free_failures.data)
+        try:
+            changed = thresholds.save(wanted)
+        except thresholds.ThresholdsRefused as error:
+            for name, message in error.problems.items():
+                limits["max_lock_minutes" if name == "max_lock_seconds" else name].errors.append(message)
+        else:
+            db.session.commit()
+            flash("密码与登录锁定规则已保存。" if changed else "密码与登录锁定规则没有变化。", "success")
+            return redirect(url_for("auth.security"), 303)
+    current = twofactor.policies()
+    form = policy_form_class()(data={**{f"tf_{r.value}": p.two_factor_required for r, p in current.items()},
+                                     **{f"age_{r.value}": p.password_max_age_days for r, p in current.items()}})
+    return render_template("auth/security.html", form=form, limits=limits, roles=list(Role), labels=ROLE_LABELS,
+                           rules=rules, numbers=thresholds.current()), status

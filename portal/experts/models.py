@@ -2,9 +2,10 @@
 from datetime import date
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
+from ..fieldcrypt import Encrypted, blind_index, blind_index_default
 from ..models_base import RegionScoped, Timestamped, str_enum
 from ..orgs.models import Region
 from .rules import MAX_SPECIALTIES, ShareScope, Status, mask_id_number, mask_phone
@@ -28,18 +29,26 @@ class Specialty(Timestamped, db.Model):
         return f"{self.code} {self.name}"
 
 
+ID_NUMBER, PHONE = "experts.id_number", "experts.phone"      # the encrypted columns' purposes
+BLIND_INDEXED = {"id_number": ID_NUMBER, "phone": PHONE}
+
+
 class Expert(RegionScoped, Timestamped, db.Model):
     """One expert of a region's pool. Personal fields are for the owning region and provincial admins only."""
     __tablename__ = "experts"
     __table_args__ = (
-        CheckConstraint("length(id_number) = 18", name="id_number_18"),
         CheckConstraint("status <> 'suspended' OR suspended_reason IS NOT NULL", name="suspension_has_reason"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     name: Mapped[str] = mapped_column(String(30))
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
-    phone: Mapped[str] = mapped_column(String(20))
+    # Encrypted at rest (portal/fieldcrypt.py, migration 0029); equality goes through the blind indexes, which
+    # @validates keeps in step on every assignment (and the column defaults on a Core insert).
+    id_number: Mapped[str] = mapped_column(Encrypted(ID_NUMBER))
+    id_number_bidx: Mapped[str] = mapped_column(String(64), unique=True,
+                                                default=blind_index_default("id_number", ID_NUMBER))
+    phone: Mapped[str] = mapped_column(Encrypted(PHONE))
+    phone_bidx: Mapped[str] = mapped_column(String(64), index=True, default=blind_index_default("phone", PHONE))
     employer: Mapped[str] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(40))       # 职称, e.g. 高级工程师
     status: Mapped[Status] = mapped_column(str_enum(Status, "expert_status"), default=Status.ACTIVE, index=True)
@@ -50,6 +59,20 @@ class Expert(RegionScoped, Timestamped, db.Model):
     region: Mapped[Region] = relationship(lazy="raise")
     specialty_links: Mapped[list["ExpertSpecialty"]] = relationship(
         back_populates="expert", lazy="raise", cascade="all, delete-orphan", order_by="ExpertSpecialty.position")
+
+    @validates("id_number", "phone")
+    def _keep_blind_index(self, key, value):
+        setattr(self, f"{key}_bidx", None if value is None else blind_index(BLIND_INDEXED[key], value))
+        return value
+
+    @classmethod
+    def id_number_is(cls, number: str):
+        """The clause finding the expert with this ID number (through its blind index)."""
+        return cls.id_number_bidx == blind_index(ID_NUMBER, number)
+
+    @classmethod
+    def phone_is(cls, phone: str):
+        return cls.phone_bidx == blind_index(PHONE, phone)
 
     def __str__(self):
         # Audit labels and logs name an expert by id and masked number, never by name.

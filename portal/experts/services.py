@@ -9,11 +9,12 @@ from ..audit.services import record
 from ..clock import china_today
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
+from ..fieldcrypt import blind_index
 from ..models_base import utcnow
 from ..orgs.models import Region
 from ..orgs.services import home_regions
 from ..spreadsheets import ImportCheck, RowError, cell_text, missing_columns
-from .models import Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMinimum
+from .models import ID_NUMBER, Expert, ExpertSpecialty, PoolVersion, Specialty, SpecialtyMinimum
 from .rules import (
     CODE_LENGTHS,
     IMPORT_COLUMNS,
@@ -126,12 +127,15 @@ def _personal(expert: Expert) -> tuple:
 def id_holders(numbers: list[str]) -> dict[str, tuple[int, int]]:
     """ID number -> (expert id, region id) for those already registered (500 per query). No region name: a
     refusal never says where another region's expert is registered (rules.duplicate_id_problem)."""
+    # The numbers are encrypted at rest: the lookup compares their blind indexes.
+    by_index = {blind_index(ID_NUMBER, number): number for number in numbers if number}
+    indexes = list(by_index)
     found: dict[str, tuple[int, int]] = {}
-    for start in range(0, len(numbers), 500):
-        for expert_id, number, region_id in db.session.execute(
-                select(Expert.id, Expert.id_number, Expert.region_id)
-                .where(Expert.id_number.in_(numbers[start:start + 500]))):
-            found[number] = (expert_id, region_id)
+    for start in range(0, len(indexes), 500):
+        for expert_id, index, region_id in db.session.execute(
+                select(Expert.id, Expert.id_number_bidx, Expert.region_id)
+                .where(Expert.id_number_bidx.in_(indexes[start:start + 500]))):
+            found[by_index[index]] = (expert_id, region_id)
     return found
 
 

@@ -102,7 +102,9 @@ def records():
             .options(joinedload(Expert.region),
                      selectinload(Expert.specialty_links).joinedload(ExpertSpecialty.specialty)))
     if q:
-        stmt = stmt.where(or_(Expert.name.contains(q), Expert.employer.contains(q)))
+        # The ID number and the phone are encrypted: they are found whole, through their blind indexes.
+        stmt = stmt.where(or_(Expert.name.contains(q), Expert.employer.contains(q), Expert.id_number_is(q),
+                              Expert.phone_is(q)))
     if status in {s.value for s in Status}:
         stmt = stmt.where(Expert.status == Status(status))
     page = paginate(stmt.order_by(Expert.region_id, Expert.id))

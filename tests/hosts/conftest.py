@@ -18,6 +18,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.conftest import TEST_BLIND_INDEX_KEY, TEST_FIELD_KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
 HAPROXY = os.environ.get("HAPROXY", shutil.which("haproxy") or "/usr/sbin/haproxy")
 PASSWORD = "Hosts-test-9!qz"
@@ -162,7 +164,9 @@ def cluster(fresh_postgres, tmp_path_factory):
     if not os.path.exists(HAPROXY):
         _missing(f"haproxy not found at {HAPROXY}: install Debian's haproxy (apt-get install haproxy)")
     work = tmp_path_factory.mktemp("hosts")
+    # Every host has the same SECRET_KEY and the same field keys (README, "Several hosts, one PostgreSQL").
     env = {**os.environ, "DATABASE_URL": fresh_postgres, "SECRET_KEY": "two-hosts-" + uuid.uuid4().hex,
+           "PORTAL_FIELD_KEYS": TEST_FIELD_KEYS, "PORTAL_BLIND_INDEX_KEY": TEST_BLIND_INDEX_KEY,
            "PORTAL_UPLOAD_FOLDER": str(work / "uploads-of-nobody"), "PYTHONPATH": str(ROOT)}
     for command in (["db", "upgrade"], ["create-admin", "hostadmin", "--role", "province", "--password", PASSWORD]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "portal", *command],  # nosec B603

@@ -89,3 +89,28 @@ def test_throttle_keys_are_hashed_and_share_the_username_prefix():
     assert keys.pair.startswith(rules.pair_prefix("agent")) and keys.user != keys.address
     assert keys.pair != rules.throttle_keys("agent", "10.0.0.9").pair
     assert "agent" not in "".join(keys) and all(len(k) <= 80 for k in keys)
+
+
+@pytest.mark.parametrize("changes, refused", [
+    ({}, set()),
+    ({"min_password_length": 7}, {"min_password_length"}),
+    ({"min_password_length": 65}, {"min_password_length"}),
+    ({"free_failures": 2}, {"free_failures"}),
+    ({"first_lock_seconds": 601}, {"first_lock_seconds"}),
+    ({"max_lock_seconds": 59}, {"max_lock_seconds"}),
+    ({"address_free_failures": 201}, {"address_free_failures"}),
+    ({"first_lock_seconds": 600, "max_lock_seconds": 300}, {"max_lock_seconds"}),
+    ({"free_failures": 10, "address_free_failures": 10}, set()),
+])
+def test_the_security_admins_numbers_stay_within_their_ranges(changes, refused):
+    assert set(rules.thresholds_problems(rules.Thresholds()._replace(**changes))) == refused
+
+
+@pytest.mark.parametrize("failures, seconds", [(2, 0), (3, 45), (4, 90), (5, 100), (30, 100)])
+def test_the_lock_follows_the_security_admins_numbers(failures, seconds):
+    assert rules.lock_seconds(failures, free=3, first=45, longest=100) == seconds
+
+
+def test_the_minimum_password_length_is_the_one_given():
+    assert rules.password_problems("Qz7#kd!pW2", "", 16) == ["密码至少 16 个字符。"]
+    assert rules.password_problems("Qz7#kd!pW2", "") == []

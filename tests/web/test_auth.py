@@ -6,7 +6,7 @@ from portal.audit.models import AuditEntry
 from portal.auth.models import Role, User
 from portal.extensions import db
 from tests import factories
-from tests.conftest import FAST_HASH
+from tests.conftest import FAST_HASH, TEST_KEYS
 
 
 def test_login_with_the_right_password_goes_to_the_start_page(client, users):
@@ -141,7 +141,7 @@ def test_user_list_searches_and_filters(login_as):
 
 def csrf_app(database_url):
     return create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
-                       "WTF_CSRF_ENABLED": True, **FAST_HASH})
+                       "WTF_CSRF_ENABLED": True, **FAST_HASH, **TEST_KEYS})
 
 
 def test_a_form_posted_without_csrf_token_is_refused_and_changes_nothing(database_url, users):

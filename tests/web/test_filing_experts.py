@@ -91,7 +91,7 @@ def test_a_draft_is_checked_for_experts_when_saved_and_again_when_submitted(logi
     assert _file(client, world, world["jilin"], 4, action="draft").status_code == 303
     [req] = db.session.scalars(select(SeatRequest)).all()
     # The pool shrinks again before the draft goes out: one expert retires.
-    expert = db.session.scalars(select(Expert).where(Expert.id_number == factories.valid_id_number(540, "220202"))).one()
+    expert = db.session.scalars(select(Expert).where(Expert.id_number_is(factories.valid_id_number(540, "220202")))).one()
     expert.status = ExpertStatus.RETIRED
     db.session.commit()
     page = client.post(f"/bookings/{req.id}/submit", data={"version": req.version})

@@ -252,3 +252,17 @@ def test_the_system_admin_resets_a_lost_phones_two_factors(app, login_as, users)
     response = _password(app.test_client(), "agent")                  # a password alone logs in again
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert "命令行维护" in admin.get("/auth/users/").get_data(as_text=True)
+
+
+def test_the_reset_command_clears_an_administrators_two_factors_and_is_audited(app, users):
+    """A system admin who lost the phone: `flask users reset-2fa` at the server (no other admin can)."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "reset-2fa", "SysAdmin"])
+    assert result.exit_code == 0, result.output
+    sysadmin = _user("sysadmin")
+    assert sysadmin.totp_secret is None and sysadmin.totp_enabled_at is None
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "two_factor_off")).one()
+    assert entry.object_id == sysadmin.id and entry.username == "系统" and "管理员重置" in entry.summary
+    again = runner.invoke(args=["users", "reset-2fa", "sysadmin"])
+    assert again.exit_code == 1 and "未启用双因素认证" in again.output
+    assert runner.invoke(args=["users", "reset-2fa", "nobody"]).exit_code == 1
