@@ -2,7 +2,7 @@
 AES-256-GCM ciphertext; blind indexes (HMAC-SHA256) of the ID number (unique) and phone (indexed) serve lookups
 
 Revision ID: 0029
-Revises: 0025
+Revises: 0028
 Create Date: 2026-12-02 07:30:00.000000
 
 The keys are the application's (FIELD_KEYS and BLIND_INDEX_KEY of the app running `flask db upgrade`, see
@@ -29,7 +29,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0025'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
