@@ -296,6 +296,7 @@ ANSWERS = {
         u: 403 for u in ("province", "changchun", "staff-changchun", "agent", "supervisor")},
     # Center staff record payments only for another province's evaluation their center hosts (跨省副场).
     "/evaluations/{evaluation}/members/{member}/paid": {"staff-changchun": 403},
+    "/evaluations/{evaluation}/venues/{evenue}/paid": {"staff-changchun": 403},
     # A clue filed by the guest venue (榆树): the main venue, the filing venue and supervisors only.
     "/evaluations/{evaluation}/files/{clue_file}": {"province": 404, "changchun": 404, "agent": 404},
 }
