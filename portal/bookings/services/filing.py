@@ -202,7 +202,7 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
             status=Status.DRAFT, evaluation_date=day, start_time=start, duration_minutes=minutes,
             starts_at=starts, ends_at=ends, committee_size=data["committee_size"], seats_requested=ask.seats,
             notes=data.get("notes") or None)
-        _store(req, ask, section, center, main)
+        store(req, ask, section, center, main)
         if submit:
             set_deadline(req, deadline)
             move(req, Move(Action.SUBMIT, Side.MAIN), section=section, guest=center, main=main)
@@ -210,20 +210,24 @@ def file_requests(section: Section, data: dict, asks: list[GuestAsk], submit: bo
     return created
 
 
-def _store(req: SeatRequest, ask: GuestAsk, section: Section, center: TradingCenter, main: TradingCenter) -> None:
-    """Insert a new request with its specialties and audit its creation; a second live one is refused."""
+def store(req: SeatRequest, ask: GuestAsk, section: Section, center: TradingCenter, main: TradingCenter, *,
+          duplicate: str | None = None, field: str = "guests", summary: str | None = None,
+          fields: tuple[str, ...] = AUDIT_FIELDS) -> None:
+    """Insert a new request with its specialties and audit its creation (in the main center's region, else the
+    guest's: an inbound request); a second live one is refused with `duplicate`."""
     set_specialties(req, ask.specialty_ids)
     db.session.add(req)
     # Written before the flush: a failed flush expires every loaded record, the center's name with it.
-    duplicate = f"该标段已向{center.name}提出过客场机位申请（未撤回），不能重复申请；如需调整，请修改原申请。"
+    duplicate = duplicate or f"该标段已向{center.name}提出过客场机位申请（未撤回），不能重复申请；如需调整，请修改原申请。"
+    summary = summary or f"向{center.name}申请客场机位 {ask.seats} 个"
+    region_id = main.region_id if main.region_id is not None else center.region_id
     try:
         db.session.flush()
     except IntegrityError:
         # The partial unique index: one live request per section and guest center (a double click, a 2nd tab).
-        raise BookingError(duplicate, field="guests") from None
+        raise BookingError(duplicate, field=field) from None
     audit.record("create", "seat_request", req, label=label(req, section, center),
-                 region_id=main.region_id, after=audit.snapshot(req, AUDIT_FIELDS),
-                 summary=f"向{center.name}申请客场机位 {ask.seats} 个")
+                 region_id=region_id, after=audit.snapshot(req, fields), summary=summary)
 
 
 # Statuses whose request holds its section's timing: live ones, and completed ones (the evaluation is over).

@@ -24,8 +24,8 @@ from .. import rules
 from ..models import SeatRequest
 from ..rules import Action, Move, Side, Status
 from .availability import capacities
-from .common import AUDIT_FIELDS, BookingError, label, move
-from .filing import GuestAsk, _filing_facts, check_experts, set_deadline, set_specialties
+from .common import AUDIT_FIELDS, BookingError, move
+from .filing import GuestAsk, _filing_facts, check_experts, set_deadline, store
 
 
 @dataclass(frozen=True)
@@ -124,16 +124,10 @@ def register(host: TradingCenter, data: dict, today: date | None = None) -> Regi
         duration_minutes=minutes, starts_at=starts, ends_at=ends, committee_size=data["committee_size"],
         seats_requested=seats, notes=data.get("notes") or None,
         partner_contact=data.get("partner_contact") or None, partner_reference=data.get("partner_reference") or None)
-    set_specialties(req, ask.specialty_ids)
-    db.session.add(req)
-    duplicate = f"{section.name}已向{host.name}登记过客场机位申请（未撤回），不能重复登记；如合作方有变更，请在原申请上办理。"
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise BookingError(duplicate, field="section_code") from None
-    audit.record("create", "seat_request", req, label=label(req, section, host), region_id=host.region_id,
-                 after=audit.snapshot(req, (*AUDIT_FIELDS, "partner_contact", "partner_reference")),
-                 summary=f"登记{main.name}发来的客场机位申请 {seats} 个（跨省副场）")
+    store(req, ask, section, host, main, field="section_code",
+          duplicate=f"{section.name}已向{host.name}登记过客场机位申请（未撤回），不能重复登记；如合作方有变更，请在原申请上办理。",
+          summary=f"登记{main.name}发来的客场机位申请 {seats} 个（跨省副场）",
+          fields=(*AUDIT_FIELDS, "partner_contact", "partner_reference"))
     set_deadline(req, deadline)
     move(req, Move(Action.SUBMIT, Side.MAIN), section=section, guest=host, main=main,
          summary=f"已登记外省主场{main.name}的申请，等待本中心确认")
