@@ -124,7 +124,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_features(app: Flask) -> None:
     """Every feature's blueprint, then the error pages, commands, template helpers and security headers."""
-    from . import cli, errors, home, security, templating
+    from . import cli, dataversions, errors, home, security, templating  # noqa: F401 (dataversions: its table)
     from .audit import views as audit_views
     from .auth import views as auth_views
     from .bookings import views as bookings_views

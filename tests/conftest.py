@@ -142,9 +142,11 @@ def _context(app):
         yield
         db.session.remove()
         _empty_all_tables()
+        from portal import dataversions
         from portal.experts.services import forget_catalogue
 
         forget_catalogue()   # the emptied database starts its pool version again
+        dataversions.forget_all()
 
 
 @pytest.fixture

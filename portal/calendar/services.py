@@ -13,6 +13,7 @@ from blinker import Namespace
 from flask import current_app, g, has_app_context
 from sqlalchemy import Boolean, Date, Integer, String, extract, literal, select, union_all
 
+from .. import dataversions
 from ..audit.services import current_actor_id, record
 from ..errors import ChangeRefused, flush_or_refuse
 from ..extensions import db
@@ -61,21 +62,27 @@ def build_calendar(overrides=(), announced_years=()) -> WorkCalendar:
 
 
 def load_calendar() -> WorkCalendar:
-    """The calendar with the database's overrides and announced years; loaded once per request (one query)."""
+    """The calendar with the database's overrides and announced years: one query when they changed, otherwise
+    the calendar this process built last (portal.dataversions; WorkCalendar is frozen)."""
     cached = g.get("work_calendar") if has_app_context() else None
     if cached is not None:
         return cached
+    calendar = dataversions.kept("calendar", ("calendar_overrides", "calendar_announced_years"), LIBRARY_VERSION,
+                                 _read_calendar)
+    if has_app_context():
+        g.work_calendar = calendar
+    return calendar
+
+
+def _read_calendar() -> WorkCalendar:
     rows = db.session.execute(union_all(
         select(CalendarOverride.day, CalendarOverride.working, CalendarOverride.notice, CalendarOverride.note,
                literal(None, Integer).label("year")),
         select(literal(None, Date), literal(None, Boolean), literal(None, String), literal(None, String),
                AnnouncedYear.year))).all()
-    calendar = build_calendar([Override(day, working, notice, note or "")
-                               for day, working, notice, note, year in rows if year is None],
-                              [year for *_, year in rows if year is not None])
-    if has_app_context():
-        g.work_calendar = calendar
-    return calendar
+    return build_calendar([Override(day, working, notice, note or "")
+                           for day, working, notice, note, year in rows if year is None],
+                          [year for *_, year in rows if year is not None])
 
 
 def _forget_calendar():
@@ -108,9 +115,17 @@ def deadline_setting() -> DeadlineSetting:
 
 
 def deadline_for(evaluation_date: date, setting: DeadlineSetting | None = None) -> Deadline:
-    setting = setting or deadline_setting()
-    return filing_deadline(load_calendar(), evaluation_date, setting.lead_working_days,
-                           setting.count_evaluation_day)
+    lead, count_day = (setting.lead_working_days, setting.count_evaluation_day) if setting else _deadline_rule()
+    return filing_deadline(load_calendar(), evaluation_date, lead, count_day)
+
+
+def _deadline_rule() -> tuple[int, bool]:
+    """(lead working days, whether the evaluation day counts): the setting's two numbers, kept while it is
+    unchanged (portal.dataversions)."""
+    def read():
+        setting = deadline_setting()
+        return setting.lead_working_days, setting.count_evaluation_day
+    return dataversions.kept("deadline_rule", ("deadline_settings",), None, read)
 
 
 def add_override(day: date, working: bool, notice: str, note: str | None) -> CalendarOverride:

@@ -1,10 +1,12 @@
 """Workstation registry services: load -> rules -> change -> audit; they flush, views commit."""
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import dataversions
 from ..audit import services as audit
 from ..audit.services import snapshot
 from ..auth.permissions import scope_clause
@@ -248,52 +250,71 @@ def active_clause():
     return Workstation.status != WorkstationStatus.RETIRED
 
 
-def center_counts(where=()):
-    """Per center: (center, region, province, total in use, cross-province, available, cross available, free now).
+def workstation_counts() -> dict[int, tuple[int, int, int, int]]:
+    """Per center: (in use, cross-province in use, available, cross-province available) workstations.
 
-    Also "free now" (当前空闲): available and not held at this moment by anything (a guest booking, local use,
-    maintenance, a sign-in). The workstations are counted per center in a subquery over the index
-    ix_workstations_center_status_cross (center, status, cross-province) — and only the centers the filter
-    keeps — probing the holds' (workstation, start) index for the available ones, then joined to the centers."""
-    in_use = active_clause()
-    available = Workstation.status == WorkstationStatus.AVAILABLE
-    cross = Workstation.cross_province.is_(True)
+    One grouped read of the covering index ix_workstations_center_status_cross, kept in memory while the
+    workstations are unchanged (portal.dataversions: the database stamps every change of the table)."""
+    def count():
+        in_use = active_clause()
+        available = Workstation.status == WorkstationStatus.AVAILABLE
+        cross = Workstation.cross_province.is_(True)
+        rows = db.session.execute(select(
+            Workstation.center_id, func.count().filter(in_use), func.count().filter(in_use, cross),
+            func.count().filter(available), func.count().filter(available, cross),
+        ).group_by(Workstation.center_id))
+        return {center_id: (total, cross_n, available_n, cross_available)
+                for center_id, total, cross_n, available_n, cross_available in rows}
+    return dataversions.kept("workstation_counts", ("workstations",), None, count)
+
+
+class CenterCounts(NamedTuple):
+    id: int
+    name: str
+    region_id: int | None
+    region: str | None
+    sort_order: int | None
+    province: str
+    province_order: int
+    total: int
+    cross: int
+    available: int
+    cross_available: int
+    free_now: int
+
+
+def center_counts(where=()) -> list[CenterCounts]:
+    """Per center, in the directory's order: its place and (in use, cross-province, available, cross available,
+    free now) workstations.
+
+    "Free now" (当前空闲): available and not held at this moment by anything (a guest booking, local use,
+    maintenance, a sign-in), counted from the holds alone (a short range of their start times; a hold is taken
+    only on a workstation that could be used, so every one held counts against the available ones, never below
+    zero). The other counts come from workstation_counts(); one query of the centers with their holds."""
     now = utcnow()
-    per_center = (select(
-        Workstation.center_id,
-        func.count().filter(in_use).label("total"),
-        func.count().filter(in_use, cross).label("cross"),
-        func.count().filter(available).label("available"),
-        func.count().filter(available, cross).label("cross_available"),
-    ).group_by(Workstation.center_id))
-    # Held at this moment: counted from the holds alone (a short range of their start times), so that the
-    # counts above stay a read of the covering index. A hold is taken only on a workstation that could be used,
-    # so every one held counts against the available ones (never below zero).
     held = (select(WorkstationHold.center_id,
                    func.count(func.distinct(WorkstationHold.workstation_id)).label("held"))
             .where(holds.overlapping(now, now + timedelta(seconds=1)))
             .group_by(WorkstationHold.center_id))
     if where:
-        centers = select(TradingCenter.id).where(*where)
-        per_center = per_center.where(Workstation.center_id.in_(centers))
-        held = held.where(WorkstationHold.center_id.in_(centers))
-    per_center, held = per_center.subquery(), held.subquery()
-    counts = [func.coalesce(per_center.c[key], 0).label(key) for key in COUNT_KEYS if key != "free_now"]
-    left = func.coalesce(per_center.c.available, 0) - func.coalesce(held.c.held, 0)
-    free_now = case((left < 0, 0), else_=left).label("free_now")
+        held = held.where(WorkstationHold.center_id.in_(select(TradingCenter.id).where(*where)))
+    held = held.subquery()
     stmt = (select(
         TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Region.name.label("region"),
-        Region.sort_order,
-        Province.name.label("province"), Province.sort_order.label("province_order"),
-        *counts, free_now,
+        Region.sort_order, Province.name.label("province"), Province.sort_order.label("province_order"),
+        func.coalesce(held.c.held, 0),
     ).select_from(TradingCenter)
         .join(Province, TradingCenter.province_id == Province.id)
         .outerjoin(Region, TradingCenter.region_id == Region.id)
-        .outerjoin(per_center, per_center.c.center_id == TradingCenter.id)
         .outerjoin(held, held.c.center_id == TradingCenter.id)
         .where(*where)
         .order_by(Province.sort_order, Region.sort_order, TradingCenter.name))
-    return db.session.execute(stmt).all()
+    counts = workstation_counts()
+    rows = []
+    for *place, taken in db.session.execute(stmt):
+        total, cross, available, cross_available = counts.get(place[0], (0, 0, 0, 0))
+        rows.append(CenterCounts(*place, total, cross, available, cross_available, max(0, available - taken)))
+    return rows
 
 
 def matching_count(row, status: str, capability: str) -> int | None:
@@ -337,23 +358,30 @@ def group_counts(rows) -> list[dict]:
 
 
 def standing_secondary_compliance():
-    """The standing cross-province secondary venues with their cross-province workstations (their counts read
-    the same covering index as the directory's, for those centers only)."""
-    wanted = TradingCenter.is_standing_secondary.is_(True)
-    per_center = (select(
-        Workstation.center_id,
-        func.count().filter(active_clause(), Workstation.cross_province.is_(True)).label("actual"),
-        func.count().filter(Workstation.status == WorkstationStatus.AVAILABLE,
-                            Workstation.cross_province.is_(True)).label("available"),
-    ).where(Workstation.center_id.in_(select(TradingCenter.id).where(wanted)))
-        .group_by(Workstation.center_id).subquery())
-    stmt = (select(TradingCenter.id, TradingCenter.name, TradingCenter.alias, TradingCenter.standing_required,
-                   func.coalesce(per_center.c.actual, 0).label("actual"),
-                   func.coalesce(per_center.c.available, 0).label("available"))
-            .select_from(TradingCenter)
-            .outerjoin(Region, TradingCenter.region_id == Region.id)
-            .outerjoin(per_center, per_center.c.center_id == TradingCenter.id)
-            .where(wanted)
-            .order_by(Region.sort_order, TradingCenter.name))
-    return [(row, rules.standing_compliance(row.standing_required, row.actual))
-            for row in db.session.execute(stmt)]
+    """The standing cross-province secondary venues with their cross-province workstations (in use and
+    available, from workstation_counts()) and the rule's verdict; kept while centers and workstations are
+    unchanged (plain rows, no ORM objects)."""
+    def compute():
+        counts = workstation_counts()
+        stmt = (select(TradingCenter.id, TradingCenter.name, TradingCenter.alias, TradingCenter.standing_required)
+                .select_from(TradingCenter)
+                .outerjoin(Region, TradingCenter.region_id == Region.id)
+                .where(TradingCenter.is_standing_secondary.is_(True))
+                .order_by(Region.sort_order, TradingCenter.name))
+        rows = []
+        for center_id, name, alias, required in db.session.execute(stmt):
+            _, actual, _, available = counts.get(center_id, (0, 0, 0, 0))
+            row = StandingCount(center_id, name, alias, required, actual, available)
+            rows.append((row, rules.standing_compliance(required, actual)))
+        return tuple(rows)
+    return list(dataversions.kept("standing_compliance", ("workstations", "trading_centers", "regions"), None,
+                                  compute))
+
+
+class StandingCount(NamedTuple):
+    id: int
+    name: str
+    alias: str | None
+    standing_required: int | None
+    actual: int
+    available: int

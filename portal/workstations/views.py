@@ -3,6 +3,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from .. import dataversions
 from ..audit.models import AuditEntry
 from ..auth.permissions import get_scoped_or_404, permission_required, scope_clause, scoped_select
 from ..clock import china_today
@@ -100,12 +101,15 @@ def _directory_rows(filters):
 
 
 def _filter_options():
-    regions = db.session.scalars(select(Region).order_by(Region.sort_order)).all()
-    centers = db.session.execute(
-        select(TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Province.name)
-        .join(Province, TradingCenter.province_id == Province.id)
-        .order_by(Province.sort_order, TradingCenter.region_id, TradingCenter.name)).all()
-    return regions, centers
+    """The filters' regions and centers as plain rows, kept while centers, regions and provinces are unchanged."""
+    def read():
+        regions = tuple(db.session.execute(select(Region.id, Region.name).order_by(Region.sort_order)).all())
+        centers = tuple(db.session.execute(
+            select(TradingCenter.id, TradingCenter.name, TradingCenter.region_id, Province.name)
+            .join(Province, TradingCenter.province_id == Province.id)
+            .order_by(Province.sort_order, TradingCenter.region_id, TradingCenter.name)).all())
+        return regions, centers
+    return dataversions.kept("directory_filters", ("trading_centers", "regions", "provinces"), None, read)
 
 
 def _manageable_center_ids() -> set[int]:

@@ -16,6 +16,7 @@ from ...partners.services import may_request_many
 from ...projects.models import Project, Section
 from ...workstations import holds
 from ...workstations.models import Workstation, WorkstationHold, WorkstationStatus
+from ...workstations.services import workstation_counts
 from .. import rules
 from ..models import Booking
 from . import pool
@@ -41,40 +42,37 @@ def busy_clause(starts: datetime, ends: datetime, exclude_request_id: int | None
 
 def capacities(center_ids: list[int], cross_province: bool) -> dict[int, int]:
     """Available workstations of the needed kind per center (all times)."""
-    if not center_ids:
-        return {}
-    rows = db.session.execute(select(Workstation.center_id, func.count(Workstation.id))
-                              .where(Workstation.center_id.in_(center_ids), kind_clause(cross_province))
-                              .group_by(Workstation.center_id)).all()
-    return dict(rows)
+    counts = workstation_counts()
+    return {c: counts[c][3 if cross_province else 2] for c in center_ids if c in counts and counts[c][2]}
 
 
 def seat_counts(center_ids: list[int], starts: datetime, ends: datetime,
                 exclude_request_id: int | None = None) -> dict[int, tuple[int, int, int, int]]:
     """Per center: (free cross-province, all cross-province, free in total, all) available workstations.
 
-    One grouped query over the centers' workstations, left-joined to the few workstations held at that time
-    (read through the holds' (center_id, starts_at) index once, not probed per workstation).
-    """
+    The centers' available workstations come from the directory's kept counts (workstation_counts); the ones
+    held at that time from one grouped query over the holds' (center_id, starts_at) index."""
     if not center_ids:
         return {}
-    held = (select(WorkstationHold.workstation_id.label("id"))
-            .where(WorkstationHold.center_id.in_(center_ids), holds.overlapping(starts, ends))
-            .distinct())
-    if exclude_request_id:
-        held = held.where(WorkstationHold.id.not_in(own_holds(exclude_request_id)))
-    held = held.subquery()
     cross = Workstation.cross_province.is_(True)
-    free = held.c.id.is_(None)
-    stmt = (select(Workstation.center_id,
-                   func.count(Workstation.id).filter(cross & free),
-                   func.count(Workstation.id).filter(cross),
-                   func.count(Workstation.id).filter(free),
-                   func.count(Workstation.id))
-            .outerjoin(held, held.c.id == Workstation.id)
-            .where(Workstation.center_id.in_(center_ids), Workstation.status == WorkstationStatus.AVAILABLE)
+    busy = (select(Workstation.center_id, func.count(func.distinct(Workstation.id)).filter(cross),
+                   func.count(func.distinct(Workstation.id)))
+            .select_from(WorkstationHold).join(Workstation, WorkstationHold.workstation_id == Workstation.id)
+            .where(WorkstationHold.center_id.in_(center_ids), holds.overlapping(starts, ends),
+                   Workstation.status == WorkstationStatus.AVAILABLE)
             .group_by(Workstation.center_id))
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
+    if exclude_request_id:
+        busy = busy.where(WorkstationHold.id.not_in(own_holds(exclude_request_id)))
+    taken = {center_id: (held_cross, held_all) for center_id, held_cross, held_all in db.session.execute(busy)}
+    counts = workstation_counts()
+    result = {}
+    for center_id in center_ids:
+        _, _, available, cross_available = counts.get(center_id, (0, 0, 0, 0))
+        if not available:
+            continue
+        held_cross, held_all = taken.get(center_id, (0, 0))
+        result[center_id] = (cross_available - held_cross, cross_available, available - held_all, available)
+    return result
 
 
 def guest_centers(section: Section) -> list[TradingCenter]:
