@@ -147,7 +147,7 @@ def make_expert(region: Region, id_number: str, name="测试专家", phone="1391
 
 def change_expert(expert, **changes):
     """An expert changed through the service (as the expert form saves it), e.g. status="retired"."""
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import selectinload
 
     from portal.experts.models import Expert, ExpertSpecialty
     from portal.experts.services import save_expert
