@@ -34,3 +34,27 @@ document.addEventListener("submit", function (event) {
     box.hidden = true;
   }
 });
+
+// Irreversible actions (随机抽取, 登记已支付, 保存并报送) ask once with the browser's own dialog: the form (or the
+// button that submits it) names the question in data-confirm; on "OK" the form posts confirmed=1, which the
+// server takes as confirmed. Without JavaScript the server answers a first POST with a confirmation box instead
+// (portal/confirming.py). htmx forms use hx-confirm with hx-vals instead, so that they do not ask twice.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (event.defaultPrevented || !form.getAttribute) { return; }
+  var trigger = event.submitter;
+  var question = (trigger && trigger.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+  if (!question || (window.htmx && form.hasAttribute("hx-post"))) { return; }
+  if (!window.confirm(question)) {
+    event.preventDefault();
+    return;
+  }
+  var field = form.querySelector("input[name=confirmed]");
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "confirmed";
+    form.appendChild(field);
+  }
+  field.value = "1";
+});
