@@ -15,6 +15,7 @@ from portal.extensions import db
 from tests import factories
 from tests.browser.test_evaluation import _members, _sign_documents, _sign_in_everyone
 from tests.browser.test_workstation_directory import login
+from tests.browser.helpers import click_confirmed
 
 SIPING = "四平市公共资源交易中心"
 
@@ -123,13 +124,13 @@ def test_the_alternative_guest_center_is_walked_to_an_evaluation_that_ends(brows
     main.locator(f"#need-{req_id}-0-specialty").select_option(value=a0101)
     main.locator(f"#need-{req_id}-0-count").fill("2")
     main.get_by_role("button", name="保存评标委员会组成").click()
-    main.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(main, main.get_by_role("button", name="随机抽取本场所专家（2 人）"))
     expect(main.locator("#board")).to_contain_text("专家 2/2 人")
 
     guest = new_page()
     login(guest, "staff-siping")
     guest.goto(main.url)
-    guest.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(guest, guest.get_by_role("button", name="随机抽取本场所专家（2 人）"))
     expect(guest.locator("#board")).to_contain_text("四平专家")
 
     _sign_in_everyone(main, _members(True), stations["CC"])
@@ -137,5 +138,5 @@ def test_the_alternative_guest_center_is_walked_to_an_evaluation_that_ends(brows
     _sign_documents(main, [m.seat_no for m in _members(True)])
     _sign_documents(guest, [m.seat_no for m in _members(False)])
     main.reload()
-    main.get_by_role("button", name="下达评审结束指令").click()
+    click_confirmed(main, main.get_by_role("button", name="下达评审结束指令"))
     expect(main.locator("#board")).to_contain_text("评审结束指令已于")
