@@ -58,3 +58,59 @@ document.addEventListener("submit", function (event) {
   }
   field.value = "1";
 });
+
+// Specialty pickers (templates/_macros/specialties.html): the filter box hides the specialties whose code and
+// name do not contain what is typed (ticked ones stay visible), and the count follows the ticks. Without
+// JavaScript the grouped checkboxes work as they are.
+function setUpPicker(picker) {
+  if (picker.getAttribute("data-picker-ready")) { return; }
+  picker.setAttribute("data-picker-ready", "1");
+  var tools = picker.querySelector("[data-picker-tools]");
+  var filter = picker.querySelector("[data-picker-filter]");
+  var count = picker.querySelector("[data-picker-count]");
+  var empty = picker.querySelector("[data-picker-empty]");
+  var limit = parseInt(picker.getAttribute("data-picker-limit") || "0", 10);
+  if (tools) { tools.hidden = false; }
+  function refresh() {
+    var query = filter ? filter.value.trim().toLowerCase() : "";
+    var matches = 0;
+    picker.querySelectorAll("[data-picker-group]").forEach(function (group) {
+      var visible = 0;
+      group.querySelectorAll("[data-picker-item]").forEach(function (item) {
+        var box = item.querySelector("input");
+        var match = !query || item.getAttribute("data-picker-item").toLowerCase().indexOf(query) !== -1;
+        var show = match || (box && box.checked);
+        item.hidden = !show;
+        if (show) { visible += 1; }
+        if (match) { matches += 1; }
+      });
+      group.hidden = visible === 0;
+    });
+    var chosen = picker.querySelectorAll("input[type=checkbox]:checked").length;
+    if (count) {
+      count.textContent = "已选 " + chosen + " 个" + (limit && chosen > limit ? "（最多 " + limit + " 个）" : "");
+    }
+    if (empty) { empty.hidden = matches > 0; }
+  }
+  if (filter) {
+    filter.addEventListener("input", refresh);
+    // Enter in the filter box filters; it does not submit the form around the picker.
+    filter.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }
+    });
+  }
+  picker.addEventListener("change", refresh);
+  refresh();
+}
+
+function setUpPickers(root) {
+  var scope = root && root.querySelectorAll ? root : document;
+  scope.querySelectorAll("[data-specialty-picker]").forEach(setUpPicker);
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", function () { setUpPickers(document); });
+} else {
+  setUpPickers(document);
+}
+document.addEventListener("htmx:load", function (event) { setUpPickers(event.target); });
