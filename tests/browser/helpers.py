@@ -25,3 +25,16 @@ def click_then_confirm_box(page, button, confirm_label: str):
     button.click()
     box = page.locator("section.confirmation")
     box.get_by_role("button", name=confirm_label).click()
+
+
+def pick_specialties(page, legend: str, *labels: str, values=()):
+    """Tick specialties in the picker whose legend starts with `legend` (opening its <details> if it is folded);
+    by label ("A0101 土建施工") or by value (the specialty's id). Ticking a ticked one leaves it ticked."""
+    summary = page.locator("details.picker-details > summary", has_text=legend)
+    if summary.count() and not summary.locator("xpath=..").evaluate("details => details.open"):
+        summary.click()
+    picker = page.get_by_role("group", name=legend).first
+    for label in labels:
+        picker.get_by_label(label, exact=True).check()
+    for value in values:
+        picker.locator(f'input[type=checkbox][value="{value}"]').check()
