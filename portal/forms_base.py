@@ -1,5 +1,6 @@
 """Shared form pieces: Chinese messages for the validators every form uses."""
 import re
+from dataclasses import dataclass
 import unicodedata
 from datetime import UTC
 from zoneinfo import ZoneInfo
@@ -135,3 +136,36 @@ def no_control_characters(form, field):
     """A multi-line text: tabs and line breaks allowed, other control characters refused (XML, PostgreSQL)."""
     if field.data and any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in field.data):
         raise ValidationError("不能包含控制字符。")
+
+
+@dataclass(frozen=True)
+class PickerItem:
+    value: str
+    code: str
+    name: str
+    level: int          # 1 category (A), 2 specialty (A01), 3 sub-specialty (A0101)
+    checked: bool
+
+
+@dataclass(frozen=True)
+class PickerGroup:
+    legend: str         # the category, e.g. "A 工程类"
+    items: tuple
+
+
+def specialty_groups(choices, selected=()) -> list[PickerGroup]:
+    """Specialty choices ((id, "A0101 土建施工"), in code order, perhaps indented) grouped by their category
+    (the code's first letter) for the picker: each group's legend is its category's label when the category is
+    itself a choice, else the letter."""
+    chosen = {str(v) for v in (selected or ())}
+    groups: dict[str, list[PickerItem]] = {}
+    legends: dict[str, str] = {}
+    for value, label in choices:
+        text = str(label).strip("\u3000 ")
+        code, _, name = text.partition(" ")
+        letter = code[:1] or "?"
+        level = {1: 1, 3: 2}.get(len(code), 3)
+        if level == 1:
+            legends[letter] = text
+        groups.setdefault(letter, []).append(PickerItem(str(value), code, name.strip(), level, str(value) in chosen))
+    return [PickerGroup(legends.get(letter, letter), tuple(items)) for letter, items in groups.items()]

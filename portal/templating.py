@@ -3,6 +3,7 @@ from .audit.services import ACTION_LABELS, FIELD_LABELS, OBJECT_LABELS
 from .auth.models import ROLE_LABELS
 from .auth.permissions import can
 from .auth.rules import browser_label
+from .forms_base import specialty_groups
 from .clock import CHINA, china_today, local_midnight_utc, to_china  # noqa: F401 (re-exported for now)
 from .listing import url_with
 from .partners.rules import listed_name
@@ -45,7 +46,7 @@ def init_app(app):
 
     # Globals rather than a context processor, so that imported macros see them too.
     app.jinja_env.globals.update(
-        can=can, url_with=url_with, role_labels=ROLE_LABELS,
+        can=can, url_with=url_with, role_labels=ROLE_LABELS, specialty_groups=specialty_groups,
         audit_action_label=lambda action: ACTION_LABELS.get(action, action),
         audit_object_label=lambda kind: OBJECT_LABELS.get(kind, kind),
     )

@@ -16,6 +16,10 @@ YUSHU = "榆树市公共资源交易中心"
 JILIN_CITY = "吉林市公共资源交易中心"
 PROVINCE_CENTER = "吉林省公共资源交易中心"
 
+# The field an irreversible action posts from its confirmation (portal/confirming.py): 随机抽取, 下达评审结束指令,
+# 登记已支付, 保存并报送. Without it the POST changes nothing and answers with the confirmation box.
+CONFIRMED = {"confirmed": "1"}
+
 
 class OrgIndex:
     """Look up demo organisations by name or code."""

@@ -78,10 +78,11 @@ def login():
             user = authenticate(form.username.data, form.password.data, request.remote_addr)
         except LockedOut as error:
             user, status, retry_after = None, 429, error.seconds
-            form.password.errors.append(str(error))
+            form.form_errors.append(str(error))
         else:
             if user is None:
-                form.password.errors.append("用户名或密码不正确，或账号已停用。")
+                # About the pair, not one field: above the form, not under the ID or the password.
+                form.form_errors.append("用户名或密码不正确，或账号已停用。")
         if user is None:
             db.session.commit()  # keep the failed-login audit entry and the failure count
         elif user.totp_enabled_at is not None:     # the second step: the code, within five minutes

@@ -17,8 +17,9 @@ class OverrideForm(PortalForm):
 
 class AnnounceYearForm(PortalForm):
     year = IntegerField("年份", validators=[InputRequired("请填写年份。"), NumberRange(2000, 2099, "年份应在 2000 至 2099 之间。")])
+    # Its own id: the override form beside it on the calendar page has a "notice" field too.
     notice = StringField("依据的通知", validators=[required("依据的通知"), length(200, label="依据的通知")],
-                         filters=[strip_filter])
+                         filters=[strip_filter], id="announce-notice")
 
 
 class DeadlineSettingForm(PortalForm):

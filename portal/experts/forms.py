@@ -19,8 +19,7 @@ class ExpertForm(PortalForm):
                         description="如：高级工程师")
     region_id = SelectField("所属地区", coerce=int_or_none, validate_choice=False,
                             description="市（州）管理员登记的专家属于本地区。")
-    specialty_ids = SelectMultipleField("评标专业（最多 5 个）", coerce=int,
-                                        description="按住 Ctrl 键可选择多个。")
+    specialty_ids = SelectMultipleField("评标专业（最多 5 个）", coerce=int)   # the specialty picker
     share_scope = SelectField("共享范围", choices=[(s.value, s.label) for s in ShareScope],
                               default=ShareScope.PROVINCE.value)
     status = SelectField("状态", choices=[(s.value, s.label) for s in Status], default=Status.ACTIVE.value)

@@ -1,7 +1,7 @@
 """Forms of the monthly report: the region's figures (entered ones, corrections of counted ones with a
 reason), the province's return comment, the import of the region's own sheet."""
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 
 from ..forms_base import PortalForm, VersionForm, length, optional, required, strip_filter
 from . import rules
@@ -21,9 +21,8 @@ class ReportFormBase(PortalForm):
     note = TextAreaField("备注", validators=[optional(), length(500, label="备注")], filters=[strip_filter],
                          description="需要向省政数局说明的情况，如本月有外省主场在本地区设副场的评标（本系统未记录）。")
     version = HiddenField()
-    # 保存并报送 cannot be undone by the region (only the province can return the report): a second, deliberate
-    # step that needs no JavaScript.
-    confirm_submit = BooleanField("我已核对上表，确认报送（报送后本地区不能再修改，除非省政数局退回）")
+    # 保存并报送 cannot be undone by the region (only the province can return the report): the view asks for its
+    # confirmation first (portal/confirming.py), with or without JavaScript.
 
     def entered(self) -> dict:
         return {c.key: getattr(self, c.key).parsed for c in rules.ENTERED}

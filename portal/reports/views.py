@@ -18,6 +18,7 @@ from ..bookings.models import SeatRequest
 from ..clock import china_today
 from ..errors import show_on_form
 from ..extensions import db
+from ..confirming import ask, confirmed
 from ..forms_base import ActionForm, VersionForm
 from ..htmx import render
 from ..listing import paginate_rows
@@ -116,9 +117,12 @@ def region(month, code):
     form = ReportForm()
     submit = request.form.get("action") == "submit"
     valid = form.validate_on_submit()
-    if valid and submit and not form.confirm_submit.data:
-        form.confirm_submit.errors = ["报送前请勾选“我已核对上表，确认报送”；只保存不报送请点“保存草稿”。"]
-    elif valid:
+    if valid and submit and not confirmed():
+        return _region_page(region, month, form=form, confirmation=ask(
+            f"确认报送{region.name}{rules.month_label(month)}月调度情况表",
+            "将保存上表并报送省政数局。报送后本地区不能再修改，除非省政数局退回；只保存不报送请返回后点“保存草稿”。",
+            "确认报送", url_for("reports.region", month=month, code=region.code)))
+    if valid:
         try:
             report = services.save_draft(region, month, form.entered(), form.corrections(), form.note.data,
                                          _version(form.version.data), then_submit=submit)
@@ -153,7 +157,8 @@ def _filled_form(row) -> ReportForm:
     return form
 
 
-def _region_page(region, month, form=None, return_form=None, import_form=None, status=200, reopen_form=None):
+def _region_page(region, month, form=None, return_form=None, import_form=None, status=200, reopen_form=None,
+                 confirmation=None):
     today = china_today()
     row = counting.region_row(region, month)
     report = row.report
@@ -167,6 +172,7 @@ def _region_page(region, month, form=None, return_form=None, import_form=None, s
     versions = services.versions_of(report) if report is not None else []
     return render_template(
         "reports/region.html", region=region, month=month, row=row, report=report, form=form, live=live,
+        confirmation=confirmation,
         versions=versions, rules=rules, today=today, may_file=may_file, training=training,
         may_review=can("reports.review") and report is not None and report.status is rules.Status.SUBMITTED,
         may_reopen=can("reports.review") and report is not None and report.status is rules.Status.APPROVED,

@@ -5,6 +5,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import dataversions
 from ..audit.models import AuditEntry
+from ..auth.models import User
 from ..auth.permissions import get_scoped_or_404, permission_required, scope_clause, scoped_select
 from ..clock import china_today
 from ..errors import show_on_form
@@ -291,9 +292,16 @@ def _venue_choices():
 
 
 def _history(object_type: str, object_id: int, limit: int = 50):
-    return db.session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
+    """The record's changes, newest first, each with `actor`: the person's name (else the account recorded)."""
+    rows = db.session.execute(
+        select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)).all()
+    entries = []
+    for entry, name in rows:
+        entry.actor = name or entry.username
+        entries.append(entry)
+    return entries
 
 
 def _workstation_form(workstation: Workstation | None, venue_choices: list):

@@ -82,3 +82,48 @@ def test_no_serious_accessibility_violation_on_the_pages_of_each_role(browser, l
     context.close()
     assert audited >= (8 if username else 3)   # the role's navigation and the start page's links were walked
     assert found == {}, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
+
+
+def _logged_in(browser, live_server, username):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  bypass_csp=True)
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+    return context, page
+
+
+def test_the_specialty_picker_and_the_confirmation_box_have_no_serious_violation(browser, live_server, demo,
+                                                                                 axe_source):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.projects.models import Section
+
+    found = {}
+    context, page = _logged_in(browser, live_server, "changchun")
+    page.goto("/experts/records/new")
+    page.get_by_label("查找专业").fill("道路")           # the picker filtered, a count shown
+    page.locator("#specialty_ids").get_by_label("A0201 道路桥梁").check()
+    found["expert form"] = audit(page, axe_source)
+    # The report's confirmation box, as a browser without the dialog gets it.
+    page.goto("/reports/monthly/")
+    page.get_by_role("link", name="月调度", exact=True).click()
+    submit = page.get_by_role("button", name="保存并报送省政数局")
+    if submit.count():
+        submit.evaluate("button => button.removeAttribute('data-confirm')")
+        submit.click()
+        page.locator("section.confirmation").wait_for()
+        found["confirmation box"] = audit(page, axe_source)
+    context.close()
+    context, page = _logged_in(browser, live_server, "agent")
+    section_id = db.session.scalars(select(Section.id).order_by(Section.id)).first()
+    page.goto(f"/bookings/new?section={section_id}")
+    page.locator("details.picker-details").first.locator("summary").click()
+    found["seat request form"] = audit(page, axe_source)
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}
+    assert "confirmation box" in found

@@ -9,6 +9,7 @@ from portal.experts.models import Expert, Specialty
 from portal.extensions import db
 from tests.browser.test_workstation_directory import login
 from tests.web.test_evaluation import day  # noqa: F401  (the fixture: a section with 2 seats at 吉林市)
+from tests.browser.helpers import click_confirmed
 
 
 def _members(venue_main: bool):
@@ -60,7 +61,7 @@ def test_the_day_from_draw_to_end_and_the_deadlines(browser, live_server, day): 
     main.locator(f"#need-{key}-0-count").fill("2")
     main.get_by_role("button", name="保存评标委员会组成").click()
     expect(main.get_by_role("heading", level=1)).to_contain_text(day["section"].name)
-    main.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(main, main.get_by_role("button", name="随机抽取本场所专家（2 人）"))
     expect(main.locator("#board")).to_contain_text("专家 2/2 人")
 
     guest = new_page()
@@ -70,7 +71,7 @@ def test_the_day_from_draw_to_end_and_the_deadlines(browser, live_server, day): 
     # Before the guest venue draws, its staff see no main-venue names.
     for member in _members(True):
         expect(guest.locator("#board")).not_to_contain_text(db.session.get(Expert, member.expert_id).name)
-    guest.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(guest, guest.get_by_role("button", name="随机抽取本场所专家（2 人）"))
 
     _sign_in_everyone(main, _members(True), day["cc_stations"])
     _sign_in_everyone(guest, _members(False), day["stations"])
@@ -81,12 +82,12 @@ def test_the_day_from_draw_to_end_and_the_deadlines(browser, live_server, day): 
 
     # The main venue's board (polled) asks for the missing signature; the end instruction is refused.
     main.reload()
-    main.get_by_role("button", name="下达评审结束指令").click()
+    click_confirmed(main, main.get_by_role("button", name="下达评审结束指令"))
     expect(main.locator("#board [role=alert]")).to_contain_text(f"评委席位 {guest_seats[-1]}尚未签署评标报告")
     assert "结束指令已于" not in main.locator("#board").inner_text()
 
     _sign_documents(guest, [guest_seats[-1]], documents=("评标报告",))
-    main.get_by_role("button", name="下达评审结束指令").click()
+    click_confirmed(main, main.get_by_role("button", name="下达评审结束指令"))
     expect(main.locator("#board")).to_contain_text("评审结束指令已于")
     # The guest venue's page, left open, learns of it by itself.
     expect(guest.locator("#board")).to_contain_text("评审结束指令已于", timeout=15000)

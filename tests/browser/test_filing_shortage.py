@@ -15,6 +15,7 @@ from portal.extensions import db
 from tests import factories
 from tests.browser.test_evaluation import _members, _sign_documents, _sign_in_everyone
 from tests.browser.test_workstation_directory import login
+from tests.browser.helpers import click_confirmed, pick_specialties
 
 SIPING = "四平市公共资源交易中心"
 
@@ -39,7 +40,7 @@ def test_a_shortage_request_is_refused_then_filed_to_a_center_with_enough_expert
     page.get_by_role("link", name="申请客场机位").click()
     page.get_by_label("第 1 个客场交易中心").select_option(label=factories.JILIN_CITY)
     page.get_by_label("第 1 个客场的机位数").fill("2")
-    page.get_by_label("第 1 个客场的专业条件").select_option(label="A0101 土建施工")
+    pick_specialties(page, "第 1 个客场的专业条件", "A0101 土建施工")
     # The table the agent sees while typing already says it (htmx swaps it in).
     expect(page.locator("#availability tr", has_text=factories.JILIN_CITY)).to_contain_text("A0101：0 人 不足")
     expect(page.locator("#availability tr", has_text=SIPING)).to_contain_text("A0101：3 人")
@@ -50,7 +51,7 @@ def test_a_shortage_request_is_refused_then_filed_to_a_center_with_enough_expert
     expect(refusal).to_contain_text(f"专家数量足够的交易中心：{SIPING}")
 
     page.get_by_label("第 1 个客场交易中心").select_option(label=SIPING)
-    page.get_by_label("第 1 个客场的专业条件").select_option(label="A0101 土建施工")
+    pick_specialties(page, "第 1 个客场的专业条件", "A0101 土建施工")
     page.get_by_role("button", name="提交申请").click()
     expect(page.locator("#request-status")).to_contain_text("待客场确认")
     expect(page.get_by_text(SIPING).first).to_be_visible()
@@ -92,11 +93,11 @@ def test_the_alternative_guest_center_is_walked_to_an_evaluation_that_ends(brows
     agent.goto(f"/bookings/new?section={section.id}")
     agent.get_by_label("第 1 个客场交易中心").select_option(label=factories.JILIN_CITY)
     agent.get_by_label("第 1 个客场的机位数").fill("2")
-    agent.get_by_label("第 1 个客场的专业条件").select_option(label="A0101 土建施工")
+    pick_specialties(agent, "第 1 个客场的专业条件", "A0101 土建施工")
     agent.get_by_role("button", name="提交申请").click()
     expect(agent.get_by_role("alert").filter(has_text="符合条件的专家不足")).to_contain_text(SIPING)
     agent.get_by_label("第 1 个客场交易中心").select_option(label=SIPING)
-    agent.get_by_label("第 1 个客场的专业条件").select_option(label="A0101 土建施工")
+    pick_specialties(agent, "第 1 个客场的专业条件", "A0101 土建施工")
     agent.get_by_role("button", name="提交申请").click()
     expect(agent.locator("#request-status")).to_contain_text("待客场确认")
     number = agent.get_by_role("heading", level=1).inner_text().split()[-1]
@@ -123,13 +124,13 @@ def test_the_alternative_guest_center_is_walked_to_an_evaluation_that_ends(brows
     main.locator(f"#need-{req_id}-0-specialty").select_option(value=a0101)
     main.locator(f"#need-{req_id}-0-count").fill("2")
     main.get_by_role("button", name="保存评标委员会组成").click()
-    main.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(main, main.get_by_role("button", name="随机抽取本场所专家（2 人）"))
     expect(main.locator("#board")).to_contain_text("专家 2/2 人")
 
     guest = new_page()
     login(guest, "staff-siping")
     guest.goto(main.url)
-    guest.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(guest, guest.get_by_role("button", name="随机抽取本场所专家（2 人）"))
     expect(guest.locator("#board")).to_contain_text("四平专家")
 
     _sign_in_everyone(main, _members(True), stations["CC"])
@@ -137,5 +138,5 @@ def test_the_alternative_guest_center_is_walked_to_an_evaluation_that_ends(brows
     _sign_documents(main, [m.seat_no for m in _members(True)])
     _sign_documents(guest, [m.seat_no for m in _members(False)])
     main.reload()
-    main.get_by_role("button", name="下达评审结束指令").click()
+    click_confirmed(main, main.get_by_role("button", name="下达评审结束指令"))
     expect(main.locator("#board")).to_contain_text("评审结束指令已于")

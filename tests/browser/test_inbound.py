@@ -15,6 +15,7 @@ from portal.extensions import db
 from tests.browser.test_evaluation import _members, _sign_documents, _sign_in_everyone
 from tests.browser.test_workstation_directory import login
 from tests.web.test_inbound import TENDEREE, _china, hosted  # noqa: F401  (the fixture: 吉林市 ready to host)
+from tests.browser.helpers import click_confirmed, pick_specialties
 
 
 def test_jilin_hosts_a_huanggang_evaluation_from_request_to_report(browser, live_server, hosted, travel):  # noqa: F811
@@ -43,7 +44,7 @@ def test_jilin_hosts_a_huanggang_evaluation_from_request_to_report(browser, live
     page.get_by_label("评标委员会人数").fill("7")
     page.get_by_label("本中心客场专家人数（机位数）").fill("2")
     a0201 = str(db.session.scalars(select(Specialty.id).filter_by(code="A0201")).one())
-    page.get_by_label("客场专家的专业条件（最多 5 个）").select_option(value=a0201)
+    pick_specialties(page, "客场专家的专业条件（最多 5 个）", values=[a0201])
     page.get_by_role("button", name="登记申请").click()
     expect(page.locator(".flash-success")).to_contain_text("已登记客场机位申请")
     # Filed on the day itself: registered, with the late filing named for the host to weigh.
@@ -66,7 +67,7 @@ def test_jilin_hosts_a_huanggang_evaluation_from_request_to_report(browser, live
     page.get_by_role("button", name="保存评标委员会组成").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("供水管网改造施工一标段")
     expect(page.locator("#board")).to_contain_text("外省主场的专家由主场在其专家库中抽取")
-    page.get_by_role("button", name="随机抽取本场所专家（2 人）").click()
+    click_confirmed(page, page.get_by_role("button", name="随机抽取本场所专家（2 人）"))
     expect(page.locator("#board")).to_contain_text("专家 2/2 人")
 
     members = _members(False)
@@ -76,7 +77,7 @@ def test_jilin_hosts_a_huanggang_evaluation_from_request_to_report(browser, live
         page.get_by_role("button", name=f"标记完成：{item}").click()
         expect(page.get_by_role("button", name=f"撤销：{item}")).to_be_visible()
 
-    page.get_by_role("button", name="登记主场已下达的评审结束指令").click()
+    click_confirmed(page, page.get_by_role("button", name="登记主场已下达的评审结束指令"))
     expect(page.locator("#board")).to_contain_text("评审结束指令已于")
 
     page.reload()
@@ -94,7 +95,7 @@ def test_jilin_hosts_a_huanggang_evaluation_from_request_to_report(browser, live
 
     for _ in members:   # 吉林市's standard: 600 for up to 4 hours, and its meal fee of 60
         expect(page.locator("#fees")).to_contain_text("660.00")
-        page.locator("#fees").get_by_role("button", name="登记已支付").first.click()
+        click_confirmed(page, page.locator("#fees").get_by_role("button", name="登记已支付").first)
         expect(page.locator(".flash-success")).to_contain_text("已登记支付")
     expect(page.locator("#fees").get_by_role("button", name="登记已支付")).to_have_count(0)
 

@@ -7,6 +7,7 @@ from portal.extensions import db
 from portal.reports import counting, services
 from tests.browser.test_workstation_directory import login
 from tests.web.test_reports import month_data  # noqa: F401  (the fixture month)
+from tests.browser.helpers import click_confirmed, click_then_confirm_box
 
 FIGURES = {"all_projects": "4", "all_sections": "6", "all_budget": "900", "all_winning": "850"}
 
@@ -21,7 +22,7 @@ def _submit_others(month, skip):
     db.session.commit()
 
 
-def _fill_and_submit(page, figures, correction=None):
+def _fill_and_submit(page, figures, correction=None, script=True):
     page.get_by_role("link", name="月调度", exact=True).click()
     for key, value in figures.items():
         page.locator(f"#{key}").fill(value)
@@ -29,8 +30,11 @@ def _fill_and_submit(page, figures, correction=None):
         key, value, reason = correction
         page.locator(f"#fix_{key}").fill(value)
         page.locator(f"#reason_{key}").fill(reason)
-    page.get_by_label("我已核对上表，确认报送", exact=False).check()
-    page.get_by_role("button", name="保存并报送省政数局").click()
+    submit = page.get_by_role("button", name="保存并报送省政数局")
+    if script:   # one dialog of the browser's own
+        click_confirmed(page, submit, "确认报送")
+    else:        # the confirmation box on the page, which posts the same figures again
+        click_then_confirm_box(page, submit, "确认报送")
     expect(page.locator(".flash")).to_contain_text("已报送")   # a warning when late
 
 
@@ -38,9 +42,9 @@ def test_two_regions_submit_the_province_returns_one_and_downloads(browser, live
     month = month_data["month"]
     _submit_others(month, skip={"changchun", "jilin", "meihekou"})
 
-    def new_page():
-        return browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768},
-                                   locale="zh-CN", accept_downloads=True).new_page()
+    def new_page(script=True):
+        return browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                   accept_downloads=True, java_script_enabled=script).new_page()
 
     changchun = new_page()
     login(changchun, "changchun")
@@ -51,9 +55,9 @@ def test_two_regions_submit_the_province_returns_one_and_downloads(browser, live
     _fill_and_submit(changchun, {"all_projects": "10", "all_sections": "15", "all_budget": "5000.5",
                                  "all_winning": "4800.25"})
 
-    jilin = new_page()
+    jilin = new_page(script=False)   # a browser without JavaScript confirms on the page
     login(jilin, "jilin")
-    _fill_and_submit(jilin, FIGURES, correction=("sec_projects", "2", "大连主场的一个项目本系统未记录"))
+    _fill_and_submit(jilin, FIGURES, correction=("sec_projects", "2", "大连主场的一个项目本系统未记录"), script=False)
 
     province = new_page()
     login(province, "province")

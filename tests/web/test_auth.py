@@ -23,6 +23,9 @@ def test_a_wrong_password_gets_a_chinese_message_and_keeps_the_username(client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "用户名或密码不正确" in page and 'value="changchun"' in page
+    # The message is about the pair: one alert above the form, not under the ID or the password field.
+    alert = page.index('<div class="form-errors" role="alert"><p>用户名或密码不正确')
+    assert alert < page.index('id="username"') and 'aria-invalid' not in page and "field-error" not in page
     assert db.session.scalar(select(func.count()).where(AuditEntry.action == "login_failed")) == 1
 
 

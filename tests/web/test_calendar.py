@@ -378,3 +378,20 @@ def test_removing_an_override_and_withdrawing_a_year_send_the_signal_too(login_a
         admin.post("/calendar/years/2027/delete")
     assert [k["reason"] for k in seen] == ["override_removed", "year_withdrawn"]
     assert seen[0]["version"] != seen[1]["version"]
+
+
+def _duplicate_ids(body: str) -> list[str]:
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_no_id_appears_twice_on_the_calendar_pages(login_as):
+    """Each form's CSRF token is a hidden field without an id: the page and the notice page hold several forms
+    (an id="csrf_token" twice was one of the Nu HTML checker's errors)."""
+    client = login_as("province")
+    pages = [client.get("/calendar/?month=2027-01"), client.get("/calendar/notice?year=2027"),
+             client.post("/calendar/notice", data={"year": "2027", "text": NOTICE_2027, "action": "preview"})]
+    for response in pages:
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'name="csrf_token"' in body
+        assert _duplicate_ids(body) == [] and 'id="csrf_token"' not in body

@@ -90,6 +90,10 @@ def test_the_demo_gives_last_months_report_figures_on_both_sides(app):
     ("/calendar/overrides/999/delete", "/calendar/"),
     ("/auth/logout", "/"),
     ("/evaluations/1/venues/1/draw", "/evaluations/1"),
+    ("/evaluations/1/handover", "/evaluations/1"),          # a refused hand-over
+    ("/evaluations/1/winner", "/evaluations/1"),            # a refused winner
+    ("/evaluations/1/end", "/evaluations/1"),
+    ("/evaluations/1/members/1/paid", "/evaluations/1"),
 ])
 def test_an_actions_address_opened_again_leads_back_to_its_page(login_as, action, page):
     """A refused post leaves its address in the address bar; opening it again (Enter, a bookmark, F5 after

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.templating import china_today
 from tests import factories
+from tests.factories import CONFIRMED
 from tests.conftest import counted_queries
 
 TENDEREE = "长春市城市建设局"
@@ -120,8 +121,8 @@ def drawn(day, login_as):
     assert _fix(main_staff, day).status_code == 303
     evaluation = _evaluation()
     main, guest = _venues(evaluation)
-    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
-    assert guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw").status_code == 303
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).status_code == 303
+    assert guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw", data=CONFIRMED).status_code == 303
     return {**day, "evaluation": evaluation, "main": main, "guest": guest, "main_staff": main_staff,
             "guest_staff": guest_staff}
 
@@ -219,8 +220,8 @@ def test_a_guest_venue_short_of_experts_moves_to_the_main_venue_and_the_evaluati
     assert main_staff.post(f"/evaluations/new?section={day['section'].id}", data=data).status_code == 303
     evaluation = _evaluation()
     main, guest = _venues(evaluation)
-    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
-    page = guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw")
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).status_code == 303
+    page = guest_staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw", data=CONFIRMED)
     text = page.get_data(as_text=True)
     assert page.status_code == 422 and "本场所无法抽取" in text and "已通知主场" in text and "请调整专业" not in text
     told = db.session.scalars(select(Notification).where(Notification.user_id == users["staff-changchun"].id,
@@ -239,13 +240,13 @@ def test_a_guest_venue_short_of_experts_moves_to_the_main_venue_and_the_evaluati
     assert db.session.get(SeatRequest, day["req"].id).status is Status.CANCELLED
     (only,) = _venues_all(evaluation)
     assert only.is_main and only.experts_needed == 4
-    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert main_staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).status_code == 303
     members = _members(main)
     assert len(members) == 4 and sum(m.specialty_id == a0101.id for m in members) == 2
     for member, station in zip(members, day["cc_stations"] + [extra]):
         assert _sign_in(main_staff, evaluation, member, station).status_code == 303
     _sign_all(main_staff, evaluation, members)
-    assert main_staff.post(f"/evaluations/{evaluation.id}/end").status_code == 303
+    assert main_staff.post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED).status_code == 303
     assert _evaluation().ended_at is not None
 
 
@@ -258,7 +259,7 @@ def test_a_main_venue_short_of_experts_is_told_to_change_its_own_part(day, login
     assert _fix(client, day, size="11", reps="1", main="8", guest="2").status_code == 303
     evaluation = _evaluation()
     main, _ = _venues(evaluation)
-    text = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").get_data(as_text=True)
+    text = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).get_data(as_text=True)
     assert "请在“评标委员会组成”中调整主场的专业或人数" in text
     assert db.session.scalar(select(func.count(Notification.id)).where(Notification.text.contains("无法抽取"))) == 0
 
@@ -304,14 +305,14 @@ def test_each_venue_draws_its_own_pool_and_avoidance_is_applied(drawn):
 
 def test_the_guest_venue_cannot_draw_for_the_main_venue(drawn, login_as):
     evaluation = drawn["evaluation"]
-    response = drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw")
+    response = drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw", data=CONFIRMED)
     assert response.status_code == 403
-    assert login_as("agent").post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw").status_code == 403
+    assert login_as("agent").post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw", data=CONFIRMED).status_code == 403
 
 
 def test_a_second_draw_when_complete_is_refused(drawn):
     evaluation = drawn["evaluation"]
-    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw")
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/venues/{drawn['main'].id}/draw", data=CONFIRMED)
     assert page.status_code == 422 and "已经抽取完毕" in page.get_data(as_text=True)
     assert len(_members()) == 4
 
@@ -323,7 +324,7 @@ def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as
     evaluation = _evaluation()
     main, _ = _venues(evaluation)
     client = login_as("staff-changchun")
-    client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+    client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED)
     served = {m.expert_id for m in _members(main)}
     # A second section of the same tenderee, later: those two experts are excluded as RECENT.
     later = factories.make_section(day["project"], orgs.center(factories.CHANGCHUN), code="02",
@@ -342,7 +343,7 @@ def test_experts_who_served_the_same_tenderee_recently_are_avoided(day, login_as
     second = db.session.scalars(select(Evaluation).where(Evaluation.section_id == later.id)).one()
     main2 = db.session.scalars(select(EvaluationVenue).where(EvaluationVenue.evaluation_id == second.id,
                                                              EvaluationVenue.is_main.is_(True))).one()
-    client.post(f"/evaluations/{second.id}/venues/{main2.id}/draw")
+    client.post(f"/evaluations/{second.id}/venues/{main2.id}/draw", data=CONFIRMED)
     record = db.session.scalars(select(ExpertDraw).where(ExpertDraw.venue_id == main2.id)).one()
     assert not served & set(json.loads(record.candidate_ids))
     assert json.loads(record.excluded)["recent"] == 2
@@ -356,7 +357,7 @@ def test_too_few_eligible_experts_is_refused_with_the_count(day, login_as):
     assert _fix(client, day, size="11", reps="1", main="8", guest="2").status_code == 303
     evaluation = _evaluation()
     main, _ = _venues(evaluation)
-    page = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+    page = client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED)
     assert page.status_code == 422
     assert "只有 6 人" in page.get_data(as_text=True)
     assert _members() == [] and db.session.scalar(select(func.count(ExpertDraw.id))) == 0
@@ -612,7 +613,7 @@ def _finish(w):
     evaluation = w["evaluation"]
     _sign_all(w["main_staff"], evaluation, _members(w["main"]))
     _sign_all(w["guest_staff"], evaluation, _members(w["guest"]))
-    assert w["main_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 303
+    assert w["main_staff"].post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED).status_code == 303
 
 
 def test_after_the_winner_is_determined_supervisors_see_the_names(drawn, login_as):
@@ -693,12 +694,12 @@ def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn
     last = _members(drawn["guest"])[-1]
     _sign_all(drawn["main_staff"], evaluation, _members(drawn["main"]))
     _sign_all(drawn["guest_staff"], evaluation, _members(drawn["guest"]), skip=(last.id, "report_signed_at"))
-    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end")
+    page = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED)
     assert page.status_code == 422
     assert f"评委席位 {last.seat_no}尚未签署评标报告" in page.get_data(as_text=True)
     assert _evaluation().ended_at is None
     # The guest venue cannot issue the end instruction itself.
-    assert drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 404
+    assert drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED).status_code == 404
     drawn["guest_staff"].post(f"/evaluations/{evaluation.id}/members/{last.id}/sign/report_signed_at")
     # The main venue's sign-in holds run (whatever the clock says) from an hour ago to six hours ahead...
     from portal.evaluations.services.common import aware
@@ -708,7 +709,7 @@ def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn
     db.session.execute(update(WorkstationHold).where(WorkstationHold.purpose == HoldPurpose.SIGN_IN)
                        .values(starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=6)))
     db.session.commit()
-    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end").status_code == 303
+    assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED).status_code == 303
     ended = _evaluation()
     assert ended.ended_at is not None
     # ...and end at the end instruction: the workstations are free from then on.
@@ -724,7 +725,8 @@ def test_the_end_is_refused_while_a_signature_is_missing_then_goes_through(drawn
 def test_the_end_through_htmx_returns_the_board_with_the_missing_signatures(drawn):
     _everyone_signed_in(drawn)
     evaluation = drawn["evaluation"]
-    response = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end", headers={"HX-Request": "true"})
+    response = drawn["main_staff"].post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED,
+                                        headers={"HX-Request": "true"})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith("<div id=\"board\"") or 'id="board"' in text
@@ -760,17 +762,85 @@ def test_the_agent_confirms_payment_per_expert(drawn, login_as):
     evaluation = drawn["evaluation"]
     member = _members(drawn["guest"])[0]
     agent = login_as("agent")
-    page = agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={"amount": "７６０"})
+    page = agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={**CONFIRMED, "amount": "７６０"})
     assert page.status_code == 422 and "半角数字" in page.get_data(as_text=True)
     assert agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid",
-                      data={"amount": "760", "reference": "YH20261201-001"}).status_code == 303
+                      data={**CONFIRMED, "amount": "760", "reference": "YH20261201-001"}).status_code == 303
     paid = next(m for m in _members() if m.id == member.id)
     assert paid.paid_yuan == Decimal("760.00") and paid.payment_ref == "YH20261201-001"
-    again = agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={"amount": "760"})
+    again = agent.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={**CONFIRMED, "amount": "760"})
     assert again.status_code == 422 and "已登记支付" in again.get_data(as_text=True)
     # Staff cannot confirm payments; another agent cannot see the evaluation.
     assert drawn["main_staff"].post(f"/evaluations/{evaluation.id}/members/{member.id}/paid",
-                                    data={"amount": "1"}).status_code == 403
+                                    data={**CONFIRMED, "amount": "1"}).status_code == 403
+
+
+# --- confirmation steps (随机抽取, 下达评审结束指令, 登记已支付): a POST without confirmed=1 only asks -------------
+
+def _box(page: str) -> str:
+    start = page.index('class="confirmation"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_a_draw_without_its_confirmation_draws_nothing_and_asks(day, login_as):
+    client = login_as("staff-changchun")
+    assert _fix(client, day).status_code == 303
+    evaluation = _evaluation()
+    main, _ = _venues(evaluation)
+    url = f"/evaluations/{evaluation.id}/venues/{main.id}/draw"
+    board = client.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert f'action="{url}" class="inline-form"\n            data-confirm="确认随机抽取' in board   # one dialog with JS
+    page = client.post(url)
+    assert page.status_code == 200
+    box = _box(page.get_data(as_text=True))
+    assert "确认随机抽取" in box and "还需要的 2 名专家" in box and "不能撤销" in box
+    assert f'action="{url}"' in box and 'name="confirmed" value="1"' in box and ">确认抽取</button>" in box
+    assert f'href="/evaluations/{evaluation.id}#committee"' in box                       # 返回
+    assert _members() == [] and db.session.scalar(select(func.count(ExpertDraw.id))) == 0   # nothing drawn
+    assert client.post(url, data=CONFIRMED).status_code == 303
+    assert len(_members(main)) == 2
+
+
+def test_the_end_without_its_confirmation_ends_nothing_and_asks(drawn):
+    evaluation = drawn["evaluation"]
+    _everyone_signed_in(drawn)
+    url = f"/evaluations/{evaluation.id}/end"
+    refused = drawn["main_staff"].post(url)          # signatures missing: refused at once, not asked
+    assert refused.status_code == 422 and "尚未签署" in refused.get_data(as_text=True)
+    assert 'class="confirmation"' not in refused.get_data(as_text=True)
+    _sign_all(drawn["main_staff"], evaluation, _members(drawn["main"]))
+    _sign_all(drawn["guest_staff"], evaluation, _members(drawn["guest"]))
+    board = drawn["main_staff"].get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert "hx-confirm=\"确认下达评审结束指令？" in board and """hx-vals='{"confirmed": "1"}'""" in board
+    page = drawn["main_staff"].post(url)
+    assert page.status_code == 200
+    box = _box(page.get_data(as_text=True))
+    assert "确认下达评审结束指令" in box and "不能撤回" in box and 'name="confirmed" value="1"' in box
+    assert _evaluation().ended_at is None
+    assert db.session.scalar(select(func.count(Notification.id)).where(Notification.text.contains("评审结束"))) == 0
+    assert drawn["main_staff"].post(url, data=CONFIRMED).status_code == 303
+    assert _evaluation().ended_at is not None
+
+
+def test_a_payment_without_its_confirmation_records_nothing_and_asks(drawn, login_as):
+    _finish(drawn)
+    evaluation = drawn["evaluation"]
+    member = _members(drawn["guest"])[0]
+    agent, url = login_as("agent"), f"/evaluations/{evaluation.id}/members/{member.id}/paid"
+    assert 'data-confirm="确认登记已支付？' in agent.get(f"/evaluations/{evaluation.id}").get_data(as_text=True)
+    typed = {"amount": "760", "reference": "YH20261201-001", "paid_on": china_today().isoformat()}
+    page = agent.post(url, data=typed)
+    assert page.status_code == 200
+    box = _box(page.get_data(as_text=True))
+    assert "支付 760.00 元，支付凭证号 YH20261201-001" in box and 'name="confirmed" value="1"' in box
+    assert 'name="amount" value="760"' in box and 'name="reference" value="YH20261201-001"' in box
+    assert f'href="/evaluations/{evaluation.id}#fees"' in box
+    assert next(m for m in _members() if m.id == member.id).paid_at is None           # nothing recorded
+    assert agent.post(url, data={**typed, **CONFIRMED}).status_code == 303
+    assert next(m for m in _members() if m.id == member.id).paid_yuan == Decimal("760.00")
+    # A correction states its reason, which is deliberate enough: it needs no second step.
+    assert agent.post(url, data={"amount": "700", "correction": "金额录入错误"}).status_code == 303
+    assert next(m for m in _members() if m.id == member.id).paid_yuan == Decimal("700.00")
 
 
 # --- deadlines board ------------------------------------------------------------------------------------------
@@ -983,8 +1053,8 @@ def test_the_evaluation_page_query_count_does_not_grow_with_the_committee(day, l
     assert _fix(client, day, size="5", reps="1", main="2", guest="2").status_code == 303
     evaluation = _evaluation()
     main, guest = _venues(evaluation)
-    client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
-    login_as("staff-jilin").post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw")
+    client.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED)
+    login_as("staff-jilin").post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw", data=CONFIRMED)
     counts = []
     for _ in range(2):
         with counted_queries() as small:
@@ -1025,12 +1095,12 @@ def test_the_draw_opens_at_midnight_china_time_of_the_working_day_before(day, lo
     main, _ = _venues(evaluation)
     opening = load_calendar().add_working_days(day["when"], -1)
     travel(_china(opening, 0, 0) - timedelta(minutes=1), tick=False)     # 15:59 UTC, the day before in China
-    page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+    page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED)
     assert page.status_code == 422
     assert f"专家抽取自 {opening:%Y-%m-%d} 00:00 起开放" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ExpertDraw.id))) == 0
     travel(_china(opening, 0, 0), tick=False)                            # 16:00 UTC: midnight in China
-    assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).status_code == 303
     assert db.session.scalar(select(func.count(ExpertDraw.id))) == 1
 
 
@@ -1041,7 +1111,7 @@ def test_the_draw_may_open_hours_before_the_start(app, day, login_as, travel):
     app.config["EVALUATION_DRAW_OPEN_HOURS"] = 2
     try:
         travel(_china(day["when"], 6, 59), tick=False)                   # the evaluation starts at 09:00
-        page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw")
+        page = login_as("staff-changchun").post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED)
         assert page.status_code == 422 and f"{day['when']:%Y-%m-%d} 07:00 起开放" in page.get_data(as_text=True)
     finally:
         app.config["EVALUATION_DRAW_OPEN_HOURS"] = None
@@ -1056,7 +1126,7 @@ def test_sign_in_signatures_and_the_end_only_on_the_evaluation_day(drawn, login_
     assert page.status_code == 422
     assert f"签到只能在评标当日（{when:%Y-%m-%d}）进行" in page.get_data(as_text=True)
     assert _members(drawn["main"])[0].signed_in_at is None
-    page = staff.post(f"/evaluations/{evaluation.id}/end")
+    page = staff.post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED)
     assert page.status_code == 422 and "下达评审结束指令只能在评标当日" in page.get_data(as_text=True)
     travel(_china(when, 0, 0), tick=False)                               # 16:00 UTC: the evaluation day in China
     staff = login_as("staff-changchun")
@@ -1066,7 +1136,7 @@ def test_sign_in_signatures_and_the_end_only_on_the_evaluation_day(drawn, login_
     page = staff.post(f"/evaluations/{evaluation.id}/members/{member.id}/sign/report_signed_at")
     assert page.status_code == 422 and f"评标日期（{when:%Y-%m-%d}）已过，不能再登记签署" in page.get_data(as_text=True)
     assert _members(drawn["main"])[0].report_signed_at is None
-    assert "已过" in staff.post(f"/evaluations/{evaluation.id}/end").get_data(as_text=True)
+    assert "已过" in staff.post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED).get_data(as_text=True)
     assert _evaluation().ended_at is None
 
 
@@ -1193,7 +1263,7 @@ def test_a_payment_records_its_day_and_voucher_and_is_corrected_only_with_a_reas
     future = agent.post(url, data={"amount": "660", "reference": "YH-1", "paid_on": tomorrow})
     assert future.status_code == 422 and "支付日期不能晚于今天" in future.get_data(as_text=True)
     assert next(m for m in _members() if m.id == member.id).paid_at is None           # nothing saved
-    assert agent.post(url, data={"amount": "600", "reference": "YH-1", "paid_on": drawn["when"].isoformat()}
+    assert agent.post(url, data={**CONFIRMED, "amount": "600", "reference": "YH-1", "paid_on": drawn["when"].isoformat()}
                       ).status_code == 303
     again = agent.post(url, data={"amount": "660", "reference": "YH-2"})
     assert again.status_code == 422 and "如需更正，请填写更正原因" in again.get_data(as_text=True)

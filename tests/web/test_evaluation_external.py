@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.orgs.models import TradingCenter
 from portal.templating import china_today
 from tests import factories
+from tests.factories import CONFIRMED
 from tests.conftest import counted_queries
 
 DALIAN = "大连市营商环境建设局（大连市公共资源交易管理办公室）"
@@ -70,7 +71,7 @@ def outbound(orgs, users, travel, login_as):
     db.session.commit()
     main, guest = _venues(evaluation)
     assert guest.center_id == partner.id and guest.experts_needed == 3
-    assert staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 303
+    assert staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).status_code == 303
     member = db.session.scalars(select(CommitteeMember)).one()
     assert staff.post(f"/evaluations/{evaluation.id}/members/{member.id}/sign-in", data={
         "id_number": expert.id_number, "photo_checked": "y", "phone_in_custody": "y", "no_conflict_declared": "y",
@@ -113,7 +114,7 @@ def _standards(client, w, **changes):
 
 
 def _end(w):
-    assert w["staff"].post(f"/evaluations/{w['evaluation'].id}/end").status_code == 303
+    assert w["staff"].post(f"/evaluations/{w['evaluation'].id}/end", data=CONFIRMED).status_code == 303
 
 
 # --- the sign-in as the partner confirmed it -----------------------------------------------------------------------
@@ -280,17 +281,20 @@ def test_the_agent_records_the_payment_and_the_board_shows_it_until_then(outboun
     assert "支付专家劳务费" in board and "1 个外省客场的专家" in board
     with counted_queries() as due:
         agent.get("/evaluations/deadlines")
-    assert w["staff"].post(_url(w, "paid"), data={"amount": "1650"}).status_code == 403
-    refused = agent.post(_url(w, "paid"), data={"amount": "１６５０", "reference": "YH-01"})
+    assert w["staff"].post(_url(w, "paid"), data={**CONFIRMED, "amount": "1650"}).status_code == 403
+    refused = agent.post(_url(w, "paid"), data={**CONFIRMED, "amount": "１６５０", "reference": "YH-01"})
     assert refused.status_code == 422 and "半角数字" in refused.get_data(as_text=True)
     assert 'value="YH-01"' in refused.get_data(as_text=True)
-    assert agent.post(_url(w, "paid", w["main"]), data={"amount": "1"}).status_code == 422
-    assert agent.post(_url(w, "paid"), data={"amount": "1650", "reference": "YH-01"}).status_code == 303
+    assert agent.post(_url(w, "paid", w["main"]), data={**CONFIRMED, "amount": "1"}).status_code == 422
+    asked = agent.post(_url(w, "paid"), data={"amount": "1650", "reference": "YH-01"})   # without the confirmation
+    assert asked.status_code == 200 and "确认登记已支付" in asked.get_data(as_text=True)
+    assert 'name="confirmed" value="1"' in asked.get_data(as_text=True) and _guest(w).paid_at is None
+    assert agent.post(_url(w, "paid"), data={**CONFIRMED, "amount": "1650", "reference": "YH-01"}).status_code == 303
     venue = _guest(w)
     assert (venue.paid_yuan, venue.payment_ref, venue.paid_on) == (Decimal("1650.00"), "YH-01", china_today())
-    again = agent.post(_url(w, "paid"), data={"amount": "1600"})
+    again = agent.post(_url(w, "paid"), data={**CONFIRMED, "amount": "1600"})
     assert again.status_code == 422 and "已登记支付" in again.get_data(as_text=True)
-    assert agent.post(_url(w, "paid"), data={"amount": "1600", "correction": "金额录入错误"}).status_code == 303
+    assert agent.post(_url(w, "paid"), data={**CONFIRMED, "amount": "1600", "correction": "金额录入错误"}).status_code == 303
     assert _guest(w).paid_yuan == Decimal("1600.00")
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.summary.like("%支付更正%"))).one()
     assert "1650.00 元" in entry.summary and "金额录入错误" in entry.summary

@@ -163,6 +163,25 @@ def test_a_region_admin_registers_an_expert(login_as, orgs):
     assert expert.name == "买买提·艾力" and expert.region_id == orgs.region("changchun").id
 
 
+def test_specialties_are_picked_from_grouped_checkboxes_not_a_ctrl_multi_select(login_as):
+    client = login_as("changchun")
+    page = client.get("/experts/records/new").get_data(as_text=True)
+    assert "<select multiple" not in page and 'name="specialty_ids" multiple' not in page and "Ctrl" not in page
+    assert '<fieldset class="specialty-picker" id="specialty_ids"' in page and 'data-specialty-picker' in page
+    assert page.count('type="checkbox" name="specialty_ids"') == db.session.scalar(
+        select(func.count()).select_from(Specialty).where(Specialty.active.is_(True))) == 32
+    for legend in ("A 工程类", "B 货物类", "C 服务类"):                     # one fieldset per category
+        assert f"<legend>{legend}</legend>" in page
+    assert '<label for="specialty_ids-filter">查找专业</label>' in page   # the filter box (shown by app.js)
+    # Re-shown after an error, the ticks are kept, and the count says how many.
+    a0201, c03 = specialty_ids("A0201", "C03")
+    refused = client.post("/experts/records/new", data=expert_form(phone="123", specialty_ids=[a0201, c03]))
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "已选 2 个" in text
+    for ticked in (a0201, c03):
+        assert f'value="{ticked}" id="specialty_ids-{ticked}" checked' in text
+
+
 @pytest.mark.parametrize("changes, field, message", [
     ({"id_number": factories.valid_id_number(7)[:-1] + "0"}, "id_number", "校验位不正确"),
     ({"id_number": "220102800101001"}, "id_number", "15 位旧身份证号码"),

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.projects.models import Project, Section
 from portal.reports import counting
 from tests import factories
+from tests.factories import CONFIRMED
 
 HUANGGANG = "黄冈市公共资源交易中心"
 TENDEREE = "黄冈市某水务投资有限公司"
@@ -226,10 +227,10 @@ def test_the_whole_guest_day_of_an_inbound_evaluation(accepted, login_as, travel
     assert (main.is_main, main.center_id, main.experts_needed) == (True, accepted["huanggang"].id, 4)
     assert (guest.center_id, guest.experts_needed) == (accepted["jilin"].id, 2)
     # 委托客场抽取: only experts shared across provinces, the tenderee's employee avoided.
-    assert staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw").status_code == 403
+    assert staff.post(f"/evaluations/{evaluation.id}/venues/{main.id}/draw", data=CONFIRMED).status_code == 403
     travel(_china(accepted["day"], 9, 0) - timedelta(days=1))
     staff = login_as("staff-jilin")   # (a session does not outlive the clock's jumps)
-    assert staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw").status_code == 303
+    assert staff.post(f"/evaluations/{evaluation.id}/venues/{guest.id}/draw", data=CONFIRMED).status_code == 303
     members = db.session.scalars(select(CommitteeMember).order_by(CommitteeMember.seat_no)).all()
     assert len(members) == 2
     assert {m.expert_id for m in members} <= {e.id for e in accepted["cross"]}
@@ -256,7 +257,7 @@ def test_the_whole_guest_day_of_an_inbound_evaluation(accepted, login_as, travel
     # The main venue's end instruction, as it was given by 黄冈, recorded by the host: fees by 吉林市's standard.
     travel(_china(accepted["day"], 13, 30))
     staff = login_as("staff-jilin")
-    assert staff.post(f"/evaluations/{evaluation.id}/end").status_code == 303
+    assert staff.post(f"/evaluations/{evaluation.id}/end", data=CONFIRMED).status_code == 303
     db.session.expire_all()
     members = db.session.scalars(select(CommitteeMember).order_by(CommitteeMember.seat_no)).all()
     for member in members:
@@ -271,7 +272,7 @@ def test_the_whole_guest_day_of_an_inbound_evaluation(accepted, login_as, travel
     # The payment, recorded by the host (the partner's agent has no account here).
     for member in members:
         assert staff.post(f"/evaluations/{evaluation.id}/members/{member.id}/paid", data={
-            "amount": "760", "paid_on": accepted["day"].isoformat(), "reference": "HG-PAY-7"}).status_code == 303
+            **CONFIRMED, "amount": "760", "paid_on": accepted["day"].isoformat(), "reference": "HG-PAY-7"}).status_code == 303
     db.session.expire_all()
     assert all(m.paid_yuan == Decimal("760.00") for m in db.session.scalars(select(CommitteeMember)))
     assert db.session.get(EvaluationVenue, guest.id).received_at is not None

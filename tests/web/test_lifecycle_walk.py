@@ -26,6 +26,7 @@ from portal.experts.models import Expert, Specialty
 from portal.experts.services import forget_catalogue, load_starter_specialties
 from portal.extensions import db
 from tests import factories
+from tests.factories import CONFIRMED
 
 GIVEN_UP = {Status.WITHDRAWN.value, Status.REJECTED.value, Status.CANCELLED.value}
 
@@ -171,11 +172,11 @@ class World:
 
     def draw_main(self):
         evaluation, venue = self._venue(True)
-        return bool(venue) and self._post("staff-changchun", f"/evaluations/{evaluation.id}/venues/{venue.id}/draw")
+        return bool(venue) and self._post("staff-changchun", f"/evaluations/{evaluation.id}/venues/{venue.id}/draw", data=CONFIRMED)
 
     def draw_guest(self):
         evaluation, venue = self._venue(False)
-        return bool(venue) and self._post("staff-jilin", f"/evaluations/{evaluation.id}/venues/{venue.id}/draw")
+        return bool(venue) and self._post("staff-jilin", f"/evaluations/{evaluation.id}/venues/{venue.id}/draw", data=CONFIRMED)
 
     def move_to_main(self):
         evaluation, venue = self._venue(False)
@@ -207,7 +208,7 @@ class World:
             for which in ("review_form_signed_at", "summary_signed_at", "report_signed_at"):
                 if not self._post(client, f"/evaluations/{evaluation.id}/members/{member.id}/sign/{which}"):
                     return False
-        return self._post("staff-changchun", f"/evaluations/{evaluation.id}/end")
+        return self._post("staff-changchun", f"/evaluations/{evaluation.id}/end", data=CONFIRMED)
 
     ACTIONS = ("accept", "reject", "withdraw", "cancel", "complete", "fix_committee", "fix_committee_short",
                "draw_main", "draw_guest", "move_to_main", "the_day_comes", "run_the_day")

@@ -80,7 +80,7 @@ def post_report(client, key, region="changchun", action="save", version=None, **
     data.setdefault("version", version if version is not None else _version(region, key))
     data["action"] = action
     if action == "submit":
-        data.setdefault("confirm_submit", "y")
+        data.setdefault("confirmed", "1")
     return client.post(f"/reports/monthly/{key}/{region}", data=data)
 
 
@@ -648,13 +648,19 @@ def test_the_monthly_workbook_prints_one_a4_landscape_page_per_sheet(login_as, m
     assert "首次报送时间" in status and "备注" in status and "长春地区" in status
 
 
-def test_submitting_needs_the_confirmation_ticked_and_changes_nothing_without_it(login_as, month_data):
+def test_submitting_without_the_confirmation_changes_nothing_and_shows_the_confirmation_box(login_as, month_data):
     client = login_as("changchun")
     key = month_data["key"]
-    response = post_report(client, key, action="submit", confirm_submit="", **ENTERED)
+    response = post_report(client, key, action="submit", confirmed="", **ENTERED)
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "报送前请勾选" in page
-    assert 'value="5000.5"' in page                                          # what was typed is kept
+    assert response.status_code == 200 and "确认报送长春地区" in page and "报送后本地区不能再修改" in page
+    box = page[page.index('class="confirmation"'):page.index("</section>", page.index('class="confirmation"'))]
+    assert 'name="confirmed" value="1"' in box and 'name="all_budget" value="5000.5"' in box   # the same fields
+    assert 'name="action" value="submit"' in box and f'href="/reports/monthly/{key}/changchun"' in box   # 返回
+    assert 'value="5000.5"' in page[page.index('id="report-form"'):]           # what was typed is kept on the form
     assert db.session.scalars(select(MonthlyReport)).first() is None          # nothing saved, nothing sent
-    assert post_report(client, key, action="save", **ENTERED).status_code == 303   # a draft needs no tick
+    assert post_report(client, key, action="save", **ENTERED).status_code == 303   # a draft needs no confirmation
     assert db.session.scalars(select(MonthlyReport)).one().status is rules.Status.DRAFT
+    assert post_report(client, key, action="submit", **ENTERED).status_code == 303   # confirmed: submitted
+    db.session.expire_all()
+    assert db.session.scalars(select(MonthlyReport)).one().status is rules.Status.SUBMITTED

@@ -1,5 +1,6 @@
 """The workstation registry and the shared directory, through the Flask client."""
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -62,6 +63,19 @@ def test_an_edit_records_the_values_before_and_after(login_as, changchun_venue):
     assert ("status", "available", "maintenance") in entry.changes
     page = client.get(f"/workstations/{workstation.id}/edit").get_data(as_text=True)
     assert "变更记录" in page and "维护中" in page
+
+
+def test_the_change_history_names_the_person_not_the_account(login_as, changchun_venue, users):
+    workstation = factories.make_workstation(changchun_venue, "CC-A01")
+    users["changchun"].display_name = "长春市管理员李工"
+    db.session.commit()
+    client = login_as("changchun")
+    assert client.post(f"/workstations/{workstation.id}/edit",
+                       data=ws_form(changchun_venue, code="CC-A01", status="maintenance")).status_code == 303
+    page = client.get(f"/workstations/{workstation.id}/edit").get_data(as_text=True)
+    history = page[page.index('id="history-title"'):]
+    assert "<td>长春市管理员李工</td>" in history and "<td>changchun</td>" not in history
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00">', history)
 
 
 @pytest.mark.parametrize("values, message", [

@@ -150,18 +150,29 @@ def end_problems(evaluation: Evaluation, members) -> list[str]:
     return problems
 
 
+def end_refusal(evaluation: Evaluation, members=None) -> str | None:
+    """Why the end instruction would be refused now (None: it may be given); the view asks for the
+    confirmation only when it may be given."""
+    if evaluation.ended:
+        return "评审结束指令已经下达。"
+    try:
+        check_on_the_day(evaluation, "下达评审结束指令")
+    except EvaluationError as error:
+        return str(error)
+    problems = end_problems(evaluation, members_of(evaluation) if members is None else members)
+    if problems:
+        return "还不能下达评审结束指令：" + "；".join(problems[:5]) + ("等。" if len(problems) > 5 else "")
+    return None
+
+
 def end(evaluation: Evaluation) -> None:
     """The main venue's end instruction (评审结束指令): refused until every member has signed all three
     documents; then released to every venue, fees computed and the after-evaluation deadlines set."""
     lock(evaluation)
-    if evaluation.ended:
-        raise EvaluationError("评审结束指令已经下达。")
-    check_on_the_day(evaluation, "下达评审结束指令")
     members = members_of(evaluation)
-    problems = end_problems(evaluation, members)
-    if problems:
-        raise EvaluationError("还不能下达评审结束指令：" + "；".join(problems[:5])
-                              + ("等。" if len(problems) > 5 else ""))
+    refusal = end_refusal(evaluation, members)
+    if refusal:
+        raise EvaluationError(refusal)
     now = utcnow()
     evaluation.ended_at = now
     evaluation.ended_by_id = audit.current_actor_id()

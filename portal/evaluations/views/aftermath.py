@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ... import uploads
 from ...auth.permissions import permission_required
+from ...confirming import confirmed
 from ...errors import show_on_form
 from ...clock import china_now
 from ...extensions import db
@@ -14,7 +15,7 @@ from .. import access, bp, rules
 from ..forms import ClueForm, DutyForm, HandoverForm, IncidentForm, PaymentForm, ReceiveForm, ReportForm, ResumeForm
 from ..services import aftermath
 from ..services.common import UPLOAD_FEATURE, EvaluationError
-from .common import Page, load, page, page_section, refused, reload, run_venue, venue_of
+from .common import Page, ask_payment, load, page, page_section, refused, reload, run_venue, venue_of
 
 CLUE_MAX_BYTES = 20 * uploads.MB
 HANDOVER_MAX_BYTES = 50 * uploads.MB
@@ -202,6 +203,10 @@ def paid(evaluation_id, member_id):
     if not form.validate_on_submit():
         return page(loaded.evaluation, 422, payment_form=form, failed="payment", failed_id=member.id)
     corrected = member.paid_at is not None
+    whose = f"{member.venue.label}评委席位 {member.seat_no} 的劳务费"
+    confirmation = None if corrected or confirmed() else ask_payment(whose, form, loaded.evaluation)
+    if confirmation is not None:
+        return page(loaded.evaluation, confirmation=confirmation)
     try:
         aftermath.confirm_payment(loaded.evaluation, member, form.value, form.reference.data or "",
                                   form.paid_on.data, form.correction.data)

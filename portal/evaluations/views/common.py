@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...auth.permissions import can, get_scoped_or_404
+from ...confirming import ask
 from ...extensions import db
 from ...forms_base import ActionForm
 from ...htmx import fragment, wants_fragment
@@ -213,16 +214,33 @@ def page_section(build):
     return build
 
 
-def page(evaluation: Evaluation, status: int = 200, *, failed=None, failed_id=None, error=None, **forms):
-    """The evaluation page: each section's context merged; a refused form comes back with its message (422)."""
+def page(evaluation: Evaluation, status: int = 200, *, failed=None, failed_id=None, error=None, confirmation=None,
+         **forms):
+    """The evaluation page: each section's context merged; a refused form comes back with its message (422);
+    an irreversible action posted without its confirmation comes back with the confirmation box (200)."""
     state = Page(evaluation, forms, failed, failed_id)
     start, finish = common.evaluation_window(evaluation)
     context = dict(evaluation=evaluation, section=evaluation.section, project=evaluation.section.project,
                    today=china_today(), start=start, finish=finish, failed=failed, failed_id=failed_id,
-                   error=error, acting=state.acting, main_staff=state.main_staff, poll_seconds=poll_seconds())
+                   error=error, confirmation=confirmation, acting=state.acting, main_staff=state.main_staff,
+                   poll_seconds=poll_seconds())
     for build in _SECTIONS:
         context.update(build(state))
     return render_template("evaluations/show.html", **context), status
+
+
+def ask_payment(whose: str, form, evaluation):
+    """The confirmation of a first payment record, or None when the service will refuse it anyway (so the
+    refusal comes at once). A correction needs its reason, which is deliberate enough: it is not asked."""
+    today = china_today()
+    paid_on = form.paid_on.data or today
+    if not evaluation.ended or rules.payment_date_problem(paid_on, evaluation.evaluation_date, today):
+        return None
+    voucher = f"，支付凭证号 {form.reference.data}" if form.reference.data else "，未填支付凭证号"
+    return ask("确认登记已支付",
+               f"将登记{whose}已于 {paid_on.isoformat()} 支付 {form.value:.2f} 元{voucher}。登记后不能删除，"
+               "只能填写更正原因后更正。",
+               "确认登记", url_for("evaluations.show", evaluation_id=evaluation.id) + "#fees")
 
 
 # --- the live board ---------------------------------------------------------------------------------------------

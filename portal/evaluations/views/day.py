@@ -2,6 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...auth.permissions import permission_required
+from ...confirming import ask, confirmed
 from ...errors import show_on_form
 from ...extensions import db
 from ...forms_base import ActionForm
@@ -72,6 +73,11 @@ def end(evaluation_id):
     loaded = load(evaluation_id, "manage")
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed() and day.end_refusal(loaded.evaluation) is None:
+        return page(loaded.evaluation, confirmation=ask(
+            "确认下达评审结束指令",
+            "下达后各场所专家即可离场，不能再登记签到和签署，不能撤回；劳务费按此刻计算，资料移交和劳务费支付的期限从今天起算。",
+            "确认下达", url_for("evaluations.show", evaluation_id=evaluation_id) + "#end-title"))
     try:
         day.end(loaded.evaluation)
     except EvaluationError as error:

@@ -3,12 +3,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...auth.permissions import can, permission_required
+from ...confirming import ask, confirmed
 from ...errors import show_on_form
 from ...extensions import db
 from ...forms_base import ActionForm
 from .. import access, bp, rules
 from ..forms import DecisionForm, ReplaceForm
 from ..services import draw as draws
+from ..services import common
 from ..services.common import EvaluationError
 from .common import Page, done, load, page, page_section, refused, reload
 
@@ -20,6 +22,14 @@ def draw(evaluation_id, venue_id):
     loaded = load(evaluation_id, "run", venue_id=venue_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        needed = loaded.venue.experts_needed - sum(1 for m in common.members_of(loaded.evaluation)
+                                                   if m.venue_id == loaded.venue.id and m.seated)
+        return page(loaded.evaluation, confirmation=ask(
+            f"确认随机抽取{loaded.venue.label}的专家",
+            f"将从专家库中随机抽取{loaded.venue.label}还需要的 {needed} 名专家。抽取结果立即生效并记入评标记录，"
+            "不能撤销；之后只能逐个更换（有次数限制）。",
+            "确认抽取", url_for("evaluations.show", evaluation_id=evaluation_id) + "#committee"))
     try:
         n = draws.draw_venue(loaded.evaluation, loaded.venue)
     except draws.Shortage as error:

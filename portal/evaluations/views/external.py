@@ -5,6 +5,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from ...auth.permissions import permission_required
+from ...confirming import confirmed
 from ...bookings.services.fees import expert_fee_text, meal_fee_text
 from ...clock import china_now
 from ...errors import show_on_form
@@ -15,7 +16,7 @@ from .. import access, bp
 from ..forms import ExternalFeesForm, ExternalSignInForm, PaymentForm
 from ..services import external
 from ..services.common import EvaluationError
-from .common import Page, load, page, page_section, reload
+from .common import Page, ask_payment, load, page, page_section, reload
 
 FORMS = {"sign_in": ("external_sign_in_form", ExternalSignInForm), "fees": ("external_fees_form", ExternalFeesForm)}
 
@@ -90,6 +91,10 @@ def external_paid(evaluation_id, venue_id):
     if not form.validate_on_submit():
         return page(loaded.evaluation, 422, **kept)
     corrected = venue.paid_at is not None
+    whose = f"{venue.label}专家的劳务费"
+    confirmation = None if corrected or confirmed() else ask_payment(whose, form, loaded.evaluation)
+    if confirmation is not None:
+        return page(loaded.evaluation, confirmation=confirmation)
     try:
         external.confirm_payment(loaded.evaluation, venue, form.value, form.reference.data or "",
                                  form.paid_on.data, form.correction.data)
