@@ -22,6 +22,7 @@ from ...workstations import holds
 from .. import rules
 from ..models import Booking, SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Status
+from . import wire
 
 COLUMNS = [c.key for c in SeatRequest.__table__.columns]
 AUDIT_FIELDS = ("status", "evaluation_date", "start_time", "duration_minutes", "committee_size",
@@ -124,6 +125,7 @@ def move(req: SeatRequest, step: Move, *, section: Section | None = None, guest:
                  region_id=main.region_id if main.region_id is not None else guest.region_id, before=before,
                  after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
     notify_both_sides(req, section, text)
+    wire.tell_partner(req, step.action.value)
     return new
 
 
