@@ -115,7 +115,8 @@ def document() -> dict:
             "/api/v1/centers/{code}/availability": {"get": {
                 "summary": "交易中心某时段的跨省工位和专家数量（只有数量）",
                 "parameters": [
-                    {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "code", "in": "path", "required": True,
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}, "description": "交易中心编码"},
                     {"name": "evaluationStartTime", "in": "query", "required": True,
                      "schema": {"type": "string", "format": "date-time"}},
                     {"name": "durationMinutes", "in": "query", "schema": {"type": "integer", "minimum": 1,

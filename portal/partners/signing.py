@@ -3,7 +3,8 @@
 A call is signed with HMAC-SHA256 over four lines, joined by "\\n":
 
     METHOD                 upper case, e.g. POST
-    PATH[?QUERY]           the path as sent, with "?" and the raw query string only when there is one
+    PATH[?QUERY]           the path percent-encoded (RFC 3986; plain ASCII paths as they are), then "?" and
+                           the raw query string as sent, only when there is one
     TIMESTAMP              Unix seconds, as sent in X-Timestamp
     SHA256(BODY)           lower-case hex of the body's bytes (of b"" for no body)
 
@@ -15,13 +16,20 @@ signed the same way with the same key.
 import hashlib
 import hmac
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 REPLAY_WINDOW = 300   # seconds either side of the receiver's clock
 HEADER_KEY, HEADER_TIMESTAMP, HEADER_SIGNATURE = "X-Api-Key", "X-Timestamp", "X-Signature"
 HEADER_IDEMPOTENCY = "Idempotency-Key"
 
 
+def canonical_path(path: str) -> str:
+    """The path percent-encoded (RFC 3986: unreserved characters and "/" kept), whether given decoded or not."""
+    return quote(unquote(path), safe="/-._~")
+
+
 def canonical(method: str, path: str, query: str, timestamp: str, body: bytes) -> str:
+    path = canonical_path(path)
     target = f"{path}?{query}" if query else path
     return "\n".join((method.upper(), target, timestamp, hashlib.sha256(body or b"").hexdigest()))
 
