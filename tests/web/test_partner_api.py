@@ -261,7 +261,10 @@ def test_no_answer_names_an_expert_or_shows_an_id_number_or_phone(partner, login
     answers.append(api.get(f"/api/v1/centers/{partner['jilin'].id}/availability",
                            query=f"evaluationStartTime={partner['day'].isoformat()}T09:00"))
     db.session.expire_all()
-    bodies = [a.get_data(as_text=True) for a in answers] + [e.payload for e in db.session.scalars(select(OutboxEvent))]
+    # Decoded first: JSON may escape every Chinese character (\uXXXX), and a name must not hide that way.
+    bodies = [json.dumps(a.get_json(), ensure_ascii=False) for a in answers] + [
+        json.dumps(json.loads(e.payload), ensure_ascii=False) for e in db.session.scalars(select(OutboxEvent))]
+    assert any(partner["jilin"].name in body for body in bodies)     # the search does see Chinese text
     experts = db.session.scalars(select(Expert)).all()
     assert experts
     for body in bodies:
