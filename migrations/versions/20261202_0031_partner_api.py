@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('callback_url', sa.String(length=300), nullable=True),
+    sa.Column('remote_url', sa.String(length=300), nullable=True),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.String(length=500), nullable=True),

@@ -146,6 +146,16 @@ def document() -> dict:
                     "reason": {"type": "string", "maxLength": 500}}})},
                 "responses": {"200": {"description": "已撤回或取消", **_json(seat)},
                               **_errors(400, 401, 404, 409, 415, 422)}}},
+            "/api/v1/partner-events": {"post": {
+                "summary": "对方门户的处理结果（两个门户互联时）", "parameters": [IDEMPOTENCY],
+                "requestBody": {"required": True, **_json({"type": "object", "required": ["eventType", "data"],
+                                                           "properties": {"eventId": {"type": "integer"},
+                                                                          "eventType": {"type": "string"},
+                                                                          "data": {"type": "object"}}})},
+                "responses": {"200": {"description": "已处理（applied: 是否改变了本系统的申请）", **_json({
+                    "type": "object", "required": ["applied", "id", "status"], "properties": {
+                        "applied": {"type": "boolean"}, "id": {"type": "integer"}, "status": {"type": "string"}}})},
+                    **_errors(400, 401, 404, 409, 415, 422)}}},
         },
         "components": {
             "securitySchemes": {

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..bookings.models import SeatRequest
 from ..bookings.rules import Side, Status
-from ..bookings.services import changes, inbound, lifecycle, wire
+from ..bookings.services import changes, federation, inbound, lifecycle, wire
 from ..bookings.services.availability import seat_counts
 from ..bookings.services.common import BookingConflict, BookingError, StaleRequest
 from ..bookings.services.lifecycle import timeline
@@ -355,6 +355,27 @@ def _cancel(req: SeatRequest, data: dict):
     except BookingError as error:
         raise refused(error) from None
     return 200, wire.request_json(req)
+
+
+# --- federation: another portal's answers -----------------------------------------------------------------
+
+@bp.post("/partner-events")
+@idempotent
+def partner_event():
+    """An event of another portal about a request this portal sent there (federation): applied once."""
+    data = json_body()
+    kind, payload = data.get("eventType"), data.get("data")
+    if not isinstance(kind, str) or not kind or len(kind) > 40:
+        invalid("eventType", "请填写事件类型（eventType）。")
+    if not isinstance(payload, dict):
+        invalid("data", "事件内容（data）须为 JSON 对象。")
+    try:
+        req, changed = federation.apply_event(g.partner_system.id, kind, payload)
+    except federation.UnknownRequest as error:
+        raise ApiError(404, "request_not_found", str(error), error.field) from None
+    except BookingError as error:
+        raise refused(error) from None
+    return 200, {"applied": changed, "id": req.id, "status": req.status.value}
 
 
 # --- reading ---------------------------------------------------------------------------------------------------

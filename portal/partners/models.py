@@ -118,6 +118,9 @@ class PartnerSystem(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     callback_url: Mapped[str | None] = mapped_column(String(300))
+    # Another portal of this kind (federation): its base URL. Requests filed here to the centers it speaks for
+    # are sent to its API; its answers come back to this portal's /api/v1/partner-events.
+    remote_url: Mapped[str | None] = mapped_column(String(300))
     # The account the system's calls act as (with a random password nobody knows); audit entries name it.
     account_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)

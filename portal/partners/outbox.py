@@ -82,20 +82,35 @@ def mark_failed(event: OutboxEvent, error: str) -> None:
         event.next_attempt_at = utcnow() + timedelta(seconds=signing.backoff_seconds(event.attempts))
 
 
-def post(url: str, body: bytes, key_id: str, secret: str, now: float | None = None) -> int:
-    """POST a signed JSON body; the HTTP status (an exception when nothing answered)."""
+def post(url: str, body: bytes, key_id: str, secret: str, idempotency_key: str,
+         now: float | None = None) -> tuple[int, str]:
+    """POST a signed JSON body with an Idempotency-Key; the HTTP status and the answer's start (an exception
+    when nothing answered)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise ValueError("回调地址须为 http(s)")
-    headers = {"Content-Type": "application/json; charset=utf-8",
+    headers = {"Content-Type": "application/json; charset=utf-8", signing.HEADER_IDEMPOTENCY: idempotency_key,
                **signing.headers(key_id, secret, "POST", parts.path or "/", parts.query, body,
                                  now if now is not None else time.time())}
     req = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as answer:  # nosec B310 (scheme checked)
-            return answer.status
+        # the scheme was checked above: http or https only
+        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as answer:  # nosec B310
+            return answer.status, answer.read(2000).decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
-        return error.code
+        return error.code, error.read(2000).decode("utf-8", "replace")
+
+
+# A federated portal's refusal that no retry changes (the request itself is refused there).
+FINAL_REFUSALS = {400, 403, 404, 415, 422}
+
+
+def _refusal_text(status: int, text: str) -> str:
+    try:
+        message = json.loads(text)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = ""
+    return f"对方答复 HTTP {status}" + (f"：{message}" if message else "")
 
 
 @dataclass
@@ -105,16 +120,29 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
+def target(system: PartnerSystem, event: OutboxEvent) -> tuple[str | None, bytes]:
+    """Where the event goes and what is sent: a callback gets the event itself; a federated portal gets the
+    API call the event carries (a filing, change or withdrawal there)."""
+    if event.event_type.startswith("federation."):
+        call = json.loads(event.payload)["data"]
+        base = system.remote_url
+        return (base + call["path"] if base else None), json.dumps(call["body"], ensure_ascii=False).encode()
+    return system.callback_url, event.payload.encode()
+
+
 def deliver(event: OutboxEvent, outcome: Outcome) -> None:
     system = db.session.get(PartnerSystem, event.system_id)
     key = signing_key(event.system_id)
     secret = key_secret(key) if key else None
-    if system is None or not system.callback_url or secret is None:
-        error = "合作方系统未设置回调地址或没有有效的接口密钥"
+    url, body = target(system, event) if system is not None else (None, b"")
+    final = False
+    if not url or secret is None:
+        error = "合作方系统未设置回调地址（或对方门户地址），或没有有效的接口密钥"
     else:
         try:
-            status = post(system.callback_url, event.payload.encode(), key.key_id, secret)
-            error = None if 200 <= status < 300 else f"回调地址答复 HTTP {status}"
+            status, text = post(url, body, key.key_id, secret, f"event-{event.id}")
+            error = None if 200 <= status < 300 else _refusal_text(status, text)
+            final = event.event_type.startswith("federation.") and status in FINAL_REFUSALS
         except (OSError, ValueError) as problem:   # refused, timed out, unreachable
             error = f"无法连接回调地址：{type(problem).__name__}"
     if error is None:
@@ -122,6 +150,8 @@ def deliver(event: OutboxEvent, outcome: Outcome) -> None:
         outcome.delivered += 1
     else:
         mark_failed(event, error)
+        if final:
+            event.status = OutboxStatus.FAILED
         outcome.failed += 1
         outcome.errors.append(error)
 

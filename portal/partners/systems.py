@@ -57,7 +57,8 @@ def partner_center_choices() -> list[tuple[int, str]]:
 
 
 def _snapshot(system: PartnerSystem, center_ids) -> dict:
-    return {"name": system.name, "callback_url": system.callback_url, "center_ids": sorted(center_ids),
+    return {"name": system.name, "callback_url": system.callback_url, "remote_url": system.remote_url,
+            "center_ids": sorted(center_ids),
             "active": system.active, "notes": system.notes}
 
 
@@ -80,6 +81,9 @@ def save_system(system: PartnerSystem | None, data: dict) -> PartnerSystem:
     problem = callback_problem(url)
     if problem:
         raise SystemRefused(problem, field="callback_url")
+    remote = (data.get("remote_url") or "").strip().rstrip("/")
+    if callback_problem(remote):
+        raise SystemRefused("对方门户地址须为 http:// 或 https:// 开头的完整网址。", field="remote_url")
     creating = system is None
     before = None
     if creating:
@@ -95,6 +99,8 @@ def save_system(system: PartnerSystem | None, data: dict) -> PartnerSystem:
         before = _snapshot(system, [c.center_id for c in db.session.scalars(
             select(PartnerSystemCenter).where(PartnerSystemCenter.system_id == system.id))])
     system.name, system.callback_url = name, url or None
+    if "remote_url" in data:
+        system.remote_url = remote or None
     system.notes = (data.get("notes") or "").strip()[:500] or None
     if "active" in data:
         system.active = bool(data["active"])
@@ -127,6 +133,34 @@ def issue_key(system: PartnerSystem, expires_on: date, today: date | None = None
                  after={"key_id": key.key_id, "expires_on": expires_on.isoformat()},
                  summary=f"签发接口密钥 {key.key_id}（有效期至 {expires_on:%Y-%m-%d}）")
     return IssuedKey(key, secret)
+
+
+def import_key(system: PartnerSystem, key_id: str, secret: str, expires_on: date) -> ApiKey:
+    """A key the other portal issued to this one (federation): both sign with it, each way."""
+    key_id, secret = (key_id or "").strip(), (secret or "").strip()
+    if not key_id or len(key_id) > 40 or not key_id.isascii():
+        raise SystemRefused("请填写对方签发的密钥编号。", field="key_id")
+    if len(secret) < 20 or not secret.isascii():
+        raise SystemRefused("请填写对方签发的签名密钥（至少 20 个字符）。", field="secret")
+    key = ApiKey(system_id=system.id, key_id=key_id, secret_sha256=hashlib.sha256(secret.encode()).hexdigest(),
+                 secret_encrypted=secret, expires_on=expires_on, created_by_id=audit.current_actor_id())
+    db.session.add(key)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise SystemRefused(f"密钥编号 {key_id} 已在本系统中使用。", field="key_id") from None
+    audit.record("create", "api_key", key, label=f"{system.name} 密钥 {key.key_id}",
+                 after={"key_id": key.key_id, "expires_on": expires_on.isoformat()},
+                 summary=f"登记对方门户签发的接口密钥 {key.key_id}（有效期至 {expires_on:%Y-%m-%d}）")
+    return key
+
+
+def federated_system_for(center_id: int) -> PartnerSystem | None:
+    """The other portal (remote_url set, active) that speaks for this center, if any."""
+    return db.session.scalars(select(PartnerSystem).join(PartnerSystemCenter,
+                                                         PartnerSystemCenter.system_id == PartnerSystem.id)
+                              .where(PartnerSystemCenter.center_id == center_id, PartnerSystem.active.is_(True),
+                                     PartnerSystem.remote_url.is_not(None)).order_by(PartnerSystem.id)).first()
 
 
 def revoke_key(system: PartnerSystem, key: ApiKey) -> None:

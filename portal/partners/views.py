@@ -19,7 +19,7 @@ from ..forms_base import ActionForm
 from ..models_base import valid_id
 from . import bp, rules, services
 from . import systems as partner_systems
-from .forms import EndPairingForm, JointTestForm, KeyForm, PairingForm, SystemForm
+from .forms import EndPairingForm, ImportKeyForm, JointTestForm, KeyForm, PairingForm, SystemForm
 from .models import JointTestEvent, OutboxEvent, Pairing, PartnerSystem
 
 
@@ -179,8 +179,9 @@ def _load_system(system_id) -> PartnerSystem:
                              options=(selectinload(PartnerSystem.centers), selectinload(PartnerSystem.keys)))
 
 
-def _system_page(system: PartnerSystem, form=None, key_form=None, issued=None, status=200):
+def _system_page(system: PartnerSystem, form=None, key_form=None, issued=None, status=200, import_form=None):
     return render_template("partners/system.html", system=system, form=form or _system_form(system),
+                           import_form=import_form or ImportKeyForm(formdata=None),
                            key_form=key_form or KeyForm(expires_on=china_today() + timedelta(days=365)),
                            issued=issued, action_form=ActionForm(), events=partner_systems.deliveries(system.id),
                            today=china_today()), status
@@ -221,6 +222,25 @@ def system_key_new(system_id):
     db.session.commit()
     # Shown once, on this answer only (not a redirect: the secret is in no URL and no later page).
     return _system_page(_load_system(system_id), issued={"key_id": key_id, "secret": secret})
+
+
+@bp.route("/systems/<int:system_id>/keys/import", methods=["POST"])
+@permission_required("partners.api")
+def system_key_import(system_id):
+    """Register the key another portal issued to this one (federation)."""
+    system = _load_system(system_id)
+    form = ImportKeyForm()
+    if not form.validate_on_submit():
+        return _system_page(system, import_form=form, status=422)
+    try:
+        key = partner_systems.import_key(system, form.key_id.data, form.secret.data, form.expires_on.data)
+    except partner_systems.SystemRefused as error:
+        show_on_form(form, error)
+        return _system_page(_load_system(system_id), import_form=form, status=422)
+    key_id = key.key_id
+    db.session.commit()
+    flash(f"已登记对方门户签发的密钥 {key_id}。", "success")
+    return redirect(url_for("partners.system_show", system_id=system_id), 303)
 
 
 @bp.route("/systems/<int:system_id>/keys/<int:key_id>/revoke", methods=["POST"])

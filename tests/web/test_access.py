@@ -264,6 +264,7 @@ POST_ROUTES = [
     ("/partners/systems/new", "partners.api"),
     ("/partners/systems/{system}", "partners.api"),
     ("/partners/systems/{system}/keys", "partners.api"),
+    ("/partners/systems/{system}/keys/import", "partners.api"),
     ("/partners/systems/{system}/keys/{api_key}/revoke", "partners.api"),
     ("/partners/systems/{system}/events/{outbox_event}/resend", "partners.api"),
     ("/calendar/years/{year}/delete", "calendar.manage"),
@@ -336,7 +337,8 @@ SIGNED_IN = [("get", "/auth/password", 200), ("get", "/auth/confirm", 200), ("ge
 # session cookie is no credential there), gets 401 in JSON; the OpenAPI document is public.
 API = [("get", "/api/v1/centers/{center}/availability?evaluationStartTime=2026-12-03T09:00"),
        ("get", "/api/v1/seat-requests/{request}"), ("post", "/api/v1/seat-requests"),
-       ("post", "/api/v1/seat-requests/{request}/changes"), ("post", "/api/v1/seat-requests/{request}/withdrawal")]
+       ("post", "/api/v1/seat-requests/{request}/changes"), ("post", "/api/v1/seat-requests/{request}/withdrawal"),
+       ("post", "/api/v1/partner-events")]
 API_PUBLIC = ["/api/v1/openapi.json"]
 # The second login step: without a password just given, it sends everyone to the login page.
 SECOND_STEP = [("get", "/auth/login/code"), ("post", "/auth/login/code")]

@@ -307,3 +307,21 @@ def test_a_system_with_bad_fields_is_refused_in_chinese(login_as, orgs, hosted, 
     data = {k: ([v.format(**ids) for v in value] if isinstance(value, list) else value) for k, value in data.items()}
     response = login_as("province").post("/partners/systems/new", data=data)
     assert response.status_code == 422 and field_text in response.get_data(as_text=True)
+
+
+def test_a_federated_portal_and_the_key_it_issued_are_registered_on_the_page(login_as, hosted):  # noqa: F811
+    admin = login_as("province")
+    response = admin.post("/partners/systems/new", data={"name": "湖北省门户", "center_ids": [str(hosted["huanggang"].id)],
+                                                         "remote_url": "https://ggzy.hubei.example.cn/"})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert "登记对方门户签发的密钥" in admin.get(location).get_data(as_text=True)
+    expires = (factories.working_day(5) + timedelta(days=300)).isoformat()
+    refused = admin.post(location + "/keys/import", data={"key_id": "pk_0123", "secret": "short", "expires_on": expires})
+    assert refused.status_code == 422 and "至少 20 个字符" in refused.get_data(as_text=True)
+    done = admin.post(location + "/keys/import", data={"key_id": "pk_0123", "secret": "s" * 43, "expires_on": expires})
+    assert done.status_code == 303
+    from portal.partners.models import ApiKey, PartnerSystem
+
+    assert db.session.scalars(select(PartnerSystem)).one().remote_url == "https://ggzy.hubei.example.cn"
+    assert db.session.scalars(select(ApiKey)).one().key_id == "pk_0123"

@@ -22,7 +22,6 @@ from ...workstations import holds
 from .. import rules
 from ..models import Booking, SeatRequest, SeatRequestSpecialty
 from ..rules import Action, Move, Status
-from . import wire
 
 COLUMNS = [c.key for c in SeatRequest.__table__.columns]
 AUDIT_FIELDS = ("status", "evaluation_date", "start_time", "duration_minutes", "committee_size",
@@ -125,6 +124,8 @@ def move(req: SeatRequest, step: Move, *, section: Section | None = None, guest:
                  region_id=main.region_id if main.region_id is not None else guest.region_id, before=before,
                  after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
     notify_both_sides(req, section, text)
+    from . import wire   # (wire reaches the partner systems' outbox; it imports this module's errors)
+
     wire.tell_partner(req, step.action.value)
     return new
 

@@ -14,6 +14,7 @@ from ...partners import outbox
 from ...projects.models import Project, Section
 from ...workstations.models import Workstation
 from ..models import Booking, ChangeStatus, SeatChange, SeatRequest, SeatRequestSpecialty
+from . import federation
 
 # The audit action of a change → the event type a partner receives.
 EVENT_TYPES = {
@@ -75,7 +76,14 @@ def request_json(req: SeatRequest) -> dict:
 
 
 def tell_partner(req: SeatRequest, action: str) -> None:
-    """Queue the request's new state for the partner system that filed it (if one did)."""
+    """Queue the request's new state for the partner system that filed it (inbound: its callback), or — for a
+    request filed here to a center another portal hosts — the call on that portal (federation)."""
+    if not req.inbound:
+        if action == "submit":
+            federation.link(req)
+        if req.partner_system_id is not None:
+            federation.forward(req, action)
+        return
     if req.partner_system_id is None or action not in EVENT_TYPES:
         return
     outbox.emit(req.partner_system_id, req.id, EVENT_TYPES[action], request_json(req))
