@@ -124,7 +124,7 @@ def document() -> dict:
                     {"name": "specialtyCode", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
                      "style": "form", "explode": True}],
                 "responses": {"200": {"description": "空闲工位与专家数量", **_json({"$ref": "#/components/schemas/Availability"})},
-                              **_errors(401, 403, 404, 422)}}},
+                              **_errors(400, 401, 403, 404, 422)}}},
             "/api/v1/seat-requests": {"post": {
                 "summary": "提交客场机位申请（申请、变更或取消）", "parameters": [IDEMPOTENCY],
                 "requestBody": {"required": True, **_json(APPLY)},
@@ -134,7 +134,7 @@ def document() -> dict:
                               **_errors(400, 401, 403, 404, 409, 415, 422)}}},
             "/api/v1/seat-requests/{request_id}": {"get": {
                 "summary": "申请的状态和处理记录", "parameters": [REQUEST_ID],
-                "responses": {"200": {"description": "申请", **_json(seat)}, **_errors(401, 404)}}},
+                "responses": {"200": {"description": "申请", **_json(seat)}, **_errors(400, 401, 404)}}},
             "/api/v1/seat-requests/{request_id}/changes": {"post": {
                 "summary": "申请场地变更（已接受的预订）", "parameters": [REQUEST_ID, IDEMPOTENCY],
                 "requestBody": {"required": True, **_json(CHANGE_BODY)},

@@ -215,14 +215,16 @@ def availability(code):
     counts = catalogue_counts(region_id=host.region_id, scope="cross_province") if host.region_id else {}
     names = dict(db.session.execute(select(Specialty.code, Specialty.name)).all())
     codes = wanted or sorted(code for code, region in counts if region is None and len(code) <= 3)
-    return jsonify({
+    body = {
         "centerCode": wire.center_code(host.id), "centerName": host.name,
         "evaluationStartTime": starts.astimezone(CHINA).isoformat(timespec="seconds"),
         "evaluationEndTime": ends.astimezone(CHINA).isoformat(timespec="seconds"), "durationMinutes": minutes,
         "freeCrossProvinceWorkstations": free_cross, "crossProvinceWorkstations": all_cross,
         "expertCounts": [{"specialtyCode": c, "specialtyName": names.get(c), "expertCount": counts.get((c, None), 0)}
                          for c in codes],
-    })
+    }
+    db.session.commit()        # the key's last use
+    return jsonify(body)
 
 
 def _may_ask(host: TradingCenter, day: date, main: TradingCenter | None = None) -> None:

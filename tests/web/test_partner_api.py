@@ -325,3 +325,8 @@ def test_a_federated_portal_and_the_key_it_issued_are_registered_on_the_page(log
 
     assert db.session.scalars(select(PartnerSystem)).one().remote_url == "https://ggzy.hubei.example.cn"
     assert db.session.scalars(select(ApiKey)).one().key_id == "pk_0123"
+
+
+def test_a_nul_byte_in_the_query_is_a_json_400(client):
+    response = client.get("/api/v1/seat-requests/1?x=%00")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
