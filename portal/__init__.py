@@ -147,6 +147,9 @@ def _register_features(app: Flask) -> None:
                    projects_views, bookings_views, evaluations_views, experts_views, audit_views,
                    notifications_views, reports_views, notices_views, training_views, mail_views):
         app.register_blueprint(module.bp)
+    from .api import views as api_views
+
+    api_views.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     init_mail(app)

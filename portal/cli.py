@@ -1,5 +1,5 @@
 """Flask commands: seed-demo, create-admin, remind-reports, backup, restore, audit verify, mail send|digest,
-jobs run, keys check|rotate|generate, users reset-2fa."""
+jobs run, keys check|rotate|generate, users reset-2fa, outbox run|status, partners add-system|centers."""
 import json
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from .demo import load_demo
 from .extensions import db
 from .mail.commands import mail_group
 from .models_base import utcnow
+from .partners.commands import outbox_group, partners_group
 from .reports import rules as report_rules
 from .reports import table as report_table
 
@@ -262,7 +263,8 @@ def users_reset_two_factor(username):
 
 
 COMMANDS = (seed_demo, create_admin, remind_reports, backup_command, restore_command, audit_group,
-            jobs_group, permissions_command, mail_group, keys_group, users_group)
+            jobs_group, permissions_command, mail_group, keys_group, users_group, outbox_group,
+            partners_group)
 
 
 def init_app(app):

@@ -1,5 +1,5 @@
 """Error pages in Chinese: no stack trace ever reaches a user."""
-from flask import g, redirect, render_template, request
+from flask import g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -21,7 +21,21 @@ MESSAGES = {
 }
 
 
+# The partner API answers in JSON (portal/api), also where no view of it was reached (an unknown address, a NUL
+# byte, an unexpected error).
+JSON_PREFIX = "/api/"
+
+
+def _json(code: int, detail: str | None = None):
+    _, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    name = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+            503: "database_unavailable"}.get(code, "internal_error" if code >= 500 else "bad_request")
+    return jsonify({"error": {"code": name, "message": detail or message, "field": None}}), code
+
+
 def _page(code: int, detail: str | None = None):
+    if request.path.startswith(JSON_PREFIX):
+        return _json(code, detail)
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
 
     template = "errors/_message.html" if wants_fragment() else "errors/error.html"

@@ -101,6 +101,7 @@ FIELD_LABELS = {
     "walk_ins": "未报名参训人数",
     "two_factor_required": "必须使用双因素认证", "password_max_age_days": "密码有效期（天）",
     "current": "当前密钥", "changed": "重新加密的字段值",
+    "callback_url": "回调地址", "key_id": "密钥编号", "expires_on": "有效期至", "revoked": "已撤销",
 }
 
 OBJECT_LABELS = {
@@ -134,6 +135,9 @@ OBJECT_LABELS = {
     "enrolment": "培训报名",
     "role_policy": "角色安全设置",
     "audit_log": "操作日志",
+    "partner_system": "合作方系统",
+    "api_key": "接口密钥",
+    "outbox_event": "发往合作方的通知",
 }
 
 

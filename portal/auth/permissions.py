@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     # Cross-province cooperation (跨省合作): pairings, joint testing
     "partners.view": EVERY_ROLE,
     "partners.manage": {R.PROVINCE_ADMIN: Scope.ALL},
+    # Partner systems (系统对接): register them, issue and revoke their API keys, see and re-send deliveries
+    "partners.api": {R.PROVINCE_ADMIN: Scope.ALL},
     # Working-day calendar (工作日) and the guest-seat filing deadline
     "calendar.view": EVERY_ROLE,
     "calendar.manage": {R.PROVINCE_ADMIN: Scope.ALL},
@@ -120,6 +122,7 @@ ACTION_LABELS = {
     "workstations.local_use": "登记和取消本中心工位的本地使用（本地评标、维护）",
     "partners.view": "查看跨省合作",
     "partners.manage": "维护对口合作与联调联试",
+    "partners.api": "登记合作方系统、签发和撤销接口密钥、查看和重发通知",
     "security.manage": "安全设置（双因素认证、密码有效期）",
     "audit.view": "查看操作日志",
     "audit.export": "导出操作日志",

@@ -52,3 +52,37 @@ class JointTestForm(PortalForm):
     center_ids = HomeCentersField("参与的本省交易中心", coerce=int,
                                   description="参加本次联调联试的本省交易中心，如常态化跨省副场。")
     notes = TextAreaField("备注", validators=[optional(), length(2000, label="备注")], filters=[strip_filter])
+
+
+class SystemForm(PortalForm):
+    """A partner system (合作方系统): who it speaks for, where its callbacks go."""
+
+    name = StringField("系统名称", validators=[required("系统名称"), length(80, label="系统名称")], filters=[strip_filter],
+                       description="如：湖北省公共资源交易平台（黄冈）")
+    center_ids = CheckboxListField("代表的外省交易中心", coerce=int)
+    callback_url = StringField("回调地址", validators=[optional(), length(300, label="回调地址")],
+                               filters=[strip_filter],
+                               description="申请状态变化时本系统向该地址发送签名通知（POST JSON）；不填则不发送。")
+    remote_url = StringField("对方门户地址（两个门户互联）", validators=[optional(), length(300, label="对方门户地址")],
+                             filters=[strip_filter],
+                             description="对方也是本门户系统时填写其网址（如 https://ggzy.hubei.example.cn）：本省向其代表的"
+                                         "交易中心提交的申请将自动发送过去，对方的答复自动回到本系统。")
+    notes = TextAreaField("备注", validators=[optional(), length(500, label="备注")], filters=[strip_filter])
+
+    def validate_center_ids(self, field):
+        if not field.data:
+            raise ValidationError("请至少选择一个该系统代表的外省交易中心。")
+
+
+class KeyForm(PortalForm):
+    expires_on = DateField("有效期至", validators=[required("有效期至")], description="含当天；最长 3 年。")
+
+
+class ImportKeyForm(PortalForm):
+    """A key the other portal issued to this one (federation): both sides sign with it."""
+
+    key_id = StringField("对方签发的密钥编号", validators=[required("密钥编号"), length(40, label="密钥编号")],
+                         filters=[strip_filter])
+    secret = StringField("对方签发的签名密钥", validators=[required("签名密钥"), length(200, label="签名密钥")],
+                         filters=[strip_filter])
+    expires_on = DateField("有效期至", validators=[required("有效期至")])

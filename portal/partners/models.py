@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..fieldcrypt import Encrypted
 from ..models_base import Timestamped, str_enum, utcnow
 from ..orgs.models import Province, TradingCenter
 
@@ -105,3 +106,93 @@ class JointTestCenter(db.Model):
     __tablename__ = "joint_test_event_centers"
     event_id: Mapped[int] = mapped_column(ForeignKey("joint_test_events.id", ondelete="CASCADE"), primary_key=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"), primary_key=True, index=True)
+
+
+# --- Partner systems (系统对接, issue 25) -------------------------------------------------------------------
+
+class PartnerSystem(Timestamped, db.Model):
+    """Another platform that files and follows guest-seat requests by machine (合作方系统): the partner
+    center(s) it speaks for, its callback address and a service account under which its calls are audited."""
+
+    __tablename__ = "partner_systems"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    callback_url: Mapped[str | None] = mapped_column(String(300))
+    # Another portal of this kind (federation): its base URL. Requests filed here to the centers it speaks for
+    # are sent to its API; its answers come back to this portal's /api/v1/partner-events.
+    remote_url: Mapped[str | None] = mapped_column(String(300))
+    # The account the system's calls act as (with a random password nobody knows); audit entries name it.
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str | None] = mapped_column(String(500))
+
+    centers: Mapped[list[TradingCenter]] = relationship(
+        secondary="partner_system_centers", viewonly=True, lazy="raise", order_by="TradingCenter.name")
+    keys: Mapped[list["ApiKey"]] = relationship(back_populates="system", lazy="raise", order_by="ApiKey.id")
+
+    def __str__(self):
+        return self.name
+
+
+class PartnerSystemCenter(db.Model):
+    """A partner center (外省交易中心) a partner system speaks for."""
+
+    __tablename__ = "partner_system_centers"
+    system_id: Mapped[int] = mapped_column(ForeignKey("partner_systems.id", ondelete="CASCADE"), primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("trading_centers.id"), primary_key=True, index=True)
+
+
+class ApiKey(db.Model):
+    """An API key of a partner system: `<key id>.<secret>`, shown once. The key id is public (X-Api-Key); the
+    secret is kept as its SHA-256 and, because checking an HMAC needs the key itself, encrypted with the field
+    keys (portal/fieldcrypt.py) — never in clear."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("partner_systems.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[str] = mapped_column(String(40), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    secret_encrypted: Mapped[str] = mapped_column(Encrypted("api_keys.secret"))
+    expires_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    system: Mapped[PartnerSystem] = relationship(back_populates="keys", lazy="raise")
+
+    def usable_on(self, today: date) -> bool:
+        return self.revoked_at is None and today <= self.expires_on
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "待发送", "sending": "发送中", "delivered": "已送达", "failed": "发送失败"}[self.value]
+
+
+class OutboxEvent(db.Model):
+    """An event for a partner system's callback (发往合作方的通知), written in the transaction of the change it
+    tells, delivered by `flask --app portal outbox run` (retried with growing delays)."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("partner_systems.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)   # the seat request it is about
+    event_type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)        # the JSON body sent
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus, "outbox_status"),
+                                                 default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,4 +1,6 @@
-"""Cross-province partners: pairings, partner centers, joint testing, standing secondary venues."""
+"""Cross-province partners: pairings, partner centers, joint testing, standing secondary venues; partner systems."""
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -13,9 +15,12 @@ from ..orgs.models import Province, TradingCenter
 from ..workbooks import workbook_with_table, xlsx_response
 from ..workstations.services import standing_secondary_compliance
 from ..workstations.standing import standing_records
+from ..forms_base import ActionForm
+from ..models_base import valid_id
 from . import bp, rules, services
-from .forms import EndPairingForm, JointTestForm, PairingForm
-from .models import JointTestEvent, Pairing
+from . import systems as partner_systems
+from .forms import EndPairingForm, ImportKeyForm, JointTestForm, KeyForm, PairingForm, SystemForm
+from .models import JointTestEvent, OutboxEvent, Pairing, PartnerSystem
 
 
 @bp.route("/")
@@ -135,3 +140,140 @@ def export():
                "结束日期", "依据"]
     workbook = workbook_with_table("对口合作", headers, rows, widths=[40, 14, 6, 44, 18, 8, 12, 12, 40])
     return xlsx_response(workbook, "跨省对口合作名单.xlsx")
+
+
+# --- Partner systems and API keys (系统对接, issue 25) ----------------------------------------------------------
+
+@bp.route("/systems/")
+@permission_required("partners.api")
+def systems():
+    return render_template("partners/systems.html", systems=partner_systems.systems())
+
+
+def _system_form(system: PartnerSystem | None) -> SystemForm:
+    form = SystemForm(obj=system)
+    form.center_ids.choices = partner_systems.partner_center_choices()
+    if request.method == "GET" and system is not None:
+        form.center_ids.data = [c.id for c in system.centers]
+    return form
+
+
+@bp.route("/systems/new", methods=["GET", "POST"])
+@permission_required("partners.api")
+def system_new():
+    form = _system_form(None)
+    if form.validate_on_submit():
+        try:
+            system = partner_systems.save_system(None, form.data)
+        except partner_systems.SystemRefused as error:
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash("合作方系统已登记。请签发接口密钥并交给对方系统的管理员。", "success")
+            return redirect(url_for("partners.system_show", system_id=system.id), 303)
+    return render_template("partners/system_form.html", form=form, system=None), 422 if form.errors else 200
+
+
+def _load_system(system_id) -> PartnerSystem:
+    return get_scoped_or_404("partners.api", PartnerSystem, system_id,
+                             options=(selectinload(PartnerSystem.centers), selectinload(PartnerSystem.keys)))
+
+
+def _system_page(system: PartnerSystem, form=None, key_form=None, issued=None, status=200, import_form=None):
+    return render_template("partners/system.html", system=system, form=form or _system_form(system),
+                           import_form=import_form or ImportKeyForm(formdata=None),
+                           key_form=key_form or KeyForm(expires_on=china_today() + timedelta(days=365)),
+                           issued=issued, action_form=ActionForm(), events=partner_systems.deliveries(system.id),
+                           today=china_today()), status
+
+
+@bp.route("/systems/<int:system_id>", methods=["GET", "POST"])
+@permission_required("partners.api")
+def system_show(system_id):
+    system = _load_system(system_id)
+    form = _system_form(system)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                partner_systems.save_system(system, form.data)
+            except partner_systems.SystemRefused as error:
+                show_on_form(form, error)
+            else:
+                db.session.commit()
+                flash("合作方系统已保存。", "success")
+                return redirect(url_for("partners.system_show", system_id=system.id), 303)
+        return _system_page(_load_system(system_id), form=form, status=422)
+    return _system_page(system)
+
+
+@bp.route("/systems/<int:system_id>/keys", methods=["POST"])
+@permission_required("partners.api")
+def system_key_new(system_id):
+    system = _load_system(system_id)
+    key_form = KeyForm()
+    if not key_form.validate_on_submit():
+        return _system_page(system, key_form=key_form, status=422)
+    try:
+        issued = partner_systems.issue_key(system, key_form.expires_on.data)
+    except partner_systems.SystemRefused as error:
+        show_on_form(key_form, error)
+        return _system_page(_load_system(system_id), key_form=key_form, status=422)
+    key_id, secret = issued.key.key_id, issued.secret
+    db.session.commit()
+    # Shown once, on this answer only (not a redirect: the secret is in no URL and no later page).
+    return _system_page(_load_system(system_id), issued={"key_id": key_id, "secret": secret})
+
+
+@bp.route("/systems/<int:system_id>/keys/import", methods=["POST"])
+@permission_required("partners.api")
+def system_key_import(system_id):
+    """Register the key another portal issued to this one (federation)."""
+    system = _load_system(system_id)
+    form = ImportKeyForm()
+    if not form.validate_on_submit():
+        return _system_page(system, import_form=form, status=422)
+    try:
+        key = partner_systems.import_key(system, form.key_id.data, form.secret.data, form.expires_on.data)
+    except partner_systems.SystemRefused as error:
+        show_on_form(form, error)
+        return _system_page(_load_system(system_id), import_form=form, status=422)
+    key_id = key.key_id
+    db.session.commit()
+    flash(f"已登记对方门户签发的密钥 {key_id}。", "success")
+    return redirect(url_for("partners.system_show", system_id=system_id), 303)
+
+
+@bp.route("/systems/<int:system_id>/keys/<int:key_id>/revoke", methods=["POST"])
+@permission_required("partners.api")
+def system_key_revoke(system_id, key_id):
+    system = _load_system(system_id)
+    key = next((k for k in system.keys if k.id == key_id), None)
+    if key is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            partner_systems.revoke_key(system, key)
+        except partner_systems.SystemRefused as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"接口密钥 {key.key_id} 已撤销，使用它的请求将被拒绝。", "success")
+    return redirect(url_for("partners.system_show", system_id=system_id), 303)
+
+
+@bp.route("/systems/<int:system_id>/events/<int:event_id>/resend", methods=["POST"])
+@permission_required("partners.api")
+def system_event_resend(system_id, event_id):
+    system = _load_system(system_id)
+    event = db.session.get(OutboxEvent, valid_id(event_id))
+    if event is None or event.system_id != system.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            partner_systems.resend(system, event)
+        except partner_systems.SystemRefused as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"通知 #{event.id} 将重新发送。", "success")
+    return redirect(url_for("partners.system_show", system_id=system_id) + "#deliveries", 303)

@@ -42,7 +42,10 @@ from portal.projects.models import Exemption
 from portal.training.models import Enrolment, TrainingMaterial
 from portal.workstations.models import HoldPurpose, LocalUse
 from portal.calendar.models import AnnouncedYear, CalendarOverride
+from portal.partners import outbox
+from portal.partners.models import ApiKey, OutboxStatus
 from tests import factories
+from tests.api_helpers import register_system
 
 ROLES = ["province", "changchun", "jilin", "staff-changchun", "staff-jilin", "agent", "supervisor", "publicity",
          "sysadmin", "secadmin", "auditor"]
@@ -86,6 +89,9 @@ ROUTES = [
     ("get", "/partners/joint-tests/{province}", "partners.view"),
     ("get", "/partners/pairings/new", "partners.manage"),
     ("get", "/partners/pairings/{pairing}/edit", "partners.manage"),
+    ("get", "/partners/systems/", "partners.api"),
+    ("get", "/partners/systems/new", "partners.api"),
+    ("get", "/partners/systems/{system}", "partners.api"),
     ("get", "/audit/", "audit.view"),
     ("get", "/calendar/", "calendar.view"),
     ("get", "/calendar/?month=2027-02&from=2026-12-30&n=3", "calendar.view"),
@@ -255,6 +261,12 @@ POST_ROUTES = [
     ("/partners/pairings/{pairing}/edit", "partners.manage"),
     ("/partners/pairings/{pairing}/end", "partners.manage"),
     ("/partners/joint-tests/{province}", "partners.manage"),
+    ("/partners/systems/new", "partners.api"),
+    ("/partners/systems/{system}", "partners.api"),
+    ("/partners/systems/{system}/keys", "partners.api"),
+    ("/partners/systems/{system}/keys/import", "partners.api"),
+    ("/partners/systems/{system}/keys/{api_key}/revoke", "partners.api"),
+    ("/partners/systems/{system}/events/{outbox_event}/resend", "partners.api"),
     ("/calendar/years/{year}/delete", "calendar.manage"),
     ("/projects/{project}/edit", "projects.manage"),
     ("/projects/sections/{section}/edit", "projects.manage"),
@@ -321,6 +333,13 @@ SIGNED_IN = [("get", "/auth/password", 200), ("get", "/auth/confirm", 200), ("ge
              ("get", "/mail/preferences", 200), ("post", "/mail/preferences", "/mail/preferences"),
              ("post", "/mail/preferences/test", "/mail/preferences"),
              ("post", "/auth/logout-everywhere", "/auth/login"), ("post", "/auth/logout", "/auth/login")]
+# The partner API (issue 25): signed calls only. Without a signature every caller, a signed-in account too (a
+# session cookie is no credential there), gets 401 in JSON; the OpenAPI document is public.
+API = [("get", "/api/v1/centers/{center}/availability?evaluationStartTime=2026-12-03T09:00"),
+       ("get", "/api/v1/seat-requests/{request}"), ("post", "/api/v1/seat-requests"),
+       ("post", "/api/v1/seat-requests/{request}/changes"), ("post", "/api/v1/seat-requests/{request}/withdrawal"),
+       ("post", "/api/v1/partner-events")]
+API_PUBLIC = ["/api/v1/openapi.json"]
 # The second login step: without a password just given, it sends everyone to the login page.
 SECOND_STEP = [("get", "/auth/login/code"), ("post", "/auth/login/code")]
 # One's own two factors: an account without them is sent to enrol; one whose role requires them cannot turn
@@ -413,6 +432,10 @@ def records(users, orgs):
     storage.put(exemption.pdf_key, "exemptions", io.BytesIO(scan), "application/pdf")
     contact = CenterContact(center_id=orgs.center(factories.CHANGCHUN).id, name="联系人", phone="0431-88888888")
     feed_token = "access-test-feed-token"
+    system, _, _ = register_system("湖北黄冈交易平台", [orgs.center("黄冈市公共资源交易中心")])
+    api_key = db.session.scalars(select(ApiKey)).one()
+    outbox_event = outbox.emit(system.id, None, "seatRequest.submitted", {})
+    outbox_event.status = OutboxStatus.DELIVERED
     feed.token_sha256 = hashlib.sha256(feed_token.encode()).hexdigest()
     notification = Notification(user_id=users["agent"].id, text="测试提醒", link="/bookings/")
     login_session = LoginSession(user_id=users["agent"].id, key_sha256="1" * 64, created_at=utcnow(),
@@ -434,7 +457,8 @@ def records(users, orgs):
             "notice_file": notice_file.id, "draw": draw.id, "member": member.id, "incident": incident.id,
             "clue": clue.id, "clue_file": clue_file.id, "contact": contact.id, "feed_token": feed_token,
             "notification": notification.id, "year": 2027, "login_session": login_session.id,
-            "local_use": local_use.id, "approval": approval.id}
+            "local_use": local_use.id, "approval": approval.id, "system": system.id, "api_key": api_key.id,
+            "outbox_event": outbox_event.id}
 
 
 def expected_status(username, template, scope) -> int:
@@ -569,6 +593,23 @@ def test_another_accounts_notification_is_not_opened(login_as, records):
     assert db.session.get(Notification, records["notification"]).read_at is not None
 
 
+@pytest.mark.parametrize("method, template", API)
+def test_the_api_refuses_every_unsigned_call_in_json_whoever_is_signed_in(client, login_as, records, method,
+                                                                        template):
+    path = template.format(**records)
+    for who in [None, *ROLES]:
+        caller = login_as(who) if who else client
+        response = getattr(caller, method)(path, json={})
+        assert response.status_code == 401, (who, path)
+        assert response.get_json()["error"]["field"] == "X-Api-Key", (who, path)
+
+
+@pytest.mark.parametrize("template", API_PUBLIC)
+def test_the_api_document_is_public(client, login_as, records, template):
+    for who in [None, *ROLES]:
+        assert (login_as(who) if who else client).get(template).status_code == 200, who
+
+
 def test_a_wrong_feed_token_finds_nothing(client, records):
     assert client.get("/bookings/feed/not-the-token.ics").status_code == 404
 
@@ -580,7 +621,7 @@ def test_every_url_of_the_app_is_walked(app):
     listed = ([(m, t) for m, t, _ in ROUTES] + [("post", t) for t, _ in POST_ROUTES] + [("get", t) for t in PUBLIC]
               + [("get", t) for t in PUBLIC_REDIRECTS] + [("post", t) for t in PUBLIC_POSTS]
               + [(m, t) for m, t, _ in SIGNED_IN] + [(m, t) for m, t, _ in OWN_ONLY] + SECOND_STEP
-              + TWO_FACTOR_POSTS)
+              + TWO_FACTOR_POSTS + API + [("get", t) for t in API_PUBLIC])
     for method, template in listed:
         path = template.format_map(defaultdict(lambda: "1")).split("?")[0]
         endpoint, _ = adapter.match(path, method=method.upper())

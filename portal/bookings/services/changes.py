@@ -22,6 +22,7 @@ from ...clock import china_today
 from .. import rules
 from ..models import ChangeStatus, SeatChange, SeatRequest
 from ..rules import Status, Timing
+from . import wire
 from .answering import book, check_workstations
 from .common import AUDIT_FIELDS, BookingError, label, lock, notify_both_sides, refuse_if_seats_in_use, release
 from .filing import GuestAsk, align_section, check_experts, check_filing, check_guests, other_live_seats
@@ -70,6 +71,7 @@ def _record(req: SeatRequest, action: str, text: str, before: dict | None = None
                  region_id=main.region_id if main.region_id is not None else guest.region_id,
                  before=before, after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
     notify_both_sides(req, section, text)
+    wire.tell_partner(req, action)
 
 
 def request_change(req: SeatRequest, version: int | None, data: dict, today: date | None = None) -> SeatChange:

@@ -124,6 +124,9 @@ def move(req: SeatRequest, step: Move, *, section: Section | None = None, guest:
                  region_id=main.region_id if main.region_id is not None else guest.region_id, before=before,
                  after=audit.snapshot(req, AUDIT_FIELDS), summary=text)
     notify_both_sides(req, section, text)
+    from . import wire   # (wire reaches the partner systems' outbox; it imports this module's errors)
+
+    wire.tell_partner(req, step.action.value)
     return new
 
 

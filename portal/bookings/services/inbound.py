@@ -123,7 +123,8 @@ def register(host: TradingCenter, data: dict, today: date | None = None) -> Regi
         requested_by_id=audit.current_actor_id(), status=Status.DRAFT, evaluation_date=day, start_time=start,
         duration_minutes=minutes, starts_at=starts, ends_at=ends, committee_size=data["committee_size"],
         seats_requested=seats, notes=data.get("notes") or None,
-        partner_contact=data.get("partner_contact") or None, partner_reference=data.get("partner_reference") or None)
+        partner_contact=data.get("partner_contact") or None, partner_reference=data.get("partner_reference") or None,
+        partner_system_id=data.get("partner_system_id"))
     store(req, ask, section, host, main, field="section_code",
           duplicate=f"{section.name}已向{host.name}登记过客场机位申请（未撤回），不能重复登记；如合作方有变更，请在原申请上办理。",
           summary=f"登记{main.name}发来的客场机位申请 {seats} 个（跨省副场）",

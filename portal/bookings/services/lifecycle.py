@@ -79,8 +79,8 @@ def cancel(req: SeatRequest, version: int | None, reason: str, side: Side) -> No
     """Cancel an accepted booking with a reason; its workstations are released (the rows stay)."""
     lock(req, version)
     refuse_if_seats_in_use(req, "取消预订")
+    release(req, f"预订取消：{reason.strip()}")   # first: the partner's event shows the seats given up
     move(req, Move(Action.CANCEL, side, reason=reason))
-    release(req, f"预订取消：{reason.strip()}")
 
 
 def complete(req: SeatRequest, version: int | None, side: Side, today: date | None = None) -> None:
