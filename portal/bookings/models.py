@@ -68,7 +68,7 @@ class SeatRequest(Timestamped, db.Model):
     inbound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     partner_contact: Mapped[str | None] = mapped_column(String(200))    # the main venue's contact, as given
     partner_reference: Mapped[str | None] = mapped_column(String(60))   # the partner's application number
-    # Filed by a partner system through the API (issue 25, migration 0031): its changes go to its outbox.
+    # Filed by a partner system through the API (issue 25, migration 0032): its changes go to its outbox.
     partner_system_id: Mapped[int | None] = mapped_column(ForeignKey("partner_systems.id"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[Status] = mapped_column(str_enum(Status, "seat_request_status"), default=Status.DRAFT)

@@ -2,8 +2,8 @@
 the HMAC key encrypted), the idempotency answers of their calls, the outbox of events to their callbacks, and
 the seat request's link to the system that filed it
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-02 16:30:00.000000
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0031'
-down_revision = '0030'
+revision = '0032'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
