@@ -787,6 +787,11 @@ def write_results(out: Path, results: Path):
                          f"{growth:+.0%} | {p['workers_cpu_ms_per_request']:.1f} → "
                          f"{q['workers_cpu_ms_per_request']:.1f} | {target} |")
         lines.append("")
+    # Why a target is missed is a person's reading of the figures: bench/RESULTS-why.md, kept beside the script
+    # and appended as it is (it names the run it reads).
+    why = ROOT / "bench" / "RESULTS-why.md"
+    if why.exists():
+        lines += ["", why.read_text().strip(), ""]
     results.write_text("\n".join(lines))
 
 

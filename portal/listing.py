@@ -86,10 +86,12 @@ def paginate(stmt, per_page: int | None = None, total: int | None = None) -> Pag
     return Page(list(result.items), result.page, per_page, result.total or 0)
 
 
-def paginate_rows(stmt, per_page: int | None = None) -> Page:
-    """Paginate a select of several columns (rows rather than entities): a count, then the rows."""
+def paginate_rows(stmt, per_page: int | None = None, total: int | None = None) -> Page:
+    """Paginate a select of several columns (rows rather than entities): a count (unless the caller knows the
+    total), then the rows."""
     per_page = page_size(per_page)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     number = min(page_number(), max(1, -(-total // per_page)))
     rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(rows, number, per_page, total)

@@ -145,6 +145,24 @@ def make_expert(region: Region, id_number: str, name="测试专家", phone="1391
     return save_expert(None, data, region.id)
 
 
+def change_expert(expert, **changes):
+    """An expert changed through the service (as the expert form saves it), e.g. status="retired"."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from portal.experts.models import Expert, ExpertSpecialty
+    from portal.experts.services import save_expert
+
+    expert = db.session.scalars(select(Expert).where(Expert.id == expert.id).execution_options(populate_existing=True)
+                                .options(selectinload(Expert.specialty_links).joinedload(ExpertSpecialty.specialty))).one()
+    specialty_ids = [link.specialty_id for link in expert.specialty_links]
+    data = {"name": expert.name, "id_number": expert.id_number, "phone": expert.phone, "employer": expert.employer,
+            "title": expert.title, "specialty_ids": list(specialty_ids),
+            "status": expert.status.value, "share_scope": expert.share_scope.value,
+            "suspended_reason": expert.suspended_reason, "suspended_until": expert.suspended_until}
+    data.update(changes)
+    return save_expert(expert, data, expert.region_id)
+
+
 def stock_pool(region: Region, count=6, codes=("A0101", "A0201"), employer="吉林某工程咨询公司", serial=500):
     """`count` available experts of `region` shared province-wide, each holding `codes` (the guest pool a
     request's shortage check counts); ID serials from `serial` on."""

@@ -1,6 +1,7 @@
 """Expert records: ID-card numbers (GB 11643), names, specialty codes, masking — pure rules."""
 import enum
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 
@@ -274,6 +275,7 @@ def _region_cell(raw: dict, errors: list, own_region_id: int | None, region_ids:
 
 # --- eligible experts for a guest venue (可抽取专家数) ----------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def normalise_org(name: str | None) -> str:
     """An organisation's name compared loosely: no spaces or brackets, full-width folded, case-free.
 

@@ -243,16 +243,22 @@ SCOPE_FILTERS = {
 
 _CATALOGUE_CACHE: dict[tuple, dict] = {}
 _CACHE_SIZE = 64
+_POOL_CACHE: dict[tuple, list[PoolRow]] = {}    # (database, pool version, code) -> every region's rows
+_POOL_CACHE_SIZE = 256
 
 
 def forget_catalogue() -> None:
-    """Drop the cached catalogues of this process (the pool's version counter was reset)."""
+    """Drop the cached catalogues and pools of this process (the pool's version counter was reset)."""
     _CATALOGUE_CACHE.clear()
+    _POOL_CACHE.clear()
 
 
 def bump_pool_version() -> None:
     """Called by every change of the pool, inside its transaction (the row lock serialises writers)."""
     result = db.session.execute(update(PoolVersion).where(PoolVersion.id == 1).values(n=PoolVersion.n + 1))
+    if has_app_context():
+        g.pop("catalogue_version", None)
+        g.pool_changed = True       # pools read later in this transaction are not kept (it may roll back)
     if result.rowcount == 0:
         db.session.add(PoolVersion(id=1, n=1))
 
@@ -311,14 +317,31 @@ def _full_catalogue(today: date) -> dict[tuple[str, int, str], int]:
 
 def pool_rows(region_ids, codes) -> list[PoolRow]:
     """The pools of `region_ids` for the specialty `codes` ("" for any specialty), grouped by region, sharing
-    scope, employer and suspension: one query (a UNION ALL of one grouped select per code) for a whole page.
+    scope, employer and suspension.
 
-    Retired experts and open-ended suspensions are left out; whether a suspension is over on the evaluation day,
-    the sharing scope and the avoided employers are the pure rule's (rules.eligible_count).
+    Each code's rows for every region are read once per pool version (one query, a UNION ALL of one grouped
+    select per code not yet in memory) and kept in this process until the pool changes: an availability search
+    asks for every center's pool, which at full scale is a scan of the whole pool per code. Retired experts and
+    open-ended suspensions are left out; whether a suspension is over on the evaluation day, the sharing scope
+    and the avoided employers are the pure rule's (rules.eligible_count).
     """
-    region_ids, codes = sorted(set(region_ids)), list(dict.fromkeys(codes))
-    if not region_ids or not codes:
+    wanted, codes = set(region_ids), list(dict.fromkeys(codes))
+    if not wanted or not codes:
         return []
+    key = (str(db.engine.url), catalogue_version())
+    known = {code: _POOL_CACHE.get(key + (code,)) for code in codes}
+    missing = [code for code, rows in known.items() if rows is None]
+    if missing:
+        fresh = _read_pools(missing)
+        if not (has_app_context() and g.get("pool_changed")):   # never keep what this transaction changed
+            if len(_POOL_CACHE) + len(fresh) > _POOL_CACHE_SIZE:
+                _POOL_CACHE.clear()
+            _POOL_CACHE.update((key + (code,), rows) for code, rows in fresh.items())
+        known.update(fresh)
+    return [row for code in codes for row in known[code] if row.region_id in wanted]
+
+
+def _read_pools(codes: list[str]) -> dict[str, list[PoolRow]]:
     may_serve = or_(Expert.status == Status.ACTIVE,
                     and_(Expert.status == Status.SUSPENDED, Expert.suspended_until.is_not(None)))
     columns = (Expert.region_id, Expert.share_scope, Expert.employer, Expert.suspended_until)
@@ -329,10 +352,12 @@ def pool_rows(region_ids, codes) -> list[PoolRow]:
             stmt = (stmt.select_from(ExpertSpecialty).join(Expert, ExpertSpecialty.expert_id == Expert.id)
                     .join(Specialty, ExpertSpecialty.specialty_id == Specialty.id)
                     .where(Specialty.code.startswith(code, autoescape=True)))
-        selects.append(stmt.where(Expert.region_id.in_(region_ids), may_serve).group_by(*columns))
-    rows = db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
-    return [PoolRow(code, region, ShareScope(getattr(share, "value", share)), employer or "", until, n)
-            for code, region, share, employer, until, n in rows]
+        selects.append(stmt.where(may_serve).group_by(*columns))
+    found: dict[str, list[PoolRow]] = {code: [] for code in codes}
+    for code, region, share, employer, until, n in db.session.execute(
+            union_all(*selects) if len(selects) > 1 else selects[0]):
+        found[code].append(PoolRow(code, region, ShareScope(getattr(share, "value", share)), employer or "", until, n))
+    return found
 
 
 # --- import and export --------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ class Notice(RegionScoped, Publishable, db.Model):
     __table_args__ = (
         CheckConstraint("status <> 'published' OR publish_at IS NOT NULL", name="published_has_time"),
         Index("ix_notices_public", "status", "publish_at"),
+        # The public list's and the home page's order (pinned first, newest first), read in index order: a page
+        # of 20 reads 20 rows however many notices there are.
+        Index("ix_notices_list_order", "status", "pinned", "publish_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     column: Mapped[str] = mapped_column(String(20), index=True)

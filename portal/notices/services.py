@@ -1,9 +1,10 @@
 """Writing, publishing and withdrawing notices; the public list's query. Services flush, views commit."""
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from .. import publishing, richtext, uploads
 from ..audit.services import record
@@ -158,16 +159,37 @@ def public_select(filters: Filters, now: datetime):
     order = {"new": [Notice.pinned.desc(), Notice.publish_at.desc(), Notice.id.desc()],
              "old": [Notice.publish_at, Notice.id],
              "title": [Notice.title, Notice.id]}[filters.sort]
-    return stmt.options(selectinload(Notice.region), selectinload(Notice.tags)).order_by(*order)
+    # The region's name comes from the regions the page lists anyway (region_names), not from a load per page.
+    return (stmt.options(selectinload(Notice.tags), defer(Notice.search_text), defer(Notice.body_source))
+            .order_by(*order))
+
+
+_TAGS_CACHE: dict[tuple, tuple[float, list[str]]] = {}
+TAGS_FOR_SECONDS = 60
 
 
 def popular_tags(now: datetime, limit: int = 20) -> list[str]:
-    """The tags most used by public notices, for the list's tag filter."""
+    """The tags most used by public notices, for the list's tag filter.
+
+    Counting every public notice's tags is the list's dearest query, so this process keeps the answer while the
+    public notices stay the same (their number and newest id, read from the list's index) and for at most
+    TAGS_FOR_SECONDS: a tag changed on a notice already public shows in the filter within a minute.
+    """
+    count, newest = db.session.execute(select(func.count(), func.max(Notice.id))
+                                       .where(Notice.public_clause(now))).one()
+    key = (str(db.engine.url), count, newest, limit)
+    kept = _TAGS_CACHE.get(key)
+    if kept and time.monotonic() - kept[0] < TAGS_FOR_SECONDS:
+        return kept[1]
     rows = db.session.execute(
         select(NoticeTag.tag, func.count()).join(Notice, Notice.id == NoticeTag.notice_id)
         .where(Notice.public_clause(now)).group_by(NoticeTag.tag)
         .order_by(func.count().desc(), NoticeTag.tag).limit(limit)).all()
-    return [tag for tag, _ in rows]
+    tags = [tag for tag, _ in rows]
+    if len(_TAGS_CACHE) > 64:
+        _TAGS_CACHE.clear()
+    _TAGS_CACHE[key] = (time.monotonic(), tags)
+    return tags
 
 
 def latest(limit: int = 5) -> list:

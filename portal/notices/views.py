@@ -47,8 +47,9 @@ def index():
     now = utcnow()
     filters = _filters()
     page = paginate(services.public_select(filters, now), per_page=20)
-    return render("notices/index.html", "notices/_results.html", page=page, filters=filters,
-                  regions=_regions(), tags=services.popular_tags(now), columns=rules.COLUMNS,
+    regions = _regions()
+    return render("notices/index.html", "notices/_results.html", page=page, filters=filters, regions=regions,
+                  region_names={r.id: r.name for r in regions}, tags=services.popular_tags(now), columns=rules.COLUMNS,
                   sorts=services.SORTS, excerpt=richtext.excerpt)
 
 

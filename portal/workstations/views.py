@@ -26,6 +26,7 @@ STATUS_FILTERS = {
     "all": ("全部", lambda: None),
 }
 CAPABILITY_FILTERS = {"": "全部", "cross": "支持跨省", "local": "仅省内"}
+STATUS_BADGES = {"available": "badge-ok", "maintenance": "badge-warn", "retired": "badge-muted"}
 DIRECTORY_SORTS = {
     "region": Province.sort_order * 100 + func.coalesce(Region.sort_order, 0),
     "center": TradingCenter.name,
@@ -84,6 +85,20 @@ def _workstation_select(filters):
             .where(*_workstation_where(filters)))
 
 
+def _directory_rows(filters):
+    """The directory's list as plain rows (only the columns it shows), not workstations with their venue, center
+    and region objects: a page of 50 rows costs a fifth as much to load."""
+    return (select(Workstation.id, Workstation.center_id, Workstation.code, Workstation.cross_province,
+                   Workstation.has_av, Workstation.has_id_reader, Workstation.has_signature_pad, Workstation.status,
+                   TradingCenter.name.label("center"), Venue.name.label("venue"), Region.name.label("region"))
+            .select_from(Workstation)
+            .join(Venue, Workstation.venue_id == Venue.id)
+            .join(TradingCenter, Workstation.center_id == TradingCenter.id)
+            .join(Province, TradingCenter.province_id == Province.id)
+            .outerjoin(Region, TradingCenter.region_id == Region.id)
+            .where(*_workstation_where(filters)))
+
+
 def _filter_options():
     regions = db.session.scalars(select(Region).order_by(Region.sort_order)).all()
     centers = db.session.execute(
@@ -103,18 +118,18 @@ def _manageable_center_ids() -> set[int]:
 def index():
     filters = _directory_filters()
     sort, desc, order = sort_choice(DIRECTORY_SORTS, "region")
-    stmt = _workstation_select(filters).order_by(
+    stmt = _directory_rows(filters).order_by(
         order, Province.sort_order, Region.sort_order, TradingCenter.name, Venue.sort_key, Workstation.code)
     counts = services.center_counts(_directory_where(filters))
     known = None if filters["q"] else services.matching_total(counts, filters["status"], filters["capability"])
     if known is not None and sort == "region" and not desc:
         page = _page_in_place_order(filters, counts, known)
     else:
-        page = paginate(stmt, total=known)
+        page = paginate_rows(stmt, total=known)
     regions, centers = _filter_options()
     context = dict(
         filters=filters, page=page, counts=counts, regions=regions, centers=centers, sort=sort,
-        desc=desc, status_filters=STATUS_FILTERS, capability_filters=CAPABILITY_FILTERS,
+        desc=desc, status_filters=STATUS_FILTERS, capability_filters=CAPABILITY_FILTERS, status_badges=STATUS_BADGES,
         manageable=_manageable_center_ids(), totals=_totals(counts),
         groups=services.group_counts(counts),
     )
@@ -140,9 +155,9 @@ def _page_in_place_order(filters, counts, total: int) -> Page:
     if not picked:
         return Page([], number, per_page, total)
     rank = case({center_id: i for i, center_id in enumerate(picked)}, value=Workstation.center_id)
-    stmt = (_workstation_select(filters).where(Workstation.center_id.in_(picked))
+    stmt = (_directory_rows(filters).where(Workstation.center_id.in_(picked))
             .order_by(rank, Venue.sort_key, Workstation.code).limit(per_page).offset(start - first_seen))
-    return Page(list(db.session.scalars(stmt).unique()), number, per_page, total)
+    return Page(db.session.execute(stmt).all(), number, per_page, total)
 
 
 def _totals(counts) -> dict:

@@ -539,6 +539,7 @@ def test_booking_pages_keep_their_query_count_as_requests_grow(login_as, world, 
     client = login_as(username)
     url = path.format(day=world["day"], section=world["section"].id)
     _grow_requests(world, users, 2, "S")
+    assert client.get(url).status_code == 200   # warm: the pools are read once per pool version
     with counted_queries() as small:
         assert client.get(url).status_code == 200
     _grow_requests(world, users, 60, "L")

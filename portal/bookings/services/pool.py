@@ -37,8 +37,11 @@ def pool_ask(guest: TradingCenter, main_region_id: int | None, day: date, tender
 def eligible(questions: list[PoolQuestion]) -> dict[Hashable, dict[str, int] | None]:
     """{key: {code: eligible experts}} in the asked order, None for a pool not in this portal; one query."""
     asked = [q for q in questions if q.ask is not None]
-    rows = pool_rows([q.ask.region_id for q in asked], [c for q in asked for c in (q.codes or ("",))])
-    return {q.key: ({c: eligible_count(rows, q.ask, c) for c in (q.codes or ("",))} if q.ask else None)
+    by_pool: dict[tuple[str, int], list] = {}
+    for row in pool_rows([q.ask.region_id for q in asked], [c for q in asked for c in (q.codes or ("",))]):
+        by_pool.setdefault((row.code, row.region_id), []).append(row)
+    return {q.key: ({c: eligible_count(by_pool.get((c, q.ask.region_id), []), q.ask, c)
+                     for c in (q.codes or ("",))} if q.ask else None)
             for q in questions}
 
 
