@@ -218,12 +218,14 @@ def test_project_list_query_count_is_flat(login_as, users, orgs):
     counts = {}
     for username in ("agent", "supervisor", "province"):
         client = login_as(username)
+        client.get("/projects/")    # warm: the calendar is kept while its tables are unchanged (dataversions)
         with counted_queries() as small:
             client.get("/projects/")
         counts[username] = small
     grow("B", 30)
     for username in ("agent", "supervisor", "province"):
         client = login_as(username)
+        client.get("/projects/")
         with counted_queries() as large:
             assert client.get("/projects/").status_code == 200
         assert len(large) == len(counts[username]) <= 8, large
